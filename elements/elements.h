@@ -1,0 +1,12 @@
+/* Element registration declarations, one per element. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+GST_ELEMENT_REGISTER_DECLARE (rtcencodebin);
+GST_ELEMENT_REGISTER_DECLARE (rtcpeerbin);
+GST_ELEMENT_REGISTER_DECLARE (rtcbroadcastsink);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* RtcEmbeddedSignaller: the built-in HTTP + WebSocket signalling server of rtckit's elements.
+ *
+ * One instance serves one element: it runs its own thread and GMainContext, binds `address`,
+ * serves the web pages, speaks the signalling protocol on /ws (see docs/protocol.md), registers
+ * the owning element as one local peer (producer or consumer, property `role`) and implements
+ * RtcSignaller for it. /stats and /metrics are answered by the callbacks the element installs.
+ */
+#pragma once
+
+#include "rtc-signaller.h"
+
+G_BEGIN_DECLS
+
+#define RTC_TYPE_EMBEDDED_SIGNALLER (rtc_embedded_signaller_get_type ())
+G_DECLARE_FINAL_TYPE (RtcEmbeddedSignaller, rtc_embedded_signaller, RTC, EMBEDDED_SIGNALLER,
+                      GObject)
+
+/* Properties:
+ *  "address"      gchar*  "HOST:PORT" to bind, default "127.0.0.1:8080"; "[::1]:8080" for IPv6;
+ *                         port 0 picks a free port (read it back from "port" after start).
+ *  "port"         guint   read-only: the port actually bound (0 before start).
+ *  "role"         RtcSignallerRole  the local peer's role, default producer.
+ *  "meta"         gchar*  JSON object text advertised as the local peer's meta, default NULL.
+ *  "peer-id"      gchar*  read-only: the local peer's id (UUIDv4), set at start.
+ *  "max-message-size" guint  largest accepted WebSocket message in bytes, default 65536.
+ */
+
+/* Returns a newly allocated body; called on the signaller's thread for each request. */
+typedef gchar *(*RtcHttpBodyFunc) (gpointer user_data);
+
+void rtc_embedded_signaller_set_stats_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,
+                                            gpointer user_data, GDestroyNotify notify);
+void rtc_embedded_signaller_set_metrics_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,
+                                              gpointer user_data, GDestroyNotify notify);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# rtckit developer entry point: installs what is missing (Debian 12, as root), builds, and runs.
+#   tools/dev.sh demo   publish a live test pattern with audio; prints the URL to open
+#   tools/dev.sh test   build and run every test (unit, fuzz smoke, end to end with real browsers)
+#   tools/dev.sh build  install and build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${RTCKIT_BUILD_DIR:-$ROOT/build}
+
+BUILD_PKGS="meson ninja-build g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+ libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev"
+RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+ gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools"
+TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-gi python3-gst-1.0
+ gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps"
+
+install_missing() {
+  local missing=()
+  for p in $*; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "rtckit: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    local werror=false
+    [ "${CI:-}" = "true" ] && werror=true
+    meson setup "$BUILD" -Dwerror=$werror
+  fi
+  ninja -C "$BUILD"
+}
+
+plugin_env() {
+  export GST_PLUGIN_PATH="$BUILD/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+}
+
+cmd=${1:-demo}
+case "$cmd" in
+  build)
+    install_missing $BUILD_PKGS $RUNTIME_PKGS
+    build
+    ;;
+  demo)
+    install_missing $BUILD_PKGS $RUNTIME_PKGS
+    build
+    plugin_env
+    shift || true
+    exec gst-launch-1.0 -e rtcbroadcastsink name=s "$@" \
+      videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1 ! s.video_0 \
+      audiotestsrc is-live=true wave=ticks ! s.audio_0
+    ;;
+  test)
+    install_missing $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS
+    build
+    exec "$ROOT/tools/run-tests.sh" "$BUILD"
+    ;;
+  *)
+    echo "usage: $0 demo|test|build" >&2
+    exit 2
+    ;;
+esac
