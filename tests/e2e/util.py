@@ -1,0 +1,204 @@
+"""Small helpers shared by the e2e tests: ports, HTTP waits, gst-launch pipelines,
+polling with diagnostics, and the exit-code conventions meson understands.
+
+Run tests with Debian's /usr/bin/python3 (python3-selenium, python3-websockets, python3-gi)."""
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.environ.get("RTCKIT_SOURCE_ROOT") or os.path.normpath(os.path.join(HERE, "..", ".."))
+BUILD_ROOT = os.environ.get("RTCKIT_BUILD_ROOT") or os.path.join(SOURCE_ROOT, "build")
+ARTIFACTS = os.path.join(HERE, "artifacts")
+
+SKIP = 77  # meson's "skipped" exit code: only for a genuinely absent browser binary
+
+
+def log(*args):
+    print(time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+def artifact_path(name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return os.path.join(ARTIFACTS, name)
+
+
+def free_port():
+    """A free TCP port on 127.0.0.1 (free when asked; bind soon after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0, host="127.0.0.1"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+def http_get(url, timeout=3.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def http_json(url, timeout=3.0):
+    status, body = http_get(url, timeout)
+    return json.loads(body)
+
+
+def wait_http(url, timeout=15.0, check=None):
+    """Poll url until it answers 200 (and check(body) is true, when given). Returns the body."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            status, body = http_get(url, timeout=2.0)
+            if status == 200 and (check is None or check(body)):
+                return body
+            last = f"HTTP {status}"
+        except Exception as e:  # connection refused while the server starts
+            last = repr(e)
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout} s (last: {last})")
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def wait_for(cond, timeout, what, interval=0.25, diag=None):
+    """Call cond() until it returns a truthy value (returned). On timeout raise TestFailure with
+    `what`, the last value/exception and diag() output (page state, stats, pipeline log...)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            v = cond()
+            if v:
+                return v
+            last = v
+        except Exception as e:
+            last = f"exception: {e!r}"
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    msg = f"timed out after {timeout} s waiting for {what}; last value: {last!r}"
+    if diag:
+        try:
+            msg += "\n" + diag()
+        except Exception as e:
+            msg += f"\n(diagnostics failed: {e!r})"
+    raise TestFailure(msg)
+
+
+def check(cond, what, diag=None):
+    if not cond:
+        msg = f"check failed: {what}"
+        if diag:
+            try:
+                msg += "\n" + diag()
+            except Exception as e:
+                msg += f"\n(diagnostics failed: {e!r})"
+        raise TestFailure(msg)
+
+
+def test_env():
+    """The environment for child processes: meson's test env when present, else a build dir
+    next to the sources (manual runs: /usr/bin/python3 tests/e2e/test_x.py)."""
+    env = dict(os.environ)
+    if "GST_PLUGIN_PATH" not in env:
+        env["GST_PLUGIN_PATH"] = os.path.join(BUILD_ROOT, "plugins")
+    if "GST_REGISTRY" not in env:
+        env["GST_REGISTRY"] = artifact_path("e2e-registry.dat")
+    env.setdefault("GST_DEBUG", "rtc*:4,webrtc*:2,*:1")
+    env.setdefault("GST_DEBUG_NO_COLOR", "1")
+    return env
+
+
+def has_element(name):
+    r = subprocess.run(["gst-inspect-1.0", "--exists", name], env=test_env(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+class Pipeline:
+    """`gst-launch-1.0 -e <launch_line>` as a subprocess, logs in tests/e2e/artifacts/."""
+
+    def __init__(self, launch_line, name="pipeline", env=None):
+        self.launch_line = launch_line
+        self.log_path = artifact_path(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
+        self._log = open(self.log_path, "wb")
+        e = test_env()
+        if env:
+            e.update(env)
+        argv = ["gst-launch-1.0", "-e"] + shlex.split(launch_line)
+        self._log.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=e, start_new_session=True)
+        log(f"pipeline pid {self.proc.pid}: {launch_line}  (log {self.log_path})")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        """SIGINT (gst-launch -e sends EOS), wait, then SIGKILL its process group."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGINT)
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"pipeline {self.proc.pid} ignored SIGINT for {timeout} s, killing")
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+        self._log.close()
+        return self.proc.returncode
+
+    def tail(self, n=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            return "\n".join(lines[-n:])
+        except OSError as e:
+            return f"(no log: {e})"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def run_main(main):
+    """Run main(); exit 0 on success, 1 (with traceback) on failure. main may return SKIP.
+    SIGTERM (meson's timeout) becomes an exception so context managers kill their browsers."""
+    def on_term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        rc = main()
+    except BaseException:
+        traceback.print_exc()
+        log("FAIL")
+        sys.exit(1)
+    if rc == SKIP:
+        log("SKIP")
+        sys.exit(SKIP)
+    log("PASS")
+    sys.exit(0 if rc in (None, 0) else rc)
