@@ -1,1 +1,334 @@
-// placeholder
+// rtckit viewer: a small client of the signalling protocol (gst-webrtc-signalling-server 1.1,
+// JSON over WebSocket at ./ws). The producer (a GStreamer element) sends the offer; we answer.
+//
+// URL parameters: ?producer=<id> watch this producer instead of the first one;
+//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
+// For tests: window.rtckit = { state, error, pc, sessionId, producerId, stats() }.
+(() => {
+  'use strict';
+
+  const params = new URLSearchParams(location.search);
+  const wantedProducer = params.get('producer');
+  const iceServers = parseIce(params.get('ice'));
+  const $ = id => document.getElementById(id);
+  const video = $('video');
+
+  const rtckit = window.rtckit = {
+    state: 'connecting', // connecting | waiting | negotiating | playing | ended | error
+    error: null,
+    pc: null,
+    sessionId: null,
+    producerId: null,
+    peerId: null,
+    stats,
+  };
+
+  let ws = null;
+  let backoff = 500;          // socket reconnect delay, doubles to 5 s
+  let starting = false;       // startSession sent, sessionStarted not yet received
+  let pendingIce = [];        // remote candidates that arrived before the offer was set
+  let retryTimer = null;      // delayed new session after an error
+  let statsPrev = null;
+
+  function parseIce(s) {
+    if (!s) return [];
+    try {
+      if (s.trim().startsWith('[')) return JSON.parse(s);
+      return s.split(',').filter(Boolean).map(urls => ({ urls }));
+    } catch (e) {
+      console.warn('rtckit: bad ?ice= parameter', e);
+      return [];
+    }
+  }
+
+  // ---- page state ---------------------------------------------------------------------------
+
+  const LABELS = {
+    connecting: 'connecting…',
+    waiting: 'waiting for stream…',
+    negotiating: 'negotiating…',
+    playing: 'playing',
+    ended: 'stream ended',
+    error: 'error',
+  };
+
+  function setState(s) {
+    if (rtckit.state === s) return;
+    rtckit.state = s;
+    if (s === 'playing') setError(null);
+    $('state').textContent = LABELS[s] || s;
+    document.body.dataset.state = s;
+  }
+
+  function setError(text) {
+    rtckit.error = text;
+    $('error').textContent = text || '';
+    $('error').hidden = !text;
+    if (text) console.error('rtckit:', text);
+  }
+
+  // ---- signalling -----------------------------------------------------------------------------
+
+  function wsUrl() {
+    const u = new URL('ws', location.href);
+    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.href;
+  }
+
+  function send(msg) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  function connect() {
+    setState('connecting');
+    ws = new WebSocket(wsUrl());
+    ws.onopen = () => {
+      backoff = 500;
+      send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'rtckit-viewer' } });
+      send({ type: 'list' });
+      if (rtckit.state === 'connecting') setState('waiting');
+    };
+    ws.onmessage = ev => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { console.warn('rtckit: bad message', ev.data); return; }
+      try { onMessage(msg); } catch (e) { console.error('rtckit: handling', msg, e); }
+    };
+    ws.onclose = () => {
+      ws = null;
+      closeSession(false);
+      setState('connecting');
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 5000);
+    };
+    ws.onerror = () => {}; // onclose follows
+  }
+
+  function idle() {
+    return !rtckit.sessionId && !starting && !retryTimer;
+  }
+
+  function onMessage(msg) {
+    switch (msg.type) {
+      case 'welcome':
+        rtckit.peerId = msg.peerId;
+        break;
+      case 'peerStatusChanged':
+        if ((msg.roles || []).includes('producer') && idle() &&
+            (!wantedProducer || msg.peerId === wantedProducer)) startSession(msg.peerId);
+        break;
+      case 'list': {
+        if (!idle()) break;
+        const ids = (msg.producers || []).map(p => p.id);
+        const id = wantedProducer ? ids.find(i => i === wantedProducer) : ids[0];
+        if (id) startSession(id);
+        break;
+      }
+      case 'sessionStarted':
+        if (!starting) { send({ type: 'endSession', sessionId: msg.sessionId }); break; }
+        starting = false;
+        rtckit.sessionId = msg.sessionId;
+        break;
+      case 'peer':
+        if (starting && msg.sessionId && !rtckit.sessionId) { starting = false; rtckit.sessionId = msg.sessionId; }
+        if (msg.sessionId !== rtckit.sessionId) break;
+        if (msg.sdp) onRemoteSdp(msg.sdp);
+        else if (msg.ice) onRemoteIce(msg.ice);
+        break;
+      case 'endSession':
+      case 'endSessionV1_1':
+        if (msg.sessionId === rtckit.sessionId) {
+          closeSession(false);
+          if (msg.error) setError(msg.error);
+          setState('ended');
+          retryLater(500);
+        }
+        break;
+      case 'error':
+        onError(msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onError(msg) {
+    const text = msg.details || 'unknown error';
+    setError(text);
+    // An error about our session, or while one is being set up, ends that attempt.
+    const ours = msg.sessionId ? msg.sessionId === rtckit.sessionId
+                               : starting || rtckit.state === 'negotiating';
+    if (ours) {
+      closeSession(true);
+      setState('error');
+      retryLater(5000);
+    }
+  }
+
+  function retryLater(ms) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (rtckit.state !== 'error') setState(ws ? 'waiting' : 'connecting');
+      send({ type: 'list' });
+    }, ms);
+  }
+
+  function startSession(producerId) {
+    starting = true;
+    rtckit.producerId = producerId;
+    setState('negotiating');
+    send({ type: 'startSession', peerId: producerId });
+  }
+
+  function closeSession(notify) {
+    if (notify && rtckit.sessionId) send({ type: 'endSession', sessionId: rtckit.sessionId });
+    starting = false;
+    pendingIce = [];
+    statsPrev = null;
+    if (rtckit.pc) {
+      rtckit.pc.ontrack = rtckit.pc.onicecandidate = rtckit.pc.onconnectionstatechange = null;
+      rtckit.pc.close();
+    }
+    rtckit.pc = null;
+    rtckit.sessionId = null;
+    rtckit.producerId = null;
+    video.srcObject = null;
+  }
+
+  // ---- peer connection ------------------------------------------------------------------------
+
+  function createPc() {
+    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    const stream = new MediaStream();
+    pc.ontrack = ev => {
+      stream.addTrack(ev.track);
+      video.srcObject = stream;
+      video.play().catch(e => console.warn('rtckit: play()', e));
+    };
+    pc.onicecandidate = ev => {
+      // A null candidate is our end of gathering; webrtcbin needs no message for it.
+      if (ev.candidate && ev.candidate.candidate) {
+        send({ type: 'peer', sessionId: rtckit.sessionId,
+               ice: { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex } });
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      if (rtckit.pc !== pc) return;
+      if (pc.connectionState === 'failed') {
+        setError('connection failed');
+        closeSession(true);
+        setState('waiting');
+        retryLater(1000);
+      }
+    };
+    return pc;
+  }
+
+  async function onRemoteSdp(sdp) {
+    if (sdp.type !== 'offer') { console.warn('rtckit: expected an offer, got', sdp.type); return; }
+    const sessionId = rtckit.sessionId;
+    try {
+      if (!rtckit.pc) rtckit.pc = createPc();
+      const pc = rtckit.pc;
+      await pc.setRemoteDescription(sdp);
+      for (const c of pendingIce.splice(0)) await addIce(pc, c);
+      await pc.setLocalDescription(await pc.createAnswer());
+      if (rtckit.sessionId !== sessionId) return;
+      send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
+    } catch (e) {
+      if (rtckit.sessionId !== sessionId) return;
+      setError(`negotiation failed: ${e.message || e}`);
+      closeSession(true);
+      setState('error');
+      retryLater(5000);
+    }
+  }
+
+  function onRemoteIce(ice) {
+    const pc = rtckit.pc;
+    if (!pc || !pc.remoteDescription) { pendingIce.push(ice); return; }
+    addIce(pc, ice);
+  }
+
+  async function addIce(pc, ice) {
+    try {
+      // An empty candidate string means the end of the remote candidates.
+      await pc.addIceCandidate({ candidate: ice.candidate || '', sdpMLineIndex: ice.sdpMLineIndex ?? 0 });
+    } catch (e) {
+      console.warn('rtckit: addIceCandidate', ice, e);
+    }
+  }
+
+  video.addEventListener('playing', () => { if (rtckit.pc) setState('playing'); });
+
+  // ---- stats ----------------------------------------------------------------------------------
+
+  // A plain summary of inbound-rtp video and audio; fields a browser lacks are null.
+  async function stats() {
+    const out = { video: null, audio: null, rtt: null, connectionState: null };
+    const pc = rtckit.pc;
+    if (!pc) return out;
+    out.connectionState = pc.connectionState;
+    const report = await pc.getStats();
+    const v = x => (x === undefined ? null : x);
+    const codecOf = s => { const c = s.codecId && report.get(s.codecId); return c ? c.mimeType : null; };
+    report.forEach(s => {
+      if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'video') {
+        out.video = {
+          framesDecoded: v(s.framesDecoded), framesPerSecond: v(s.framesPerSecond),
+          frameWidth: v(s.frameWidth), frameHeight: v(s.frameHeight),
+          freezeCount: v(s.freezeCount), totalFreezesDuration: v(s.totalFreezesDuration),
+          framesDropped: v(s.framesDropped), packetsLost: v(s.packetsLost),
+          packetsReceived: v(s.packetsReceived), bytesReceived: v(s.bytesReceived),
+          nackCount: v(s.nackCount), pliCount: v(s.pliCount), codec: codecOf(s),
+        };
+      } else if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'audio') {
+        out.audio = { packetsReceived: v(s.packetsReceived), packetsLost: v(s.packetsLost),
+                      bytesReceived: v(s.bytesReceived), codec: codecOf(s) };
+      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' &&
+                 s.currentRoundTripTime !== undefined) {
+        out.rtt = s.currentRoundTripTime;
+      } else if (s.type === 'remote-outbound-rtp' && out.rtt === null && s.roundTripTime !== undefined) {
+        out.rtt = s.roundTripTime;
+      }
+    });
+    return out;
+  }
+
+  async function showStats() {
+    if (!rtckit.pc) { $('stats').textContent = ''; return; }
+    let s;
+    try { s = await stats(); } catch (e) { return; }
+    const now = performance.now();
+    const vid = s.video || {}, aud = s.audio || {};
+    const bytes = (vid.bytesReceived || 0) + (aud.bytesReceived || 0);
+    let kbps = null, fps = vid.framesPerSecond;
+    if (statsPrev) {
+      const dt = (now - statsPrev.t) / 1000;
+      kbps = Math.round((bytes - statsPrev.bytes) * 8 / dt / 1000);
+      if (fps == null && vid.framesDecoded != null) fps = (vid.framesDecoded - statsPrev.frames) / dt;
+    }
+    statsPrev = { t: now, bytes, frames: vid.framesDecoded || 0 };
+    const lost = (vid.packetsLost || 0) + (aud.packetsLost || 0);
+    const rows = [
+      ['resolution', vid.frameWidth ? `${vid.frameWidth}×${vid.frameHeight}` : '–'],
+      ['fps', fps != null ? Math.round(fps) : '–'],
+      ['codec', [vid.codec, aud.codec].filter(Boolean).join(' + ') || '–'],
+      ['bitrate', kbps != null ? `${kbps} kbit/s` : '–'],
+      ['RTT', s.rtt != null ? `${Math.round(s.rtt * 1000)} ms` : '–'],
+      ['packets lost', lost],
+    ];
+    $('stats').textContent = rows.map(([k, val]) => `${k}: ${val}`).join('  ·  ');
+  }
+
+  // ---- start ----------------------------------------------------------------------------------
+
+  $('unmute').addEventListener('click', () => {
+    video.muted = !video.muted;
+    $('unmute').textContent = video.muted ? 'unmute' : 'mute';
+    video.play().catch(() => {});
+  });
+  setInterval(showStats, 1000);
+  setInterval(() => { if (idle()) send({ type: 'list' }); }, 2000);
+  connect();
+})();
