@@ -202,8 +202,10 @@
     const stream = new MediaStream();
     pc.ontrack = ev => {
       stream.addTrack(ev.track);
-      video.srcObject = stream;
-      video.play().catch(e => console.warn('rtckit: play()', e));
+      if (video.srcObject !== stream) {
+        video.srcObject = stream;
+        video.play().catch(e => console.warn('rtckit: play()', e));
+      }
     };
     pc.onicecandidate = ev => {
       // A null candidate is our end of gathering; webrtcbin needs no message for it.

@@ -202,3 +202,93 @@ def run_main(main):
         sys.exit(SKIP)
     log("PASS")
     sys.exit(0 if rc in (None, 0) else rc)
+
+
+# ---- rtckit viewer pages (web/rtckit.js exposes window.rtckit) ----------------------------------
+
+VIEWER_STATE_JS = "({state: rtckit.state, error: rtckit.error, sessionId: rtckit.sessionId})"
+
+
+def viewer_state(tab):
+    return tab.eval(VIEWER_STATE_JS)
+
+
+def viewer_stats(tab):
+    return tab.eval("rtckit.stats()")
+
+
+class Diag:
+    """Collects what to print when a check fails: every open viewer's state and stats, the
+    server's /stats, the pipeline's last log lines and the browsers' console."""
+
+    def __init__(self, pipeline=None, base_url=None):
+        self.pipeline = pipeline
+        self.base_url = base_url
+        self.tabs = []      # (name, tab)
+        self.browsers = []
+
+    def __call__(self):
+        out = []
+        for name, tab in self.tabs:
+            try:
+                out.append(f"[{name}] {viewer_state(tab)} stats={viewer_stats(tab)}")
+            except Exception as e:
+                out.append(f"[{name}] (unreadable: {e!r})")
+        if self.base_url:
+            try:
+                out.append(f"/stats: {http_get(self.base_url + '/stats')[1].decode(errors='replace')}")
+            except Exception as e:
+                out.append(f"/stats: unreadable ({e!r})")
+        for b in self.browsers:
+            for line in b.console_log()[-15:]:
+                out.append(f"console: {line}")
+        if self.pipeline:
+            out.append(f"pipeline alive={self.pipeline.alive()}, log {self.pipeline.log_path}, last lines:")
+            out.append(self.pipeline.tail(30))
+        return "\n".join(out)
+
+
+def wait_playing(named_tabs, timeout, diag):
+    """Wait until every (name, tab) is in state 'playing' and has decoded a video frame."""
+    def ready():
+        for name, tab in named_tabs:
+            st = viewer_state(tab)
+            if st["state"] != "playing":
+                return None
+            v = (viewer_stats(tab) or {}).get("video") or {}
+            if not v.get("framesDecoded"):
+                return None
+        return True
+    wait_for(ready, timeout, "all viewers playing: " + ", ".join(n for n, _ in named_tabs), diag=diag)
+
+
+def measure(named_tabs, seconds):
+    """framesDecoded / audio packets over `seconds` for each tab, from a delta (not the browser's
+    instantaneous framesPerSecond). Returns {name: {fps, audio_packets, first, last}}."""
+    first = {}
+    for name, tab in named_tabs:
+        first[name] = (time.monotonic(), viewer_stats(tab))
+    time.sleep(seconds)
+    out = {}
+    for name, tab in named_tabs:
+        t1, s1 = time.monotonic(), viewer_stats(tab)
+        t0, s0 = first[name]
+        v0, v1 = s0.get("video") or {}, s1.get("video") or {}
+        a0, a1 = s0.get("audio") or {}, s1.get("audio") or {}
+        out[name] = {
+            "fps": ((v1.get("framesDecoded") or 0) - (v0.get("framesDecoded") or 0)) / (t1 - t0),
+            "audio_packets": (a1.get("packetsReceived") or 0) - (a0.get("packetsReceived") or 0),
+            "first": s0, "last": s1,
+        }
+    return out
+
+
+def server_stats(base_url):
+    return http_json(base_url + "/stats")
+
+
+def require_element(name):
+    """The e2e tests need the real element: a missing one is a failure, never a skip."""
+    if not has_element(name):
+        raise TestFailure(f"element {name} not found with GST_PLUGIN_PATH={test_env()['GST_PLUGIN_PATH']} "
+                          "(build the plugin first)")
