@@ -1,3 +1,640 @@
-/* placeholder: replaced by the real element */
+/**
+ * SECTION:element-rtcpeerbin
+ * @title: rtcpeerbin
+ *
+ * One WebRTC peer connection: a webrtcbin configured for browsers (max-bundle, NACK/RTX on
+ * video, sendonly transceivers whose codec preferences come from the caps given when a pad is
+ * requested) with the DTLS certificate checked against the remote SDP's a=fingerprint, which
+ * webrtcbin 1.22 does not do by itself. rtcbroadcastsink creates one per viewer; applications
+ * can use it directly through its signals and the functions in rtcpeerbin.h.
+ *
+ * ## Example (application code)
+ * |[
+ * pad = gst_element_request_pad (peer, templ, "video_0", codec_preference_caps);
+ * g_signal_connect (peer, "local-description", G_CALLBACK (send_to_remote), NULL);
+ * gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
+ * ]|
+ */
+#include "rtcpeerbin.h"
+
 #include "elements/elements.h"
-extern "C" gboolean gst_element_register_rtcpeerbin (GstPlugin *) { return TRUE; }
+#include "gst-ptr.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC (rtc_peer_bin_debug);
+#define GST_CAT_DEFAULT rtc_peer_bin_debug
+
+enum
+{
+  PROP_0,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_ICE_LOCAL_ADDRESSES,
+  PROP_SESSION_ID,
+  PROP_PEER_ID,
+  PROP_CONNECTION_STATE,
+  PROP_WEBRTCBIN,
+};
+
+enum
+{
+  SIGNAL_LOCAL_DESCRIPTION,
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+namespace {
+
+struct Settings
+{
+  std::string stun_server;
+  std::string turn_servers;
+  std::string ice_local_addresses;
+  std::string session_id;
+  std::string peer_id;
+};
+
+// Lock order: settings_lock, then state_lock; neither is held while calling webrtcbin or
+// emitting a signal.
+struct PeerPrivate
+{
+  std::mutex settings_lock;
+  Settings settings;
+
+  std::mutex state_lock;
+  std::string remote_fingerprint; // "sha-256 AA:BB:..." from the remote SDP
+  bool fingerprint_checked = false;
+  std::vector<gpointer> watched_transports; // DTLS transports whose state we follow
+
+  GstElement *webrtc = nullptr; // owned by the bin
+  guint next_pad = 0;
+};
+
+} // namespace
+
+struct _GstRtcPeerBin
+{
+  GstBin parent;
+  PeerPrivate *priv;
+};
+
+G_DEFINE_TYPE (GstRtcPeerBin, gst_rtc_peer_bin, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcpeerbin, "rtcpeerbin", GST_RANK_NONE,
+                                       GST_TYPE_RTC_PEER_BIN,
+                                       GST_DEBUG_CATEGORY_INIT (rtc_peer_bin_debug, "rtcpeerbin",
+                                                                0, "rtckit peer connection"));
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=video"));
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
+
+static std::vector<std::string>
+split_list (const std::string &s)
+{
+  std::vector<std::string> out;
+  gchar **parts = g_strsplit_set (s.c_str (), ", ", -1);
+  for (gchar **p = parts; p && *p; p++)
+    if (**p)
+      out.emplace_back (*p);
+  g_strfreev (parts);
+  return out;
+}
+
+/* --- DTLS fingerprint verification ------------------------------------------------------ */
+
+static std::string
+fingerprint_of_pem (const gchar *pem)
+{
+  const gchar *begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  const gchar *end = begin ? strstr (begin, "-----END CERTIFICATE-----") : nullptr;
+  if (!begin || !end)
+    return {};
+  begin += strlen ("-----BEGIN CERTIFICATE-----");
+  std::string b64 (begin, end - begin);
+  gsize len = 0;
+  guchar *der = g_base64_decode (b64.c_str (), &len);
+  if (!der || len == 0)
+    {
+      g_free (der);
+      return {};
+    }
+  guint8 digest[32];
+  gsize dlen = sizeof (digest);
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (sum, der, len);
+  g_checksum_get_digest (sum, digest, &dlen);
+  g_checksum_free (sum);
+  g_free (der);
+  std::string out;
+  char hex[4];
+  for (gsize i = 0; i < dlen; i++)
+    {
+      g_snprintf (hex, sizeof hex, i ? ":%02X" : "%02X", digest[i]);
+      out += hex;
+    }
+  return out;
+}
+
+static std::string
+sdp_fingerprint (const GstSDPMessage *sdp)
+{
+  const gchar *fp = gst_sdp_message_get_attribute_val (sdp, "fingerprint");
+  for (guint i = 0; !fp && i < gst_sdp_message_medias_len (sdp); i++)
+    fp = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, i), "fingerprint");
+  return fp ? fp : "";
+}
+
+static void
+fail (GstRtcPeerBin *self, const gchar *reason)
+{
+  GST_WARNING_OBJECT (self, "peer connection failed: %s", reason);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, reason);
+}
+
+static void
+on_dtls_state (GObject *transport, GParamSpec *, GstRtcPeerBin *self)
+{
+  GstWebRTCDTLSTransportState state;
+  g_object_get (transport, "state", &state, nullptr);
+  if (state != GST_WEBRTC_DTLS_TRANSPORT_STATE_CONNECTED)
+    return;
+  rtc::GStr pem;
+  g_object_get (transport, "remote-certificate", pem.out (), nullptr);
+  std::string expected;
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    expected = self->priv->remote_fingerprint;
+    self->priv->fingerprint_checked = true;
+  }
+  // expected is "<hash-func> <hex>"; only sha-256 is used by every browser and by webrtcbin.
+  auto space = expected.find (' ');
+  std::string func = space == std::string::npos ? "" : expected.substr (0, space);
+  std::string hex = space == std::string::npos ? "" : expected.substr (space + 1);
+  if (g_ascii_strcasecmp (func.c_str (), "sha-256") != 0)
+    {
+      fail (self, "remote SDP has no sha-256 a=fingerprint: refusing an unverifiable DTLS peer");
+      return;
+    }
+  std::string actual = pem ? fingerprint_of_pem (pem.get ()) : "";
+  if (actual.empty () || g_ascii_strcasecmp (actual.c_str (), hex.c_str ()) != 0)
+    {
+      GST_ERROR_OBJECT (self, "DTLS fingerprint mismatch: SDP says %s, certificate is %s",
+                        hex.c_str (), actual.c_str ());
+      fail (self, "DTLS certificate does not match the SDP fingerprint");
+      return;
+    }
+  GST_INFO_OBJECT (self, "DTLS certificate matches the SDP fingerprint");
+}
+
+// Called once the remote description is applied, when webrtcbin has created its transports.
+static void
+watch_dtls_transports (GstRtcPeerBin *self)
+{
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name (self->priv->webrtc, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; i++)
+    {
+      auto *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+      GstWebRTCRTPSender *sender = nullptr;
+      g_object_get (trans, "sender", &sender, nullptr);
+      GstWebRTCDTLSTransport *dtls = nullptr;
+      if (sender)
+        g_object_get (sender, "transport", &dtls, nullptr);
+      if (dtls)
+        {
+          std::lock_guard lock (self->priv->state_lock);
+          auto &seen = self->priv->watched_transports;
+          if (std::find (seen.begin (), seen.end (), dtls) == seen.end ())
+            {
+              seen.push_back (dtls);
+              // The transport lives as long as webrtcbin, which this bin owns.
+              g_signal_connect_object (dtls, "notify::state", G_CALLBACK (on_dtls_state), self,
+                                       GConnectFlags (0));
+            }
+          gst_object_unref (dtls);
+        }
+      if (sender)
+        gst_object_unref (sender);
+    }
+  if (transceivers)
+    g_array_unref (transceivers);
+}
+
+/* --- webrtcbin callbacks (webrtcbin's threads) -------------------------------------------- */
+
+static void
+on_ice_candidate (GstElement *, guint mline, const gchar *candidate, GstRtcPeerBin *self)
+{
+  g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, mline, candidate);
+}
+
+static void
+on_connection_state (GObject *, GParamSpec *, GstRtcPeerBin *self)
+{
+  g_object_notify (G_OBJECT (self), "connection-state");
+}
+
+static void
+on_offer_created (GstPromise *promise, gpointer user_data)
+{
+  auto *self = GST_RTC_PEER_BIN (user_data);
+  rtc::Ptr<GstPromise> owned (promise);
+  GstWebRTCSessionDescription *offer = nullptr;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  if (reply)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+  if (!offer)
+    {
+      GError *err = nullptr;
+      if (reply)
+        gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
+      std::string msg = std::string ("could not create an offer: ") +
+                        (err ? err->message : "webrtcbin returned none");
+      g_clear_error (&err);
+      fail (self, msg.c_str ());
+      gst_object_unref (self);
+      return;
+    }
+  g_signal_emit_by_name (self->priv->webrtc, "set-local-description", offer, nullptr);
+  rtc::GStr text (gst_sdp_message_as_text (offer->sdp));
+  gst_webrtc_session_description_free (offer);
+  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "offer", text.get ());
+  gst_object_unref (self);
+}
+
+void
+gst_rtc_peer_bin_create_offer (GstRtcPeerBin *self)
+{
+  GstPromise *p = gst_promise_new_with_change_func (on_offer_created, gst_object_ref (self), nullptr);
+  g_signal_emit_by_name (self->priv->webrtc, "create-offer", nullptr, p);
+}
+
+namespace {
+struct RemoteDescCtx
+{
+  GstRtcPeerBin *self;
+  GstRtcPeerBinDoneFunc done;
+  gpointer user_data;
+  GDestroyNotify notify;
+};
+} // namespace
+
+static void
+on_remote_set (GstPromise *promise, gpointer user_data)
+{
+  auto *ctx = static_cast<RemoteDescCtx *> (user_data);
+  GError *err = nullptr;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  if (reply)
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
+  gst_promise_unref (promise);
+  if (!err)
+    watch_dtls_transports (ctx->self);
+  if (ctx->done)
+    ctx->done (ctx->self, err, ctx->user_data);
+  g_clear_error (&err);
+  if (ctx->notify)
+    ctx->notify (ctx->user_data);
+  gst_object_unref (ctx->self);
+  delete ctx;
+}
+
+void
+gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
+                                         const gchar *sdp_text, GstRtcPeerBinDoneFunc done,
+                                         gpointer user_data, GDestroyNotify notify)
+{
+  GstSDPMessage *sdp = nullptr;
+  GstWebRTCSDPType sdp_type = g_str_equal (type, "offer") ? GST_WEBRTC_SDP_TYPE_OFFER
+                                                          : GST_WEBRTC_SDP_TYPE_ANSWER;
+  gst_sdp_message_new (&sdp);
+  if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (sdp_text),
+                                    strlen (sdp_text), sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0)
+    {
+      gst_sdp_message_free (sdp);
+      GError *err = g_error_new (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED,
+                                 "the remote %s is not a valid SDP with media", type);
+      if (done)
+        done (self, err, user_data);
+      g_error_free (err);
+      if (notify)
+        notify (user_data);
+      return;
+    }
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    self->priv->remote_fingerprint = sdp_fingerprint (sdp);
+  }
+  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (sdp_type, sdp);
+  auto *ctx = new RemoteDescCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
+  GstPromise *p = gst_promise_new_with_change_func (on_remote_set, ctx, nullptr);
+  g_signal_emit_by_name (self->priv->webrtc, "set-remote-description", desc, p);
+  gst_webrtc_session_description_free (desc);
+}
+
+void
+gst_rtc_peer_bin_add_ice_candidate (GstRtcPeerBin *self, guint mline_index, const gchar *candidate)
+{
+  if (!candidate || !*candidate)
+    return; // webrtcbin 1.22 has no end-of-candidates handling; nothing to do
+  const gchar *c = g_str_has_prefix (candidate, "a=") ? candidate + 2 : candidate;
+  g_signal_emit_by_name (self->priv->webrtc, "add-ice-candidate", mline_index, c);
+}
+
+namespace {
+struct StatsCtx
+{
+  GstRtcPeerBin *self;
+  GstRtcPeerBinStatsFunc func;
+  gpointer user_data;
+  GDestroyNotify notify;
+};
+} // namespace
+
+static void
+on_stats (GstPromise *promise, gpointer user_data)
+{
+  auto *ctx = static_cast<StatsCtx *> (user_data);
+  const GstStructure *reply = nullptr;
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED)
+    reply = gst_promise_get_reply (promise);
+  ctx->func (ctx->self, reply, ctx->user_data);
+  gst_promise_unref (promise);
+  if (ctx->notify)
+    ctx->notify (ctx->user_data);
+  gst_object_unref (ctx->self);
+  delete ctx;
+}
+
+void
+gst_rtc_peer_bin_get_stats (GstRtcPeerBin *self, GstRtcPeerBinStatsFunc func, gpointer user_data,
+                            GDestroyNotify notify)
+{
+  auto *ctx = new StatsCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), func, user_data, notify };
+  GstPromise *p = gst_promise_new_with_change_func (on_stats, ctx, nullptr);
+  g_signal_emit_by_name (self->priv->webrtc, "get-stats", nullptr, p);
+}
+
+/* --- pads -------------------------------------------------------------------------------- */
+
+static GstPad *
+request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, const GstCaps *caps)
+{
+  auto *self = GST_RTC_PEER_BIN (element);
+  bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
+  rtc::Ptr<GstPad> wpad (gst_element_request_pad_simple (self->priv->webrtc, "sink_%u"));
+  if (!wpad)
+    return nullptr;
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_object_get (wpad.get (), "transceiver", &trans, nullptr);
+  if (trans)
+    {
+      g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
+      if (caps && !gst_caps_is_any (caps) && !gst_caps_is_empty (caps))
+        g_object_set (trans, "codec-preferences", caps, nullptr);
+      if (video)
+        g_object_set (trans, "do-nack", TRUE, nullptr);
+      gst_object_unref (trans);
+    }
+  rtc::GStr pad_name;
+  if (name)
+    pad_name = rtc::GStr (g_strdup (name));
+  else
+    pad_name = rtc::GStr (g_strdup_printf (video ? "video_%u" : "audio_%u", self->priv->next_pad));
+  self->priv->next_pad++;
+  GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.get (), wpad.get (), templ);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (element, ghost);
+  return ghost;
+}
+
+static void
+release_pad (GstElement *element, GstPad *pad)
+{
+  auto *self = GST_RTC_PEER_BIN (element);
+  rtc::Ptr<GstPad> target (gst_ghost_pad_get_target (GST_GHOST_PAD (pad)));
+  gst_element_remove_pad (element, pad);
+  if (target)
+    gst_element_release_request_pad (self->priv->webrtc, target.get ());
+}
+
+/* --- element ----------------------------------------------------------------------------- */
+
+static void
+apply_ice_settings (GstRtcPeerBin *self)
+{
+  Settings s;
+  {
+    std::lock_guard lock (self->priv->settings_lock);
+    s = self->priv->settings;
+  }
+  if (!s.stun_server.empty ())
+    g_object_set (self->priv->webrtc, "stun-server", s.stun_server.c_str (), nullptr);
+  for (const auto &turn : split_list (s.turn_servers))
+    {
+      gboolean ok = FALSE;
+      g_signal_emit_by_name (self->priv->webrtc, "add-turn-server", turn.c_str (), &ok);
+      if (!ok)
+        GST_WARNING_OBJECT (self, "webrtcbin refused TURN server %s", turn.c_str ());
+    }
+  auto addrs = split_list (s.ice_local_addresses);
+  if (!addrs.empty ())
+    {
+      GObject *ice = nullptr;
+      g_object_get (self->priv->webrtc, "ice-agent", &ice, nullptr);
+      for (const auto &a : addrs)
+        {
+          gboolean ok = FALSE;
+          if (ice)
+            g_signal_emit_by_name (ice, "add-local-ip-address", a.c_str (), &ok);
+          if (!ok)
+            GST_WARNING_OBJECT (self, "could not restrict ICE to %s", a.c_str ());
+        }
+      if (ice)
+        g_object_unref (ice);
+    }
+}
+
+static GstStateChangeReturn
+change_state (GstElement *element, GstStateChange transition)
+{
+  auto *self = GST_RTC_PEER_BIN (element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    apply_ice_settings (self);
+  return GST_ELEMENT_CLASS (gst_rtc_peer_bin_parent_class)->change_state (element, transition);
+}
+
+static void
+handle_message (GstBin *bin, GstMessage *msg)
+{
+  // This bin is one viewer among many: its transport sinks' EOS must not end the pipeline.
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+    {
+      gst_message_unref (msg);
+      return;
+    }
+  GST_BIN_CLASS (gst_rtc_peer_bin_parent_class)->handle_message (bin, msg);
+}
+
+static void
+gst_rtc_peer_bin_init (GstRtcPeerBin *self)
+{
+  self->priv = new PeerPrivate ();
+  self->priv->webrtc = gst_element_factory_make ("webrtcbin", "webrtcbin");
+  if (!self->priv->webrtc)
+    {
+      GST_ERROR_OBJECT (self, "webrtcbin is missing: install gstreamer1.0-plugins-bad");
+      return;
+    }
+  g_object_set (self->priv->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  gst_bin_add (GST_BIN (self), self->priv->webrtc);
+  // Not a sink or source of the pipeline: a viewer joining or leaving must not change the
+  // pipeline's preroll, EOS or liveness.
+  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK | GST_ELEMENT_FLAG_SOURCE);
+  g_signal_connect (self->priv->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->priv->webrtc, "notify::connection-state",
+                    G_CALLBACK (on_connection_state), self);
+}
+
+static void
+finalize (GObject *object)
+{
+  auto *self = GST_RTC_PEER_BIN (object);
+  delete self->priv;
+  G_OBJECT_CLASS (gst_rtc_peer_bin_parent_class)->finalize (object);
+}
+
+static void
+set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  auto *self = GST_RTC_PEER_BIN (object);
+  std::lock_guard lock (self->priv->settings_lock);
+  auto str = [value] { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
+  switch (prop_id)
+    {
+    case PROP_STUN_SERVER: self->priv->settings.stun_server = str (); break;
+    case PROP_TURN_SERVERS: self->priv->settings.turn_servers = str (); break;
+    case PROP_ICE_LOCAL_ADDRESSES: self->priv->settings.ice_local_addresses = str (); break;
+    case PROP_SESSION_ID: self->priv->settings.session_id = str (); break;
+    case PROP_PEER_ID: self->priv->settings.peer_id = str (); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    }
+}
+
+static void
+get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  auto *self = GST_RTC_PEER_BIN (object);
+  switch (prop_id)
+    {
+    case PROP_CONNECTION_STATE:
+      {
+        GstWebRTCPeerConnectionState st = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+        if (self->priv->webrtc)
+          g_object_get (self->priv->webrtc, "connection-state", &st, nullptr);
+        g_value_set_enum (value, st);
+        return;
+      }
+    case PROP_WEBRTCBIN:
+      g_value_set_object (value, self->priv->webrtc);
+      return;
+    default:
+      break;
+    }
+  std::lock_guard lock (self->priv->settings_lock);
+  switch (prop_id)
+    {
+    case PROP_STUN_SERVER: g_value_set_string (value, self->priv->settings.stun_server.empty () ? nullptr : self->priv->settings.stun_server.c_str ()); break;
+    case PROP_TURN_SERVERS: g_value_set_string (value, self->priv->settings.turn_servers.c_str ()); break;
+    case PROP_ICE_LOCAL_ADDRESSES: g_value_set_string (value, self->priv->settings.ice_local_addresses.c_str ()); break;
+    case PROP_SESSION_ID: g_value_set_string (value, self->priv->settings.session_id.c_str ()); break;
+    case PROP_PEER_ID: g_value_set_string (value, self->priv->settings.peer_id.c_str ()); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    }
+}
+
+static void
+gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
+{
+  auto *gobject_class = G_OBJECT_CLASS (klass);
+  auto *element_class = GST_ELEMENT_CLASS (klass);
+  gobject_class->finalize = finalize;
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  element_class->change_state = change_state;
+  element_class->request_new_pad = request_new_pad;
+  element_class->release_pad = release_pad;
+  GST_BIN_CLASS (klass)->handle_message = handle_message;
+
+  const auto rw_ready = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server as stun://host:port, e.g. stun://stun.example.org:3478 (none by default)",
+          nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_string ("turn-servers", "TURN servers",
+          "Comma-separated TURN servers as turn(s)://user:password@host:port",
+          "", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_ICE_LOCAL_ADDRESSES,
+      g_param_spec_string ("ice-local-addresses", "ICE local addresses",
+          "Comma-separated local IP addresses ICE may gather on (e.g. 127.0.0.1 to stay on "
+          "loopback); empty means every interface except loopback",
+          "", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SESSION_ID,
+      g_param_spec_string ("session-id", "Session id", "Signalling session this peer belongs to",
+          "", GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_PEER_ID,
+      g_param_spec_string ("peer-id", "Peer id", "Signalling id of the remote peer", "",
+          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_CONNECTION_STATE,
+      g_param_spec_enum ("connection-state", "Connection state",
+          "The peer connection state, as RTCPeerConnection.connectionState",
+          GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, GST_WEBRTC_PEER_CONNECTION_STATE_NEW,
+          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_WEBRTCBIN,
+      g_param_spec_object ("webrtcbin", "webrtcbin", "The webrtcbin inside, for advanced use",
+          GST_TYPE_ELEMENT, GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstRtcPeerBin::local-description:
+   * @type: "offer" or "answer"
+   * @sdp: the SDP text, to send to the remote peer
+   *
+   * Emitted from a webrtcbin thread once a local description is set.
+   */
+  signals[SIGNAL_LOCAL_DESCRIPTION] = g_signal_new ("local-description",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2,
+      G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstRtcPeerBin::local-candidate:
+   * @mline_index: the m-line the candidate belongs to
+   * @candidate: "candidate:..." to send to the remote peer
+   */
+  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstRtcPeerBin::failed:
+   * @reason: why the connection cannot go on (offer failed, DTLS fingerprint mismatch, ...)
+   */
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+      0, nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class, "WebRTC peer connection",
+      "Filter/Network/WebRTC", "One WebRTC peer connection for sending RTP to a browser, with "
+      "codec preferences per pad and DTLS fingerprint verification",
+      "rtckit developers");
+}

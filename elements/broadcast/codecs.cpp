@@ -1,0 +1,96 @@
+#include "codecs.h"
+
+#include <algorithm>
+
+namespace rtc {
+
+static const CodecInfo kCodecs[] = {
+  { "h264", "video", "H264", 96, 90000, "video/x-h264", "h264parse", "rtph264pay",
+    "packetization-mode=(string)1, profile-level-id=(string)42e01f, "
+    "level-asymmetry-allowed=(string)1" },
+  { "vp8", "video", "VP8", 97, 90000, "video/x-vp8", nullptr, "rtpvp8pay", nullptr },
+  { "vp9", "video", "VP9", 98, 90000, "video/x-vp9", "vp9parse", "rtpvp9pay",
+    "profile-id=(string)0" },
+  { "opus", "audio", "OPUS", 111, 48000, "audio/x-opus", "opusparse", "rtpopuspay",
+    "encoding-params=(string)2, minptime=(string)10, useinbandfec=(string)1" },
+  { "pcmu", "audio", "PCMU", 0, 8000, "audio/x-mulaw", nullptr, "rtppcmupay", nullptr },
+  { "pcma", "audio", "PCMA", 8, 8000, "audio/x-alaw", nullptr, "rtppcmapay", nullptr },
+};
+
+const CodecInfo *
+codec_by_name (const std::string &name)
+{
+  for (const auto &c : kCodecs)
+    if (g_ascii_strcasecmp (c.name, name.c_str ()) == 0)
+      return &c;
+  return nullptr;
+}
+
+const CodecInfo *
+codec_by_encoded_caps (const GstCaps *caps)
+{
+  if (!caps || gst_caps_get_size (caps) == 0)
+    return nullptr;
+  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  for (const auto &c : kCodecs)
+    if (g_str_equal (c.encoded_caps, name))
+      return &c;
+  return nullptr;
+}
+
+const CodecInfo *
+codec_by_pt (guint pt)
+{
+  for (const auto &c : kCodecs)
+    if (c.pt == pt)
+      return &c;
+  return nullptr;
+}
+
+std::vector<const CodecInfo *>
+parse_codec_list (const std::string &list, const char *media, std::vector<std::string> *unknown)
+{
+  std::vector<const CodecInfo *> out;
+  gchar **parts = g_strsplit_set (list.c_str (), ", ", -1);
+  for (gchar **p = parts; p && *p; p++)
+    {
+      if (!**p)
+        continue;
+      const CodecInfo *c = codec_by_name (*p);
+      if (c && g_str_equal (c->media, media))
+        {
+          if (std::find (out.begin (), out.end (), c) == out.end ())
+            out.push_back (c);
+        }
+      else if (unknown)
+        unknown->emplace_back (*p);
+    }
+  g_strfreev (parts);
+  return out;
+}
+
+GstCaps *
+codec_offer_caps (const CodecInfo *codec)
+{
+  std::string s = std::string ("application/x-rtp, media=(string)") + codec->media +
+                  ", encoding-name=(string)" + codec->encoding_name +
+                  ", payload=(int)" + std::to_string (codec->pt) +
+                  ", clock-rate=(int)" + std::to_string (codec->clock_rate);
+  if (g_str_equal (codec->media, "video"))
+    s += ", rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
+         "rtcp-fb-ccm-fir=(boolean)true";
+  if (codec->offer_fields)
+    s += std::string (", ") + codec->offer_fields;
+  return gst_caps_from_string (s.c_str ());
+}
+
+std::string
+codec_names (const std::vector<const CodecInfo *> &codecs)
+{
+  std::string out;
+  for (auto *c : codecs)
+    out += (out.empty () ? "" : ",") + std::string (c->name);
+  return out;
+}
+
+} // namespace rtc

@@ -1,0 +1,39 @@
+// The RTP codecs rtckit sends to browsers: names, payload types and the caps offered in SDP.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+#include <vector>
+
+namespace rtc {
+
+struct CodecInfo
+{
+  const char *name;           // "h264": the name used in properties and stats
+  const char *media;          // "video" or "audio"
+  const char *encoding_name;  // RTP encoding name
+  guint pt;                   // payload type we offer
+  guint clock_rate;
+  const char *encoded_caps;   // caps name of the encoded stream, e.g. "video/x-h264"
+  const char *parser;         // parser for pre-encoded input, or nullptr
+  const char *payloader;
+  const char *offer_fields;   // extra caps fields offered (fmtp), in caps syntax
+};
+
+// nullptr when unknown.
+const CodecInfo *codec_by_name (const std::string &name);
+const CodecInfo *codec_by_encoded_caps (const GstCaps *caps);
+const CodecInfo *codec_by_pt (guint pt);
+
+// Parses "h264,vp8": known names of the given media, in order, without duplicates. Unknown
+// names are returned in @unknown.
+std::vector<const CodecInfo *> parse_codec_list (const std::string &list, const char *media,
+                                                 std::vector<std::string> *unknown = nullptr);
+
+// The caps we offer for one codec (one structure), used for codec preferences and appsrc caps.
+GstCaps *codec_offer_caps (const CodecInfo *codec);
+
+std::string codec_names (const std::vector<const CodecInfo *> &codecs);
+
+} // namespace rtc

@@ -1,0 +1,322 @@
+#include "feed.h"
+
+GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
+#define GST_CAT_DEFAULT rtc_broadcast_sink_debug
+
+#include <gst/video/video.h>
+
+namespace rtc {
+
+// One forced keyframe per window however many viewers ask: a lossy viewer must not turn the
+// stream into all-keyframes for everybody.
+static constexpr gint64 kKeyframeMinIntervalUs = 250 * 1000;
+// Bound on the GOP cache; a longer GOP is not cached (new viewers then wait for a keyframe).
+static constexpr std::size_t kMaxGopPackets = 6000;
+
+Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name)
+    : codec_ (codec), mode_ (mode), track_ (std::move (track_name))
+{
+}
+
+Feed::~Feed () = default;
+
+static GstElement *
+make (const char *factory, GError **error)
+{
+  GstElement *e = gst_element_factory_make (factory, nullptr);
+  if (!e)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                 "GStreamer element '%s' is missing", factory);
+  return e;
+}
+
+GstPad *
+Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval, GError **error)
+{
+  std::vector<GstElement *> chain;
+  GstElement *payloader = nullptr;
+  if (mode_ == Mode::Encode)
+    {
+      GstElement *queue = make ("queue", error);
+      GstElement *enc = queue ? make ("rtcencodebin", error) : nullptr;
+      if (!enc)
+        {
+          if (queue)
+            gst_object_unref (queue);
+          return nullptr;
+        }
+      // A short leaky queue lets two codecs encode on two cores, and drops raw frames instead
+      // of building latency when the encoder cannot keep up.
+      g_object_set (queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+                    (guint64) 0, "leaky", 2, nullptr);
+      gst_util_set_object_arg (G_OBJECT (enc), "codec", codec_->name);
+      g_object_set (enc, "pt", codec_->pt, nullptr);
+      if (bitrate_kbps)
+        g_object_set (enc, "bitrate", bitrate_kbps, nullptr);
+      if (g_str_equal (codec_->media, "video"))
+        g_object_set (enc, "keyframe-interval", keyframe_interval, nullptr);
+      encoder_ = Ptr<GstElement>::ref (enc);
+      chain = { queue, enc };
+    }
+  else
+    {
+      if (codec_->parser)
+        {
+          GstElement *parser = make (codec_->parser, error);
+          if (!parser)
+            return nullptr;
+          if (g_str_equal (codec_->parser, "h264parse"))
+            g_object_set (parser, "config-interval", -1, nullptr);
+          chain.push_back (parser);
+        }
+      payloader = make (codec_->payloader, error);
+      if (!payloader)
+        {
+          for (auto *e : chain)
+            gst_object_unref (e);
+          return nullptr;
+        }
+      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, nullptr);
+      if (g_str_equal (codec_->payloader, "rtph264pay"))
+        {
+          g_object_set (payloader, "config-interval", -1, nullptr);
+          gst_util_set_object_arg (G_OBJECT (payloader), "aggregate-mode", "zero-latency");
+        }
+      else if (g_str_equal (codec_->payloader, "rtpvp8pay") ||
+               g_str_equal (codec_->payloader, "rtpvp9pay"))
+        gst_util_set_object_arg (G_OBJECT (payloader), "picture-id-mode", "15-bit");
+      chain.push_back (payloader);
+    }
+
+  GstElement *sink = make ("appsink", error);
+  if (!sink)
+    {
+      for (auto *e : chain)
+        gst_object_unref (e);
+      return nullptr;
+    }
+  // Live input is sent as soon as it is payloaded; a file is paced by the clock.
+  g_object_set (sink, "sync", live ? FALSE : TRUE, "async", FALSE, "enable-last-sample", FALSE,
+                "max-buffers", 64, "drop", FALSE, "qos", FALSE, nullptr);
+  GstAppSinkCallbacks cb = {};
+  cb.new_sample = on_new_sample;
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, this, nullptr);
+  appsink_ = Ptr<GstElement>::ref (sink);
+  chain.push_back (sink);
+
+  for (auto *e : chain)
+    {
+      elements_.push_back (Ptr<GstElement>::ref (e));
+      gst_bin_add (bin, e);
+    }
+  for (std::size_t i = 0; i + 1 < chain.size (); i++)
+    if (!gst_element_link (chain[i], chain[i + 1]))
+      {
+        g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                     "could not link %s to %s", GST_OBJECT_NAME (chain[i]),
+                     GST_OBJECT_NAME (chain[i + 1]));
+        teardown (bin);
+        return nullptr;
+      }
+  if (payloader && mode_ == Mode::Passthrough)
+    {
+      GstPad *pad = gst_element_get_static_pad (payloader, "sink");
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_payloader_input, this, nullptr);
+      gst_object_unref (pad);
+    }
+  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
+    gst_element_sync_state_with_parent (*it);
+  return gst_element_get_static_pad (chain.front (), "sink");
+}
+
+void
+Feed::teardown (GstBin *bin)
+{
+  {
+    std::lock_guard lock (lock_);
+    subs_.clear ();
+    gop_.clear ();
+  }
+  for (auto &e : elements_)
+    {
+      gst_element_set_locked_state (e.get (), TRUE);
+      gst_element_set_state (e.get (), GST_STATE_NULL);
+      if (GST_OBJECT_PARENT (e.get ()) == GST_OBJECT (bin))
+        gst_bin_remove (bin, e.get ());
+    }
+  elements_.clear ();
+}
+
+std::string
+Feed::encoder_factory () const
+{
+  if (!encoder_)
+    return {};
+  GStr name;
+  g_object_get (encoder_.get (), "encoder", name.out (), nullptr);
+  return name.c_str ();
+}
+
+void
+Feed::subscribe (GstElement *appsrc)
+{
+  {
+    std::lock_guard lock (lock_);
+    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough });
+  }
+  request_keyframe ();
+}
+
+void
+Feed::unsubscribe (GstElement *appsrc)
+{
+  std::lock_guard lock (lock_);
+  std::erase_if (subs_, [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
+}
+
+std::size_t
+Feed::subscriber_count ()
+{
+  std::lock_guard lock (lock_);
+  return subs_.size ();
+}
+
+void
+Feed::set_bitrate (guint kbps)
+{
+  if (encoder_)
+    g_object_set (encoder_.get (), "bitrate", kbps, nullptr);
+}
+
+void
+Feed::request_keyframe ()
+{
+  bool send = false;
+  gint64 now = g_get_monotonic_time ();
+  {
+    std::lock_guard lock (lock_);
+    if (now - last_keyframe_request_us_ >= kKeyframeMinIntervalUs)
+      {
+        last_keyframe_request_us_ = now;
+        keyframe_request_pending_ = false;
+        send = true;
+      }
+    else
+      keyframe_request_pending_ = true;
+  }
+  if (send && appsink_ && g_str_equal (codec_->media, "video"))
+    {
+      GST_DEBUG ("%s/%s: requesting a keyframe", track_.c_str (), codec_->name);
+      // Travels upstream from the appsink: to rtcencodebin, or in passthrough to the element
+      // that produced the encoded stream (an encoder upstream honours it; a camera may not).
+      gst_element_send_event (appsink_.get (), gst_video_event_new_upstream_force_key_unit (
+                                                   GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
+}
+
+void
+Feed::maybe_send_keyframe_request (gint64 now_us)
+{
+  bool due;
+  {
+    std::lock_guard lock (lock_);
+    due = keyframe_request_pending_ && now_us - last_keyframe_request_us_ >= kKeyframeMinIntervalUs;
+  }
+  if (due)
+    request_keyframe ();
+}
+
+GstPadProbeReturn
+Feed::on_payloader_input (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+{
+  auto *self = static_cast<Feed *> (user_data);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT) && GST_BUFFER_PTS_IS_VALID (buf))
+    self->last_key_pts_.store (GST_BUFFER_PTS (buf));
+  return GST_PAD_PROBE_OK;
+}
+
+GstFlowReturn
+Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
+{
+  auto *self = static_cast<Feed *> (user_data);
+  Ptr<GstSample> sample (gst_app_sink_pull_sample (sink));
+  if (!sample)
+    return GST_FLOW_EOS;
+  GstBuffer *in = gst_sample_get_buffer (sample.get ());
+  if (!in)
+    return GST_FLOW_OK;
+  Ptr<GstBuffer> buf = Ptr<GstBuffer>::ref (in);
+
+  // Viewers' appsrcs run on the pipeline clock with a zero-based segment: send running time.
+  const GstSegment *seg = gst_sample_get_segment (sample.get ());
+  if (seg && GST_BUFFER_PTS_IS_VALID (in))
+    {
+      GstClockTime rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (in));
+      if (rt != GST_BUFFER_PTS (in))
+        {
+          buf.reset (gst_buffer_copy (in)); // shallow: memory is shared
+          GST_BUFFER_PTS (buf.get ()) = rt;
+          GST_BUFFER_DTS (buf.get ()) = GST_CLOCK_TIME_NONE;
+        }
+    }
+
+  struct Push
+  {
+    Ptr<GstElement> appsrc;
+    std::vector<Ptr<GstBuffer>> backlog;
+  };
+  std::vector<Push> pushes;
+  {
+    std::lock_guard lock (self->lock_);
+    if (self->mode_ == Mode::Passthrough && g_str_equal (self->codec_->media, "video"))
+      {
+        GstClockTime key = self->last_key_pts_.load ();
+        if (GST_CLOCK_TIME_IS_VALID (key) && GST_BUFFER_PTS (in) == key &&
+            self->gop_key_pts_ != key)
+          {
+            self->gop_.clear ();
+            self->gop_key_pts_ = key;
+          }
+        if (GST_CLOCK_TIME_IS_VALID (self->gop_key_pts_))
+          {
+            if (self->gop_.size () >= kMaxGopPackets)
+              {
+                self->gop_.clear ();
+                self->gop_key_pts_ = GST_CLOCK_TIME_NONE;
+              }
+            else
+              self->gop_.push_back (buf);
+          }
+      }
+    pushes.reserve (self->subs_.size ());
+    for (auto &s : self->subs_)
+      {
+        Push p{ s.appsrc, {} };
+        if (s.needs_cache)
+          {
+            s.needs_cache = false;
+            // The cache already ends with this buffer when it is being filled.
+            if (!self->gop_.empty ())
+              p.backlog = self->gop_;
+          }
+        pushes.push_back (std::move (p));
+      }
+  }
+  for (auto &p : pushes)
+    {
+      auto *src = GST_APP_SRC (p.appsrc.get ());
+      if (!p.backlog.empty ())
+        {
+          for (auto &b : p.backlog)
+            gst_app_src_push_buffer (src, gst_buffer_ref (b.get ()));
+          continue; // the backlog's last buffer is this one
+        }
+      gst_app_src_push_buffer (src, gst_buffer_ref (buf.get ()));
+    }
+  self->buffers_out_++;
+  self->maybe_send_keyframe_request (g_get_monotonic_time ());
+  return GST_FLOW_OK;
+}
+
+} // namespace rtc

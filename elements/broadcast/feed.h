@@ -1,0 +1,87 @@
+// Feed: one RTP stream of one codec for one input track, encoded (or parsed) and payloaded
+// once, whose buffers are handed to every subscribed viewer's appsrc.
+//
+// The chain is [queue ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
+// streaming thread pushes each RTP buffer (shared, by reference) to the subscribers. A viewer
+// never touches the running data path: subscribing is a list insert under a lock, and every
+// viewer has its own bounded, leaky appsrc, so a slow one drops its own packets only.
+#pragma once
+
+#include "codecs.h"
+#include "gst-ptr.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rtc {
+
+class Feed
+{
+public:
+  enum class Mode
+  {
+    Encode,      // raw input: rtcencodebin
+    Passthrough, // already-encoded input: parse and payload, keep a GOP cache for new viewers
+  };
+
+  Feed (const CodecInfo *codec, Mode mode, std::string track_name);
+  ~Feed ();
+  Feed (const Feed &) = delete;
+  Feed &operator= (const Feed &) = delete;
+
+  // Creates the elements inside @bin and returns the chain's sink pad (transfer full) for the
+  // caller to link, or nullptr with @error set. @live decides whether the appsink syncs.
+  GstPad *build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval,
+                 GError **error);
+  // Sets every element to NULL and removes it from @bin. The caller has unlinked it.
+  void teardown (GstBin *bin);
+
+  void subscribe (GstElement *appsrc);
+  void unsubscribe (GstElement *appsrc);
+  std::size_t subscriber_count ();
+
+  // Asks upstream for a keyframe (the encoder, or the source in passthrough), at most one
+  // request per kKeyframeMinInterval; a request inside that window is sent when it ends.
+  void request_keyframe ();
+  void set_bitrate (guint kbps);
+
+  const CodecInfo *codec () const { return codec_; }
+  Mode mode () const { return mode_; }
+  const std::string &track_name () const { return track_; }
+  // Encoder factory name ("x264enc"), empty in passthrough.
+  std::string encoder_factory () const;
+  guint64 buffers_out () const { return buffers_out_.load (); }
+
+private:
+  static GstFlowReturn on_new_sample (GstAppSink *sink, gpointer user_data);
+  static GstPadProbeReturn on_payloader_input (GstPad *, GstPadProbeInfo *, gpointer user_data);
+  void maybe_send_keyframe_request (gint64 now_us);
+
+  const CodecInfo *codec_;
+  Mode mode_;
+  std::string track_;
+  std::vector<Ptr<GstElement>> elements_;
+  Ptr<GstElement> encoder_; // rtcencodebin in Encode mode
+  Ptr<GstElement> appsink_;
+
+  struct Subscriber
+  {
+    Ptr<GstElement> appsrc;
+    bool needs_cache = true;
+  };
+  std::mutex lock_; // guards subs_, gop_, keyframe throttle; never held while pushing
+  std::vector<Subscriber> subs_;
+  std::vector<Ptr<GstBuffer>> gop_;
+  GstClockTime gop_key_pts_ = GST_CLOCK_TIME_NONE;
+  std::atomic<GstClockTime> last_key_pts_{ GST_CLOCK_TIME_NONE };
+  gint64 last_keyframe_request_us_ = 0;
+  bool keyframe_request_pending_ = false;
+  std::atomic<guint64> buffers_out_{ 0 };
+};
+
+} // namespace rtc

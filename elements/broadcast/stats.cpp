@@ -1,0 +1,227 @@
+#include "stats.h"
+
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace rtc {
+
+static bool
+field_double (const GstStructure *s, const char *name, double &out)
+{
+  const GValue *v = gst_structure_get_value (s, name);
+  if (!v)
+    return false;
+  GValue d = G_VALUE_INIT;
+  g_value_init (&d, G_TYPE_DOUBLE);
+  bool ok = g_value_transform (v, &d);
+  if (ok)
+    out = g_value_get_double (&d);
+  g_value_unset (&d);
+  return ok;
+}
+
+void
+parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out)
+{
+  if (!stats)
+    return;
+  guint64 bytes = 0, packets = 0, nack = 0, pli = 0, fir = 0;
+  gint64 lost = 0;
+  double rtt = -1, fraction = 0;
+  gint n = gst_structure_n_fields (stats);
+  for (gint i = 0; i < n; i++)
+    {
+      const GValue *v = gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
+      if (!v || !GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      const GstStructure *s = gst_value_get_structure (v);
+      GstWebRTCStatsType type;
+      if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
+        continue;
+      double d;
+      if (type == GST_WEBRTC_STATS_OUTBOUND_RTP)
+        {
+          if (field_double (s, "bytes-sent", d))
+            bytes += (guint64) d;
+          if (field_double (s, "packets-sent", d))
+            packets += (guint64) d;
+          if (field_double (s, "nack-count", d))
+            nack += (guint64) d;
+          if (field_double (s, "pli-count", d))
+            pli += (guint64) d;
+          if (field_double (s, "fir-count", d))
+            fir += (guint64) d;
+        }
+      else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+        {
+          if (field_double (s, "packets-lost", d))
+            lost += (gint64) d;
+          if (field_double (s, "round-trip-time", d) && d > 0)
+            rtt = std::max (rtt, d * 1000.0);
+          if (field_double (s, "fraction-lost", d))
+            fraction = std::max (fraction, d);
+        }
+    }
+  out.bytes_sent = bytes;
+  out.packets_sent = packets;
+  out.nack_count = nack;
+  out.pli_count = pli;
+  out.fir_count = fir;
+  out.packets_lost = lost;
+  out.fraction_lost = fraction;
+  if (rtt >= 0)
+    out.rtt_ms = rtt;
+}
+
+std::string
+stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
+            const std::vector<EncoderSnapshot> &encoders)
+{
+  gint64 now = g_get_monotonic_time ();
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "url");
+  json_builder_add_string_value (b, totals.url.c_str ());
+  json_builder_set_member_name (b, "viewers_joined");
+  json_builder_add_int_value (b, (gint64) totals.viewers_joined);
+  json_builder_set_member_name (b, "viewers_left");
+  json_builder_add_int_value (b, (gint64) totals.viewers_left);
+  json_builder_set_member_name (b, "viewers");
+  json_builder_begin_array (b);
+  for (const auto &v : viewers)
+    {
+      json_builder_begin_object (b);
+      auto str = [b] (const char *k, const std::string &s) {
+        json_builder_set_member_name (b, k);
+        if (s.empty ())
+          json_builder_add_null_value (b);
+        else
+          json_builder_add_string_value (b, s.c_str ());
+      };
+      auto num = [b] (const char *k, gint64 n) {
+        json_builder_set_member_name (b, k);
+        json_builder_add_int_value (b, n);
+      };
+      str ("id", v.session_id);
+      str ("peer_id", v.peer_id);
+      str ("state", v.state);
+      str ("video_codec", v.video_codec);
+      str ("audio_codec", v.audio_codec);
+      json_builder_set_member_name (b, "connected_seconds");
+      json_builder_add_double_value (b, v.connected_us ? (now - v.connected_us) / 1e6 : 0.0);
+      num ("bytes_sent", (gint64) v.bytes_sent);
+      num ("packets_sent", (gint64) v.packets_sent);
+      num ("packets_lost", v.packets_lost);
+      num ("nack_count", (gint64) v.nack_count);
+      num ("pli_count", (gint64) v.pli_count);
+      num ("fir_count", (gint64) v.fir_count);
+      json_builder_set_member_name (b, "rtt_ms");
+      if (v.rtt_ms >= 0)
+        json_builder_add_double_value (b, v.rtt_ms);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "encoders");
+  json_builder_begin_array (b);
+  for (const auto &e : encoders)
+    {
+      if (e.factory.empty ())
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "track");
+      json_builder_add_string_value (b, e.track.c_str ());
+      json_builder_set_member_name (b, "codec");
+      json_builder_add_string_value (b, e.codec.c_str ());
+      json_builder_set_member_name (b, "factory");
+      json_builder_add_string_value (b, e.factory.c_str ());
+      json_builder_set_member_name (b, "viewers");
+      json_builder_add_int_value (b, (gint64) e.viewers);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "feeds");
+  json_builder_begin_array (b);
+  for (const auto &e : encoders)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "track");
+      json_builder_add_string_value (b, e.track.c_str ());
+      json_builder_set_member_name (b, "codec");
+      json_builder_add_string_value (b, e.codec.c_str ());
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, e.factory.empty () ? "passthrough" : "encode");
+      json_builder_set_member_name (b, "viewers");
+      json_builder_add_int_value (b, (gint64) e.viewers);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+  std::string out (text);
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+std::string
+metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
+              const std::vector<EncoderSnapshot> &encoders)
+{
+  std::string m;
+  auto line = [&m] (const std::string &s) { m += s + "\n"; };
+  line ("# HELP rtckit_viewers Viewers currently attached.");
+  line ("# TYPE rtckit_viewers gauge");
+  line ("rtckit_viewers " + std::to_string (viewers.size ()));
+  line ("# HELP rtckit_viewers_joined_total Viewers that joined since start.");
+  line ("# TYPE rtckit_viewers_joined_total counter");
+  line ("rtckit_viewers_joined_total " + std::to_string (totals.viewers_joined));
+  line ("# HELP rtckit_viewers_left_total Viewers that left since start.");
+  line ("# TYPE rtckit_viewers_left_total counter");
+  line ("rtckit_viewers_left_total " + std::to_string (totals.viewers_left));
+  line ("# HELP rtckit_encoders Encoder instances (one per codec in use, shared by viewers).");
+  line ("# TYPE rtckit_encoders gauge");
+  std::size_t n_enc = std::count_if (encoders.begin (), encoders.end (),
+                                     [] (const EncoderSnapshot &e) { return !e.factory.empty (); });
+  line ("rtckit_encoders " + std::to_string (n_enc));
+  struct Series
+  {
+    const char *name, *type, *help;
+    std::function<double (const ViewerSnapshot &)> get;
+  };
+  const Series series[] = {
+    { "rtckit_viewer_bytes_sent_total", "counter", "RTP bytes sent to the viewer.",
+      [] (const ViewerSnapshot &v) { return (double) v.bytes_sent; } },
+    { "rtckit_viewer_packets_sent_total", "counter", "RTP packets sent to the viewer.",
+      [] (const ViewerSnapshot &v) { return (double) v.packets_sent; } },
+    { "rtckit_viewer_packets_lost", "gauge", "Packets the viewer reported lost.",
+      [] (const ViewerSnapshot &v) { return (double) v.packets_lost; } },
+    { "rtckit_viewer_nack_total", "counter", "NACKs received from the viewer.",
+      [] (const ViewerSnapshot &v) { return (double) v.nack_count; } },
+    { "rtckit_viewer_pli_total", "counter", "PLIs received from the viewer.",
+      [] (const ViewerSnapshot &v) { return (double) v.pli_count; } },
+    { "rtckit_viewer_rtt_seconds", "gauge", "Round-trip time from RTCP reports.",
+      [] (const ViewerSnapshot &v) { return v.rtt_ms >= 0 ? v.rtt_ms / 1000.0 : 0.0; } },
+  };
+  for (const auto &s : series)
+    {
+      line (std::string ("# HELP ") + s.name + " " + s.help);
+      line (std::string ("# TYPE ") + s.name + " " + s.type);
+      for (const auto &v : viewers)
+        {
+          char num[64];
+          g_ascii_dtostr (num, sizeof num, s.get (v));
+          line (std::string (s.name) + "{session=\"" + v.session_id + "\",codec=\"" +
+                v.video_codec + "\"} " + num);
+        }
+    }
+  return m;
+}
+
+} // namespace rtc

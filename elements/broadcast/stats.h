@@ -1,0 +1,54 @@
+// Per-viewer statistics: parsed from webrtcbin's get-stats, served as /stats JSON and /metrics.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+#include <vector>
+
+namespace rtc {
+
+struct ViewerSnapshot
+{
+  std::string session_id;
+  std::string peer_id;
+  std::string state = "new"; // RTCPeerConnection.connectionState
+  std::string video_codec;
+  std::string audio_codec;
+  gint64 created_us = 0;
+  gint64 connected_us = 0;
+  guint64 bytes_sent = 0;
+  guint64 packets_sent = 0;
+  guint64 nack_count = 0;
+  guint64 pli_count = 0;
+  guint64 fir_count = 0;
+  gint64 packets_lost = 0;
+  double rtt_ms = -1; // -1 until the first RTCP receiver report
+  double fraction_lost = 0;
+};
+
+struct EncoderSnapshot
+{
+  std::string track;
+  std::string codec;
+  std::string factory; // empty in passthrough
+  std::size_t viewers = 0;
+};
+
+struct BroadcastTotals
+{
+  std::string url;
+  guint64 viewers_joined = 0;
+  guint64 viewers_left = 0;
+};
+
+// Fills the counters of @out from a webrtcbin get-stats reply.
+void parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out);
+
+std::string stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
+                        const std::vector<EncoderSnapshot> &encoders);
+std::string metrics_text (const BroadcastTotals &totals,
+                          const std::vector<ViewerSnapshot> &viewers,
+                          const std::vector<EncoderSnapshot> &encoders);
+
+} // namespace rtc
