@@ -34,7 +34,7 @@ MIN_FPS = 25.0
 
 
 def launch(port, video, props=""):
-    return (f"rtcbroadcastsink name=s address=127.0.0.1:{port} {props} "
+    return (f"rtcbroadcastsink name=s address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 {props} "
             f"{video} ! s.video_0 {AUDIO} ! s.audio_0")
 
 

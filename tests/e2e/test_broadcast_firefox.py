@@ -32,7 +32,7 @@ def main():
     require_element("rtcbroadcastsink")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    line = (f"rtcbroadcastsink name=s address=127.0.0.1:{port} "
+    line = (f"rtcbroadcastsink name=s address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 "
             f"{RAW_VIDEO} ! s.video_0 audiotestsrc is-live=true ! s.audio_0")
     with Pipeline(line, name="broadcast-firefox") as pipe, Chromium() as chromium, Firefox() as firefox:
         diag = Diag(pipe, base)
