@@ -29,6 +29,7 @@
   let pendingIce = [];        // remote candidates that arrived before the offer was set
   let retryTimer = null;      // delayed new session after an error
   let statsPrev = null;
+  const closedSessions = new Set(); // ids we closed: late errors about them are not shown
 
   function parseIce(s) {
     if (!s) return [];
@@ -124,7 +125,7 @@
         break;
       }
       case 'sessionStarted':
-        if (!starting) { send({ type: 'endSession', sessionId: msg.sessionId }); break; }
+        if (!starting) { closedSessions.add(msg.sessionId); send({ type: 'endSession', sessionId: msg.sessionId }); break; }
         starting = false;
         rtckit.sessionId = msg.sessionId;
         break;
@@ -153,12 +154,18 @@
 
   function onError(msg) {
     const text = msg.details || 'unknown error';
+    // Replies about sessions already closed (e.g. to our endSession after a refusal) must not
+    // hide the error that mattered.
+    if ([...closedSessions].some(id => msg.sessionId === id || text.includes(id))) {
+      console.info('rtckit: about a closed session:', text);
+      return;
+    }
     setError(text);
-    // An error about our session, or while one is being set up, ends that attempt.
-    const ours = msg.sessionId ? msg.sessionId === rtckit.sessionId
-                               : starting || rtckit.state === 'negotiating';
-    if (ours) {
-      closeSession(true);
+    // An error about our session, or while one is being set up, ends that attempt. With our
+    // session id the server refused or ended it already: no endSession back.
+    const aboutOurs = msg.sessionId && msg.sessionId === rtckit.sessionId;
+    if (aboutOurs || (!msg.sessionId && (starting || rtckit.state === 'negotiating'))) {
+      closeSession(!aboutOurs);
       setState('error');
       retryLater(5000);
     }
@@ -181,7 +188,11 @@
   }
 
   function closeSession(notify) {
-    if (notify && rtckit.sessionId) send({ type: 'endSession', sessionId: rtckit.sessionId });
+    if (rtckit.sessionId) {
+      closedSessions.add(rtckit.sessionId);
+      if (closedSessions.size > 20) closedSessions.delete(closedSessions.values().next().value);
+      if (notify) send({ type: 'endSession', sessionId: rtckit.sessionId });
+    }
     starting = false;
     pendingIce = [];
     statsPrev = null;
