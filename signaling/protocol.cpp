@@ -1,1 +1,504 @@
-/* placeholder */
+/* rtc::proto: strict parsing and compact serialisation of the signalling protocol. */
+#include "protocol.h"
+
+#include <json-glib/json-glib.h>
+
+namespace rtc::proto
+{
+
+namespace
+{
+
+/* Owning JsonBuilder that hands out the finished text. */
+class Writer
+{
+public:
+  explicit Writer (const char *type) : b_ (json_builder_new ())
+  {
+    json_builder_begin_object (b_);
+    str ("type", type);
+  }
+  ~Writer () { g_object_unref (b_); }
+  Writer (const Writer &) = delete;
+  Writer &operator= (const Writer &) = delete;
+
+  Writer &
+  str (const char *key, const std::string &value)
+  {
+    json_builder_set_member_name (b_, key);
+    json_builder_add_string_value (b_, value.c_str ());
+    return *this;
+  }
+  Writer &
+  integer (const char *key, gint64 value)
+  {
+    json_builder_set_member_name (b_, key);
+    json_builder_add_int_value (b_, value);
+    return *this;
+  }
+  /* @json is trusted compact JSON produced by normalize_meta(). */
+  Writer &
+  raw (const char *key, const std::string &json)
+  {
+    json_builder_set_member_name (b_, key);
+    add_raw (json);
+    return *this;
+  }
+  Writer &
+  roles (unsigned roles)
+  {
+    json_builder_set_member_name (b_, "roles");
+    json_builder_begin_array (b_);
+    for (const auto &name : role_names (roles))
+      json_builder_add_string_value (b_, name.c_str ());
+    json_builder_end_array (b_);
+    return *this;
+  }
+  Writer &
+  peers (const char *key, const std::vector<PeerInfo> &peers)
+  {
+    json_builder_set_member_name (b_, key);
+    json_builder_begin_array (b_);
+    for (const auto &p : peers)
+      {
+        json_builder_begin_object (b_);
+        json_builder_set_member_name (b_, "id");
+        json_builder_add_string_value (b_, p.id.c_str ());
+        json_builder_set_member_name (b_, "meta");
+        add_raw (p.meta);
+        json_builder_end_object (b_);
+      }
+    json_builder_end_array (b_);
+    return *this;
+  }
+  /* Opens a nested object member; close it with end(). */
+  Writer &
+  begin (const char *key)
+  {
+    json_builder_set_member_name (b_, key);
+    json_builder_begin_object (b_);
+    return *this;
+  }
+  Writer &
+  end ()
+  {
+    json_builder_end_object (b_);
+    return *this;
+  }
+
+  std::string
+  text ()
+  {
+    json_builder_end_object (b_);
+    JsonNode *root = json_builder_get_root (b_);
+    g_autofree gchar *s = json_to_string (root, FALSE);
+    json_node_unref (root);
+    return s;
+  }
+
+private:
+  void
+  add_raw (const std::string &json)
+  {
+    JsonNode *node = json_from_string (json.c_str (), nullptr);
+    if (node)
+      json_builder_add_value (b_, node); /* takes ownership */
+    else
+      json_builder_add_null_value (b_);
+  }
+
+  JsonBuilder *b_;
+};
+
+/* Field readers: each returns false and fills @error with the reason. */
+bool
+get_string (JsonObject *obj, const char *prefix, const char *key, bool required,
+            std::optional<std::string> &out, std::string &error)
+{
+  JsonNode *node = json_object_get_member (obj, key);
+  if (!node || (!required && JSON_NODE_HOLDS_NULL (node)))
+    {
+      if (required)
+        error = std::string ("missing field '") + prefix + key + "'";
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      error = std::string ("field '") + prefix + key + "' must be a string";
+      return false;
+    }
+  out = json_node_get_string (node);
+  return true;
+}
+
+bool
+get_required_string (JsonObject *obj, const char *prefix, const char *key, std::string &out,
+                     std::string &error)
+{
+  std::optional<std::string> v;
+  if (!get_string (obj, prefix, key, true, v, error))
+    return false;
+  out = std::move (*v);
+  return true;
+}
+
+bool
+get_object (JsonObject *obj, const char *key, JsonObject *&out, std::string &error)
+{
+  JsonNode *node = json_object_get_member (obj, key);
+  if (!node || JSON_NODE_HOLDS_NULL (node))
+    {
+      out = nullptr;
+      return true;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      error = std::string ("field '") + key + "' must be an object";
+      return false;
+    }
+  out = json_node_get_object (node);
+  return true;
+}
+
+bool
+parse_roles (JsonObject *obj, unsigned &roles, std::string &error)
+{
+  JsonNode *node = json_object_get_member (obj, "roles");
+  if (!node)
+    {
+      error = "missing field 'roles'";
+      return false;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      error = "field 'roles' must be an array of strings";
+      return false;
+    }
+  JsonArray *arr = json_node_get_array (node);
+  roles = 0;
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      JsonNode *el = json_array_get_element (arr, i);
+      if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING)
+        {
+          error = "field 'roles' must be an array of strings";
+          return false;
+        }
+      std::string_view name = json_node_get_string (el);
+      if (name == "producer")
+        roles |= kRoleProducer;
+      else if (name == "consumer")
+        roles |= kRoleConsumer;
+      else if (name == "listener")
+        roles |= kRoleListener;
+      else
+        {
+          error = "unknown role '" + std::string (name)
+                  + "' (expected producer, consumer or listener)";
+          return false;
+        }
+    }
+  if ((roles & kRoleProducer) && (roles & kRoleConsumer))
+    {
+      error = "roles 'producer' and 'consumer' cannot be held together";
+      return false;
+    }
+  return true;
+}
+
+bool
+parse_peer (JsonObject *obj, ClientMessage &msg, std::string &error)
+{
+  if (!get_required_string (obj, "", "sessionId", msg.session_id, error))
+    return false;
+  JsonObject *sdp = nullptr, *ice = nullptr;
+  if (!get_object (obj, "sdp", sdp, error) || !get_object (obj, "ice", ice, error))
+    return false;
+  if ((sdp == nullptr) == (ice == nullptr))
+    {
+      error = "a 'peer' message needs exactly one of 'sdp' or 'ice'";
+      return false;
+    }
+  if (sdp)
+    {
+      SdpBody body;
+      if (!get_required_string (sdp, "sdp.", "type", body.type, error)
+          || !get_required_string (sdp, "sdp.", "sdp", body.sdp, error))
+        return false;
+      if (body.type != "offer" && body.type != "answer")
+        {
+          error = "field 'sdp.type' must be \"offer\" or \"answer\"";
+          return false;
+        }
+      msg.sdp = std::move (body);
+      return true;
+    }
+  IceBody body;
+  if (!get_required_string (ice, "ice.", "candidate", body.candidate, error))
+    return false;
+  JsonNode *idx = json_object_get_member (ice, "sdpMLineIndex");
+  if (!idx)
+    {
+      error = "missing field 'ice.sdpMLineIndex'";
+      return false;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (idx) || json_node_get_value_type (idx) != G_TYPE_INT64
+      || json_node_get_int (idx) < 0 || json_node_get_int (idx) > G_MAXUINT16)
+    {
+      error = "field 'ice.sdpMLineIndex' must be an integer from 0 to 65535";
+      return false;
+    }
+  body.mline_index = static_cast<guint> (json_node_get_int (idx));
+  msg.ice = std::move (body);
+  return true;
+}
+
+} // namespace
+
+std::vector<std::string>
+role_names (unsigned roles)
+{
+  std::vector<std::string> out;
+  if (roles & kRoleProducer)
+    out.emplace_back ("producer");
+  if (roles & kRoleConsumer)
+    out.emplace_back ("consumer");
+  if (roles & kRoleListener)
+    out.emplace_back ("listener");
+  return out;
+}
+
+const char *
+kind_name (Kind kind)
+{
+  switch (kind)
+    {
+    case Kind::SetProtocolVersion:
+      return "setProtocolVersion";
+    case Kind::SetPeerStatus:
+      return "setPeerStatus";
+    case Kind::StartSession:
+      return "startSession";
+    case Kind::Peer:
+      return "peer";
+    case Kind::EndSession:
+      return "endSession";
+    case Kind::List:
+      return "list";
+    case Kind::ListConsumers:
+      return "listConsumers";
+    }
+  return "?";
+}
+
+std::optional<std::string>
+normalize_meta (std::string_view json, std::string &error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) err = nullptr;
+  if (!json_parser_load_from_data (parser, json.data (), static_cast<gssize> (json.size ()), &err))
+    {
+      error = std::string ("meta is not valid JSON: ") + err->message;
+      return std::nullopt;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || JSON_NODE_HOLDS_NULL (root))
+    return std::string ("null");
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      error = "meta must be a JSON object or null";
+      return std::nullopt;
+    }
+  g_autofree gchar *s = json_to_string (root, FALSE);
+  return std::string (s);
+}
+
+std::optional<ClientMessage>
+parse_client_message (std::string_view text, std::string &error)
+{
+  /* json-glib would stop at an embedded NUL; WebSocket text is UTF-8 without NULs in practice,
+   * but a fuzzer or a broken client must still get a clean answer. */
+  if (!g_utf8_validate (text.data (), static_cast<gssize> (text.size ()), nullptr))
+    {
+      error = "message is not valid UTF-8 text";
+      return std::nullopt;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) err = nullptr;
+  if (!json_parser_load_from_data (parser, text.data (), static_cast<gssize> (text.size ()), &err))
+    {
+      error = std::string ("message is not valid JSON: ") + err->message;
+      return std::nullopt;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      error = "message must be a JSON object";
+      return std::nullopt;
+    }
+  JsonObject *obj = json_node_get_object (root);
+  std::string type;
+  if (!get_required_string (obj, "", "type", type, error))
+    return std::nullopt;
+
+  ClientMessage msg;
+  if (type == "setProtocolVersion")
+    {
+      msg.kind = Kind::SetProtocolVersion;
+      if (!get_required_string (obj, "", "version", msg.version, error))
+        return std::nullopt;
+    }
+  else if (type == "setPeerStatus")
+    {
+      msg.kind = Kind::SetPeerStatus;
+      if (!parse_roles (obj, msg.roles, error)
+          || !get_string (obj, "", "peerId", false, msg.peer_id, error))
+        return std::nullopt;
+      JsonNode *meta = json_object_get_member (obj, "meta");
+      if (meta && JSON_NODE_HOLDS_OBJECT (meta))
+        {
+          g_autofree gchar *s = json_to_string (meta, FALSE);
+          msg.meta = s;
+        }
+      else if (meta && !JSON_NODE_HOLDS_NULL (meta))
+        {
+          error = "field 'meta' must be an object or null";
+          return std::nullopt;
+        }
+    }
+  else if (type == "startSession")
+    {
+      msg.kind = Kind::StartSession;
+      if (!get_string (obj, "", "peerId", true, msg.peer_id, error)
+          || !get_string (obj, "", "offer", false, msg.offer, error))
+        return std::nullopt;
+    }
+  else if (type == "peer")
+    {
+      msg.kind = Kind::Peer;
+      if (!parse_peer (obj, msg, error))
+        return std::nullopt;
+    }
+  else if (type == "endSession")
+    {
+      msg.kind = Kind::EndSession;
+      if (!get_required_string (obj, "", "sessionId", msg.session_id, error))
+        return std::nullopt;
+    }
+  else if (type == "list")
+    msg.kind = Kind::List;
+  else if (type == "listConsumers")
+    msg.kind = Kind::ListConsumers;
+  else
+    {
+      /* Bound the echo: the type comes from the peer. */
+      error = "unknown message type '" + type.substr (0, 64) + "'";
+      return std::nullopt;
+    }
+  return msg;
+}
+
+std::string
+welcome (const std::string &peer_id)
+{
+  return Writer ("welcome").str ("peerId", peer_id).text ();
+}
+
+std::string
+peer_status_changed (const std::string &peer_id, unsigned roles, const std::string &meta)
+{
+  return Writer ("peerStatusChanged").str ("peerId", peer_id).roles (roles).raw ("meta", meta).text ();
+}
+
+std::string
+session_started (const std::string &producer_id, const std::string &session_id)
+{
+  return Writer ("sessionStarted").str ("peerId", producer_id).str ("sessionId", session_id).text ();
+}
+
+std::string
+start_session (const std::string &consumer_id, const std::string &session_id,
+               const std::optional<std::string> &offer)
+{
+  Writer w ("startSession");
+  w.str ("peerId", consumer_id).str ("sessionId", session_id);
+  if (offer)
+    w.str ("offer", *offer);
+  return w.text ();
+}
+
+std::string
+peer_sdp (const std::string &session_id, const SdpBody &sdp)
+{
+  return Writer ("peer")
+      .str ("sessionId", session_id)
+      .begin ("sdp")
+      .str ("type", sdp.type)
+      .str ("sdp", sdp.sdp)
+      .end ()
+      .text ();
+}
+
+std::string
+peer_ice (const std::string &session_id, const IceBody &ice)
+{
+  return Writer ("peer")
+      .str ("sessionId", session_id)
+      .begin ("ice")
+      .str ("candidate", ice.candidate)
+      .integer ("sdpMLineIndex", ice.mline_index)
+      .end ()
+      .text ();
+}
+
+std::string
+end_session (const std::string &session_id)
+{
+  return Writer ("endSession").str ("sessionId", session_id).text ();
+}
+
+std::string
+list (const std::vector<PeerInfo> &producers)
+{
+  return Writer ("list").peers ("producers", producers).text ();
+}
+
+std::string
+list_consumers (const std::vector<PeerInfo> &consumers)
+{
+  return Writer ("listConsumers").peers ("consumers", consumers).text ();
+}
+
+std::string
+error (const std::string &details, const std::optional<std::string> &session_id)
+{
+  Writer w ("error");
+  w.str ("details", details);
+  if (session_id)
+    w.str ("sessionId", *session_id);
+  return w.text ();
+}
+
+std::string
+set_peer_status (unsigned roles, const std::string &meta)
+{
+  return Writer ("setPeerStatus").roles (roles).raw ("meta", meta).text ();
+}
+
+std::string
+request_session (const std::string &producer_id, const std::optional<std::string> &offer)
+{
+  Writer w ("startSession");
+  w.str ("peerId", producer_id);
+  if (offer)
+    w.str ("offer", *offer);
+  return w.text ();
+}
+
+std::string
+request_end_session (const std::string &session_id)
+{
+  return Writer ("endSession").str ("sessionId", session_id).text ();
+}
+
+} // namespace rtc::proto

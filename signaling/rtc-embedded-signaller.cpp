@@ -1,1 +1,606 @@
-/* placeholder */
+/* RtcEmbeddedSignaller: runs rtc::signaling::Server on its own thread and implements RtcSignaller
+ * for one local peer.
+ *
+ * Threads: start()/stop() and the methods run on element threads; the server, the Router and
+ * every signal emission live on the signaller thread (Runtime::ctx). Methods never touch the
+ * server directly: they attach an idle source to the context, so calls are serialised, never
+ * re-enter the Router from a signal handler, and can never run after stop() joined.
+ *
+ * Lock order: start_lock -> settings_lock; state_lock is a leaf (never held while taking another
+ * lock, attaching is the only thing done under it besides copying). No lock is held while a
+ * signal is emitted or a callback is called.
+ */
+#include "rtc-embedded-signaller.h"
+
+#include "server.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#define DEFAULT_ADDRESS "127.0.0.1:8080"
+#define DEFAULT_ROLE RTC_SIGNALLER_ROLE_PRODUCER
+#define DEFAULT_MAX_MESSAGE_SIZE 65536
+
+namespace
+{
+
+/* A user callback with its destroy notify, shared so a running call keeps it alive. */
+struct HttpCallback
+{
+  RtcHttpBodyFunc func = nullptr;
+  gpointer data = nullptr;
+  GDestroyNotify notify = nullptr;
+  ~HttpCallback ()
+  {
+    if (notify)
+      notify (data);
+  }
+};
+
+struct Runtime;
+
+/* The element's side of the Router: turns Router callbacks into RtcSignaller signals. */
+class LocalHandler : public rtc::signaling::LocalPeer
+{
+public:
+  explicit LocalHandler (Runtime &rt) : rt_ (rt) {}
+  void session_requested (const std::string &session_id, const std::string &peer_id,
+                          const std::optional<std::string> &offer) override;
+  void session_ended (const std::string &session_id) override;
+  void sdp (const std::string &session_id, const std::string &type,
+            const std::string &sdp) override;
+  void ice (const std::string &session_id, guint mline_index,
+            const std::string &candidate) override;
+
+private:
+  Runtime &rt_;
+};
+
+/* Everything that exists between start() and stop(). Fields marked (thread) are only touched
+ * on the signaller thread. */
+struct Runtime
+{
+  RtcEmbeddedSignaller *self = nullptr;
+  GMainContext *ctx = g_main_context_new ();
+  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
+  GThread *thread = nullptr;
+
+  /* configuration, copied at start */
+  std::string address;
+  RtcSignallerRole role = DEFAULT_ROLE;
+  std::string meta = "null";
+  guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+
+  /* bind handshake between start() and the thread */
+  std::mutex bind_lock;
+  std::condition_variable bind_cond;
+  bool bind_done = false;
+  GError *bind_error = nullptr;
+  guint port = 0;
+  std::string local_id;
+
+  std::unique_ptr<rtc::signaling::Server> server; /* (thread) */
+  LocalHandler handler{ *this };
+  bool stopping = false;     /* (thread) set by the shutdown source: no more signals */
+  gint64 deadline = 0;       /* (thread) shutdown gives sockets this long to close */
+
+  ~Runtime ()
+  {
+    g_clear_error (&bind_error);
+    g_main_loop_unref (loop);
+    g_main_context_unref (ctx);
+  }
+};
+
+void
+LocalHandler::session_requested (const std::string &session_id, const std::string &peer_id,
+                                 const std::optional<std::string> &offer)
+{
+  if (!rt_.stopping)
+    rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt_.self), session_id.c_str (),
+                                          peer_id.c_str (), offer ? offer->c_str () : nullptr);
+}
+
+void
+LocalHandler::session_ended (const std::string &session_id)
+{
+  if (!rt_.stopping)
+    rtc_signaller_emit_session_ended (RTC_SIGNALLER (rt_.self), session_id.c_str ());
+}
+
+void
+LocalHandler::sdp (const std::string &session_id, const std::string &type, const std::string &sdp)
+{
+  if (!rt_.stopping)
+    rtc_signaller_emit_sdp (RTC_SIGNALLER (rt_.self), session_id.c_str (), type.c_str (),
+                            sdp.c_str ());
+}
+
+void
+LocalHandler::ice (const std::string &session_id, guint mline_index, const std::string &candidate)
+{
+  if (!rt_.stopping)
+    rtc_signaller_emit_ice (RTC_SIGNALLER (rt_.self), session_id.c_str (), mline_index,
+                            candidate.c_str ());
+}
+
+} // namespace
+
+struct RtcEmbeddedSignallerPrivate
+{
+  std::mutex start_lock; /* serialises start() and stop() */
+
+  std::mutex settings_lock;
+  std::string address = DEFAULT_ADDRESS;
+  RtcSignallerRole role = DEFAULT_ROLE;
+  std::string meta; /* as set; "" = unset */
+  guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+
+  std::mutex state_lock;
+  Runtime *rt = nullptr;
+  guint port = 0;
+  std::string peer_id;
+  std::shared_ptr<HttpCallback> stats, metrics;
+};
+
+struct _RtcEmbeddedSignaller
+{
+  GObject parent;
+  RtcEmbeddedSignallerPrivate *priv;
+};
+
+enum
+{
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_ROLE,
+  PROP_META,
+  PROP_PEER_ID,
+  PROP_MAX_MESSAGE_SIZE,
+};
+
+static void rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RtcEmbeddedSignaller, rtc_embedded_signaller, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER,
+                                                      rtc_embedded_signaller_iface_init))
+
+/* ---- signaller thread --------------------------------------------------------------------- */
+
+static std::optional<std::string>
+call_http (RtcEmbeddedSignaller *self, bool stats)
+{
+  std::shared_ptr<HttpCallback> cb;
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    cb = stats ? self->priv->stats : self->priv->metrics;
+  }
+  if (!cb || !cb->func)
+    return std::nullopt;
+  g_autofree gchar *body = cb->func (cb->data);
+  if (!body)
+    return std::nullopt;
+  return std::string (body);
+}
+
+static gpointer
+signaller_thread (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_main_context_push_thread_default (rt->ctx);
+
+  rtc::signaling::ServerConfig config;
+  config.limits.max_message_size = rt->max_message_size;
+  RtcEmbeddedSignaller *self = rt->self;
+  config.stats = [self] () { return call_http (self, true); };
+  config.metrics = [self] () { return call_http (self, false); };
+  rt->server = std::make_unique<rtc::signaling::Server> (std::move (config));
+
+  GError *error = nullptr;
+  const bool ok = rt->server->listen (rt->address, &error);
+  std::string local_id;
+  if (ok)
+    {
+      const unsigned role = rt->role == RTC_SIGNALLER_ROLE_CONSUMER ? rtc::proto::kRoleConsumer
+                                                                    : rtc::proto::kRoleProducer;
+      local_id = rt->server->router ().add_local (&rt->handler, role, rt->meta);
+    }
+  else
+    rt->server.reset ();
+  {
+    std::lock_guard lock (rt->bind_lock);
+    rt->bind_done = true;
+    rt->bind_error = error;
+    rt->port = ok ? rt->server->port () : 0;
+    rt->local_id = local_id;
+  }
+  rt->bind_cond.notify_one ();
+
+  if (ok)
+    {
+      g_main_loop_run (rt->loop);
+      rt->server.reset ();
+      /* Let libsoup finish what the teardown scheduled (closing streams) before the context
+       * goes away. */
+      while (g_main_context_iteration (rt->ctx, FALSE))
+        ;
+    }
+  g_main_context_pop_thread_default (rt->ctx);
+  return nullptr;
+}
+
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcEmbeddedSignaller *self, std::function<void (Runtime &)> fn)
+{
+  struct Call
+  {
+    Runtime *rt;
+    std::function<void (Runtime &)> fn;
+  };
+  std::lock_guard lock (self->priv->state_lock);
+  Runtime *rt = self->priv->rt;
+  if (!rt)
+    return;
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (
+      source,
+      [] (gpointer data) -> gboolean {
+        auto *call = static_cast<Call *> (data);
+        if (call->rt->server)
+          call->fn (*call->rt);
+        return G_SOURCE_REMOVE;
+      },
+      new Call{ rt, std::move (fn) }, [] (gpointer data) { delete static_cast<Call *> (data); });
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+}
+
+/* ---- RtcSignaller ------------------------------------------------------------------------- */
+
+static gboolean
+rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
+{
+  RtcEmbeddedSignaller *self = RTC_EMBEDDED_SIGNALLER (signaller);
+  RtcEmbeddedSignallerPrivate *priv = self->priv;
+  std::lock_guard start (priv->start_lock);
+  {
+    std::lock_guard lock (priv->state_lock);
+    if (priv->rt)
+      return TRUE; /* already running */
+  }
+
+  auto rt = std::make_unique<Runtime> ();
+  rt->self = self;
+  {
+    std::lock_guard lock (priv->settings_lock);
+    rt->address = priv->address;
+    rt->role = priv->role;
+    rt->max_message_size = priv->max_message_size;
+    if (!priv->meta.empty ())
+      {
+        std::string err;
+        std::optional<std::string> meta = rtc::proto::normalize_meta (priv->meta, err);
+        if (!meta)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "property meta: %s",
+                         err.c_str ());
+            return FALSE;
+          }
+        rt->meta = *meta;
+      }
+  }
+
+  rt->thread = g_thread_new ("rtcsignaller", signaller_thread, rt.get ());
+  {
+    std::unique_lock lock (rt->bind_lock);
+    rt->bind_cond.wait (lock, [&] { return rt->bind_done; });
+  }
+  if (rt->bind_error)
+    {
+      g_thread_join (rt->thread);
+      g_propagate_error (error, rt->bind_error);
+      rt->bind_error = nullptr;
+      return FALSE;
+    }
+
+  {
+    std::lock_guard lock (priv->state_lock);
+    priv->port = rt->port;
+    priv->peer_id = rt->local_id;
+    priv->rt = rt.release ();
+  }
+  g_object_notify (G_OBJECT (self), "port");
+  g_object_notify (G_OBJECT (self), "peer-id");
+  return TRUE;
+}
+
+static gboolean
+shutdown_poll (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  /* Give peers a moment to receive endSession and acknowledge the close frame. */
+  if (!rt->server || rt->server->router ().remote_count () == 0
+      || g_get_monotonic_time () >= rt->deadline)
+    {
+      g_main_loop_quit (rt->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+shutdown_start (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  rt->stopping = true;
+  if (rt->server)
+    rt->server->shutdown ();
+  rt->deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  if (shutdown_poll (rt) == G_SOURCE_CONTINUE)
+    {
+      GSource *poll = g_timeout_source_new (10);
+      g_source_set_callback (poll, shutdown_poll, rt, nullptr);
+      g_source_attach (poll, rt->ctx);
+      g_source_unref (poll);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+rtc_embedded_signaller_stop (RtcSignaller *signaller)
+{
+  RtcEmbeddedSignaller *self = RTC_EMBEDDED_SIGNALLER (signaller);
+  RtcEmbeddedSignallerPrivate *priv = self->priv;
+  std::lock_guard start (priv->start_lock);
+  Runtime *rt;
+  {
+    std::lock_guard lock (priv->state_lock);
+    rt = priv->rt;
+    priv->rt = nullptr;
+    priv->port = 0;
+    priv->peer_id.clear ();
+  }
+  if (!rt)
+    return;
+  /* Queued after any call posted before priv->rt was cleared: those still go out. */
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, shutdown_start, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+  g_thread_join (rt->thread);
+  delete rt;
+  g_object_notify (G_OBJECT (self), "port");
+  g_object_notify (G_OBJECT (self), "peer-id");
+}
+
+static void
+rtc_embedded_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id,
+                                 const gchar *type, const gchar *sdp)
+{
+  post (RTC_EMBEDDED_SIGNALLER (signaller),
+        [sid = std::string (session_id), body = rtc::proto::SdpBody{ type, sdp }] (Runtime &rt) {
+          rt.server->router ().local_send_sdp (rt.local_id, sid, body);
+        });
+}
+
+static void
+rtc_embedded_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id,
+                                 guint mline_index, const gchar *candidate)
+{
+  post (RTC_EMBEDDED_SIGNALLER (signaller),
+        [sid = std::string (session_id),
+         body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {
+          rt.server->router ().local_send_ice (rt.local_id, sid, body);
+        });
+}
+
+static void
+rtc_embedded_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
+                                    const gchar *reason)
+{
+  std::optional<std::string> why;
+  if (reason)
+    why = reason;
+  post (RTC_EMBEDDED_SIGNALLER (signaller),
+        [sid = std::string (session_id), why] (Runtime &rt) {
+          rt.server->router ().local_end_session (rt.local_id, sid, why);
+        });
+}
+
+static void
+rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface)
+{
+  iface->start = rtc_embedded_signaller_start;
+  iface->stop = rtc_embedded_signaller_stop;
+  iface->send_sdp = rtc_embedded_signaller_send_sdp;
+  iface->send_ice = rtc_embedded_signaller_send_ice;
+  iface->end_session = rtc_embedded_signaller_end_session;
+}
+
+/* ---- GObject ------------------------------------------------------------------------------ */
+
+static void
+set_http_callback (RtcEmbeddedSignaller *self, bool stats, RtcHttpBodyFunc func,
+                   gpointer user_data, GDestroyNotify notify)
+{
+  g_return_if_fail (RTC_IS_EMBEDDED_SIGNALLER (self));
+  auto cb = std::make_shared<HttpCallback> ();
+  cb->func = func;
+  cb->data = user_data;
+  cb->notify = notify;
+  std::shared_ptr<HttpCallback> old;
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    std::shared_ptr<HttpCallback> &slot = stats ? self->priv->stats : self->priv->metrics;
+    old = std::move (slot);
+    slot = func ? std::move (cb) : nullptr;
+  }
+  /* old's notify runs when old goes out of scope here, outside the lock, or after a request
+   * that is using it finishes. */
+}
+
+void
+rtc_embedded_signaller_set_stats_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,
+                                       gpointer user_data, GDestroyNotify notify)
+{
+  set_http_callback (self, true, func, user_data, notify);
+}
+
+void
+rtc_embedded_signaller_set_metrics_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,
+                                         gpointer user_data, GDestroyNotify notify)
+{
+  set_http_callback (self, false, func, user_data, notify);
+}
+
+static void
+rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+                                     GParamSpec *pspec)
+{
+  RtcEmbeddedSignallerPrivate *priv = RTC_EMBEDDED_SIGNALLER (object)->priv;
+  std::lock_guard lock (priv->settings_lock);
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      {
+        const gchar *s = g_value_get_string (value);
+        priv->address = s ? s : DEFAULT_ADDRESS;
+        break;
+      }
+    case PROP_ROLE:
+      priv->role = static_cast<RtcSignallerRole> (g_value_get_enum (value));
+      break;
+    case PROP_META:
+      {
+        const gchar *s = g_value_get_string (value);
+        priv->meta = s ? s : "";
+        break;
+      }
+    case PROP_MAX_MESSAGE_SIZE:
+      priv->max_message_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *value,
+                                     GParamSpec *pspec)
+{
+  RtcEmbeddedSignallerPrivate *priv = RTC_EMBEDDED_SIGNALLER (object)->priv;
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->address.c_str ());
+        break;
+      }
+    case PROP_ROLE:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_enum (value, priv->role);
+        break;
+      }
+    case PROP_META:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->meta.empty () ? nullptr : priv->meta.c_str ());
+        break;
+      }
+    case PROP_MAX_MESSAGE_SIZE:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_uint (value, priv->max_message_size);
+        break;
+      }
+    case PROP_PORT:
+      {
+        std::lock_guard lock (priv->state_lock);
+        g_value_set_uint (value, priv->port);
+        break;
+      }
+    case PROP_PEER_ID:
+      {
+        std::lock_guard lock (priv->state_lock);
+        g_value_set_string (value, priv->peer_id.empty () ? nullptr : priv->peer_id.c_str ());
+        break;
+      }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+rtc_embedded_signaller_dispose (GObject *object)
+{
+  /* The thread holds a raw pointer to us: it must be gone before we are. */
+  rtc_embedded_signaller_stop (RTC_SIGNALLER (object));
+  G_OBJECT_CLASS (rtc_embedded_signaller_parent_class)->dispose (object);
+}
+
+static void
+rtc_embedded_signaller_finalize (GObject *object)
+{
+  delete RTC_EMBEDDED_SIGNALLER (object)->priv;
+  G_OBJECT_CLASS (rtc_embedded_signaller_parent_class)->finalize (object);
+}
+
+static void
+rtc_embedded_signaller_init (RtcEmbeddedSignaller *self)
+{
+  self->priv = new RtcEmbeddedSignallerPrivate ();
+}
+
+static void
+rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = rtc_embedded_signaller_set_property;
+  gobject_class->get_property = rtc_embedded_signaller_get_property;
+  gobject_class->dispose = rtc_embedded_signaller_dispose;
+  gobject_class->finalize = rtc_embedded_signaller_finalize;
+
+  const auto rw = static_cast<GParamFlags> (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto ro = static_cast<GParamFlags> (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string ("address", "Address",
+                           "HOST:PORT to listen on ([V6]:PORT for IPv6; port 0 picks a free port); "
+                           "read at start",
+                           DEFAULT_ADDRESS, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PORT,
+      g_param_spec_uint ("port", "Port", "The port actually bound (0 when not running)", 0,
+                         65535, 0, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_ROLE,
+      g_param_spec_enum ("role", "Role",
+                         "Role of the local peer: producer (sends media) or consumer (receives "
+                         "what remote producers publish); read at start",
+                         RTC_TYPE_SIGNALLER_ROLE, DEFAULT_ROLE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_META,
+      g_param_spec_string ("meta", "Meta",
+                           "JSON object advertised as the local peer's meta (e.g. "
+                           "{\"name\":\"camera\"}); read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PEER_ID,
+      g_param_spec_string ("peer-id", "Peer id",
+                           "The local peer's id (UUIDv4), set while running", nullptr, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_MESSAGE_SIZE,
+      g_param_spec_uint ("max-message-size", "Max message size",
+                         "Largest accepted WebSocket message in bytes; larger ones get an error "
+                         "reply; read at start",
+                         256, G_MAXINT / 2, DEFAULT_MAX_MESSAGE_SIZE, rw));
+}

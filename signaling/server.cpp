@@ -1,1 +1,780 @@
-/* placeholder */
+/* rtc::signaling::Router and Server: see server.h. */
+#include "server.h"
+
+#include <cstring>
+
+extern "C" GResource *rtckit_web_get_resource (void);
+
+namespace rtc::signaling
+{
+
+namespace
+{
+
+std::string
+new_uuid ()
+{
+  g_autofree gchar *id = g_uuid_string_random ();
+  return id;
+}
+
+/* Peer-provided ids are echoed in errors: keep them short. */
+std::string
+quoted (const std::string &s)
+{
+  return "'" + s.substr (0, 64) + "'";
+}
+
+} // namespace
+
+/* Every public entry point holds a Guard; work that must not run while the Router is in the
+ * middle of something (peer removal, LocalPeer callbacks, which may re-enter) is queued and
+ * drained when the outermost Guard goes away. */
+class Router::Guard
+{
+public:
+  explicit Guard (Router &r) : r_ (r) { ++r_.depth_; }
+  ~Guard ()
+  {
+    if (--r_.depth_ == 0)
+      r_.drain ();
+  }
+  Guard (const Guard &) = delete;
+  Guard &operator= (const Guard &) = delete;
+
+private:
+  Router &r_;
+};
+
+Router::Router (Limits limits) : limits_ (limits) {}
+
+Router::~Router () = default;
+
+Router::Peer *
+Router::find_peer (const std::string &id)
+{
+  auto it = peers_.find (id);
+  return it == peers_.end () ? nullptr : &it->second;
+}
+
+gsize
+Router::remote_count () const
+{
+  gsize n = 0;
+  for (const auto &[id, p] : peers_)
+    n += p.sink ? 1 : 0;
+  return n;
+}
+
+void
+Router::send (Peer &peer, const std::string &text)
+{
+  if (peer.sink)
+    peer.sink->send_text (text);
+}
+
+void
+Router::reply_error (Peer &peer, const std::string &details,
+                     const std::optional<std::string> &session_id)
+{
+  send (peer, proto::error (details, session_id));
+}
+
+void
+Router::queue_local (const std::string &peer_id, std::function<void (LocalPeer &)> call)
+{
+  pending_local_.emplace_back (peer_id, std::move (call));
+}
+
+void
+Router::drain ()
+{
+  ++depth_;
+  while (!pending_removals_.empty () || !pending_local_.empty ())
+    {
+      if (!pending_removals_.empty ())
+        {
+          std::string id = std::move (pending_removals_.front ());
+          pending_removals_.pop_front ();
+          remove_peer_now (id);
+          continue;
+        }
+      auto [id, call] = std::move (pending_local_.front ());
+      pending_local_.pop_front ();
+      /* The local peer may have been removed since the call was queued. */
+      if (Peer *p = find_peer (id); p && p->local)
+        call (*p->local);
+    }
+  --depth_;
+}
+
+std::string
+Router::add_remote (std::unique_ptr<PeerSink> sink)
+{
+  Guard g (*this);
+  std::string id = new_uuid ();
+  Peer &p = peers_[id];
+  p.id = id;
+  p.sink = std::move (sink);
+  send (p, proto::welcome (id));
+  return id;
+}
+
+void
+Router::remove_remote (const std::string &peer_id)
+{
+  Guard g (*this);
+  pending_removals_.push_back (peer_id);
+}
+
+std::string
+Router::add_local (LocalPeer *peer, unsigned role, const std::string &meta)
+{
+  Guard g (*this);
+  std::string id = new_uuid ();
+  Peer &p = peers_[id];
+  p.id = id;
+  p.local = peer;
+  set_roles (p, role, meta);
+  return id;
+}
+
+void
+Router::remove_local (const std::string &peer_id)
+{
+  Guard g (*this);
+  pending_removals_.push_back (peer_id);
+}
+
+void
+Router::remove_peer_now (const std::string &peer_id)
+{
+  Peer *p = find_peer (peer_id);
+  if (!p)
+    return;
+  std::vector<std::string> ended;
+  for (const auto &[sid, s] : sessions_)
+    if (s.producer == peer_id || s.consumer == peer_id)
+      ended.push_back (sid);
+  for (const auto &sid : ended)
+    end_session (sid, peer_id, std::nullopt);
+
+  const bool was_producer = p->roles & proto::kRoleProducer;
+  /* Keep the sink alive until the map no longer points at it: its destructor may close. */
+  std::unique_ptr<PeerSink> sink = std::move (p->sink);
+  peers_.erase (peer_id);
+  if (was_producer)
+    notify_listeners (peer_id, 0, "null");
+}
+
+bool
+Router::rate_ok (Peer &peer)
+{
+  const gint64 now = g_get_monotonic_time ();
+  if (now - peer.window_start >= G_USEC_PER_SEC)
+    {
+      peer.window_start = now;
+      peer.window_count = 0;
+      peer.window_warned = false;
+    }
+  if (++peer.window_count <= limits_.max_messages_per_second)
+    return true;
+  /* One error per window: answering every dropped message would amplify the flood. */
+  if (!peer.window_warned)
+    {
+      peer.window_warned = true;
+      reply_error (peer, "too many messages: more than "
+                             + std::to_string (limits_.max_messages_per_second)
+                             + " per second, dropping the excess");
+    }
+  return false;
+}
+
+void
+Router::handle_text (const std::string &peer_id, std::string_view text)
+{
+  Guard g (*this);
+  Peer *p = find_peer (peer_id);
+  if (!p || !p->sink)
+    return;
+  if (!rate_ok (*p))
+    return;
+  if (text.size () > limits_.max_message_size)
+    {
+      reply_error (*p, "message too large: " + std::to_string (text.size ()) + " bytes (limit "
+                           + std::to_string (limits_.max_message_size) + ")");
+      return;
+    }
+  std::string err;
+  std::optional<proto::ClientMessage> msg = proto::parse_client_message (text, err);
+  if (!msg)
+    {
+      reply_error (*p, err);
+      return;
+    }
+  dispatch (*p, *msg);
+}
+
+void
+Router::handle_binary (const std::string &peer_id)
+{
+  Guard g (*this);
+  Peer *p = find_peer (peer_id);
+  if (p && rate_ok (*p))
+    reply_error (*p, "binary messages are not supported: send JSON text");
+}
+
+void
+Router::dispatch (Peer &peer, proto::ClientMessage &msg)
+{
+  switch (msg.kind)
+    {
+    case proto::Kind::SetProtocolVersion:
+      /* Accepted and ignored: we speak the 1.x message set whatever the client announces. */
+      break;
+    case proto::Kind::SetPeerStatus:
+      if (msg.peer_id && *msg.peer_id != peer.id)
+        {
+          reply_error (peer, "field 'peerId' does not match your peer id");
+          return;
+        }
+      set_roles (peer, msg.roles, msg.meta);
+      break;
+    case proto::Kind::StartSession:
+      if (std::string err = start_session (peer, *msg.peer_id, msg.offer); !err.empty ())
+        reply_error (peer, err);
+      break;
+    case proto::Kind::Peer:
+      forward_peer (peer, msg);
+      break;
+    case proto::Kind::EndSession:
+      {
+        auto it = sessions_.find (msg.session_id);
+        if (it == sessions_.end ())
+          reply_error (peer, "unknown session " + quoted (msg.session_id));
+        else if (it->second.producer != peer.id && it->second.consumer != peer.id)
+          reply_error (peer, "you are not part of session " + quoted (msg.session_id));
+        else
+          end_session (msg.session_id, peer.id, std::nullopt);
+        break;
+      }
+    case proto::Kind::List:
+      send (peer, proto::list (peers_with (proto::kRoleProducer)));
+      break;
+    case proto::Kind::ListConsumers:
+      send (peer, proto::list_consumers (peers_with (proto::kRoleConsumer)));
+      break;
+    }
+}
+
+void
+Router::set_roles (Peer &peer, unsigned roles, const std::string &meta)
+{
+  const bool was_producer = peer.roles & proto::kRoleProducer;
+  peer.roles = roles;
+  peer.meta = meta;
+  notify_listeners (peer.id, roles, meta);
+
+  /* Local consumers (rtcingestsrc) consume every producer that appears, like gst-plugins-rs'
+   * webrtcsrc does; a local consumer that appears consumes the existing producers. */
+  std::vector<std::string> consumers, producers;
+  if (!was_producer && (roles & proto::kRoleProducer))
+    {
+      producers.push_back (peer.id);
+      for (const auto &[id, p] : peers_)
+        if (p.local && (p.roles & proto::kRoleConsumer))
+          consumers.push_back (id);
+    }
+  else if (peer.local && (roles & proto::kRoleConsumer))
+    {
+      consumers.push_back (peer.id);
+      for (const auto &[id, p] : peers_)
+        if (id != peer.id && (p.roles & proto::kRoleProducer))
+          producers.push_back (id);
+    }
+  for (const auto &c : consumers)
+    for (const auto &pr : producers)
+      if (Peer *cp = find_peer (c))
+        start_session (*cp, pr, std::nullopt);
+}
+
+void
+Router::notify_listeners (const std::string &about, unsigned roles, const std::string &meta)
+{
+  const std::string text = proto::peer_status_changed (about, roles, meta);
+  for (auto &[id, p] : peers_)
+    if (id != about && (p.roles & proto::kRoleListener))
+      send (p, text);
+}
+
+std::vector<proto::PeerInfo>
+Router::peers_with (unsigned role)
+{
+  std::vector<proto::PeerInfo> out;
+  for (const auto &[id, p] : peers_)
+    if (p.roles & role)
+      out.push_back ({ id, p.meta });
+  return out;
+}
+
+std::string
+Router::start_session (Peer &consumer, const std::string &producer_id,
+                       const std::optional<std::string> &offer)
+{
+  if (producer_id == consumer.id)
+    return "cannot start a session with yourself";
+  Peer *producer = find_peer (producer_id);
+  if (!producer)
+    return "unknown peer " + quoted (producer_id);
+  if (!(producer->roles & proto::kRoleProducer))
+    return "peer " + quoted (producer_id) + " is not a producer";
+
+  const std::string sid = new_uuid ();
+  sessions_[sid] = Session{ sid, producer->id, consumer.id };
+
+  /* The consumer learns the session id before the producer can answer with an offer. */
+  if (consumer.local)
+    queue_local (consumer.id, [sid, pid = producer->id] (LocalPeer &l) {
+      l.session_requested (sid, pid, std::nullopt);
+    });
+  else
+    send (consumer, proto::session_started (producer->id, sid));
+
+  if (producer->local)
+    queue_local (producer->id, [sid, cid = consumer.id, offer] (LocalPeer &l) {
+      l.session_requested (sid, cid, offer);
+    });
+  else
+    send (*producer, proto::start_session (consumer.id, sid, offer));
+  return {};
+}
+
+void
+Router::forward_peer (Peer &from, proto::ClientMessage &msg)
+{
+  auto it = sessions_.find (msg.session_id);
+  if (it == sessions_.end ())
+    {
+      reply_error (from, "unknown session " + quoted (msg.session_id));
+      return;
+    }
+  const Session &s = it->second;
+  if (s.producer != from.id && s.consumer != from.id)
+    {
+      reply_error (from, "you are not part of session " + quoted (msg.session_id));
+      return;
+    }
+  Peer *to = find_peer (s.producer == from.id ? s.consumer : s.producer);
+  if (!to)
+    return;
+  const std::string sid = s.id;
+  if (to->local)
+    {
+      if (msg.sdp)
+        queue_local (to->id, [sid, sdp = std::move (*msg.sdp)] (LocalPeer &l) {
+          l.sdp (sid, sdp.type, sdp.sdp);
+        });
+      else
+        queue_local (to->id, [sid, ice = std::move (*msg.ice)] (LocalPeer &l) {
+          l.ice (sid, ice.mline_index, ice.candidate);
+        });
+      return;
+    }
+  send (*to, msg.sdp ? proto::peer_sdp (sid, *msg.sdp) : proto::peer_ice (sid, *msg.ice));
+}
+
+void
+Router::end_session (const std::string &session_id, const std::string &ender,
+                     const std::optional<std::string> &reason)
+{
+  auto it = sessions_.find (session_id);
+  if (it == sessions_.end ())
+    return;
+  const Session s = it->second;
+  sessions_.erase (it);
+  Peer *other = find_peer (s.producer == ender ? s.consumer : s.producer);
+  if (!other)
+    return;
+  if (other->local)
+    {
+      queue_local (other->id, [sid = s.id] (LocalPeer &l) { l.session_ended (sid); });
+      return;
+    }
+  if (reason)
+    send (*other, proto::error (*reason, s.id));
+  send (*other, proto::end_session (s.id));
+}
+
+/* A local call for a session the peer is not in: ignored, the element may race a remote end. */
+#define LOCAL_SESSION_OR_RETURN(sess, local_id, session_id)                                      \
+  auto sess##_it = sessions_.find (session_id);                                                  \
+  if (sess##_it == sessions_.end ()                                                              \
+      || (sess##_it->second.producer != local_id && sess##_it->second.consumer != local_id))     \
+    {                                                                                            \
+      g_debug ("local peer: ignoring message for unknown session %s", session_id.c_str ());      \
+      return;                                                                                    \
+    }                                                                                            \
+  const Session &sess = sess##_it->second
+
+void
+Router::local_send_sdp (const std::string &local_id, const std::string &session_id,
+                        const proto::SdpBody &sdp)
+{
+  Guard g (*this);
+  LOCAL_SESSION_OR_RETURN (s, local_id, session_id);
+  proto::ClientMessage msg;
+  msg.kind = proto::Kind::Peer;
+  msg.session_id = s.id;
+  msg.sdp = sdp;
+  if (Peer *p = find_peer (local_id))
+    forward_peer (*p, msg);
+}
+
+void
+Router::local_send_ice (const std::string &local_id, const std::string &session_id,
+                        const proto::IceBody &ice)
+{
+  Guard g (*this);
+  LOCAL_SESSION_OR_RETURN (s, local_id, session_id);
+  proto::ClientMessage msg;
+  msg.kind = proto::Kind::Peer;
+  msg.session_id = s.id;
+  msg.ice = ice;
+  if (Peer *p = find_peer (local_id))
+    forward_peer (*p, msg);
+}
+
+void
+Router::local_end_session (const std::string &local_id, const std::string &session_id,
+                           const std::optional<std::string> &reason)
+{
+  Guard g (*this);
+  LOCAL_SESSION_OR_RETURN (s, local_id, session_id);
+  end_session (s.id, local_id, reason);
+}
+
+#undef LOCAL_SESSION_OR_RETURN
+
+void
+Router::shutdown ()
+{
+  Guard g (*this);
+  /* Move out first: sending may not touch sessions_, but keep iteration trivially safe. */
+  std::map<std::string, Session> sessions = std::move (sessions_);
+  sessions_.clear ();
+  for (const auto &[sid, s] : sessions)
+    for (const std::string *side : { &s.producer, &s.consumer })
+      if (Peer *p = find_peer (*side); p && p->sink)
+        send (*p, proto::end_session (sid));
+  for (auto &[id, p] : peers_)
+    if (p.sink)
+      p.sink->close ();
+}
+
+
+/* ---- Server: libsoup front end ---------------------------------------------------------- */
+
+/* One /ws connection as seen by the Router. */
+class Server::WsSink : public PeerSink
+{
+public:
+  WsSink (Server *server, SoupWebsocketConnection *conn)
+      : server_ (server), conn_ (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn)))
+  {
+  }
+  ~WsSink () override
+  {
+    g_signal_handlers_disconnect_by_data (conn_, this);
+    close ();
+    g_object_unref (conn_);
+  }
+  WsSink (const WsSink &) = delete;
+  WsSink &operator= (const WsSink &) = delete;
+
+  /* Called once the Router has given the peer its id. */
+  void
+  attach (const std::string &id)
+  {
+    id_ = id;
+    g_signal_connect (conn_, "message", G_CALLBACK (on_message), this);
+    g_signal_connect (conn_, "closed", G_CALLBACK (on_closed), this);
+  }
+
+  void
+  send_text (const std::string &text) override
+  {
+    if (soup_websocket_connection_get_state (conn_) != SOUP_WEBSOCKET_STATE_OPEN)
+      return;
+    /* libsoup rejects invalid UTF-8 with a critical; an element could hand us such an SDP. */
+    if (!g_utf8_validate (text.data (), static_cast<gssize> (text.size ()), nullptr))
+      {
+        g_warning ("rtckit signalling: dropping an outgoing message that is not UTF-8");
+        return;
+      }
+    soup_websocket_connection_send_text (conn_, text.c_str ());
+  }
+
+  void
+  close () override
+  {
+    if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                       "server shutting down");
+  }
+
+private:
+  static void
+  on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
+  {
+    auto *self = static_cast<WsSink *> (data);
+    /* The Router defers removals until handle_text returns, so self stays valid here. */
+    if (type == SOUP_WEBSOCKET_DATA_TEXT)
+      {
+        gsize size = 0;
+        auto *bytes = static_cast<const char *> (g_bytes_get_data (message, &size));
+        self->server_->router_.handle_text (self->id_, std::string_view (bytes, size));
+      }
+    else
+      self->server_->router_.handle_binary (self->id_);
+  }
+
+  static void
+  on_closed (SoupWebsocketConnection *, gpointer data)
+  {
+    auto *self = static_cast<WsSink *> (data);
+    /* Copy: remove_remote() may destroy self before it returns. */
+    const std::string id = self->id_;
+    self->server_->router_.remove_remote (id);
+  }
+
+  Server *server_;
+  SoupWebsocketConnection *conn_;
+  std::string id_;
+};
+
+namespace
+{
+
+const char *
+content_type_for (const std::string &name)
+{
+  static const std::pair<const char *, const char *> types[] = {
+    { ".html", "text/html; charset=utf-8" },
+    { ".js", "text/javascript" },
+    { ".css", "text/css; charset=utf-8" },
+    { ".json", "application/json" },
+    { ".svg", "image/svg+xml" },
+    { ".png", "image/png" },
+    { ".ico", "image/x-icon" },
+    { ".txt", "text/plain; charset=utf-8" },
+  };
+  for (const auto &[ext, type] : types)
+    if (g_str_has_suffix (name.c_str (), ext))
+      return type;
+  return "application/octet-stream";
+}
+
+void
+respond (SoupServerMessage *msg, guint status, const char *content_type, const char *body,
+         gsize len)
+{
+  soup_server_message_set_status (msg, status, nullptr);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, len);
+}
+
+void
+respond_text (SoupServerMessage *msg, guint status, const char *text)
+{
+  respond (msg, status, "text/plain; charset=utf-8", text, strlen (text));
+}
+
+/* Maps a request path to a resource name under /org/rtckit/web/, or "" if it cannot be one. */
+std::string
+resource_name_for (const std::string &path)
+{
+  if (path == "/")
+    return "viewer.html";
+  if (path == "/publish")
+    return "publish.html";
+  if (path.size () < 2 || path[0] != '/' || path.find ("..") != std::string::npos
+      || path.find ("//") != std::string::npos)
+    return {};
+  return path.substr (1);
+}
+
+} // namespace
+
+Server::Server (ServerConfig config) : config_ (std::move (config)), router_ (config_.limits) {}
+
+Server::~Server ()
+{
+  if (soup_)
+    {
+      soup_server_disconnect (soup_);
+      g_object_unref (soup_);
+    }
+  /* router_ goes next (member order): its sinks close and drop their connections. */
+}
+
+void
+Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                 gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  const char *method = soup_server_message_get_method (msg);
+  const bool readable = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  const std::string p = path ? path : "";
+
+  if (p == "/stats" || p == "/metrics")
+    {
+      if (!readable)
+        {
+          soup_message_headers_replace (headers, "Allow", "GET, HEAD");
+          respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
+          return;
+        }
+      const bool stats = p == "/stats";
+      const HttpBodyFunc &func = stats ? self->config_.stats : self->config_.metrics;
+      std::optional<std::string> body = func ? func () : std::nullopt;
+      if (!body)
+        {
+          respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not available\n");
+          return;
+        }
+      respond (msg, SOUP_STATUS_OK, stats ? "application/json" : "text/plain; version=0.0.4",
+               body->data (), body->size ());
+      return;
+    }
+
+  const std::string name = resource_name_for (p);
+  g_autoptr (GBytes) bytes = nullptr;
+  if (!name.empty ())
+    bytes = g_resource_lookup_data (rtckit_web_get_resource (), ("/org/rtckit/web/" + name).c_str (),
+                                    G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
+  if (!bytes)
+    {
+      respond_text (msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+      return;
+    }
+  if (!readable)
+    {
+      soup_message_headers_replace (headers, "Allow", "GET, HEAD");
+      respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
+      return;
+    }
+  gsize len = 0;
+  const auto *data = static_cast<const char *> (g_bytes_get_data (bytes, &len));
+  respond (msg, SOUP_STATUS_OK, content_type_for (name), data, len);
+}
+
+void
+Server::on_websocket (SoupServer *, SoupServerMessage *, const char *,
+                      SoupWebsocketConnection *conn, gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  /* Let slightly oversized messages through so the Router can answer them with an error;
+   * libsoup closes with 1009 only beyond this. */
+  soup_websocket_connection_set_max_incoming_payload_size (
+      conn, self->config_.limits.max_message_size + 16 * 1024);
+  /* Pings find peers that vanished without a close (laptop lid, NAT timeout). */
+  soup_websocket_connection_set_keepalive_interval (conn, 30);
+  auto sink = std::make_unique<WsSink> (self, conn);
+  WsSink *raw = sink.get ();
+  const std::string id = self->router_.add_remote (std::move (sink));
+  raw->attach (id);
+}
+
+GSocketAddress *
+Server::parse_address (const std::string &address, GError **error)
+{
+  std::string host, port;
+  bool ok = true;
+  if (!address.empty () && address[0] == '[')
+    {
+      const auto close = address.find (']');
+      ok = close != std::string::npos && close + 1 < address.size () && address[close + 1] == ':';
+      if (ok)
+        {
+          host = address.substr (1, close - 1);
+          port = address.substr (close + 2);
+        }
+    }
+  else
+    {
+      const auto colon = address.rfind (':');
+      ok = colon != std::string::npos && address.find (':') == colon;
+      if (ok)
+        {
+          host = address.substr (0, colon);
+          port = address.substr (colon + 1);
+        }
+    }
+  guint64 port_num = 0;
+  ok = ok && !host.empty () && !port.empty () && port.size () <= 5
+       && port.find_first_not_of ("0123456789") == std::string::npos
+       && (port_num = g_ascii_strtoull (port.c_str (), nullptr, 10)) <= 65535;
+  if (host == "localhost")
+    host = "127.0.0.1";
+  g_autoptr (GInetAddress) inet = ok ? g_inet_address_new_from_string (host.c_str ()) : nullptr;
+  if (!inet)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "invalid address '%s': expected HOST:PORT or [IPV6]:PORT with an IP address "
+                   "and a port from 0 to 65535",
+                   address.c_str ());
+      return nullptr;
+    }
+  return g_inet_socket_address_new (inet, static_cast<guint16> (port_num));
+}
+
+bool
+Server::listen (const std::string &address, GError **error)
+{
+  g_return_val_if_fail (soup_ == nullptr, false);
+  g_autoptr (GSocketAddress) addr = parse_address (address, error);
+  if (!addr)
+    return false;
+
+  soup_ = soup_server_new ("server-header", "rtckit ", nullptr);
+  soup_server_add_handler (soup_, nullptr, on_http, this, nullptr);
+  soup_server_add_websocket_handler (soup_, "/ws", nullptr, nullptr, on_websocket, this, nullptr);
+
+  g_autoptr (GError) err = nullptr;
+  if (!soup_server_listen (soup_, addr, static_cast<SoupServerListenOptions> (0), &err))
+    {
+      const int code = err->domain == G_IO_ERROR ? err->code : G_IO_ERROR_FAILED;
+      if (code == G_IO_ERROR_ADDRESS_IN_USE)
+        g_set_error (error, G_IO_ERROR, code,
+                     "address %s is already in use: choose another port (or port 0 for a free "
+                     "one)",
+                     address.c_str ());
+      else
+        g_set_error (error, G_IO_ERROR, code, "cannot listen on %s: %s", address.c_str (),
+                     err->message);
+      g_clear_object (&soup_);
+      return false;
+    }
+
+  GSList *listeners = soup_server_get_listeners (soup_);
+  if (listeners)
+    {
+      g_autoptr (GSocketAddress) local
+          = g_socket_get_local_address (G_SOCKET (listeners->data), nullptr);
+      if (local && G_IS_INET_SOCKET_ADDRESS (local))
+        port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
+  return true;
+}
+
+void
+Server::shutdown ()
+{
+  router_.shutdown ();
+  if (soup_)
+    soup_server_disconnect (soup_);
+}
+
+} // namespace rtc::signaling

@@ -1,0 +1,192 @@
+/* rtc::signaling: the embedded signalling server.
+ *
+ *  Router  - peers, roles, sessions and message routing, with no sockets: remote peers are
+ *            reached through a PeerSink, in-process peers through a LocalPeer. The fuzz target
+ *            and the unit tests drive it directly.
+ *  Server  - libsoup 3 HTTP + WebSocket front end: serves the web pages, /stats, /metrics, and
+ *            turns each /ws connection into a Router remote peer.
+ *
+ * Threading and locks: both classes are confined to one thread (the GMainContext that was the
+ * thread default when the Server was created); they hold no locks at all, so there is no lock
+ * order to respect inside them. Callers on other threads marshal to that context (see
+ * rtc-embedded-signaller.cpp, whose lock order is documented there: start_lock -> settings_lock,
+ * state_lock is a leaf). LocalPeer callbacks may re-enter the Router: they are queued and run
+ * only when the Router's state is consistent and no container is being iterated.
+ */
+#pragma once
+
+#include "protocol.h"
+
+#include <libsoup/soup.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rtc::signaling
+{
+
+/* How the Router reaches a remote peer (a WebSocket, or a fake one in tests). */
+class PeerSink
+{
+public:
+  virtual ~PeerSink () = default;
+  virtual void send_text (const std::string &text) = 0;
+  /* Ask the transport to close; it reports back later through Router::remove_remote(). */
+  virtual void close () {}
+};
+
+/* An in-process peer (the element's side of the embedded signaller). */
+class LocalPeer
+{
+public:
+  virtual ~LocalPeer () = default;
+  virtual void session_requested (const std::string &session_id, const std::string &peer_id,
+                                  const std::optional<std::string> &offer)
+      = 0;
+  virtual void session_ended (const std::string &session_id) = 0;
+  virtual void sdp (const std::string &session_id, const std::string &type, const std::string &sdp)
+      = 0;
+  virtual void ice (const std::string &session_id, guint mline_index, const std::string &candidate)
+      = 0;
+};
+
+struct Limits
+{
+  gsize max_message_size = 65536;     /* bytes; larger text gets an error reply */
+  guint max_messages_per_second = 200; /* per peer; the excess is dropped (one error a second) */
+};
+
+class Router
+{
+public:
+  explicit Router (Limits limits = {});
+  ~Router ();
+  Router (const Router &) = delete;
+  Router &operator= (const Router &) = delete;
+
+  /* A new remote peer: sends it `welcome` and returns its id. */
+  std::string add_remote (std::unique_ptr<PeerSink> sink);
+  /* The transport is gone: ends its sessions, tells listeners, forgets it. */
+  void remove_remote (const std::string &peer_id);
+  void handle_text (const std::string &peer_id, std::string_view text);
+  void handle_binary (const std::string &peer_id);
+
+  /* Registers an in-process peer. @role is kRoleProducer or kRoleConsumer; @meta is compact
+   * JSON (object or "null"). @peer must outlive its registration. */
+  std::string add_local (LocalPeer *peer, unsigned role, const std::string &meta);
+  void remove_local (const std::string &peer_id);
+  /* Calls from the local peer; unknown sessions are ignored with a warning (the element may
+   * race a remote end). */
+  void local_send_sdp (const std::string &local_id, const std::string &session_id,
+                       const proto::SdpBody &sdp);
+  void local_send_ice (const std::string &local_id, const std::string &session_id,
+                       const proto::IceBody &ice);
+  void local_end_session (const std::string &local_id, const std::string &session_id,
+                          const std::optional<std::string> &reason);
+
+  /* Shutdown: ends every session (remote sides get endSession; local peers are not told),
+   * then asks every remote transport to close. */
+  void shutdown ();
+
+  gsize remote_count () const;
+  gsize session_count () const { return sessions_.size (); }
+
+private:
+  struct Peer
+  {
+    std::string id;
+    std::unique_ptr<PeerSink> sink; /* remote peers */
+    LocalPeer *local = nullptr;     /* local peers */
+    unsigned roles = 0;
+    std::string meta = "null";
+    gint64 window_start = 0; /* flood guard: start of the current one-second window */
+    guint window_count = 0;
+    bool window_warned = false;
+  };
+  struct Session
+  {
+    std::string id;
+    std::string producer;
+    std::string consumer;
+  };
+  class Guard;
+
+  Peer *find_peer (const std::string &id);
+  void send (Peer &peer, const std::string &text);
+  void reply_error (Peer &peer, const std::string &details,
+                    const std::optional<std::string> &session_id = std::nullopt);
+  bool rate_ok (Peer &peer);
+  void dispatch (Peer &peer, proto::ClientMessage &msg);
+  void set_roles (Peer &peer, unsigned roles, const std::string &meta);
+  /* Creates a session; returns an error text or "" on success. */
+  std::string start_session (Peer &consumer, const std::string &producer_id,
+                             const std::optional<std::string> &offer);
+  void forward_peer (Peer &from, proto::ClientMessage &msg);
+  /* Removes @session_id; tells the side that is not @ender (endSession or session-ended). */
+  void end_session (const std::string &session_id, const std::string &ender,
+                    const std::optional<std::string> &reason);
+  void notify_listeners (const std::string &about, unsigned roles, const std::string &meta);
+  std::vector<proto::PeerInfo> peers_with (unsigned role);
+  void queue_local (const std::string &peer_id, std::function<void (LocalPeer &)> call);
+  void remove_peer_now (const std::string &peer_id);
+  void drain ();
+
+  Limits limits_;
+  std::map<std::string, Peer> peers_;
+  std::map<std::string, Session> sessions_;
+  /* Re-entrancy: work that must wait until no public call is on the stack. */
+  int depth_ = 0;
+  std::deque<std::string> pending_removals_;
+  std::deque<std::pair<std::string, std::function<void (LocalPeer &)>>> pending_local_;
+};
+
+/* Returns a newly allocated body or nullopt (-> 503). */
+using HttpBodyFunc = std::function<std::optional<std::string> ()>;
+
+struct ServerConfig
+{
+  Limits limits;
+  HttpBodyFunc stats;
+  HttpBodyFunc metrics;
+};
+
+class Server
+{
+public:
+  explicit Server (ServerConfig config);
+  ~Server ();
+  Server (const Server &) = delete;
+  Server &operator= (const Server &) = delete;
+
+  /* Binds "HOST:PORT" / "[V6]:PORT" on the thread-default context. On failure sets @error
+   * (G_IO_ERROR_ADDRESS_IN_USE, G_IO_ERROR_INVALID_ARGUMENT, ...) with the address in the text. */
+  bool listen (const std::string &address, GError **error);
+  guint port () const { return port_; }
+  Router &router () { return router_; }
+  /* Ends all sessions, closes all sockets and stops accepting. */
+  void shutdown ();
+
+  /* Parses "HOST:PORT" or "[V6]:PORT"; "localhost" means 127.0.0.1. */
+  static GSocketAddress *parse_address (const std::string &address, GError **error);
+
+private:
+  class WsSink;
+  static void on_http (SoupServer *server, SoupServerMessage *msg, const char *path,
+                       GHashTable *query, gpointer user_data);
+  static void on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
+                            SoupWebsocketConnection *conn, gpointer user_data);
+
+  ServerConfig config_;
+  Router router_;
+  SoupServer *soup_ = nullptr;
+  guint port_ = 0;
+};
+
+} // namespace rtc::signaling
