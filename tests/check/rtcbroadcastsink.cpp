@@ -1,0 +1,684 @@
+/* rtcbroadcastsink: pads, states, errors, and whole sessions driven through an in-process
+ * signaller against a real receiving webrtcbin on loopback (no browser, no network). */
+#include <gio/gio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "signaling/rtc-signaller.h"
+
+#include <atomic>
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+/* --- an in-process signaller that records what the element says ------------------------- */
+
+#define TEST_TYPE_SIGNALLER (test_signaller_get_type ())
+G_DECLARE_FINAL_TYPE (TestSignaller, test_signaller, TEST, SIGNALLER, GObject)
+
+struct Sent
+{
+  std::string kind; // "sdp", "ice", "end"
+  std::string session_id, a, b;
+  guint mline = 0;
+};
+
+struct _TestSignaller
+{
+  GObject parent;
+  std::mutex *lock;
+  std::vector<Sent> *sent;
+  // Per session: forwards our candidates to that session's receiver.
+  std::map<std::string, std::function<void (guint, const std::string &)>> *routes;
+  gboolean started;
+};
+
+static void test_signaller_iface_init (RtcSignallerInterface *iface);
+G_DEFINE_TYPE_WITH_CODE (TestSignaller, test_signaller, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER, test_signaller_iface_init))
+
+static void
+record (RtcSignaller *s, Sent e)
+{
+  auto *self = TEST_SIGNALLER (s);
+  std::function<void (guint, const std::string &)> fwd;
+  {
+    std::lock_guard l (*self->lock);
+    self->sent->push_back (e);
+    auto it = self->routes->find (e.session_id);
+    if (it != self->routes->end ())
+      fwd = it->second;
+  }
+  if (e.kind == "ice" && fwd)
+    fwd (e.mline, e.a);
+}
+
+static void
+test_signaller_iface_init (RtcSignallerInterface *iface)
+{
+  iface->start = [] (RtcSignaller *s, GError **) -> gboolean {
+    TEST_SIGNALLER (s)->started = TRUE;
+    return TRUE;
+  };
+  iface->stop = [] (RtcSignaller *s) { TEST_SIGNALLER (s)->started = FALSE; };
+  iface->send_sdp = [] (RtcSignaller *s, const gchar *sid, const gchar *type, const gchar *sdp) {
+    record (s, { "sdp", sid, type, sdp, 0 });
+  };
+  iface->send_ice = [] (RtcSignaller *s, const gchar *sid, guint mline, const gchar *cand) {
+    record (s, { "ice", sid, cand, "", mline });
+  };
+  iface->end_session = [] (RtcSignaller *s, const gchar *sid, const gchar *reason) {
+    record (s, { "end", sid, reason ? reason : "", "", 0 });
+  };
+}
+
+static void
+test_signaller_init (TestSignaller *self)
+{
+  self->lock = new std::mutex;
+  self->sent = new std::vector<Sent>;
+  self->routes = new std::map<std::string, std::function<void (guint, const std::string &)>>;
+}
+
+static void
+test_signaller_class_init (TestSignallerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = [] (GObject *o) {
+    auto *self = TEST_SIGNALLER (o);
+    delete self->lock;
+    delete self->sent;
+    delete self->routes;
+    G_OBJECT_CLASS (test_signaller_parent_class)->finalize (o);
+  };
+}
+
+static std::vector<Sent>
+sent_for (TestSignaller *sig, const std::string &sid, const std::string &kind)
+{
+  std::lock_guard l (*sig->lock);
+  std::vector<Sent> out;
+  for (auto &e : *sig->sent)
+    if (e.session_id == sid && e.kind == kind)
+      out.push_back (e);
+  return out;
+}
+
+/* --- helpers ----------------------------------------------------------------------------- */
+
+static bool
+wait_until (const std::function<bool ()> &pred, guint timeout_ms = 10000)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+  while (!pred ())
+    {
+      if (g_get_monotonic_time () > end)
+        return false;
+      g_main_context_iteration (nullptr, FALSE);
+      g_usleep (5000);
+    }
+  return true;
+}
+
+static GstElement *
+make_sender (TestSignaller *sig, const char *extra, GstElement **sink_out)
+{
+  std::string launch = std::string ("rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 ") +
+                       extra +
+                       " videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1"
+                       " ! s.video_0 audiotestsrc is-live=true ! s.audio_0";
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (launch.c_str (), &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  if (sig)
+    g_object_set (sink, "signaller", sig, nullptr);
+  *sink_out = sink;
+  return pipe;
+}
+
+// Keeps only the listed payload types on the m=video line of an offer (and their attributes).
+static std::string
+keep_video_pts (const std::string &sdp, const std::vector<std::string> &keep)
+{
+  std::string out;
+  gchar **lines = g_strsplit (sdp.c_str (), "\r\n", -1);
+  bool in_video = false;
+  for (gchar **l = lines; *l; l++)
+    {
+      std::string line = *l;
+      if (line.empty ())
+        continue;
+      if (g_str_has_prefix (*l, "m="))
+        in_video = g_str_has_prefix (*l, "m=video");
+      if (in_video && g_str_has_prefix (*l, "m=video"))
+        {
+          gchar **f = g_strsplit (*l, " ", -1);
+          line = std::string (f[0]) + " " + f[1] + " " + f[2];
+          for (auto &k : keep)
+            line += " " + k;
+          g_strfreev (f);
+        }
+      else if (in_video && (g_str_has_prefix (*l, "a=rtpmap:") || g_str_has_prefix (*l, "a=fmtp:") ||
+                            g_str_has_prefix (*l, "a=rtcp-fb:")))
+        {
+          std::string pt = line.substr (line.find (':') + 1);
+          pt = pt.substr (0, pt.find_first_of (" "));
+          if (std::find (keep.begin (), keep.end (), pt) == keep.end ())
+            continue;
+        }
+      out += line + "\r\n";
+    }
+  g_strfreev (lines);
+  return out;
+}
+
+/* A receiving webrtcbin in this process: the remote peer of a session. */
+struct Receiver
+{
+  GstElement *pipe = nullptr;
+  GstElement *webrtc = nullptr;
+  std::atomic<int> video_buffers{ 0 };
+  std::mutex lock;
+  std::string encoding_name;
+  std::string answer;
+};
+
+static GstPadProbeReturn
+count_buffers (GstPad *pad, GstPadProbeInfo *, gpointer data)
+{
+  auto *r = static_cast<Receiver *> (data);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (caps)
+    {
+      const gchar *media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+      if (g_strcmp0 (media, "video") == 0)
+        {
+          std::lock_guard l (r->lock);
+          r->encoding_name = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
+          r->video_buffers++;
+        }
+      gst_caps_unref (caps);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_receiver_pad (GstElement *, GstPad *pad, Receiver *r)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  GstElement *fs = gst_element_factory_make ("fakesink", nullptr);
+  g_object_set (fs, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add (GST_BIN (r->pipe), fs);
+  gst_element_sync_state_with_parent (fs);
+  GstPad *sinkpad = gst_element_get_static_pad (fs, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, r, nullptr);
+}
+
+static void
+receiver_start (Receiver *r, TestSignaller *sig, const std::string &sid)
+{
+  r->pipe = gst_pipeline_new (nullptr);
+  r->webrtc = gst_element_factory_make ("webrtcbin", nullptr);
+  g_object_set (r->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  gst_bin_add (GST_BIN (r->pipe), r->webrtc);
+  GObject *ice = nullptr;
+  g_object_get (r->webrtc, "ice-agent", &ice, nullptr);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+  g_object_unref (ice);
+  g_signal_connect (r->webrtc, "pad-added", G_CALLBACK (on_receiver_pad), r);
+  gst_element_set_state (r->pipe, GST_STATE_PLAYING);
+  struct IceCtx
+  {
+    TestSignaller *sig;
+    std::string sid;
+  };
+  g_signal_connect_data (r->webrtc, "on-ice-candidate",
+      G_CALLBACK (+[] (GstElement *, guint mline, gchar *cand, IceCtx *c) {
+        rtc_signaller_emit_ice (RTC_SIGNALLER (c->sig), c->sid.c_str (), mline, cand);
+      }),
+      new IceCtx{ sig, sid }, [] (gpointer p, GClosure *) { delete static_cast<IceCtx *> (p); },
+      GConnectFlags (0));
+  std::lock_guard l (*sig->lock);
+  (*sig->routes)[sid] = [r] (guint mline, const std::string &cand) {
+    g_signal_emit_by_name (r->webrtc, "add-ice-candidate", mline, cand.c_str ());
+  };
+}
+
+// Applies @offer to the receiver and returns its answer text.
+static std::string
+receiver_answer (Receiver *r, const std::string &offer)
+{
+  GstSDPMessage *sdp;
+  gst_sdp_message_new_from_text (offer.c_str (), &sdp);
+  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  GstPromise *p = gst_promise_new ();
+  g_signal_emit_by_name (r->webrtc, "set-remote-description", desc, p);
+  gst_promise_wait (p);
+  gst_promise_unref (p);
+  gst_webrtc_session_description_free (desc);
+  p = gst_promise_new ();
+  g_signal_emit_by_name (r->webrtc, "create-answer", nullptr, p);
+  gst_promise_wait (p);
+  GstWebRTCSessionDescription *answer = nullptr;
+  gst_structure_get (gst_promise_get_reply (p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  gst_promise_unref (p);
+  fail_unless (answer != nullptr, "receiver produced no answer");
+  p = gst_promise_new ();
+  g_signal_emit_by_name (r->webrtc, "set-local-description", answer, p);
+  gst_promise_wait (p);
+  gst_promise_unref (p);
+  gchar *text = gst_sdp_message_as_text (answer->sdp);
+  std::string out = text;
+  g_free (text);
+  gst_webrtc_session_description_free (answer);
+  return out;
+}
+
+static void
+receiver_stop (Receiver *r)
+{
+  if (!r->pipe)
+    return;
+  gst_element_set_state (r->pipe, GST_STATE_NULL);
+  gst_object_unref (r->pipe);
+  r->pipe = nullptr;
+}
+
+// Waits for the element's offer for @sid and returns it.
+static std::string
+wait_offer (TestSignaller *sig, const std::string &sid)
+{
+  fail_unless (wait_until ([&] { return !sent_for (sig, sid, "sdp").empty (); }),
+               "no offer for session %s", sid.c_str ());
+  auto s = sent_for (sig, sid, "sdp").front ();
+  fail_unless_equals_string (s.a.c_str (), "offer");
+  return s.b;
+}
+
+static std::vector<GstStructure *>
+element_messages (GstBus *bus, const char *name)
+{
+  std::vector<GstStructure *> out;
+  while (GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))
+    {
+      const GstStructure *s = gst_message_get_structure (m);
+      if (s && gst_structure_has_name (s, name))
+        out.push_back (gst_structure_copy (s));
+      gst_message_unref (m);
+    }
+  return out;
+}
+
+static guint
+count_factory (GstElement *bin, const char *factory_name)
+{
+  guint n = 0;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK)
+    {
+      GstElementFactory *f = gst_element_get_factory (GST_ELEMENT (g_value_get_object (&v)));
+      if (f && g_str_equal (GST_OBJECT_NAME (f), factory_name))
+        n++;
+      g_value_reset (&v);
+    }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return n;
+}
+
+/* --- tests ------------------------------------------------------------------------------- */
+
+GST_START_TEST (test_request_pads_are_named_by_kind_and_release_cleanly)
+{
+  GstElement *sink = gst_element_factory_make ("rtcbroadcastsink", nullptr);
+  GstPad *v0 = gst_element_request_pad_simple (sink, "video_%u");
+  GstPad *a0 = gst_element_request_pad_simple (sink, "audio_%u");
+  GstPad *v1 = gst_element_request_pad_simple (sink, "video_%u");
+  fail_unless_equals_string (GST_PAD_NAME (v0), "video_0");
+  fail_unless_equals_string (GST_PAD_NAME (a0), "audio_0");
+  fail_unless_equals_string (GST_PAD_NAME (v1), "video_1");
+  gst_element_release_request_pad (sink, v1);
+  gst_object_unref (v1);
+  fail_unless_equals_int (sink->numsinkpads, 2);
+  gst_element_release_request_pad (sink, v0);
+  gst_element_release_request_pad (sink, a0);
+  gst_object_unref (v0);
+  gst_object_unref (a0);
+  fail_unless_equals_int (sink->numsinkpads, 0);
+  gst_object_unref (sink);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_null_playing_null_repeated_frees_the_element)
+{
+  for (int i = 0; i < 4; i++)
+    {
+      GstElement *sink;
+      GstElement *pipe = make_sender (nullptr, "address=127.0.0.1:0", &sink);
+      fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+      gchar *url = nullptr;
+      fail_unless (wait_until ([&] {
+        g_free (url);
+        g_object_get (sink, "url", &url, nullptr);
+        return url != nullptr;
+      }));
+      fail_unless (g_str_has_prefix (url, "http://127.0.0.1:"), "url %s", url);
+      g_free (url);
+      g_usleep (200 * 1000);
+      fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+      gst_object_unref (sink);
+      gst_check_objects_destroyed_on_unref (pipe, sink, nullptr);
+    }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_port_in_use_is_an_element_error_naming_the_address)
+{
+  GError *err = nullptr;
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+  fail_unless (g_socket_bind (sock, addr, FALSE, &err));
+  fail_unless (g_socket_listen (sock, &err));
+  GSocketAddress *bound = g_socket_get_local_address (sock, &err);
+  guint port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  gchar *address = g_strdup_printf ("127.0.0.1:%u", port);
+
+  GstElement *sink = gst_element_factory_make ("rtcbroadcastsink", nullptr);
+  g_object_set (sink, "address", address, nullptr);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (sink, bus);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error message on the bus");
+  GError *gerr = nullptr;
+  gst_message_parse_error (msg, &gerr, nullptr);
+  fail_unless (strstr (gerr->message, address) != nullptr, "error does not name %s: %s", address, gerr->message);
+  fail_unless (strstr (gerr->message, "address=") != nullptr, "error does not name the property: %s", gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_element_set_bus (sink, nullptr);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  g_free (address);
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  g_object_unref (sock);
+}
+GST_END_TEST;
+
+// Runs one whole session: offer from the element, answer from a real webrtcbin, media flows.
+static void
+run_session (TestSignaller *sig, GstElement *pipe, const std::string &sid,
+             const std::vector<std::string> &keep_pts, const char *expect_encoding, Receiver *r)
+{
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), sid.c_str (), ("peer-" + sid).c_str (), nullptr);
+  std::string offer = wait_offer (sig, sid);
+  if (!keep_pts.empty ())
+    offer = keep_video_pts (offer, keep_pts);
+  receiver_start (r, sig, sid);
+  std::string answer = receiver_answer (r, offer);
+  r->answer = answer;
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), sid.c_str (), "answer", answer.c_str ());
+  fail_unless (wait_until ([&] { return r->video_buffers.load () >= 30; }, 15000),
+               "session %s: no video reached the receiver (%d buffers)", sid.c_str (),
+               r->video_buffers.load ());
+  std::lock_guard l (r->lock);
+  fail_unless_equals_string (r->encoding_name.c_str (), expect_encoding);
+  (void) pipe;
+}
+
+GST_START_TEST (test_offer_lists_every_preferred_codec_and_the_answer_picks_one)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  GstBus *bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "s1", "p1", nullptr);
+  std::string offer = wait_offer (sig, "s1");
+  fail_unless (offer.find ("H264/90000") != std::string::npos, "offer lacks H264:\n%s", offer.c_str ());
+  fail_unless (offer.find ("VP8/90000") != std::string::npos, "offer lacks VP8:\n%s", offer.c_str ());
+  fail_unless (offer.find ("opus/48000") != std::string::npos || offer.find ("OPUS/48000") != std::string::npos,
+               "offer lacks Opus:\n%s", offer.c_str ());
+  fail_unless (offer.find ("profile-level-id=42e01f") != std::string::npos);
+  // H.264 is preferred: it comes first on the m-line.
+  fail_unless (offer.find ("m=video 9 UDP/TLS/RTP/SAVPF 96 97") != std::string::npos, "%s", offer.c_str ());
+
+  Receiver r;
+  receiver_start (&r, sig, "s1");
+  std::string answer = receiver_answer (&r, offer);
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "s1", "answer", answer.c_str ());
+  fail_unless (wait_until ([&] { return r.video_buffers.load () >= 30; }, 15000), "no video flowed");
+  {
+    std::lock_guard l (r.lock);
+    fail_unless_equals_string (r.encoding_name.c_str (), "H264");
+  }
+  auto joined = element_messages (bus, "rtckit-viewer-joined");
+  fail_unless_equals_int (joined.size (), 1);
+  fail_unless_equals_string (gst_structure_get_string (joined[0], "video-codec"), "h264");
+  fail_unless_equals_string (gst_structure_get_string (joined[0], "audio-codec"), "opus");
+  for (auto *s : joined)
+    gst_structure_free (s);
+  guint viewers = 0;
+  g_object_get (sink, "viewers", &viewers, nullptr);
+  fail_unless_equals_int (viewers, 1);
+
+  // The viewer leaves: its peer is gone and a left message says so.
+  rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "s1");
+  fail_unless (wait_until ([&] {
+    g_object_get (sink, "viewers", &viewers, nullptr);
+    return viewers == 0;
+  }));
+  fail_unless (wait_until ([&] { return count_factory (pipe, "rtcpeerbin") == 0; }));
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_a_peer_without_h264_gets_vp8_from_a_second_encoder)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver r;
+  run_session (sig, pipe, "vp8-viewer", { "97" }, "VP8", &r);
+  fail_unless_equals_int (count_factory (pipe, "vp8enc"), 1);
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_three_viewers_of_one_codec_share_one_video_encoder)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver r[3];
+  for (int i = 0; i < 3; i++)
+    {
+      run_session (sig, pipe, "v" + std::to_string (i), {}, "H264", &r[i]);
+    }
+  fail_unless_equals_int (count_factory (pipe, "rtcpeerbin"), 3);
+  fail_unless_equals_int (count_factory (pipe, "x264enc"), 1);
+  fail_unless_equals_int (count_factory (pipe, "vp8enc"), 0);
+  // One viewer goes away; the others keep receiving.
+  rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "v0");
+  fail_unless (wait_until ([&] { return count_factory (pipe, "rtcpeerbin") == 2; }));
+  int before1 = r[1].video_buffers.load (), before2 = r[2].video_buffers.load ();
+  fail_unless (wait_until ([&] {
+    return r[1].video_buffers.load () > before1 + 30 && r[2].video_buffers.load () > before2 + 30;
+  }), "remaining viewers stopped receiving");
+  for (auto &x : r)
+    receiver_stop (&x);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_pre_encoded_h264_is_passed_through_without_an_encoder)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! "
+      "video/x-h264,profile=constrained-baseline ! h264parse ! s.video_0", &err);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  g_object_set (sink, "signaller", sig, nullptr);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "pt", "p", nullptr);
+  std::string offer = wait_offer (sig, "pt");
+  fail_unless (offer.find ("VP8") == std::string::npos, "passthrough H.264 must offer only H.264:\n%s", offer.c_str ());
+  Receiver r;
+  receiver_start (&r, sig, "pt");
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "pt", "answer", receiver_answer (&r, offer).c_str ());
+  fail_unless (wait_until ([&] { return r.video_buffers.load () >= 30; }, 15000));
+  fail_unless_equals_int (count_factory (pipe, "rtcencodebin"), 0);
+  fail_unless_equals_int (count_factory (pipe, "x264enc"), 1); // the user's own
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_max_viewers_refuses_the_next_viewer_with_a_reason)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "max-viewers=1", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "first", "p1", nullptr);
+  wait_offer (sig, "first");
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "second", "p2", nullptr);
+  fail_unless (wait_until ([&] { return !sent_for (sig, "second", "end").empty (); }));
+  auto end = sent_for (sig, "second", "end").front ();
+  fail_unless (end.a.find ("max-viewers") != std::string::npos, "reason: %s", end.a.c_str ());
+  fail_unless (sent_for (sig, "second", "sdp").empty (), "the refused viewer got an offer");
+  fail_unless (sent_for (sig, "first", "end").empty (), "the first viewer was disturbed");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_an_answer_without_a_common_video_codec_ends_only_that_session)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  GstBus *bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver good;
+  run_session (sig, pipe, "good", {}, "H264", &good);
+
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "bad", "p2", nullptr);
+  std::string offer = wait_offer (sig, "bad");
+  Receiver r;
+  receiver_start (&r, sig, "bad");
+  std::string answer = receiver_answer (&r, offer);
+  // A browser that knows none of our video codecs answers with one we never offered.
+  GRegex *re = g_regex_new ("m=video 9 UDP/TLS/RTP/SAVPF [0-9 ]+", GRegexCompileFlags (0), GRegexMatchFlags (0), nullptr);
+  gchar *munged = g_regex_replace_literal (re, answer.c_str (), -1, 0, "m=video 9 UDP/TLS/RTP/SAVPF 45",
+                                           GRegexMatchFlags (0), nullptr);
+  g_regex_unref (re);
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "bad", "answer", munged);
+  g_free (munged);
+  fail_unless (wait_until ([&] { return !sent_for (sig, "bad", "end").empty (); }));
+  auto end = sent_for (sig, "bad", "end").front ();
+  fail_unless (end.a.find ("no common video codec") != std::string::npos, "reason: %s", end.a.c_str ());
+  fail_unless (sent_for (sig, "good", "end").empty (), "the good viewer was ended");
+  GstMessage *warn = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warn != nullptr, "no warning on the bus");
+  gst_message_unref (warn);
+  int before = good.video_buffers.load ();
+  fail_unless (wait_until ([&] { return good.video_buffers.load () > before + 30; }));
+  receiver_stop (&r);
+  receiver_stop (&good);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_out_of_order_and_unknown_session_messages_are_harmless)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  // Messages for sessions that never existed.
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "nobody", "answer", "v=0\r\n");
+  rtc_signaller_emit_ice (RTC_SIGNALLER (sig), "nobody", 0, "candidate:1 1 UDP 1 127.0.0.1 9 typ host");
+  rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "nobody");
+  // A session that offers (we are the offerer) is refused with a reason.
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "offerer", "p", "v=0\r\n");
+  fail_unless (wait_until ([&] { return !sent_for (sig, "offerer", "end").empty (); }));
+  // Garbage instead of an answer ends that session only.
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "garbage", "p", nullptr);
+  wait_offer (sig, "garbage");
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "garbage", "answer", "this is not SDP");
+  rtc_signaller_emit_ice (RTC_SIGNALLER (sig), "garbage", 7, "candidate:bogus");
+  fail_unless (wait_until ([&] { return !sent_for (sig, "garbage", "end").empty (); }));
+  // An answer sent twice ends the session rather than confusing it.
+  Receiver r;
+  run_session (sig, pipe, "twice", {}, "H264", &r);
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "twice", "answer", r.answer.c_str ());
+  fail_unless (wait_until ([&] { return !sent_for (sig, "twice", "end").empty (); }));
+  fail_unless (wait_until ([&] { return count_factory (pipe, "rtcpeerbin") == 0; }));
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+static Suite *
+rtcbroadcastsink_suite (void)
+{
+  Suite *s = suite_create ("rtcbroadcastsink");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 90);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_request_pads_are_named_by_kind_and_release_cleanly);
+  tcase_add_test (tc, test_null_playing_null_repeated_frees_the_element);
+  tcase_add_test (tc, test_port_in_use_is_an_element_error_naming_the_address);
+  tcase_add_test (tc, test_offer_lists_every_preferred_codec_and_the_answer_picks_one);
+  tcase_add_test (tc, test_a_peer_without_h264_gets_vp8_from_a_second_encoder);
+  tcase_add_test (tc, test_three_viewers_of_one_codec_share_one_video_encoder);
+  tcase_add_test (tc, test_pre_encoded_h264_is_passed_through_without_an_encoder);
+  tcase_add_test (tc, test_max_viewers_refuses_the_next_viewer_with_a_reason);
+  tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
+  tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
+  return s;
+}
+
+GST_CHECK_MAIN (rtcbroadcastsink);
