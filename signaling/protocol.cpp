@@ -253,6 +253,47 @@ parse_peer (JsonObject *obj, ClientMessage &msg, std::string &error)
   return true;
 }
 
+/* json-glib 1.6 leaks the second value of inputs such as `{}{}` (trailing data after a complete
+ * value), which a peer could repeat to exhaust memory. So check the shape first: one object,
+ * then only whitespace. Scanning brackets outside strings is enough; json-glib still validates
+ * everything inside. */
+bool
+single_object (std::string_view text, std::string &error)
+{
+  size_t i = text.find_first_not_of (" \t\r\n");
+  if (i == std::string_view::npos || text[i] != '{')
+    {
+      error = "message must be a JSON object";
+      return false;
+    }
+  int depth = 0;
+  bool in_string = false;
+  for (; i < text.size (); i++)
+    {
+      const char c = text[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = false;
+          continue;
+        }
+      if (c == '"')
+        in_string = true;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if ((c == '}' || c == ']') && --depth == 0)
+        break;
+    }
+  if (i < text.size () && text.find_first_not_of (" \t\r\n", i + 1) != std::string_view::npos)
+    {
+      error = "message is not valid JSON: unexpected data after the object";
+      return false;
+    }
+  return true;
+}
+
 } // namespace
 
 std::vector<std::string>
@@ -294,6 +335,15 @@ kind_name (Kind kind)
 std::optional<std::string>
 normalize_meta (std::string_view json, std::string &error)
 {
+  const size_t first = json.find_first_not_of (" \t\r\n");
+  const size_t last = json.find_last_not_of (" \t\r\n");
+  if (first != std::string_view::npos && json.substr (first, last - first + 1) == "null")
+    return std::string ("null");
+  if (!single_object (json, error))
+    {
+      error = "meta must be a JSON object or null";
+      return std::nullopt;
+    }
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) err = nullptr;
   if (!json_parser_load_from_data (parser, json.data (), static_cast<gssize> (json.size ()), &err))
@@ -323,6 +373,8 @@ parse_client_message (std::string_view text, std::string &error)
       error = "message is not valid UTF-8 text";
       return std::nullopt;
     }
+  if (!single_object (text, error))
+    return std::nullopt;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) err = nullptr;
   if (!json_parser_load_from_data (parser, text.data (), static_cast<gssize> (text.size ()), &err))

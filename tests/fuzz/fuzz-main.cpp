@@ -128,6 +128,8 @@ main (int argc, char **argv)
   for (guint64 i = 0; i < iterations; i++)
     {
       const std::string input = mutate (rng, corpus);
+      if (g_getenv ("FUZZ_DUMP_LAST") && i + 1 == iterations)
+        g_file_set_contents (g_getenv ("FUZZ_DUMP_LAST"), input.data (), input.size (), nullptr);
       LLVMFuzzerTestOneInput (reinterpret_cast<const uint8_t *> (input.data ()), input.size ());
     }
   g_print ("replayed %zu corpus files and %" G_GUINT64_FORMAT " mutations\n", corpus.size (),

@@ -102,7 +102,11 @@ test_bad_inputs ()
     const char *text, *expect;
   } cases[] = {
     { "", "JSON object" },
-    { "nope", "not valid JSON" },
+    { "nope", "must be a JSON object" },
+    { "{nope", "not valid JSON" },
+    { R"({"type":"list"} {})", "unexpected data after the object" },
+    { R"({"type":"list"}])", "unexpected data after the object" },
+    { R"({"type":"list","a":"}"} x)", "unexpected data after the object" },
     { "[1,2]", "must be a JSON object" },
     { "42", "must be a JSON object" },
     { "{}", "missing field 'type'" },
@@ -204,6 +208,7 @@ test_normalize_meta ()
   assert_text (*normalize_meta ("null", err), "null");
   g_assert_false (normalize_meta ("[1]", err).has_value ());
   g_assert_false (normalize_meta ("{", err).has_value ());
+  g_assert_false (normalize_meta ("{} {}", err).has_value ());
 }
 
 int
