@@ -54,8 +54,9 @@ struct EncoderInfo
   // (when keyint_off_prop is set) a separate property and value.
   const char *keyint_off_value;
   const char *keyint_off_prop;
-  // Fixed real-time tuning, as gst_util_set_object_arg() strings. "$threads" is replaced by the
-  // number of threads the bin chooses.
+  // Fixed real-time tuning, as gst_util_set_object_arg() strings. "$threads" becomes the number
+  // of cores (1-4), "$vpx-threads" 1 on up to 3 cores, else half the cores (1-4): libvpx's
+  // worker threads spin, and on 2 busy cores 2 VP8 threads fell behind real time.
   std::span<const std::pair<const char *, const char *>> tuning;
 };
 
@@ -139,7 +140,7 @@ inline constexpr Props kVp8[] = {
   { "end-usage", "cbr" },
   { "lag-in-frames", "0" },
   { "error-resilient", "default" },
-  { "threads", "$threads" },
+  { "threads", "$vpx-threads" },
   { "token-partitions", "2" },
   { "buffer-initial-size", "500" },
   { "buffer-optimal-size", "600" },
@@ -156,7 +157,7 @@ inline constexpr Props kVp9[] = {
   { "end-usage", "cbr" },
   { "lag-in-frames", "0" },
   { "error-resilient", "default" },
-  { "threads", "$threads" },
+  { "threads", "$vpx-threads" },
   { "row-mt", "true" },
   { "tile-columns", "1" },
   { "aq-mode", "3" }, // cyclic refresh, as real-time VP9 senders use

@@ -155,10 +155,15 @@ set_arg(GstElement *element, const char *name, const char *value)
       GST_INFO_OBJECT(element, "no property '%s', not setting it to %s", name, value);
       return;
     }
+  guint threads = 0;
   if (g_strcmp0(value, "$threads") == 0)
+    threads = default_threads();
+  else if (g_strcmp0(value, "$vpx-threads") == 0)
+    threads = g_get_num_processors() <= 3 ? 1 : CLAMP(g_get_num_processors() / 2, 1u, 4u);
+  if (threads)
     {
-      rtc::GStr threads(g_strdup_printf("%u", default_threads()));
-      gst_util_set_object_arg(G_OBJECT(element), name, threads.get());
+      rtc::GStr text(g_strdup_printf("%u", threads));
+      gst_util_set_object_arg(G_OBJECT(element), name, text.get());
       return;
     }
   gst_util_set_object_arg(G_OBJECT(element), name, value);
