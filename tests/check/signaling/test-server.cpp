@@ -519,6 +519,12 @@ test_flood_guard ()
       errors++;
     }
   const guint windows = 1 + (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  if (errors == 0 && lists == sent && windows > sent / 200)
+    {
+      /* Under valgrind the server never got 200 messages within one second. */
+      g_test_skip ("too slow to reach the flood limit");
+      return;
+    }
   g_assert_cmpuint (errors, >=, 1);
   g_assert_cmpuint (errors, <=, windows);
   g_assert_cmpuint (lists, <=, 200 * windows);
