@@ -6,10 +6,11 @@
 3. one encoder per codec: /stats "encoders" has exactly one entry for the codec in use.
 5. bad input on a real socket: malformed JSON and unknown session ids get error replies and the
    socket stays usable; max-viewers=1 shows an error in a second viewer, the first keeps playing.
+Also: the viewer page reconnects by itself across a server restart on the same port.
 (4, Firefox + Chromium together, is in test_broadcast_firefox.py.)
 
 Run: /usr/bin/python3 tests/e2e/test_broadcast_chromium.py [scenario ...]
-(scenarios: raw preencoded vp8 badinput; default all). Uses GST_PLUGIN_PATH from meson's test env,
+(scenarios: raw preencoded vp8 badinput reconnect; default all). Uses GST_PLUGIN_PATH from meson's test env,
 or <source>/build/plugins when run by hand.
 """
 
@@ -191,11 +192,45 @@ def bad_input(browser):
                 tab.close()
 
 
+def reconnect(browser):
+    """The viewer page recovers on its own: the pipeline stops (socket closes, state
+    'connecting') and a new one on the same port is played again without a reload."""
+    log("=== reconnect: the viewer page survives a server restart")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    tab = None
+    try:
+        with Pipeline(launch(port, RAW_VIDEO), name="broadcast-chromium-reconnect-1") as pipe:
+            diag = Diag(pipe, base)
+            wait_http(base + "/", 20)
+            tab = browser.open(base + "/")
+            diag.tabs = [("viewer", tab)]
+            wait_playing(diag.tabs, 30, diag)
+            first = viewer_state(tab)["sessionId"]
+        st = wait_for(lambda: (lambda s: s if s["state"] == "connecting" else None)(viewer_state(tab)),
+                      10, "the viewer to notice the server went away", diag=lambda: repr(viewer_state(tab)))
+        log(f"  server stopped: viewer state {st['state']}")
+        with Pipeline(launch(port, RAW_VIDEO), name="broadcast-chromium-reconnect-2") as pipe:
+            diag = Diag(pipe, base)
+            diag.tabs = [("viewer", tab)]
+            t0 = time.monotonic()
+            wait_playing(diag.tabs, 30, diag)
+            second = viewer_state(tab)["sessionId"]
+            log(f"  playing again {time.monotonic() - t0:.1f} s after the restart, session {first} -> {second}")
+            check(second and second != first, "a new session after the restart", diag)
+            result = measure(diag.tabs, 3)
+            check_viewers(result, ["viewer"], "H264", diag)
+    finally:
+        if tab:
+            tab.close()
+
+
 SCENARIOS = {
     "raw": lambda b: three_viewers(b, RAW_VIDEO, "", "H264", "raw", encoder_codec="h264"),
     "preencoded": lambda b: three_viewers(b, H264_VIDEO, "", "H264", "preencoded"),
     "vp8": lambda b: three_viewers(b, RAW_VIDEO, "video-codecs=vp8", "VP8", "vp8", encoder_codec="vp8"),
     "badinput": bad_input,
+    "reconnect": reconnect,
 }
 
 
