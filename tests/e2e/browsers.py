@@ -44,7 +44,7 @@ def find_firefox():
 
 
 def _wrap_expr(js):
-    return f"(async () => ({js}))()"
+    return f"(async () => ({js.strip().rstrip(';')}))()"
 
 
 def _wrap_body(js):

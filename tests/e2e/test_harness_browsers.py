@@ -58,6 +58,7 @@ def exercise(browser, url, name, tabs=1):
     opened = [browser.open(url) for _ in range(tabs)]
     for i, tab in enumerate(opened):
         check(tab.eval("1 + 1") == 2, f"{name}: eval of an expression")
+        check(tab.eval("Promise.resolve(41).then(x => x + 1);") == 42, f"{name}: eval awaits a promise")
         check(tab.exec("return {a: [1, 'x', null]};") == {"a": [1, "x", None]}, f"{name}: exec of a body")
         try:
             tab.eval("Promise.reject(new Error('boom'))")
