@@ -121,7 +121,7 @@ class Chromium:
         "--disable-features=WebRtcHideLocalIpsWithMdns",
         "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
         "--disable-backgrounding-occluded-windows",
-        "--disable-dev-shm-usage", "--window-size=1280,800",
+        "--disable-dev-shm-usage", "--window-size=640,480",  # small: less software compositing
     ]
 
     def __init__(self, extra_flags=(), binary=None):
