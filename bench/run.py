@@ -1,0 +1,524 @@
+#!/usr/bin/python3
+"""rtckit benchmark: one command, every series, tables and plots.
+
+    /usr/bin/python3 bench/run.py                  # full run (~10 min): bench/results/*.md, *.png, results.json
+    /usr/bin/python3 bench/run.py --smoke          # one short run of each series (~1 min); fails on missing data
+    /usr/bin/python3 bench/run.py --update-readme  # full run, then tables into bench/README.md, plots into bench/plots/
+    /usr/bin/python3 bench/run.py --only latency,fanout
+
+Series: latency (glass-to-glass, Chromium), ttff (time to first frame), fanout (sender CPU/RSS per
+viewer: rtcbroadcastsink, Janus streaming, one encoder per viewer), raw (1 vs 10 viewers of raw input),
+recording (rtcingestsrc, when the element is in the build). See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (BENCH, PY, RESULTS, Proc, StaticServer, cpu_percent, free_port, loadavg, log,  # noqa: E402
+                 percentile, proc_rss_mb, wait_port)
+import janus_bench  # noqa: E402
+
+RAW720 = "video/x-raw,width=1280,height=720,framerate=30/1"
+# The IP camera stand-in / the "same RTP" for every fan-out design: 720p30 H.264 at 1 Mbit/s,
+# constrained baseline, 2 s GOP, in its own process so no keyframe request reaches its encoder.
+FEEDER = ("videotestsrc is-live=true pattern=ball ! " + RAW720 + " ! x264enc tune=zerolatency "
+          "speed-preset=ultrafast bitrate=1000 key-int-max=60 ! video/x-h264,profile=constrained-baseline ! "
+          "rtph264pay config-interval=-1 pt=96 aggregate-mode=zero-latency ! udpsink host={host} port={port} sync=false")
+UDP_CAPS = "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96"
+
+
+class Ctx:
+    def __init__(self, a):
+        self.a = a
+        self.smoke = a.smoke
+        self.browser = None
+        self.static = StaticServer()
+        self.results = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "smoke": a.smoke,
+                        "load_before": loadavg(), "cpus": os.cpu_count()}
+
+    def chromium(self):
+        if self.browser is None:
+            from browsers import Chromium
+            self.browser = Chromium().start()
+        return self.browser
+
+    def close(self):
+        if self.browser:
+            self.browser.quit()
+        self.static.close()
+
+
+def gst_launch(line, name, ready=None):
+    import shlex
+    return Proc(["gst-launch-1.0", "-e"] + shlex.split(line), name, ready=ready or "Setting pipeline to PLAYING")
+
+
+def sender(kind, codec, source, name, props="", kbps=1000):
+    port = free_port()
+    p = Proc([PY, os.path.join(BENCH, "sender.py"), "--kind", kind, "--codec", codec, "--source", source,
+              "--port", str(port), "--kbps", str(kbps), "--props", props], name, ready="READY")
+    wait_port(port)
+    return p, f"ws://127.0.0.1:{port}/ws"
+
+
+def open_viewer(ctx, ws_url):
+    b = ctx.chromium()
+    if not hasattr(ctx, "tab"):
+        ctx.tab = b.open(ctx.static.url())
+    else:
+        ctx.tab.navigate(ctx.static.url() + f"?n={random.random()}")
+    ctx.tab.eval(f"bench.start({json.dumps(ws_url)})")
+    return ctx.tab
+
+
+def wait_first_frame(tab, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = tab.eval("({state: bench.state, ttff: bench.ttff, error: bench.error})")
+        if st["ttff"] is not None:
+            return st["ttff"]
+        time.sleep(0.1)
+    raise RuntimeError(f"no frame presented after {timeout} s: {st}")
+
+
+# ---- 1. glass-to-glass latency ------------------------------------------------------------------
+
+LATENCY_VARIANTS = [("rtcbroadcastsink", "broadcast", "h264"), ("webrtcbin baseline", "webrtcbin", "h264"),
+                    ("rtcbroadcastsink", "broadcast", "vp8"), ("webrtcbin baseline", "webrtcbin", "vp8")]
+
+
+def series_latency(ctx):
+    frames = 30 if ctx.smoke else 300
+    warmup_ms = 500 if ctx.smoke else 2000
+    rows = []
+    for label, kind, codec in LATENCY_VARIANTS:
+        name = f"latency-{kind}-{codec}"
+        s, ws = sender(kind, codec, "clock", name)
+        try:
+            tab = open_viewer(ctx, ws)
+            wait_first_frame(tab)
+            deadline = time.monotonic() + warmup_ms / 1000 + frames / 30 * 2 + 10
+            while time.monotonic() < deadline:
+                n = tab.eval(f"bench.samples.filter(x => x[0] >= bench.firstFrameWall + {warmup_ms}).length")
+                if n >= frames:
+                    break
+                time.sleep(0.5)
+            st = tab.eval("({samples: bench.samples, first: bench.firstFrameWall, bad: bench.undecodable, "
+                          "frames: bench.frames, presented: bench.presentedFrames, "
+                          "stats: (async () => { const r = await bench.pc.getStats(); let o = null;"
+                          " r.forEach(x => { if (x.type === 'inbound-rtp') o = {framesDropped: x.framesDropped,"
+                          " freezeCount: x.freezeCount, packetsLost: x.packetsLost, jb: x.jitterBufferDelay / x.jitterBufferEmittedCount}; });"
+                          " return o; })()})")
+            tab.eval("bench.stop()")
+        finally:
+            s.stop()
+        lat = [x[1] for x in st["samples"] if x[0] >= st["first"] + warmup_ms]
+        row = {"variant": label, "codec": codec.upper() if codec == "vp8" else "H.264", "frames": len(lat),
+               "p50": percentile(lat, 50), "p95": percentile(lat, 95), "max": max(lat) if lat else float("nan"),
+               "undecodable": st["bad"], "browser": st["stats"], "samples": lat}
+        log(f"latency {label} {codec}: n={len(lat)} p50={row['p50']:.1f} p95={row['p95']:.1f} max={row['max']:.1f}")
+        rows.append(row)
+    ctx.results["latency"] = rows
+    return all(r["frames"] >= frames for r in rows)
+
+
+# ---- 2. time to first frame ---------------------------------------------------------------------
+
+def series_ttff(ctx):
+    trials = 1 if ctx.smoke else 6
+    rows = []
+    feeder = None
+    configs = [("rtcbroadcastsink, live H.264 encoder", "live"),
+               ("rtcbroadcastsink, passthrough H.264, 2 s GOP", "passthrough"),
+               ("webrtcbin baseline, live H.264 (pipeline per viewer)", "baseline")]
+    for label, cfg in configs:
+        if cfg == "passthrough":
+            port = free_port()
+            feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "ttff-feeder")
+            s, ws = sender("broadcast", "h264", f"udp:{port}", "ttff-passthrough")
+        elif cfg == "live":
+            s, ws = sender("broadcast", "h264", "testsrc", "ttff-live")
+        else:
+            s, ws = sender("webrtcbin", "h264", "testsrc", "ttff-baseline")
+        vals = []
+        try:
+            time.sleep(1.0)
+            for i in range(trials):
+                time.sleep(random.uniform(0.2, 2.2) if cfg == "passthrough" else 0.3)
+                tab = open_viewer(ctx, ws)
+                vals.append(wait_first_frame(tab))
+                tab.eval("bench.stop()")
+        finally:
+            s.stop()
+            if feeder:
+                feeder.stop()
+                feeder = None
+        row = {"config": label, "trials": len(vals), "median": percentile(vals, 50), "max": max(vals), "all": vals}
+        log(f"ttff {label}: {[round(v) for v in vals]}")
+        rows.append(row)
+    ctx.results["ttff"] = rows
+    return all(r["trials"] == trials for r in rows)
+
+
+# ---- 3. fan-out ---------------------------------------------------------------------------------
+
+class Receivers:
+    """Receiver processes (bench/receivers.py, 10 webrtcbins each at most) added in chunks."""
+
+    PER_PROC = 10
+
+    def __init__(self, ws, name, local_ip="127.0.0.1", script="receivers.py", netns=None):
+        self.ws, self.name, self.local_ip, self.script = ws, name, local_ip, script
+        self.procs = []
+        self.n = 0
+
+    def add(self, k, interval):
+        while k > 0:
+            c = min(k, self.PER_PROC)
+            self.procs.append(Proc([PY, os.path.join(BENCH, self.script), "--ws", self.ws, "--count", str(c),
+                                    "--first", str(self.n), "--interval", str(interval), "--local-ip", self.local_ip],
+                                   f"{self.name}-rx{len(self.procs)}"))
+            self.n += c
+            k -= c
+
+    def state(self):
+        joined, packets, errors = set(), {}, []
+        for p in self.procs:
+            for line in p.text().splitlines():
+                try:
+                    m = json.loads(line)
+                except ValueError:
+                    continue
+                if "joined" in m:
+                    joined.add(m["joined"])
+                elif "packets" in m:
+                    for i, c in enumerate(m["packets"]):
+                        packets[m["first"] + i] = c
+                elif "event" in m:
+                    errors.append(m)
+        return joined, packets, errors
+
+    def stop(self):
+        for p in self.procs:
+            p.stop()
+
+
+def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
+    rx = Receivers(ws, label.split()[0].replace("/", "-").lower(), **(rx_kw or {}))
+    window = 2.0 if ctx.smoke else 5.0
+    rows = []
+    try:
+        for n in levels:
+            t0 = time.monotonic()
+            rx.add(n - rx.n, 0.05 if ctx.smoke else 0.25)
+            deadline = t0 + 20 + 1.0 * n
+            while time.monotonic() < deadline:
+                joined, packets, errors = rx.state()
+                if len(joined) >= n:
+                    break
+                time.sleep(0.25)
+            join_s = time.monotonic() - t0
+            joined, p0, errors = rx.state()
+            time.sleep(1.0 if ctx.smoke else 2.0)
+            _, p0, _ = rx.state()
+            cpu = cpu_percent(pid, window)
+            rss = proc_rss_mb(pid)
+            time.sleep(1.1)  # receivers report every second
+            _, p1, errors = rx.state()
+            rates = [(p1.get(i, 0) - p0.get(i, 0)) / (window + 1.1) for i in range(n)]
+            med = percentile(rates, 50) if rates else 0
+            stalled = sum(1 for r in rates if r < 0.5 * max(med, 1))
+            row = {"design": label, "viewers": n, "joined": len(joined), "cpu": cpu, "rss": rss,
+                   "join_s": join_s, "stalled": stalled, "pkts_per_s": med, "load": loadavg()[0]}
+            log(f"fanout {label} n={n}: joined={len(joined)} cpu={cpu:.1f}% rss={rss:.1f} MB stalled={stalled} "
+                f"med {med:.0f} pkt/s (join {join_s:.1f} s)")
+            rows.append(row)
+            if len(joined) < n or cpu > stop_cpu:
+                log(f"fanout {label}: stopping at {n} viewers ({'saturated' if cpu > stop_cpu else 'viewers did not join'})")
+                break
+    finally:
+        rx.stop()
+    return rows
+
+
+def series_fanout(ctx):
+    levels = [1, 3] if ctx.smoke else [1, 5, 10, 25, 50]
+    out = []
+    # rtcbroadcastsink: passthrough of the feeder's RTP (the same stream Janus gets)
+    port, wsport = free_port(), free_port()
+    feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "fanout-feeder")
+    s = gst_launch(f'udpsrc port={port} address=127.0.0.1 caps="{UDP_CAPS}" ! rtph264depay ! h264parse ! '
+                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264",
+                   "fanout-rtckit")
+    try:
+        wait_port(wsport)
+        out += measure_levels(ctx, "rtcbroadcastsink", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+    finally:
+        s.stop()
+        feeder.stop()
+    # Janus streaming plugin, same RTP, in its own network namespace
+    try:
+        out += janus_bench.fanout(ctx, levels, measure_levels, FEEDER)
+    except janus_bench.Unavailable as e:
+        log(f"fanout janus: unavailable: {e}")
+        ctx.results["janus_unavailable"] = str(e)
+    # one encoder per viewer (webrtcsink's default design), same 720p30 1 Mbit/s H.264
+    s, ws = sender("per-viewer", "h264", "testsrc", "fanout-per-viewer")
+    try:
+        out += measure_levels(ctx, "one encoder per viewer", s.pid, ws, levels, stop_cpu=150.0)
+    finally:
+        s.stop()
+    ctx.results["fanout"] = out
+    designs = {r["design"] for r in out}
+    return "rtcbroadcastsink" in designs and "one encoder per viewer" in designs
+
+
+def series_raw(ctx):
+    levels = [1, 3] if ctx.smoke else [1, 10]
+    wsport = free_port()
+    s = gst_launch(f"videotestsrc is-live=true pattern=ball ! {RAW720} ! rtcbroadcastsink "
+                   f"address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264 video-bitrate=1000",
+                   "raw-rtckit")
+    try:
+        wait_port(wsport)
+        rows = measure_levels(ctx, "rtcbroadcastsink raw input", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+    finally:
+        s.stop()
+    ctx.results["raw"] = rows
+    return len(rows) == len(levels)
+
+
+# ---- 4. recording -------------------------------------------------------------------------------
+
+def series_recording(ctx):
+    from util import has_element
+    if not has_element("rtcingestsrc"):
+        ctx.results["recording"] = {"unavailable": "rtcingestsrc is not in this build"}
+        log("recording: rtcingestsrc is not in this build: series skipped")
+        return None
+    seconds = 4 if ctx.smoke else 20
+    wsport = free_port()
+    path = os.path.join(RESULTS, "recording.mkv")
+    s = gst_launch(f"rtcingestsrc name=s address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 "
+                   f"s. ! queue ! h264parse ! matroskamux ! filesink location={path}", "recording")
+    try:
+        wait_port(wsport)
+        b = ctx.chromium()
+        tab = b.open(f"http://127.0.0.1:{wsport}/publish?width=1280&height=720&fps=30&audio=0&codec=h264")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and tab.eval("rtckitPublish.state") != "publishing":
+            time.sleep(0.2)
+        time.sleep(2)
+        cpu = cpu_percent(s.pid, seconds)
+        rss = proc_rss_mb(s.pid)
+        st = tab.eval("rtckitPublish.stats()")
+        try:
+            server = json.loads(subprocess.run(["curl", "-s", f"http://127.0.0.1:{wsport}/stats"],
+                                               capture_output=True, timeout=5).stdout or b"null")
+        except Exception:
+            server = None
+        tab.eval("rtckitPublish.stop()")
+        tab.close()
+    finally:
+        s.stop()
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    ctx.results["recording"] = {"cpu": cpu, "rss": rss, "seconds": seconds, "publisher": st, "server": server,
+                                "file_bytes": size}
+    log(f"recording: cpu={cpu:.1f}% rss={rss:.1f} MB file={size} bytes publisher={st}")
+    return size > 0
+
+
+# ---- tables and plots ---------------------------------------------------------------------------
+
+def f1(x):
+    return "–" if x is None or x != x else f"{x:.1f}"
+
+
+def tables(res):
+    md = []
+    hdr = (f"Run {res['started']}{' (smoke)' if res['smoke'] else ''} on {res['cpus']} CPUs, load average "
+           f"before {res['load_before'][0]:.2f}.\n")
+    md.append(hdr)
+    if res.get("latency"):
+        md.append("### Glass-to-glass latency (1280x720 30 fps, headless Chromium, after a 2 s warm-up)\n")
+        md.append("| sender | codec | frames | p50 ms | p95 ms | max ms | undecodable |")
+        md.append("|---|---|---:|---:|---:|---:|---:|")
+        for r in res["latency"]:
+            md.append(f"| {r['variant']} | {r['codec']} | {r['frames']} | {f1(r['p50'])} | {f1(r['p95'])} | "
+                      f"{f1(r['max'])} | {r['undecodable']} |")
+        md.append("")
+    if res.get("ttff"):
+        md.append("### Time to first frame (viewer's WebSocket connect to first presented frame)\n")
+        md.append("| configuration | trials | median ms | max ms |")
+        md.append("|---|---:|---:|---:|")
+        for r in res["ttff"]:
+            md.append(f"| {r['config']} | {r['trials']} | {r['median']:.0f} | {r['max']:.0f} |")
+        md.append("")
+    if res.get("fanout"):
+        md.append("### Fan-out: sender process, 1280x720 H.264 1 Mbit/s, webrtcbin receivers in other processes\n")
+        md.append("| design | viewers | joined | stalled | CPU % of a core | RSS MB | join s |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|")
+        for r in res["fanout"]:
+            md.append(f"| {r['design']} | {r['viewers']} | {r['joined']} | {r['stalled']} | {f1(r['cpu'])} | "
+                      f"{f1(r['rss'])} | {f1(r['join_s'])} |")
+        md.append("")
+        md.append("Per extra viewer (least-squares slope over the levels measured):\n")
+        md.append("| design | CPU % of a core per viewer | RSS MB per viewer |")
+        md.append("|---|---:|---:|")
+        for d, (sc, sr) in slopes(res["fanout"]).items():
+            md.append(f"| {d} | {sc:.2f} | {sr:.2f} |")
+        md.append("")
+    if res.get("janus_unavailable"):
+        md.append(f"Janus streaming plugin: **not measured**: {res['janus_unavailable']}\n")
+    if res.get("raw"):
+        md.append("### Raw input (encoder inside rtcbroadcastsink), CPU by viewers\n")
+        md.append("| viewers | CPU % of a core | RSS MB | ratio to 1 viewer |")
+        md.append("|---:|---:|---:|---:|")
+        base = res["raw"][0]["cpu"]
+        for r in res["raw"]:
+            md.append(f"| {r['viewers']} | {f1(r['cpu'])} | {f1(r['rss'])} | {r['cpu'] / base:.2f} |")
+        md.append("")
+    rec = res.get("recording")
+    if rec:
+        md.append("### Recording (rtcingestsrc, browser publishing 1280x720)\n")
+        if "unavailable" in rec:
+            md.append(f"Not measured: {rec['unavailable']}.\n")
+        else:
+            lost = ((rec.get("publisher") or {}).get("video") or {}).get("packetsLost")
+            md.append("| CPU % of a core | RSS MB | packets lost (publisher's view) | file bytes |")
+            md.append("|---:|---:|---:|---:|")
+            md.append(f"| {f1(rec['cpu'])} | {f1(rec['rss'])} | {lost} | {rec['file_bytes']} |\n")
+    return "\n".join(md)
+
+
+def slopes(rows):
+    out = {}
+    for d in dict.fromkeys(r["design"] for r in rows):
+        pts = [(r["viewers"], r["cpu"], r["rss"]) for r in rows if r["design"] == d]
+        if len(pts) < 2:
+            continue
+        n = len(pts)
+        mx = sum(p[0] for p in pts) / n
+        vx = sum((p[0] - mx) ** 2 for p in pts) or 1
+        out[d] = tuple(sum((p[0] - mx) * (p[k] - sum(q[k] for q in pts) / n) for p in pts) / vx for k in (1, 2))
+    return out
+
+
+def plots(res):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    made = []
+    if res.get("latency"):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for r in res["latency"]:
+            xs = sorted(r["samples"])
+            if xs:
+                ax.plot(xs, [i / len(xs) for i in range(len(xs))], label=f"{r['variant']} {r['codec']}")
+        ax.set_xlabel("glass-to-glass latency (ms)")
+        ax.set_ylabel("fraction of frames")
+        ax.set_title("Latency distribution (CDF), 1280x720 30 fps")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(RESULTS, "latency.png"), dpi=80)
+        made.append("latency.png")
+    for key, col, unit in (("cpu", "cpu", "CPU (% of one core)"), ("rss", "rss", "RSS (MB)")):
+        rows = (res.get("fanout") or []) + (res.get("raw") or [])
+        if not rows:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for d in dict.fromkeys(r["design"] for r in rows):
+            pts = [(r["viewers"], r[col]) for r in rows if r["design"] == d]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=d)
+        ax.set_xlabel("viewers")
+        ax.set_ylabel(unit)
+        ax.set_title(f"Sender {unit} by viewers, 720p H.264 1 Mbit/s")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(RESULTS, f"fanout_{key}.png"), dpi=80)
+        made.append(f"fanout_{key}.png")
+    if res.get("ttff"):
+        fig, ax = plt.subplots(figsize=(7, 3))
+        for i, r in enumerate(res["ttff"]):
+            ax.scatter(r["all"], [i] * len(r["all"]))
+        ax.set_yticks(range(len(res["ttff"])), [r["config"] for r in res["ttff"]], fontsize=7)
+        ax.set_xlabel("time to first frame (ms)")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(os.path.join(RESULTS, "ttff.png"), dpi=80)
+        made.append("ttff.png")
+    return made
+
+
+def update_readme(md, made):
+    plots_dir = os.path.join(BENCH, "plots")
+    os.makedirs(plots_dir, exist_ok=True)
+    for p in made:
+        shutil.copy(os.path.join(RESULTS, p), os.path.join(plots_dir, p))
+    body = md + "\n" + "\n".join(f"![{p}](plots/{p})" for p in made) + "\n"
+    path = os.path.join(BENCH, "README.md")
+    text = open(path).read()
+    b, e = "<!-- results:begin -->", "<!-- results:end -->"
+    i, j = text.index(b) + len(b), text.index(e)
+    open(path, "w").write(text[:i] + "\n" + body + text[j:])
+    log(f"updated {path} and {plots_dir}")
+
+
+SERIES = {"latency": series_latency, "ttff": series_ttff, "fanout": series_fanout, "raw": series_raw,
+          "recording": series_recording}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="one short run of each series; exit 1 if one has no data")
+    ap.add_argument("--only", default="", help="comma-separated series: " + ",".join(SERIES))
+    ap.add_argument("--update-readme", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(RESULTS, exist_ok=True)
+    names = [n for n in (a.only.split(",") if a.only else SERIES)]
+    ctx = Ctx(a)
+    failed = []
+    t0 = time.monotonic()
+    try:
+        for n in names:
+            log(f"=== series {n}")
+            try:
+                ok = SERIES[n](ctx)
+            except Exception:
+                traceback.print_exc()
+                ok = False
+            if ok is False:
+                failed.append(n)
+    finally:
+        ctx.close()
+    res = ctx.results
+    res["load_after"] = loadavg()
+    res["duration_s"] = time.monotonic() - t0
+    with open(os.path.join(RESULTS, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    md = tables(res)
+    with open(os.path.join(RESULTS, "tables.md"), "w") as f:
+        f.write(md)
+    made = plots(res)
+    print(md)
+    log(f"done in {res['duration_s']:.0f} s; results in {RESULTS}")
+    if a.update_readme and not a.smoke:
+        update_readme(md, made)
+    if failed:
+        log(f"FAILED (no or too little data): {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
