@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Lightweight viewers for the fan-out series: N webrtcbin receivers (answering, RTP into a
 fakesink) in this one process, joining one after another. Speaks the rtckit / gst-webrtc-signalling
-protocol (--ws). Prints JSON lines: {"joined": i} when receiver i has media, and every second
+protocol (--ws ws://...), or Janus's
+HTTP API (--ws http://host:8088/janus) with its streaming plugin (mountpoint --janus-mountpoint). Prints JSON lines: {"joined": i} when receiver i has media, and every second
 {"packets": [n0, n1, ...]} (RTP buffers received per receiver)."""
 
 import argparse
@@ -9,6 +10,7 @@ import asyncio
 import json
 import sys
 import threading
+import uuid
 
 import gi
 
@@ -48,10 +50,12 @@ class Receiver:
         self.pipe.add(sink)
         sink.sync_state_with_parent()
         pad.link(sink.get_static_pad("sink"))
-        sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, self.on_buffer)
+        sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST,
+                                              self.on_buffer)
 
     def on_buffer(self, pad, info):
-        self.count += 1
+        lst = info.get_buffer_list() if info.type & Gst.PadProbeType.BUFFER_LIST else None
+        self.count += lst.length() if lst is not None else 1
         if not self.joined:
             self.joined = True
             out({"joined": self.idx})
@@ -93,6 +97,8 @@ class App:
         threading.Thread(target=self._run, daemon=True).start()
 
     def send(self, r, msg):
+        if self.a.ws.startswith("http"):
+            return janus_send(r, msg)
         data = json.dumps(msg)
 
         async def s():
@@ -109,7 +115,10 @@ class App:
     async def _main(self):
         for i in range(self.a.count):
             r = await self._make(i)
-            asyncio.ensure_future(self._client(r))
+            if self.a.ws.startswith("http"):
+                threading.Thread(target=janus_client, args=(self, r), daemon=True).start()
+            else:
+                asyncio.ensure_future(self._client(r))
             await asyncio.sleep(self.a.interval)
         await asyncio.Future()
 
@@ -153,6 +162,48 @@ class App:
                     out({"event": t, "receiver": r.idx, "details": m.get("details")})
 
 
+# ---- Janus streaming plugin over its HTTP API ----------------------------------------------------
+
+def _post(url, body):
+    import urllib.request
+    body = dict(body, transaction=uuid.uuid4().hex)
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as f:
+        return json.loads(f.read())
+
+
+def janus_client(app, r):
+    import concurrent.futures
+    import urllib.request
+    base = app.a.ws
+    try:
+        sess = _post(base, {"janus": "create"})["data"]["id"]
+        handle = _post(f"{base}/{sess}", {"janus": "attach", "plugin": "janus.plugin.streaming"})["data"]["id"]
+        r.janus_url = f"{base}/{sess}/{handle}"
+        r.janus_q = concurrent.futures.ThreadPoolExecutor(max_workers=1)  # keeps answer before trickle
+        _post(r.janus_url, {"janus": "message", "body": {"request": "watch", "id": app.a.janus_mountpoint}})
+        while True:  # long poll (also keeps the session alive)
+            with urllib.request.urlopen(f"{base}/{sess}?maxev=5&rid={uuid.uuid4().hex}", timeout=60) as f:
+                evs = json.loads(f.read())
+            for ev in evs if isinstance(evs, list) else [evs]:
+                jsep = ev.get("jsep")
+                if jsep and jsep.get("type") == "offer":
+                    GLib.idle_add(r.on_offer, jsep["sdp"])
+                elif ev.get("janus") in ("hangup", "detached") or \
+                        (ev.get("plugindata", {}).get("data", {}).get("error")):
+                    out({"event": "janus", "receiver": r.idx, "details": ev})
+    except Exception as e:
+        out({"event": "janus-error", "receiver": r.idx, "details": repr(e)})
+
+
+def janus_send(r, msg):
+    if "sdp" in msg:
+        body = {"janus": "message", "body": {"request": "start"}, "jsep": msg["sdp"]}
+    else:
+        body = {"janus": "trickle", "candidate": msg["ice"]}
+    r.janus_q.submit(_post, r.janus_url, body)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ws", required=True)
@@ -160,6 +211,7 @@ def main():
     ap.add_argument("--first", type=int, default=0, help="index of the first receiver (for logs)")
     ap.add_argument("--interval", type=float, default=0.3, help="seconds between joins")
     ap.add_argument("--local-ip", default="127.0.0.1")
+    ap.add_argument("--janus-mountpoint", type=int, default=1)
     a = ap.parse_args()
     Gst.init(None)
     loop = GLib.MainLoop()
