@@ -43,6 +43,7 @@
   let pendingIce = [];        // remote candidates that arrived before the answer was set
   let statsPrev = null;
   let mediaPromise = null;
+  const closedSessions = new Set(); // ids of ended sessions: late errors about them are not shown
 
   function parseIce(s) {
     if (!s) return [];
@@ -217,7 +218,10 @@
   function onError(msg) {
     const text = msg.details || 'unknown error';
     // With a session id it is the element's reason for ending our session; the endSession follows.
-    if (msg.sessionId && msg.sessionId !== pub.sessionId) {
+    // Replies about sessions already ended (candidates we trickled while the element refused
+    // us: "unknown session ...") must not hide the error that mattered.
+    if ((msg.sessionId && msg.sessionId !== pub.sessionId) ||
+        [...closedSessions].some(id => text.includes(id))) {
       console.info('rtckit: about another session:', text);
       return;
     }
@@ -349,7 +353,12 @@
     setState('error');
   }
 
+  // Forget the peer connection and the session (the caller tells the element when needed).
   function closePc() {
+    if (pub.sessionId) {
+      closedSessions.add(pub.sessionId);
+      if (closedSessions.size > 20) closedSessions.delete(closedSessions.values().next().value);
+    }
     pendingIce = [];
     statsPrev = null;
     if (pub.pc) {
@@ -357,6 +366,7 @@
       pub.pc.close();
     }
     pub.pc = null;
+    pub.sessionId = null;
   }
 
   // ---- stop / start ---------------------------------------------------------------------------
