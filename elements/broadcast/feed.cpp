@@ -38,13 +38,21 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
   if (mode_ == Mode::Encode)
     {
       GstElement *queue = make ("queue", error);
-      GstElement *enc = queue ? make ("rtcencodebin", error) : nullptr;
+      GstElement *valve = queue ? make ("valve", error) : nullptr;
+      GstElement *enc = valve ? make ("rtcencodebin", error) : nullptr;
       if (!enc)
         {
           if (queue)
             gst_object_unref (queue);
+          if (valve)
+            gst_object_unref (valve);
           return nullptr;
         }
+      // Nobody watches this codec yet: do not spend CPU encoding it. Caps and segments still
+      // pass so the encoder is configured and starts at once when the first viewer arrives.
+      g_object_set (valve, "drop", TRUE, nullptr);
+      gst_util_set_object_arg (G_OBJECT (valve), "drop-mode", "forward-sticky-events");
+      valve_ = Ptr<GstElement>::ref (valve);
       // A short leaky queue lets two codecs encode on two cores, and drops raw frames instead
       // of building latency when the encoder cannot keep up.
       g_object_set (queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
@@ -56,7 +64,7 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       if (g_str_equal (codec_->media, "video"))
         g_object_set (enc, "keyframe-interval", keyframe_interval, nullptr);
       encoder_ = Ptr<GstElement>::ref (enc);
-      chain = { queue, enc };
+      chain = { queue, valve, enc };
     }
   else
     {
@@ -160,18 +168,28 @@ Feed::encoder_factory () const
 void
 Feed::subscribe (GstElement *appsrc)
 {
+  bool first;
   {
     std::lock_guard lock (lock_);
     subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough });
+    first = subs_.size () == 1;
   }
+  if (first && valve_)
+    g_object_set (valve_.get (), "drop", FALSE, nullptr);
   request_keyframe ();
 }
 
 void
 Feed::unsubscribe (GstElement *appsrc)
 {
-  std::lock_guard lock (lock_);
-  std::erase_if (subs_, [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
+  bool last;
+  {
+    std::lock_guard lock (lock_);
+    auto n = std::erase_if (subs_, [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
+    last = n > 0 && subs_.empty ();
+  }
+  if (last && valve_)
+    g_object_set (valve_.get (), "drop", TRUE, nullptr);
 }
 
 std::size_t

@@ -1,7 +1,7 @@
 // Feed: one RTP stream of one codec for one input track, encoded (or parsed) and payloaded
 // once, whose buffers are handed to every subscribed viewer's appsrc.
 //
-// The chain is [queue ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
+// The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
 // streaming thread pushes each RTP buffer (shared, by reference) to the subscribers. A viewer
 // never touches the running data path: subscribing is a list insert under a lock, and every
 // viewer has its own bounded, leaky appsrc, so a slow one drops its own packets only.
@@ -67,6 +67,7 @@ private:
   std::string track_;
   std::vector<Ptr<GstElement>> elements_;
   Ptr<GstElement> encoder_; // rtcencodebin in Encode mode
+  Ptr<GstElement> valve_;   // closed while nobody subscribes (Encode mode)
   Ptr<GstElement> appsink_;
 
   struct Subscriber
