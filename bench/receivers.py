@@ -30,6 +30,7 @@ class Receiver:
         self.ws = None
         self.sid = None
         self.count = 0
+        self.bytes = 0
         self.joined = False
         self.pipe = Gst.Pipeline.new(f"r{idx}")
         self.webrtc = Gst.ElementFactory.make("webrtcbin")
@@ -55,7 +56,12 @@ class Receiver:
 
     def on_buffer(self, pad, info):
         lst = info.get_buffer_list() if info.type & Gst.PadProbeType.BUFFER_LIST else None
-        self.count += lst.length() if lst is not None else 1
+        if lst is not None:
+            self.count += lst.length()
+            self.bytes += lst.calculate_size()
+        else:
+            self.count += 1
+            self.bytes += info.get_buffer().get_size()
         if not self.joined:
             self.joined = True
             out({"joined": self.idx})
@@ -218,7 +224,8 @@ def main():
     app = App(a)
 
     def report():
-        out({"packets": [r.count for r in app.receivers], "first": a.first})
+        out({"packets": [r.count for r in app.receivers], "bytes": [r.bytes for r in app.receivers],
+             "first": a.first})
         return True
     GLib.timeout_add(1000, report)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, 15, loop.quit)

@@ -30,7 +30,8 @@ RAW720 = "video/x-raw,width=1280,height=720,framerate=30/1"
 # The IP camera stand-in / the "same RTP" for every fan-out design: 720p30 H.264 at 1 Mbit/s,
 # constrained baseline, 2 s GOP, in its own process so no keyframe request reaches its encoder.
 FEEDER = ("videotestsrc is-live=true pattern=ball ! " + RAW720 + " ! x264enc tune=zerolatency "
-          "speed-preset=ultrafast bitrate=1000 key-int-max=60 ! video/x-h264,profile=constrained-baseline ! "
+          "speed-preset=ultrafast bitrate=1000 key-int-max=60 "
+          "option-string=nal-hrd=cbr:filler=1:vbv-maxrate=1000:vbv-bufsize=500 ! video/x-h264,profile=constrained-baseline ! "
           "rtph264pay config-interval=-1 pt=96 aggregate-mode=zero-latency ! udpsink host={host} port={port} sync=false")
 UDP_CAPS = "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96"
 
@@ -191,6 +192,7 @@ class Receivers:
 
     def state(self):
         joined, packets, errors = set(), {}, []
+        self.bytes = {}
         for p in self.procs:
             for line in p.text().splitlines():
                 try:
@@ -202,6 +204,8 @@ class Receivers:
                 elif "packets" in m:
                     for i, c in enumerate(m["packets"]):
                         packets[m["first"] + i] = c
+                    for i, c in enumerate(m.get("bytes", [])):
+                        self.bytes[m["first"] + i] = c
                 elif "event" in m:
                     errors.append(m)
         return joined, packets, errors
@@ -229,17 +233,20 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
             joined, p0, errors = rx.state()
             time.sleep(1.0 if ctx.smoke else 2.0)
             _, p0, _ = rx.state()
+            b0 = dict(rx.bytes)
             cpu = cpu_percent(pid, window)
             rss = proc_rss_mb(pid)
             time.sleep(1.1)  # receivers report every second
             _, p1, errors = rx.state()
             rates = [(p1.get(i, 0) - p0.get(i, 0)) / (window + 1.1) for i in range(n)]
+            kbps = percentile([(rx.bytes.get(i, 0) - b0.get(i, 0)) * 8 / 1000 / (window + 1.1) for i in range(n)], 50)
             med = percentile(rates, 50) if rates else 0
             stalled = sum(1 for r in rates if r < 0.5 * max(med, 1))
             row = {"design": label, "viewers": n, "joined": len(joined), "cpu": cpu, "rss": rss,
-                   "join_s": join_s, "stalled": stalled, "pkts_per_s": med, "load": loadavg()[0]}
+                   "join_s": join_s, "stalled": stalled, "pkts_per_s": med, "kbps": kbps,
+                   "load": loadavg()[0]}
             log(f"fanout {label} n={n}: joined={len(joined)} cpu={cpu:.1f}% rss={rss:.1f} MB stalled={stalled} "
-                f"med {med:.0f} pkt/s (join {join_s:.1f} s)")
+                f"med {med:.0f} pkt/s {kbps:.0f} kbit/s (join {join_s:.1f} s)")
             rows.append(row)
             if len(joined) < n or cpu > stop_cpu:
                 log(f"fanout {label}: stopping at {n} viewers ({'saturated' if cpu > stop_cpu else 'viewers did not join'})")
@@ -364,11 +371,11 @@ def tables(res):
         md.append("")
     if res.get("fanout"):
         md.append("### Fan-out: sender process, 1280x720 H.264 1 Mbit/s, webrtcbin receivers in other processes\n")
-        md.append("| design | viewers | joined | stalled | CPU % of a core | RSS MB | join s |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|")
+        md.append("| design | viewers | joined | stalled | kbit/s per viewer | CPU % of a core | RSS MB | join s | load |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in res["fanout"]:
-            md.append(f"| {r['design']} | {r['viewers']} | {r['joined']} | {r['stalled']} | {f1(r['cpu'])} | "
-                      f"{f1(r['rss'])} | {f1(r['join_s'])} |")
+            md.append(f"| {r['design']} | {r['viewers']} | {r['joined']} | {r['stalled']} | {r.get('kbps', 0):.0f} | "
+                      f"{f1(r['cpu'])} | {f1(r['rss'])} | {f1(r['join_s'])} | {r['load']:.1f} |")
         md.append("")
         md.append("Per extra viewer (least-squares slope over the levels measured):\n")
         md.append("| design | CPU % of a core per viewer | RSS MB per viewer |")
@@ -380,11 +387,11 @@ def tables(res):
         md.append(f"Janus streaming plugin: **not measured**: {res['janus_unavailable']}\n")
     if res.get("raw"):
         md.append("### Raw input (encoder inside rtcbroadcastsink), CPU by viewers\n")
-        md.append("| viewers | CPU % of a core | RSS MB | ratio to 1 viewer |")
-        md.append("|---:|---:|---:|---:|")
-        base = res["raw"][0]["cpu"]
+        md.append("| viewers | kbit/s per viewer | CPU % of a core | RSS MB | ratio to 1 viewer |")
+        md.append("|---:|---:|---:|---:|---:|")
+        base = res["raw"][0]["cpu"] or 1
         for r in res["raw"]:
-            md.append(f"| {r['viewers']} | {f1(r['cpu'])} | {f1(r['rss'])} | {r['cpu'] / base:.2f} |")
+            md.append(f"| {r['viewers']} | {r.get('kbps', 0):.0f} | {f1(r['cpu'])} | {f1(r['rss'])} | {r['cpu'] / base:.2f} |")
         md.append("")
     rec = res.get("recording")
     if rec:

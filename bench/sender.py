@@ -46,6 +46,7 @@ BASELINE = {
 }
 # one encoder per viewer, as webrtcsink does by default (x264enc tuned for latency)
 PER_VIEWER = ("queue leaky=downstream max-size-buffers=2 ! videoconvert ! x264enc bitrate={kbps} "
+              "option-string=nal-hrd=cbr:filler=1:vbv-maxrate={kbps}:vbv-bufsize={half} "
               "speed-preset=ultrafast tune=zerolatency key-int-max=60 ! "
               "video/x-h264,profile=constrained-baseline ! h264parse ! rtph264pay config-interval=-1 "
               "aggregate-mode=zero-latency ! application/x-rtp,media=video,encoding-name=H264,payload=96")
@@ -215,7 +216,7 @@ class Sender:
             p.set_state(Gst.State.PLAYING)
         else:
             b = Gst.parse_bin_from_description(
-                PER_VIEWER.format(kbps=a.kbps) + " ! webrtcbin name=webrtc bundle-policy=max-bundle", True)
+                PER_VIEWER.format(kbps=a.kbps, half=a.kbps // 2) + " ! webrtcbin name=webrtc bundle-policy=max-bundle", True)
             s = Session(self, sid, ws, b.get_by_name("webrtc"), b)
             self.sessions[sid] = s
             self.pipeline.add(b)
