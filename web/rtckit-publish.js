@@ -13,7 +13,7 @@
 //                                  as h264,vp8 keeps that order); default: the browser's own order
 //   ?name=...                      a name sent in our producer meta
 //   ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>  ICE servers (default none)
-// For tests: window.rtckitPublish = { state, error, pc, sessionId, peerId, stats(), stop(), start() }.
+// For tests: window.rtckitPublish = { state, error, pc, sessionId, peerId, since, stats(), stop(), start() }.
 (() => {
   'use strict';
 
@@ -30,6 +30,7 @@
     sessionId: null,
     peerId: null,
     consumerId: null,
+    since: null,         // Date.now() when this session's connection came up
     stream: null,
     stats,
     stop: () => stop(),
@@ -310,7 +311,10 @@
     };
     pc.onconnectionstatechange = () => {
       if (pub.pc !== pc) return;
-      if (pc.connectionState === 'connected') setState('publishing');
+      if (pc.connectionState === 'connected') {
+        if (!pub.since) pub.since = Date.now();
+        setState('publishing');
+      }
       else if (pc.connectionState === 'failed') fail('connection failed');
     };
     return pc;
@@ -367,6 +371,7 @@
     }
     pub.pc = null;
     pub.sessionId = null;
+    pub.since = null;
   }
 
   // ---- stop / start ---------------------------------------------------------------------------

@@ -13,9 +13,10 @@
    codec, the page shows the element's error and no recording is made.
 6. stopstart: the page's Stop button ends the session (file finalised, tracks stopped); Start
    publishes again into a new file.
+7. codecs: pages forced to VP8 and to VP9 (?codec=) are recorded in that codec, untouched.
 
 Run: /usr/bin/python3 tests/e2e/test_ingest_chromium.py [scenario ...]
-(scenarios: single two tabclose sigkill refuse stopstart; default all).
+(scenarios: single two tabclose sigkill refuse stopstart codecs; default all).
 """
 
 import glob
@@ -140,7 +141,7 @@ class Diag:
 
 def page_state(tab):
     return tab.eval("({state: rtckitPublish.state, error: rtckitPublish.error, peerId: rtckitPublish.peerId,"
-                    " sessionId: rtckitPublish.sessionId})")
+                    " sessionId: rtckitPublish.sessionId, since: rtckitPublish.since})")
 
 
 def open_publisher(browser, rec, diag, name, query=""):
@@ -151,10 +152,10 @@ def open_publisher(browser, rec, diag, name, query=""):
 
 def wait_publishing(tab, rec, diag, name, timeout=30, exclude=()):
     """Until the page publishes, video frames go out and the recorder made this peer's file.
-    Returns (peer id, file path, monotonic time publishing was seen)."""
-    st = wait_for(lambda: (lambda s: s if s["state"] == "publishing" else None)(page_state(tab)),
+    Returns (peer id, file path, wall-clock time the page's connection came up)."""
+    st = wait_for(lambda: (lambda s: s if s["state"] == "publishing" and s["since"] else None)(page_state(tab)),
                   timeout, f"{name} publishing", diag=diag)
-    t0 = time.monotonic()
+    t0 = st["since"] / 1000.0  # Date.now() in the page: the same clock as time.time() here
     peer = st["peerId"]
     wait_for(lambda: ((tab.eval("rtckitPublish.stats()").get("video") or {}).get("framesEncoded") or 0) > 0,
              10, f"{name} encoding video", diag=diag)
@@ -249,7 +250,7 @@ def check_complete(path, published_s, name, diag):
 
 
 def publish_for(tab, t0, seconds):
-    left = t0 + seconds - time.monotonic()
+    left = t0 + seconds - time.time()
     if left > 0:
         time.sleep(left)
 
@@ -257,7 +258,7 @@ def publish_for(tab, t0, seconds):
 def close_tab(browser, tab, diag, name):
     """Close the tab (pagehide ends the session, the socket closes). Returns the close time."""
     diag.tabs = [(n, t) for n, t in diag.tabs if t is not tab]
-    t = time.monotonic()
+    t = time.time()
     tab.close()
     return t
 
@@ -323,9 +324,9 @@ def tabclose(browser):
         log(f"  b: file grows {sizes}")
         check(sizes[0] < sizes[1] < sizes[2], f"the new file grows ({sizes})", diag)
         publish_for(b, t0b, 4.0)
-        t_int = time.monotonic()
+        t_int = time.time()
         rc = rec.interrupt()
-        log(f"  SIGINT: recorder exit {rc} after {time.monotonic() - t_int:.2f} s")
+        log(f"  SIGINT: recorder exit {rc} after {time.time() - t_int:.2f} s")
         check(rc == 0, f"recorder exits 0 on SIGINT (got {rc})", diag)
         check(rec.finalised(path_b), f"{path_b} finalised on SIGINT", diag)
         check_complete(path_b, t_int - t0b, "b", diag)
@@ -339,7 +340,7 @@ def sigkill(browser):
         tab = open_publisher(browser, rec, diag, "pub")
         _, path, t0 = wait_publishing(tab, rec, diag, "pub")
         publish_for(tab, t0, 4.0)
-        t_kill = time.monotonic()
+        t_kill = time.time()
         rec.kill()
         published = t_kill - t0
         close_tab(browser, tab, diag, "pub")
@@ -384,7 +385,7 @@ def stopstart(browser):
         tab = open_publisher(browser, rec, diag, "pub")
         peer, path1, t0 = wait_publishing(tab, rec, diag, "pub")
         publish_for(tab, t0, 3.0)
-        t1 = time.monotonic()
+        t1 = time.time()
         tab.exec("document.getElementById('toggle').click(); return 1;")
         st = page_state(tab)
         live = tab.eval("rtckitPublish.stream ? rtckitPublish.stream.getTracks().filter(t => t.readyState === 'live').length : 0")
@@ -400,8 +401,26 @@ def stopstart(browser):
         check_complete(path2, t3 - t2, "second", diag)
 
 
+def codecs(browser):
+    log("=== codecs: pages forced to VP8 and VP9 (?codec=) are recorded as they were sent")
+    with Recorder("codecs") as rec:
+        diag = Diag(rec, browser)
+        tabs = {c: open_publisher(browser, rec, diag, c, f"&codec={c}") for c in ("vp8", "vp9")}
+        pubs = {c: wait_publishing(t, rec, diag, c) for c, t in tabs.items()}
+        for c, tab in tabs.items():
+            publish_for(tab, pubs[c][2], 3.0)
+            sent = (tab.eval("rtckitPublish.stats()").get("video") or {}).get("codec")
+            t1 = close_tab(browser, tab, diag, c)
+            path = pubs[c][1]
+            wait_for(lambda: rec.finalised(path), 10, f"{path} finalised", diag=diag)
+            check_complete(path, t1 - pubs[c][2], c, diag)
+            video = discover(path)[1]
+            check(str(sent).lower() == f"video/{c}", f"{c}: the page sent {c} (stats codec {sent})", diag)
+            check(c in video[0].lower().replace(" ", ""), f"{c}: recorded as {c} (got {video})", diag)
+
+
 SCENARIOS = {"single": single, "two": two, "tabclose": tabclose, "sigkill": sigkill, "refuse": refuse,
-             "stopstart": stopstart}
+             "stopstart": stopstart, "codecs": codecs}
 
 
 def main():
