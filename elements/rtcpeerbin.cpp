@@ -8,6 +8,12 @@
  * webrtcbin 1.22 does not do by itself. rtcbroadcastsink creates one per viewer; applications
  * can use it directly through its signals and the functions in rtcpeerbin.h.
  *
+ * Receive mode (rtcingestsrc): gst_rtc_peer_bin_add_receiver() once per m-line of the remote
+ * offer (recvonly, the codec to answer with as codec preferences), then
+ * gst_rtc_peer_bin_answer(). Each incoming stream appears as a sometimes src pad
+ * `video_src_%u` / `audio_src_%u` (application/x-rtp, %u = m-line index) on its first packet;
+ * depayloading is left to the user. The fingerprint check works the same in both directions.
+ *
  * ## Example (application code)
  * |[
  * pad = gst_element_request_pad (peer, templ, "video_0", codec_preference_caps);
@@ -98,6 +104,10 @@ static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
     "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=video"));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
     "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
+static GstStaticPadTemplate video_src_template = GST_STATIC_PAD_TEMPLATE (
+    "video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=video"));
+static GstStaticPadTemplate audio_src_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
 
 static std::vector<std::string>
 split_list (const std::string &s)
@@ -344,6 +354,101 @@ gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
   gst_webrtc_session_description_free (desc);
 }
 
+/* --- receive mode ------------------------------------------------------------------------ */
+
+void
+gst_rtc_peer_bin_add_receiver (GstRtcPeerBin *self, const GstCaps *caps)
+{
+  const GstStructure *s = caps && gst_caps_get_size (caps) ? gst_caps_get_structure (caps, 0) : nullptr;
+  bool video = s && g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_signal_emit_by_name (self->priv->webrtc, "add-transceiver",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  if (!trans)
+    return;
+  // Loss on video is repaired by NACK (RTX when the sender offers it) before a PLI.
+  if (video)
+    g_object_set (trans, "do-nack", TRUE, nullptr);
+  gst_object_unref (trans);
+}
+
+namespace {
+struct AnswerCtx
+{
+  GstRtcPeerBin *self;
+  GstRtcPeerBinDoneFunc done;
+  gpointer user_data;
+  GDestroyNotify notify;
+};
+} // namespace
+
+static void
+answer_finish (AnswerCtx *ctx, const gchar *error)
+{
+  if (ctx->done)
+    {
+      GError *err = error ? g_error_new_literal (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED, error)
+                          : nullptr;
+      ctx->done (ctx->self, err, ctx->user_data);
+      g_clear_error (&err);
+    }
+  if (ctx->notify)
+    ctx->notify (ctx->user_data);
+  gst_object_unref (ctx->self);
+  delete ctx;
+}
+
+static void
+on_answer_created (GstPromise *promise, gpointer user_data)
+{
+  auto *ctx = static_cast<AnswerCtx *> (user_data);
+  auto *self = ctx->self;
+  rtc::Ptr<GstPromise> owned (promise);
+  GstWebRTCSessionDescription *answer = nullptr;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  if (reply)
+    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  if (!answer)
+    {
+      GError *err = nullptr;
+      if (reply)
+        gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
+      std::string msg = std::string ("could not create an answer: ") +
+                        (err ? err->message : "webrtcbin returned none");
+      g_clear_error (&err);
+      answer_finish (ctx, msg.c_str ());
+      return;
+    }
+  g_signal_emit_by_name (self->priv->webrtc, "set-local-description", answer, nullptr);
+  rtc::GStr text (gst_sdp_message_as_text (answer->sdp));
+  gst_webrtc_session_description_free (answer);
+  // The transports exist now that both descriptions are known.
+  watch_dtls_transports (self);
+  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "answer", text.get ());
+  answer_finish (ctx, nullptr);
+}
+
+void
+gst_rtc_peer_bin_answer (GstRtcPeerBin *self, const gchar *offer, GstRtcPeerBinDoneFunc done,
+                         gpointer user_data, GDestroyNotify notify)
+{
+  auto *ctx = new AnswerCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
+  gst_rtc_peer_bin_set_remote_description (self, "offer", offer,
+      [] (GstRtcPeerBin *self, const GError *error, gpointer data) {
+        auto *ctx = static_cast<AnswerCtx *> (data);
+        if (error)
+          {
+            std::string msg = std::string ("the offer was refused: ") + error->message;
+            answer_finish (ctx, msg.c_str ());
+            return;
+          }
+        // Never wait on a promise here (webrtcbin's thread): chain with a change callback.
+        GstPromise *p = gst_promise_new_with_change_func (on_answer_created, ctx, nullptr);
+        g_signal_emit_by_name (self->priv->webrtc, "create-answer", nullptr, p);
+      },
+      ctx, nullptr);
+}
+
 void
 gst_rtc_peer_bin_add_ice_candidate (GstRtcPeerBin *self, guint mline_index, const gchar *candidate)
 {
@@ -430,6 +535,60 @@ release_pad (GstElement *element, GstPad *pad)
     gst_element_release_request_pad (self->priv->webrtc, target.get ());
 }
 
+// webrtcbin's src_%u (one per received m-line) appear on their first packet, on a streaming thread.
+static void
+on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  bool video = false;
+  guint mline = 0;
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_object_get (pad, "transceiver", &trans, nullptr);
+  if (trans)
+    {
+      GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+      g_object_get (trans, "mlineindex", &mline, "kind", &kind, nullptr);
+      video = kind == GST_WEBRTC_KIND_VIDEO;
+      if (kind == GST_WEBRTC_KIND_UNKNOWN)
+        {
+          rtc::Ptr<GstCaps> caps (gst_pad_get_current_caps (pad));
+          const gchar *media = caps ? gst_structure_get_string (gst_caps_get_structure (caps.get (), 0), "media") : nullptr;
+          video = g_strcmp0 (media, "video") == 0;
+        }
+      gst_object_unref (trans);
+    }
+  else if (sscanf (GST_PAD_NAME (pad), "src_%u", &mline) != 1)
+    return;
+  rtc::GStr name (g_strdup_printf (video ? "video_src_%u" : "audio_src_%u", mline));
+  GstPadTemplate *templ = gst_static_pad_template_get (video ? &video_src_template : &audio_src_template);
+  GstPad *ghost = gst_ghost_pad_new_from_template (name.get (), pad, templ);
+  gst_object_unref (templ);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
+}
+
+static void
+on_webrtc_pad_removed (GstElement *, GstPad *pad, GstRtcPeerBin *self)
+{
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  GstPad *found = nullptr;
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_ELEMENT (self)->srcpads; l && !found; l = l->next)
+    {
+      rtc::Ptr<GstPad> target (gst_ghost_pad_get_target (GST_GHOST_PAD (l->data)));
+      if (target.get () == pad)
+        found = GST_PAD (gst_object_ref (l->data));
+    }
+  GST_OBJECT_UNLOCK (self);
+  if (found)
+    {
+      gst_element_remove_pad (GST_ELEMENT (self), found);
+      gst_object_unref (found);
+    }
+}
+
 /* --- element ----------------------------------------------------------------------------- */
 
 static void
@@ -506,6 +665,19 @@ gst_rtc_peer_bin_init (GstRtcPeerBin *self)
   g_signal_connect (self->priv->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->priv->webrtc, "notify::connection-state",
                     G_CALLBACK (on_connection_state), self);
+  g_signal_connect (self->priv->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  g_signal_connect (self->priv->webrtc, "pad-removed", G_CALLBACK (on_webrtc_pad_removed), self);
+}
+
+static void
+dispose (GObject *object)
+{
+  auto *self = GST_RTC_PEER_BIN (object);
+  // webrtcbin may outlive this bin for a moment (its pads are freed on its own state change).
+  if (self->priv->webrtc)
+    g_signal_handlers_disconnect_by_data (self->priv->webrtc, self);
+  G_OBJECT_CLASS (gst_rtc_peer_bin_parent_class)->dispose (object);
+  self->priv->webrtc = nullptr; // the bin released it
 }
 
 static void
@@ -570,6 +742,7 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
 {
   auto *gobject_class = G_OBJECT_CLASS (klass);
   auto *element_class = GST_ELEMENT_CLASS (klass);
+  gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
@@ -633,8 +806,11 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
 
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_add_static_pad_template (element_class, &video_src_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_src_template);
   gst_element_class_set_static_metadata (element_class, "WebRTC peer connection",
-      "Filter/Network/WebRTC", "One WebRTC peer connection for sending RTP to a browser, with "
-      "codec preferences per pad and DTLS fingerprint verification",
+      "Filter/Network/WebRTC", "One WebRTC peer connection that sends RTP to a browser or "
+      "receives what it publishes, with codec preferences per track and DTLS fingerprint "
+      "verification",
       "rtckit developers");
 }

@@ -10,6 +10,7 @@ plugin_init (GstPlugin *plugin)
   ok &= GST_ELEMENT_REGISTER (rtcencodebin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcpeerbin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcbroadcastsink, plugin);
+  ok &= GST_ELEMENT_REGISTER (rtcingestsrc, plugin);
   return ok;
 }
 

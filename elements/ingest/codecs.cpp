@@ -1,0 +1,159 @@
+#include "codecs.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace rtc::ingest {
+
+static const RecvCodec kCodecs[] = {
+  { "h264", "video", "H264", 90000, "rtph264depay", "h264parse" },
+  { "vp8", "video", "VP8", 90000, "rtpvp8depay", nullptr },
+  { "vp9", "video", "VP9", 90000, "rtpvp9depay", "vp9parse" },
+  { "opus", "audio", "OPUS", 48000, "rtpopusdepay", "opusparse" },
+  { "pcmu", "audio", "PCMU", 8000, "rtppcmudepay", nullptr },
+  { "pcma", "audio", "PCMA", 8000, "rtppcmadepay", nullptr },
+};
+
+const RecvCodec *
+recv_codec_by_name (const std::string &name)
+{
+  for (const auto &c : kCodecs)
+    if (g_ascii_strcasecmp (c.name, name.c_str ()) == 0)
+      return &c;
+  return nullptr;
+}
+
+std::vector<const RecvCodec *>
+parse_recv_codecs (const std::string &list, const char *media, std::vector<std::string> *unknown)
+{
+  std::vector<const RecvCodec *> out;
+  gchar **parts = g_strsplit_set (list.c_str (), ", ", -1);
+  for (gchar **p = parts; p && *p; p++)
+    {
+      if (!**p)
+        continue;
+      const RecvCodec *c = recv_codec_by_name (*p);
+      if (c && g_str_equal (c->media, media))
+        {
+          if (std::find (out.begin (), out.end (), c) == out.end ())
+            out.push_back (c);
+        }
+      else if (unknown)
+        unknown->emplace_back (*p);
+    }
+  g_strfreev (parts);
+  return out;
+}
+
+std::string
+recv_codec_names (const std::vector<const RecvCodec *> &codecs)
+{
+  std::string out;
+  for (auto *c : codecs)
+    out += (out.empty () ? "" : ",") + std::string (c->name);
+  return out;
+}
+
+OfferChoice::~OfferChoice ()
+{
+  for (auto &m : mlines)
+    if (m.caps)
+      gst_caps_unref (m.caps);
+}
+
+// application/x-rtp caps of @pt in @media, without the "a-*" attribute fields that webrtcbin
+// also drops; NULL when the payload type has no usable rtpmap.
+static GstCaps *
+caps_for_pt (const GstSDPMedia *media, guint pt)
+{
+  GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
+  if (!caps)
+    return nullptr;
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gst_structure_set_name (s, "application/x-rtp");
+  gst_structure_filter_and_map_in_place (s, [] (GQuark field, GValue *, gpointer) -> gboolean {
+    return !g_str_has_prefix (g_quark_to_string (field), "a-");
+  }, nullptr);
+  return caps;
+}
+
+void
+choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &video,
+               const std::vector<const RecvCodec *> &audio, OfferChoice &out)
+{
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new (&sdp);
+  if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (offer.data ()), offer.size (),
+                                    sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0)
+    {
+      gst_sdp_message_free (sdp);
+      out.error = "the offer is not a valid SDP with media";
+      return;
+    }
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+      const gchar *kind = gst_sdp_media_get_media (m);
+      bool is_video = g_strcmp0 (kind, "video") == 0;
+      if (!is_video && g_strcmp0 (kind, "audio") != 0)
+        continue;
+      MlineChoice choice;
+      choice.mline = i;
+      choice.video = is_video;
+      const auto &ours = is_video ? video : audio;
+      for (auto *codec : ours)
+        {
+          GstCaps *best = nullptr;
+          guint best_pt = 0;
+          for (guint f = 0; f < gst_sdp_media_formats_len (m); f++)
+            {
+              guint pt = atoi (gst_sdp_media_get_format (m, f));
+              GstCaps *caps = caps_for_pt (m, pt);
+              if (!caps)
+                continue;
+              const GstStructure *s = gst_caps_get_structure (caps, 0);
+              gint rate = 0;
+              gst_structure_get_int (s, "clock-rate", &rate);
+              if (g_ascii_strcasecmp (gst_structure_get_string (s, "encoding-name"),
+                                      codec->encoding_name) != 0 ||
+                  (guint) rate != codec->clock_rate)
+                {
+                  gst_caps_unref (caps);
+                  continue;
+                }
+              // H.264 packetization-mode 0 (single NAL units) is the fallback.
+              bool mode0 = g_str_equal (codec->name, "h264") &&
+                           g_strcmp0 (gst_structure_get_string (s, "packetization-mode"), "1") != 0;
+              if (!best || !mode0)
+                {
+                  if (best)
+                    gst_caps_unref (best);
+                  best = caps;
+                  best_pt = pt;
+                  if (!mode0)
+                    break;
+                }
+              else
+                gst_caps_unref (caps);
+            }
+          if (best)
+            {
+              choice.codec = codec;
+              choice.pt = best_pt;
+              choice.caps = best;
+              break;
+            }
+        }
+      bool missing = choice.codec == nullptr;
+      out.mlines.push_back (choice);
+      if (missing && out.error.empty ())
+        out.error = std::string ("no supported ") + kind + " codec in the offer: we accept " +
+                    (ours.empty () ? std::string ("none") : recv_codec_names (ours));
+    }
+  gst_sdp_message_free (sdp);
+  if (out.mlines.empty () && out.error.empty ())
+    out.error = "the offer has no audio or video to receive";
+}
+
+} // namespace rtc::ingest
