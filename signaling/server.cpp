@@ -109,13 +109,14 @@ Router::drain ()
 }
 
 std::string
-Router::add_remote (std::unique_ptr<PeerSink> sink)
+Router::add_remote (std::unique_ptr<PeerSink> sink, unsigned allowed_roles)
 {
   Guard g (*this);
   std::string id = new_uuid ();
   Peer &p = peers_[id];
   p.id = id;
   p.sink = std::move (sink);
+  p.allowed = allowed_roles & kAllRoles;
   send (p, proto::welcome (id));
   return id;
 }
@@ -238,9 +239,20 @@ Router::dispatch (Peer &peer, proto::ClientMessage &msg)
           reply_error (peer, "field 'peerId' does not match your peer id");
           return;
         }
+      if (unsigned denied = msg.roles & ~peer.allowed)
+        {
+          reply_error (peer, "not allowed to take the role '" + proto::role_names (denied)[0]
+                                 + "': wrong or missing token");
+          return;
+        }
       set_roles (peer, msg.roles, msg.meta);
       break;
     case proto::Kind::StartSession:
+      if (!(peer.allowed & proto::kRoleConsumer))
+        {
+          reply_error (peer, "not allowed to start sessions: wrong or missing consumer token");
+          return;
+        }
       if (std::string err = start_session (peer, *msg.peer_id, msg.offer); !err.empty ())
         reply_error (peer, err);
       break;
@@ -259,10 +271,16 @@ Router::dispatch (Peer &peer, proto::ClientMessage &msg)
         break;
       }
     case proto::Kind::List:
-      send (peer, proto::list (peers_with (proto::kRoleProducer)));
-      break;
     case proto::Kind::ListConsumers:
-      send (peer, proto::list_consumers (peers_with (proto::kRoleConsumer)));
+      if (!(peer.allowed & proto::kRoleConsumer))
+        {
+          reply_error (peer, "not allowed to list peers: wrong or missing consumer token");
+          return;
+        }
+      if (msg.kind == proto::Kind::List)
+        send (peer, proto::list (peers_with (proto::kRoleProducer)));
+      else
+        send (peer, proto::list_consumers (peers_with (proto::kRoleConsumer)));
       break;
     }
 }
@@ -364,6 +382,15 @@ Router::forward_peer (Peer &from, proto::ClientMessage &msg)
       reply_error (from, "you are not part of session " + quoted (msg.session_id));
       return;
     }
+  /* gst-plugins-rs 1.1: the producer offers in a 'peer' message, a consumer only inside
+   * startSession. A remote consumer's offer here would make both sides offer (glare). */
+  if (from.sink && msg.sdp && msg.sdp->type == "offer" && s.consumer == from.id)
+    {
+      reply_error (from, "a consumer sends its offer in 'startSession', not in a 'peer' message "
+                         "(session "
+                             + quoted (msg.session_id) + ")");
+      return;
+    }
   Peer *to = find_peer (s.producer == from.id ? s.consumer : s.producer);
   if (!to)
     return;
@@ -456,16 +483,17 @@ Router::local_end_session (const std::string &local_id, const std::string &sessi
 #undef LOCAL_SESSION_OR_RETURN
 
 void
-Router::shutdown ()
+Router::shutdown (bool notify_sessions)
 {
   Guard g (*this);
   /* Move out first: sending may not touch sessions_, but keep iteration trivially safe. */
   std::map<std::string, Session> sessions = std::move (sessions_);
   sessions_.clear ();
-  for (const auto &[sid, s] : sessions)
-    for (const std::string *side : { &s.producer, &s.consumer })
-      if (Peer *p = find_peer (*side); p && p->sink)
-        send (*p, proto::end_session (sid));
+  if (notify_sessions)
+    for (const auto &[sid, s] : sessions)
+      for (const std::string *side : { &s.producer, &s.consumer })
+        if (Peer *p = find_peer (*side); p && p->sink)
+          send (*p, proto::end_session (sid));
   for (auto &[id, p] : peers_)
     if (p.sink)
       p.sink->close ();
@@ -479,11 +507,14 @@ class Server::WsSink : public PeerSink
 {
 public:
   WsSink (Server *server, SoupWebsocketConnection *conn)
-      : server_ (server), conn_ (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn)))
+      : server_ (server), conn_ (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn))),
+        last_heard_ (g_get_monotonic_time ())
   {
+    server_->sinks_.push_back (this);
   }
   ~WsSink () override
   {
+    std::erase (server_->sinks_, this);
     g_signal_handlers_disconnect_by_data (conn_, this);
     close ();
     g_object_unref (conn_);
@@ -498,6 +529,24 @@ public:
     id_ = id;
     g_signal_connect (conn_, "message", G_CALLBACK (on_message), this);
     g_signal_connect (conn_, "closed", G_CALLBACK (on_closed), this);
+    g_signal_connect (conn_, "pong", G_CALLBACK (on_pong), this);
+  }
+
+  const std::string &
+  id () const
+  {
+    return id_;
+  }
+  gint64
+  last_heard () const
+  {
+    return last_heard_;
+  }
+  void
+  close_with (gushort code, const char *reason)
+  {
+    if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (conn_, code, reason);
   }
 
   void
@@ -527,6 +576,7 @@ private:
   on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
   {
     auto *self = static_cast<WsSink *> (data);
+    self->last_heard_ = g_get_monotonic_time ();
     /* The Router defers removals until handle_text returns, so self stays valid here. */
     if (type == SOUP_WEBSOCKET_DATA_TEXT)
       {
@@ -547,9 +597,16 @@ private:
     self->server_->router_.remove_remote (id);
   }
 
+  static void
+  on_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+  {
+    static_cast<WsSink *> (data)->last_heard_ = g_get_monotonic_time ();
+  }
+
   Server *server_;
   SoupWebsocketConnection *conn_;
   std::string id_;
+  gint64 last_heard_; /* last message or pong */
 };
 
 namespace
@@ -590,9 +647,13 @@ respond_text (SoupServerMessage *msg, guint status, const char *text)
 
 /* Maps a request path to a resource name under /org/rtckit/web/, or "" if it cannot be one. */
 std::string
-resource_name_for (const std::string &path)
+resource_name_for (const std::string &path, const ServerConfig &config, GHashTable *query)
 {
   if (path == "/")
+    return config.root_viewer_for_producer && query && g_hash_table_contains (query, "producer")
+               ? "viewer.html"
+               : config.root_page;
+  if (path == "/view")
     return "viewer.html";
   if (path == "/publish")
     return "publish.html";
@@ -608,6 +669,11 @@ Server::Server (ServerConfig config) : config_ (std::move (config)), router_ (co
 
 Server::~Server ()
 {
+  if (keepalive_)
+    {
+      g_source_destroy (keepalive_);
+      g_source_unref (keepalive_);
+    }
   if (soup_)
     {
       soup_server_disconnect (soup_);
@@ -617,7 +683,7 @@ Server::~Server ()
 }
 
 void
-Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
                  gpointer user_data)
 {
   auto *self = static_cast<Server *> (user_data);
@@ -648,7 +714,7 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
       return;
     }
 
-  const std::string name = resource_name_for (p);
+  const std::string name = resource_name_for (p, self->config_, query);
   g_autoptr (GBytes) bytes = nullptr;
   if (!name.empty ())
     bytes = g_resource_lookup_data (rtckit_web_get_resource (), ("/org/rtckit/web/" + name).c_str (),
@@ -664,25 +730,156 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
       respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
       return;
     }
+  /* A page opened with a valid ?token= passes it on to its own /ws upgrade as a cookie:
+   * rtckit.js builds its WebSocket URL without the page's query. */
+  const char *token = query ? static_cast<const char *> (g_hash_table_lookup (query, "token"))
+                            : nullptr;
+  if (token && *token && self->token_role (token) != 0)
+    {
+      g_autofree gchar *escaped = g_uri_escape_string (token, nullptr, FALSE);
+      g_autofree gchar *cookie = g_strdup_printf (
+          "rtckit-token=%s; Path=/; HttpOnly; SameSite=Strict%s", escaped,
+          self->is_tls () ? "; Secure" : "");
+      soup_message_headers_append (headers, "Set-Cookie", cookie);
+    }
   gsize len = 0;
   const auto *data = static_cast<const char *> (g_bytes_get_data (bytes, &len));
   respond (msg, SOUP_STATUS_OK, content_type_for (name), data, len);
 }
 
+namespace
+{
+
+/* Compares without an early exit, so the time taken does not tell how much of a guess matched. */
+bool
+same_secret (const std::string &a, const std::string &b)
+{
+  unsigned diff = a.size () != b.size ();
+  for (gsize i = 0; i < b.size (); i++)
+    diff |= static_cast<unsigned char> (i < a.size () ? a[i] : 0) ^ static_cast<unsigned char> (b[i]);
+  return diff == 0;
+}
+
+} // namespace
+
+unsigned
+Server::token_role (const std::string &token) const
+{
+  if (!config_.producer_token.empty () && same_secret (token, config_.producer_token))
+    return kAllRoles;
+  if (!config_.consumer_token.empty () && same_secret (token, config_.consumer_token))
+    return proto::kRoleConsumer | proto::kRoleListener
+           | (config_.producer_token.empty () ? proto::kRoleProducer : 0u);
+  return 0;
+}
+
+unsigned
+Server::allowed_roles (SoupServerMessage *msg, GHashTable *query, std::string &why) const
+{
+  if (config_.producer_token.empty () && config_.consumer_token.empty ())
+    return kAllRoles;
+  std::optional<std::string> token;
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (req, "Authorization");
+  if (auth && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    {
+      g_autofree gchar *t = g_strstrip (g_strdup (auth + 7));
+      token = t;
+    }
+  if (!token && query)
+    if (const char *t = static_cast<const char *> (g_hash_table_lookup (query, "token")))
+      token = t;
+  if (!token)
+    if (const char *cookies = soup_message_headers_get_one (req, "Cookie"))
+      {
+        GHashTable *params = soup_header_parse_semi_param_list (cookies);
+        if (const char *t = static_cast<const char *> (g_hash_table_lookup (params, "rtckit-token")))
+          {
+            g_autofree gchar *raw = g_uri_unescape_string (t, nullptr);
+            if (raw)
+              token = raw;
+          }
+        soup_header_free_param_list (params);
+      }
+  if (token)
+    {
+      const unsigned roles = token_role (*token);
+      if (roles == 0)
+        why = "wrong token";
+      return roles;
+    }
+  const unsigned roles = (config_.producer_token.empty () ? proto::kRoleProducer : 0u)
+                         | (config_.consumer_token.empty ()
+                                ? proto::kRoleConsumer | proto::kRoleListener
+                                : 0u);
+  if (roles == 0)
+    why = "missing token: send 'Authorization: Bearer <token>' or add '?token=<token>'";
+  return roles;
+}
+
 void
-Server::on_websocket (SoupServer *, SoupServerMessage *, const char *,
+Server::on_ws_request (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *query,
+                       gpointer user_data)
+{
+  /* Runs before libsoup answers the upgrade: a status set here refuses it. */
+  auto *self = static_cast<Server *> (user_data);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  std::string why;
+  const unsigned roles = self->allowed_roles (msg, query, why);
+  if (roles == 0)
+    {
+      soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer realm=\"rtckit\"");
+      const std::string text = why + "\n";
+      respond (msg, SOUP_STATUS_UNAUTHORIZED, "text/plain; charset=utf-8", text.data (),
+               text.size ());
+      return;
+    }
+  if (self->config_.max_peers && self->router_.remote_count () >= self->config_.max_peers)
+    {
+      const std::string text = "too many peers: the server is full (limit "
+                               + std::to_string (self->config_.max_peers) + ")\n";
+      respond (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", text.data (),
+               text.size ());
+      return;
+    }
+  g_object_set_data (G_OBJECT (msg), "rtckit-allowed-roles", GUINT_TO_POINTER (roles));
+}
+
+gboolean
+Server::on_keepalive_check (gpointer user_data)
+{
+  auto *self = static_cast<Server *> (user_data);
+  const gint64 limit = 3 * static_cast<gint64> (self->config_.keepalive_interval) * G_USEC_PER_SEC;
+  const gint64 now = g_get_monotonic_time ();
+  std::vector<std::string> dead;
+  for (WsSink *sink : self->sinks_)
+    if (now - sink->last_heard () > limit)
+      {
+        sink->close_with (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "keepalive timeout: no pong");
+        dead.push_back (sink->id ());
+      }
+  /* Do not wait for the close handshake of a peer that does not answer. */
+  for (const auto &id : dead)
+    self->router_.remove_remote (id);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+Server::on_websocket (SoupServer *, SoupServerMessage *msg, const char *,
                       SoupWebsocketConnection *conn, gpointer user_data)
 {
   auto *self = static_cast<Server *> (user_data);
+  const unsigned roles = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "rtckit-allowed-roles"));
   /* Let slightly oversized messages through so the Router can answer them with an error;
    * libsoup closes with 1009 only beyond this. */
   soup_websocket_connection_set_max_incoming_payload_size (
       conn, self->config_.limits.max_message_size + 16 * 1024);
   /* Pings find peers that vanished without a close (laptop lid, NAT timeout). */
-  soup_websocket_connection_set_keepalive_interval (conn, 30);
+  soup_websocket_connection_set_keepalive_interval (conn, self->config_.keepalive_interval);
   auto sink = std::make_unique<WsSink> (self, conn);
   WsSink *raw = sink.get ();
-  const std::string id = self->router_.add_remote (std::move (sink));
+  const std::string id = self->router_.add_remote (std::move (sink), roles);
   raw->attach (id);
 }
 
@@ -737,12 +934,31 @@ Server::listen (const std::string &address, GError **error)
   if (!addr)
     return false;
 
-  soup_ = soup_server_new ("server-header", "rtckit ", nullptr);
+  g_autoptr (GTlsCertificate) cert = nullptr;
+  if (!config_.tls_cert_file.empty ())
+    {
+      g_autoptr (GError) err = nullptr;
+      const std::string key
+          = config_.tls_key_file.empty () ? config_.tls_cert_file : config_.tls_key_file;
+      cert = g_tls_certificate_new_from_files (config_.tls_cert_file.c_str (), key.c_str (), &err);
+      if (!cert)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "cannot load the TLS certificate '%s' with key '%s': %s",
+                       config_.tls_cert_file.c_str (), key.c_str (), err->message);
+          return false;
+        }
+    }
+
+  soup_ = soup_server_new ("server-header", "rtckit ", "tls-certificate", cert, nullptr);
   soup_server_add_handler (soup_, nullptr, on_http, this, nullptr);
   soup_server_add_websocket_handler (soup_, "/ws", nullptr, nullptr, on_websocket, this, nullptr);
+  /* Same path: libsoup runs this one before it answers the upgrade. */
+  soup_server_add_handler (soup_, "/ws", on_ws_request, this, nullptr);
 
   g_autoptr (GError) err = nullptr;
-  if (!soup_server_listen (soup_, addr, static_cast<SoupServerListenOptions> (0), &err))
+  const auto options = static_cast<SoupServerListenOptions> (cert ? SOUP_SERVER_LISTEN_HTTPS : 0);
+  if (!soup_server_listen (soup_, addr, options, &err))
     {
       const int code = err->domain == G_IO_ERROR ? err->code : G_IO_ERROR_FAILED;
       if (code == G_IO_ERROR_ADDRESS_IN_USE)
@@ -766,13 +982,20 @@ Server::listen (const std::string &address, GError **error)
         port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
     }
   g_slist_free (listeners);
+
+  if (config_.keepalive_interval)
+    {
+      keepalive_ = g_timeout_source_new_seconds (config_.keepalive_interval);
+      g_source_set_callback (keepalive_, on_keepalive_check, this, nullptr);
+      g_source_attach (keepalive_, g_main_context_get_thread_default ());
+    }
   return true;
 }
 
 void
-Server::shutdown ()
+Server::shutdown (bool notify_sessions)
 {
-  router_.shutdown ();
+  router_.shutdown (notify_sessions);
   if (soup_)
     soup_server_disconnect (soup_);
 }

@@ -57,6 +57,8 @@ public:
       = 0;
 };
 
+constexpr unsigned kAllRoles = proto::kRoleProducer | proto::kRoleConsumer | proto::kRoleListener;
+
 struct Limits
 {
   gsize max_message_size = 65536;     /* bytes; larger text gets an error reply */
@@ -71,8 +73,10 @@ public:
   Router (const Router &) = delete;
   Router &operator= (const Router &) = delete;
 
-  /* A new remote peer: sends it `welcome` and returns its id. */
-  std::string add_remote (std::unique_ptr<PeerSink> sink);
+  /* A new remote peer: sends it `welcome` and returns its id. @allowed_roles are the roles it
+   * may take (set by the transport from its credentials): setPeerStatus asking for more is
+   * refused, and startSession, list and listConsumers need kRoleConsumer. */
+  std::string add_remote (std::unique_ptr<PeerSink> sink, unsigned allowed_roles = kAllRoles);
   /* The transport is gone: ends its sessions, tells listeners, forgets it. */
   void remove_remote (const std::string &peer_id);
   void handle_text (const std::string &peer_id, std::string_view text);
@@ -91,9 +95,10 @@ public:
   void local_end_session (const std::string &local_id, const std::string &session_id,
                           const std::optional<std::string> &reason);
 
-  /* Shutdown: ends every session (remote sides get endSession; local peers are not told),
-   * then asks every remote transport to close. */
-  void shutdown ();
+  /* Shutdown: ends every session (with @notify_sessions, remote sides get endSession; local
+   * peers are never told), then asks every remote transport to close. The standalone server
+   * passes false: media does not flow through it, so its clients keep their peer connections. */
+  void shutdown (bool notify_sessions = true);
 
   gsize remote_count () const;
   gsize session_count () const { return sessions_.size (); }
@@ -105,6 +110,7 @@ private:
     std::unique_ptr<PeerSink> sink; /* remote peers */
     LocalPeer *local = nullptr;     /* local peers */
     unsigned roles = 0;
+    unsigned allowed = kAllRoles;
     std::string meta = "null";
     gint64 window_start = 0; /* flood guard: start of the current one-second window */
     guint window_count = 0;
@@ -155,6 +161,22 @@ struct ServerConfig
   Limits limits;
   HttpBodyFunc stats;
   HttpBodyFunc metrics;
+  /* Resource served at "/"; with @root_viewer_for_producer, "/?producer=<id>" serves
+   * viewer.html instead (the standalone server's list page links there). */
+  std::string root_page = "viewer.html";
+  bool root_viewer_for_producer = false;
+  /* Bearer tokens (empty: that side needs none). Clients present them as
+   * "Authorization: Bearer <t>" on the /ws upgrade, "?token=<t>" in the /ws URL, or the
+   * rtckit-token cookie that a page request with a valid "?token=" sets. The producer token
+   * grants every role, the consumer token consumer and listener. A wrong token, or none when
+   * every role needs one, gets HTTP 401 on the upgrade. */
+  std::string producer_token;
+  std::string consumer_token;
+  guint max_peers = 0;           /* remote peers at once, 0 = no limit; more get HTTP 503 */
+  guint keepalive_interval = 30; /* seconds between pings, 0 = none; a peer that sends nothing
+                                  * (no pong either) for 3 intervals is closed */
+  std::string tls_cert_file;     /* PEM files; when set the server speaks https/wss only */
+  std::string tls_key_file;
 };
 
 class Server
@@ -170,8 +192,13 @@ public:
   bool listen (const std::string &address, GError **error);
   guint port () const { return port_; }
   Router &router () { return router_; }
-  /* Ends all sessions, closes all sockets and stops accepting. */
-  void shutdown ();
+  /* Ends all sessions (see Router::shutdown), closes all sockets and stops accepting. */
+  void shutdown (bool notify_sessions = true);
+  bool is_tls () const { return !config_.tls_cert_file.empty (); }
+  /* The roles a /ws request may take with the credentials it presents; 0 = refuse (401). */
+  unsigned allowed_roles (SoupServerMessage *msg, GHashTable *query, std::string &why) const;
+  /* The roles @token grants, 0 when it matches no configured token. */
+  unsigned token_role (const std::string &token) const;
 
   /* Parses "HOST:PORT" or "[V6]:PORT"; "localhost" means 127.0.0.1. */
   static GSocketAddress *parse_address (const std::string &address, GError **error);
@@ -180,13 +207,18 @@ private:
   class WsSink;
   static void on_http (SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer user_data);
+  static void on_ws_request (SoupServer *server, SoupServerMessage *msg, const char *path,
+                             GHashTable *query, gpointer user_data);
   static void on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
                             SoupWebsocketConnection *conn, gpointer user_data);
+  static gboolean on_keepalive_check (gpointer user_data);
 
   ServerConfig config_;
   Router router_;
   SoupServer *soup_ = nullptr;
   guint port_ = 0;
+  GSource *keepalive_ = nullptr;
+  std::vector<WsSink *> sinks_; /* live /ws connections, for the keepalive check */
 };
 
 } // namespace rtc::signaling
