@@ -18,7 +18,8 @@
  * ## Examples
  * |[
  * gst-launch-1.0 rtcingestsrc ! queue ! h264parse ! avdec_h264 ! videoconvert ! autovideosink
- * gst-launch-1.0 -e rtcingestsrc name=s video-codecs=vp8 s. ! queue ! webmmux ! filesink location=p.webm
+ * gst-launch-1.0 -e rtcingestsrc name=s video-codecs=vp8 s. ! queue ! webmmux ! filesink
+ * location=p.webm
  * ]|
  *
  * Bus messages (element messages): `rtckit-url` {url}, `rtckit-publisher-joined`
@@ -125,19 +126,22 @@ gst_rtc_ingest_pad_class_init (GstRtcIngestPadClass *klass)
     else
       G_OBJECT_WARN_INVALID_PROPERTY_ID (o, id, pspec);
   };
-  g_object_class_install_property (gobject_class, PAD_PROP_PUBLISHER_ID,
+  g_object_class_install_property (
+      gobject_class, PAD_PROP_PUBLISHER_ID,
       g_param_spec_string ("publisher-id", "Publisher id",
-          "Signalling peer id of the publisher whose track this pad carries", nullptr,
-          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property (gobject_class, PAD_PROP_SESSION_ID,
+                           "Signalling peer id of the publisher whose track this pad carries",
+                           nullptr, GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (
+      gobject_class, PAD_PROP_SESSION_ID,
       g_param_spec_string ("session-id", "Session id",
-          "Signalling session of the publisher whose track this pad carries", nullptr,
-          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+                           "Signalling session of the publisher whose track this pad carries",
+                           nullptr, GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 }
 
 /* --- element state ----------------------------------------------------------------------- */
 
-namespace {
+namespace
+{
 
 using rtc::Ptr;
 using rtc::ingest::RecvCodec;
@@ -223,16 +227,18 @@ struct _GstRtcIngestSrc
 };
 
 G_DEFINE_TYPE (GstRtcIngestSrc, gst_rtc_ingest_src, GST_TYPE_BIN);
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcingestsrc, "rtcingestsrc", GST_RANK_NONE,
-    GST_TYPE_RTC_INGEST_SRC,
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
+    rtcingestsrc, "rtcingestsrc", GST_RANK_NONE, GST_TYPE_RTC_INGEST_SRC,
     GST_DEBUG_CATEGORY_INIT (rtc_ingest_src_debug, "rtcingestsrc", 0, "rtckit ingest source"));
 
-static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SRC,
-    GST_PAD_SOMETIMES,
-    GST_STATIC_CAPS ("video/x-h264, stream-format=(string){ byte-stream, avc }, alignment=(string)au; "
-                     "video/x-vp8; video/x-vp9"));
-static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SRC,
-    GST_PAD_SOMETIMES, GST_STATIC_CAPS ("audio/x-opus; audio/x-mulaw; audio/x-alaw"));
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
+    "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS (
+        "video/x-h264, stream-format=(string){ byte-stream, avc }, alignment=(string)au; "
+        "video/x-vp8; video/x-vp9"));
+static GstStaticPadTemplate audio_template
+    = GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+                               GST_STATIC_CAPS ("audio/x-opus; audio/x-mulaw; audio/x-alaw"));
 
 static Settings
 copy_settings (GstRtcIngestSrc *self)
@@ -280,8 +286,8 @@ request_keyframe (const std::shared_ptr<Track> &t)
 static GstTagList *
 publisher_tags (const Track &t)
 {
-  GstTagList *tags = gst_tag_list_new (RTC_TAG_PUBLISHER_ID, t.publisher_id.c_str (),
-                                       GST_TAG_TITLE, t.publisher_id.c_str (), nullptr);
+  GstTagList *tags = gst_tag_list_new (RTC_TAG_PUBLISHER_ID, t.publisher_id.c_str (), GST_TAG_TITLE,
+                                       t.publisher_id.c_str (), nullptr);
   gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
   return tags;
 }
@@ -296,8 +302,8 @@ on_track_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   auto &track = *static_cast<std::shared_ptr<Track> *> (user_data);
   GstTagList *tags = nullptr;
   gst_event_parse_tag (event, &tags);
-  if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM ||
-      gst_tag_list_get_tag_size (tags, RTC_TAG_PUBLISHER_ID) > 0)
+  if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM
+      || gst_tag_list_get_tag_size (tags, RTC_TAG_PUBLISHER_ID) > 0)
     return GST_PAD_PROBE_OK;
   GstTagList *ours = publisher_tags (*track);
   GstTagList *merged = gst_tag_list_merge (tags, ours, GST_TAG_MERGE_REPLACE);
@@ -320,7 +326,8 @@ on_track_blocked (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
   // Stream-start, caps and segment are on the pad now: the tag goes after them.
   Ptr<GstEvent> existing (gst_pad_get_sticky_event (pad, GST_EVENT_TAG, 0));
   if (!existing)
-    gst_pad_store_sticky_event (pad, Ptr<GstEvent> (gst_event_new_tag (publisher_tags (*track))).get ());
+    gst_pad_store_sticky_event (pad,
+                                Ptr<GstEvent> (gst_event_new_tag (publisher_tags (*track))).get ());
   auto *self = track->owner;
   std::string sid = track->session_id;
   if (self->priv->worker)
@@ -387,10 +394,10 @@ announce (GstRtcIngestSrc *self, Publisher *p)
   GStrv strv = g_new0 (gchar *, names.size () + 1);
   for (std::size_t i = 0; i < names.size (); i++)
     strv[i] = g_strdup (names[i].c_str ());
-  post_element_message (self, gst_structure_new ("rtckit-publisher-ready", "publisher-id",
-                                                 G_TYPE_STRING, pid.c_str (), "session-id",
-                                                 G_TYPE_STRING, sid.c_str (), "pads", G_TYPE_STRV,
-                                                 strv, nullptr));
+  post_element_message (self,
+                        gst_structure_new ("rtckit-publisher-ready", "publisher-id", G_TYPE_STRING,
+                                           pid.c_str (), "session-id", G_TYPE_STRING, sid.c_str (),
+                                           "pads", G_TYPE_STRV, strv, nullptr));
   g_strfreev (strv);
   // The handler may have removed the publisher (e.g. the element stopped).
   auto it = self->priv->publishers.find (sid);
@@ -445,20 +452,25 @@ register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
         GstRtcIngestSrc *self;
         std::string session_id;
       };
-      g_source_set_callback (p->ready_timer, [] (gpointer data) -> gboolean {
-        auto *ctx = static_cast<Ctx *> (data);
-        auto it = ctx->self->priv->publishers.find (ctx->session_id);
-        if (it != ctx->self->priv->publishers.end () && !it->second->ready)
-          {
-            GST_INFO_OBJECT (ctx->self, "publisher %s: not every track sent data; announcing "
-                             "the %zu that did", it->second->peer_id.c_str (), it->second->tracks.size ());
-            // The timer is being dispatched: let its destruction be the dispatcher's.
-            g_source_unref (it->second->ready_timer);
-            it->second->ready_timer = nullptr;
-            announce (ctx->self, it->second.get ());
-          }
-        return G_SOURCE_REMOVE;
-      }, new Ctx{ self, t->session_id }, [] (gpointer d) { delete static_cast<Ctx *> (d); });
+      g_source_set_callback (
+          p->ready_timer,
+          [] (gpointer data) -> gboolean {
+            auto *ctx = static_cast<Ctx *> (data);
+            auto it = ctx->self->priv->publishers.find (ctx->session_id);
+            if (it != ctx->self->priv->publishers.end () && !it->second->ready)
+              {
+                GST_INFO_OBJECT (ctx->self,
+                                 "publisher %s: not every track sent data; announcing "
+                                 "the %zu that did",
+                                 it->second->peer_id.c_str (), it->second->tracks.size ());
+                // The timer is being dispatched: let its destruction be the dispatcher's.
+                g_source_unref (it->second->ready_timer);
+                it->second->ready_timer = nullptr;
+                announce (ctx->self, it->second.get ());
+              }
+            return G_SOURCE_REMOVE;
+          },
+          new Ctx{ self, t->session_id }, [] (gpointer d) { delete static_cast<Ctx *> (d); });
       g_source_attach (p->ready_timer, self->priv->worker->context ());
     }
   check_ready (self, t->session_id);
@@ -508,7 +520,8 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
         {
           GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
                                ("Cannot receive %s from publisher %s: element %s is missing",
-                                t->codec->name, ref->publisher_id.c_str (), f), (nullptr));
+                                t->codec->name, ref->publisher_id.c_str (), f),
+                               (nullptr));
           t->chain.clear ();
           return;
         }
@@ -537,20 +550,21 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
 
   GstPadTemplate *templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
                                                               video ? "video_%u" : "audio_%u");
-  auto *ghost = GST_RTC_INGEST_PAD (g_object_new (GST_TYPE_RTC_INGEST_PAD, "name", t->name.c_str (),
-                                                  "direction", GST_PAD_SRC, "template", templ,
-                                                  nullptr));
+  auto *ghost
+      = GST_RTC_INGEST_PAD (g_object_new (GST_TYPE_RTC_INGEST_PAD, "name", t->name.c_str (),
+                                          "direction", GST_PAD_SRC, "template", templ, nullptr));
   ghost->publisher_id = g_strdup (t->publisher_id.c_str ());
   ghost->session_id = g_strdup (t->session_id.c_str ());
   gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), t->out.get ());
   t->ghost = Ptr<GstPad>::ref (GST_PAD (ghost)); // floating ref sunk: ours until added
   gst_pad_set_active (GST_PAD (ghost), TRUE);
 
-  t->block_id = gst_pad_add_probe (t->out.get (),
-      GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                       GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      on_track_blocked, new std::shared_ptr<Track> (t),
-      [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
+  t->block_id
+      = gst_pad_add_probe (t->out.get (),
+                           GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                                            | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                           on_track_blocked, new std::shared_ptr<Track> (t),
+                           [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
   gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
                      new std::shared_ptr<Track> (t),
                      [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
@@ -613,11 +627,10 @@ remove_publisher (GstRtcIngestSrc *self, const std::string &session_id, const ch
     {
       g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p->peer_id.c_str (),
                      session_id.c_str (), reason);
-      post_element_message (self, gst_structure_new ("rtckit-publisher-left", "publisher-id",
-                                                     G_TYPE_STRING, p->peer_id.c_str (),
-                                                     "session-id", G_TYPE_STRING,
-                                                     session_id.c_str (), "reason", G_TYPE_STRING,
-                                                     reason, nullptr));
+      post_element_message (
+          self, gst_structure_new ("rtckit-publisher-left", "publisher-id", G_TYPE_STRING,
+                                   p->peer_id.c_str (), "session-id", G_TYPE_STRING,
+                                   session_id.c_str (), "reason", G_TYPE_STRING, reason, nullptr));
     }
 }
 
@@ -668,9 +681,10 @@ on_connection_state (GstElement *peer, GParamSpec *, gpointer data)
       return;
     if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
       it->second->connected = true;
-    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
-             state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
-      remove_publisher (self, ref->session_id, "the peer connection failed (ICE or DTLS)", true, true);
+    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
+             || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
+      remove_publisher (self, ref->session_id, "the peer connection failed (ICE or DTLS)", true,
+                        true);
   });
 }
 
@@ -680,17 +694,18 @@ on_peer_failed (GstElement *, const gchar *reason, gpointer data)
   auto ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
   auto *self = ref->self;
   std::string why = reason;
-  self->priv->worker->invoke ([self, ref, why] {
-    remove_publisher (self, ref->session_id, why.c_str (), true, true);
-  });
+  self->priv->worker->invoke (
+      [self, ref, why] { remove_publisher (self, ref->session_id, why.c_str (), true, true); });
 }
 
 static void
-connect_ref (GstElement *peer, const char *signal, GCallback cb, const std::shared_ptr<PeerRef> &ref)
+connect_ref (GstElement *peer, const char *signal, GCallback cb,
+             const std::shared_ptr<PeerRef> &ref)
 {
-  g_signal_connect_data (peer, signal, cb, new std::shared_ptr<PeerRef> (ref),
-                         [] (gpointer p, GClosure *) { delete static_cast<std::shared_ptr<PeerRef> *> (p); },
-                         GConnectFlags (0));
+  g_signal_connect_data (
+      peer, signal, cb, new std::shared_ptr<PeerRef> (ref),
+      [] (gpointer p, GClosure *) { delete static_cast<std::shared_ptr<PeerRef> *> (p); },
+      GConnectFlags (0));
 }
 
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
@@ -706,8 +721,10 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   Publisher *p = it->second.get ();
   if (p->peer)
     {
-      remove_publisher (self, session_id, "expected one SDP offer, got another (renegotiation is "
-                        "not supported)", true, true);
+      remove_publisher (self, session_id,
+                        "expected one SDP offer, got another (renegotiation is "
+                        "not supported)",
+                        true, true);
       return;
     }
   Settings s = copy_settings (self);
@@ -742,8 +759,8 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
     {
       ref->codecs[m.mline] = m.codec;
       gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), m.caps);
-      summary += (summary.empty () ? "" : ", ") + std::string (m.codec->name) + " (pt " +
-                 std::to_string (m.pt) + ")";
+      summary += (summary.empty () ? "" : ", ") + std::string (m.codec->name) + " (pt "
+                 + std::to_string (m.pt) + ")";
     }
   p->expected_tracks = choice.mlines.size ();
   connect_ref (peer, "local-description", G_CALLBACK (on_local_description), ref);
@@ -761,7 +778,8 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
     GstRtcIngestSrc *self;
     std::string session_id;
   };
-  gst_rtc_peer_bin_answer (GST_RTC_PEER_BIN (peer), offer.c_str (),
+  gst_rtc_peer_bin_answer (
+      GST_RTC_PEER_BIN (peer), offer.c_str (),
       [] (GstRtcPeerBin *, const GError *error, gpointer data) {
         auto *ctx = static_cast<Ctx *> (data);
         auto *self = ctx->self;
@@ -777,10 +795,10 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
             }
           Publisher *p = it->second.get ();
           p->answered = true;
-          post_element_message (self, gst_structure_new ("rtckit-publisher-joined", "publisher-id",
-                                                         G_TYPE_STRING, p->peer_id.c_str (),
-                                                         "session-id", G_TYPE_STRING, sid.c_str (),
-                                                         nullptr));
+          post_element_message (self,
+                                gst_structure_new ("rtckit-publisher-joined", "publisher-id",
+                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
+                                                   G_TYPE_STRING, sid.c_str (), nullptr));
         });
       },
       new Ctx{ self, session_id }, [] (gpointer d) { delete static_cast<Ctx *> (d); });
@@ -804,8 +822,9 @@ handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
   if (s.max_publishers && self->priv->publishers.size () >= s.max_publishers)
     {
       auto sig = get_signaller (self);
-      std::string why = "max-publishers reached: this server accepts " +
-                        std::to_string (s.max_publishers) + " publisher(s) at once; try again later";
+      std::string why = "max-publishers reached: this server accepts "
+                        + std::to_string (s.max_publishers)
+                        + " publisher(s) at once; try again later";
       GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
       if (sig)
         rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), why.c_str ());
@@ -832,7 +851,7 @@ poll_timeouts (GstRtcIngestSrc *self)
   gint64 now = g_get_monotonic_time ();
   std::vector<std::string> stale;
   for (auto &[id, p] : self->priv->publishers)
-    if (!p->connected && now - p->created_us > (gint64) s.connect_timeout * G_USEC_PER_SEC)
+    if (!p->connected && now - p->created_us > (gint64)s.connect_timeout * G_USEC_PER_SEC)
       stale.push_back (id);
   for (auto &id : stale)
     remove_publisher (self, id, "timed out before the peer connection was established", true, true);
@@ -859,7 +878,8 @@ on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_
                           const gchar *offer, GstRtcIngestSrc *self)
 {
   std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
-  self->priv->worker->invoke ([self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
+  self->priv->worker->invoke (
+      [self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
 }
 
 static void
@@ -910,7 +930,8 @@ on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candid
           it->second->early_ice.emplace_back (mline, cand);
         return;
       }
-    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline, cand.c_str ());
+    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
+                                        cand.c_str ());
   });
 }
 
@@ -930,20 +951,22 @@ start_signalling (GstRtcIngestSrc *self)
       if (!s.serve)
         {
           GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-                             ("serve=false needs a signaller: set the signaller property"), (nullptr));
+                             ("serve=false needs a signaller: set the signaller property"),
+                             (nullptr));
           return false;
         }
       rtc::GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (self)));
-      sig = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address",
-                                                  s.address.c_str (), "role",
-                                                  RTC_SIGNALLER_ROLE_CONSUMER, "meta", meta.get (),
-                                                  nullptr)));
+      sig = Ptr<GObject> (G_OBJECT (
+          g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", s.address.c_str (), "role",
+                        RTC_SIGNALLER_ROLE_CONSUMER, "meta", meta.get (), nullptr)));
       std::lock_guard lock (self->priv->settings_lock);
       self->priv->signaller = sig;
     }
   auto &h = self->priv->signaller_handlers;
-  h.push_back (g_signal_connect (sig.get (), "session-requested", G_CALLBACK (on_sig_session_requested), self));
-  h.push_back (g_signal_connect (sig.get (), "session-ended", G_CALLBACK (on_sig_session_ended), self));
+  h.push_back (g_signal_connect (sig.get (), "session-requested",
+                                 G_CALLBACK (on_sig_session_requested), self));
+  h.push_back (
+      g_signal_connect (sig.get (), "session-ended", G_CALLBACK (on_sig_session_ended), self));
   h.push_back (g_signal_connect (sig.get (), "sdp", G_CALLBACK (on_sig_sdp), self));
   h.push_back (g_signal_connect (sig.get (), "ice", G_CALLBACK (on_sig_ice), self));
   h.push_back (g_signal_connect (sig.get (), "error", G_CALLBACK (on_sig_error), self));
@@ -958,9 +981,10 @@ start_signalling (GstRtcIngestSrc *self)
                             s.address.c_str ()),
                            ("%s", err.message ()));
       else
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-                           ("Could not start signalling on %s: %s", s.address.c_str (), err.message ()),
-                           (nullptr));
+        GST_ELEMENT_ERROR (
+            self, RESOURCE, OPEN_READ_WRITE,
+            ("Could not start signalling on %s: %s", s.address.c_str (), err.message ()),
+            (nullptr));
       for (auto id : h)
         g_signal_handler_disconnect (sig.get (), id);
       h.clear ();
@@ -984,7 +1008,8 @@ start_signalling (GstRtcIngestSrc *self)
         self->priv->url = url;
       }
       g_print ("%s: open %s in a web browser to publish\n", GST_OBJECT_NAME (self), url.c_str ());
-      post_element_message (self, gst_structure_new ("rtckit-url", "url", G_TYPE_STRING, url.c_str (), nullptr));
+      post_element_message (
+          self, gst_structure_new ("rtckit-url", "url", G_TYPE_STRING, url.c_str (), nullptr));
       g_object_notify (G_OBJECT (self), "url");
     }
   return true;
@@ -1055,8 +1080,8 @@ change_state (GstElement *element, GstStateChange transition)
     default:
       break;
     }
-  GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS (gst_rtc_ingest_src_parent_class)->change_state (element, transition);
+  GstStateChangeReturn ret
+      = GST_ELEMENT_CLASS (gst_rtc_ingest_src_parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
   switch (transition)
@@ -1084,24 +1109,46 @@ static void
 set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   auto *self = GST_RTC_INGEST_SRC (object);
-  auto str = [value] { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
+  auto str = [value] {
+    return std::string (g_value_get_string (value) ? g_value_get_string (value) : "");
+  };
   std::lock_guard lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
   switch (prop_id)
     {
-    case PROP_ADDRESS: s.address = str ().empty () ? DEFAULT_ADDRESS : str (); break;
-    case PROP_SERVE: s.serve = g_value_get_boolean (value); break;
+    case PROP_ADDRESS:
+      s.address = str ().empty () ? DEFAULT_ADDRESS : str ();
+      break;
+    case PROP_SERVE:
+      s.serve = g_value_get_boolean (value);
+      break;
     case PROP_SIGNALLER:
       self->priv->signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
       break;
-    case PROP_VIDEO_CODECS: s.video_codecs = str (); break;
-    case PROP_AUDIO_CODECS: s.audio_codecs = str (); break;
-    case PROP_MAX_PUBLISHERS: s.max_publishers = g_value_get_uint (value); break;
-    case PROP_STUN_SERVER: s.stun_server = str (); break;
-    case PROP_TURN_SERVERS: s.turn_servers = str (); break;
-    case PROP_ICE_LOCAL_ADDRESSES: s.ice_local_addresses = str (); break;
-    case PROP_CONNECT_TIMEOUT: s.connect_timeout = g_value_get_uint (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_VIDEO_CODECS:
+      s.video_codecs = str ();
+      break;
+    case PROP_AUDIO_CODECS:
+      s.audio_codecs = str ();
+      break;
+    case PROP_MAX_PUBLISHERS:
+      s.max_publishers = g_value_get_uint (value);
+      break;
+    case PROP_STUN_SERVER:
+      s.stun_server = str ();
+      break;
+    case PROP_TURN_SERVERS:
+      s.turn_servers = str ();
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      s.ice_local_addresses = str ();
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      s.connect_timeout = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -1119,18 +1166,42 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
   const Settings &s = self->priv->settings;
   switch (prop_id)
     {
-    case PROP_ADDRESS: g_value_set_string (value, s.address.c_str ()); break;
-    case PROP_SERVE: g_value_set_boolean (value, s.serve); break;
-    case PROP_SIGNALLER: g_value_set_object (value, self->priv->signaller.get ()); break;
-    case PROP_VIDEO_CODECS: g_value_set_string (value, s.video_codecs.c_str ()); break;
-    case PROP_AUDIO_CODECS: g_value_set_string (value, s.audio_codecs.c_str ()); break;
-    case PROP_MAX_PUBLISHERS: g_value_set_uint (value, s.max_publishers); break;
-    case PROP_STUN_SERVER: g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ()); break;
-    case PROP_TURN_SERVERS: g_value_set_string (value, s.turn_servers.c_str ()); break;
-    case PROP_ICE_LOCAL_ADDRESSES: g_value_set_string (value, s.ice_local_addresses.c_str ()); break;
-    case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, s.connect_timeout); break;
-    case PROP_URL: g_value_set_string (value, self->priv->url.empty () ? nullptr : self->priv->url.c_str ()); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_ADDRESS:
+      g_value_set_string (value, s.address.c_str ());
+      break;
+    case PROP_SERVE:
+      g_value_set_boolean (value, s.serve);
+      break;
+    case PROP_SIGNALLER:
+      g_value_set_object (value, self->priv->signaller.get ());
+      break;
+    case PROP_VIDEO_CODECS:
+      g_value_set_string (value, s.video_codecs.c_str ());
+      break;
+    case PROP_AUDIO_CODECS:
+      g_value_set_string (value, s.audio_codecs.c_str ());
+      break;
+    case PROP_MAX_PUBLISHERS:
+      g_value_set_uint (value, s.max_publishers);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string (value, s.turn_servers.c_str ());
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      g_value_set_string (value, s.ice_local_addresses.c_str ());
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, s.connect_timeout);
+      break;
+    case PROP_URL:
+      g_value_set_string (value, self->priv->url.empty () ? nullptr : self->priv->url.c_str ());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -1164,55 +1235,84 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
                            "rtckit publisher id", "signalling peer id of the WebRTC publisher",
                            gst_tag_merge_use_first);
 
-  const auto rw_ready = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  const auto rw_playing = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  const auto rw_ready
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto rw_playing
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_property (gobject_class, PROP_ADDRESS,
-      g_param_spec_string ("address", "Address",
+  g_object_class_install_property (
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string (
+          "address", "Address",
           "HOST:PORT the embedded web server listens on; 0.0.0.0:8080 serves the LAN, port 0 "
-          "picks a free port (read it back from 'url')", DEFAULT_ADDRESS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_SERVE,
-      g_param_spec_boolean ("serve", "Serve",
+          "picks a free port (read it back from 'url')",
+          DEFAULT_ADDRESS, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_SERVE,
+      g_param_spec_boolean (
+          "serve", "Serve",
           "Run the embedded web and signalling server; false to use the 'signaller' property's "
-          "external signaller instead", DEFAULT_SERVE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
-      g_param_spec_object ("signaller", "Signaller",
+          "external signaller instead",
+          DEFAULT_SERVE, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object (
+          "signaller", "Signaller",
           "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one to use another signalling transport", G_TYPE_OBJECT, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
-      g_param_spec_string ("video-codecs", "Video codecs",
+          "one to use another signalling transport",
+          G_TYPE_OBJECT, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string (
+          "video-codecs", "Video codecs",
           "Video codecs accepted from publishers, most preferred first (h264, vp8, vp9); the "
-          "answer picks the first one the publisher offers", DEFAULT_VIDEO_CODECS, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
-      g_param_spec_string ("audio-codecs", "Audio codecs",
+          "answer picks the first one the publisher offers",
+          DEFAULT_VIDEO_CODECS, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_AUDIO_CODECS,
+      g_param_spec_string (
+          "audio-codecs", "Audio codecs",
           "Audio codecs accepted from publishers, most preferred first (opus, pcmu, pcma)",
           DEFAULT_AUDIO_CODECS, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_MAX_PUBLISHERS,
-      g_param_spec_uint ("max-publishers", "Maximum publishers",
-          "Publishers accepted at once (0 = no limit); a publisher over the limit is told why",
-          0, G_MAXUINT, DEFAULT_MAX_PUBLISHERS, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string ("stun-server", "STUN server",
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_PUBLISHERS,
+      g_param_spec_uint (
+          "max-publishers", "Maximum publishers",
+          "Publishers accepted at once (0 = no limit); a publisher over the limit is told why", 0,
+          G_MAXUINT, DEFAULT_MAX_PUBLISHERS, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string (
+          "stun-server", "STUN server",
           "STUN server for new publishers as stun://host:port (none by default: fine on a LAN)",
           nullptr, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string ("turn-servers", "TURN servers",
-          "Comma-separated TURN servers for new publishers, turn(s)://user:password@host:port",
-          "", rw_playing));
-  g_object_class_install_property (gobject_class, PROP_ICE_LOCAL_ADDRESSES,
-      g_param_spec_string ("ice-local-addresses", "ICE local addresses",
+  g_object_class_install_property (
+      gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_string (
+          "turn-servers", "TURN servers",
+          "Comma-separated TURN servers for new publishers, turn(s)://user:password@host:port", "",
+          rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_LOCAL_ADDRESSES,
+      g_param_spec_string (
+          "ice-local-addresses", "ICE local addresses",
           "Comma-separated local IP addresses ICE may use for new publishers (e.g. 127.0.0.1 to "
-          "keep media on loopback); empty means every interface but loopback", "", rw_playing));
-  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
-      g_param_spec_uint ("connect-timeout", "Connect timeout",
-          "Seconds a new publisher may take to connect before it is dropped (0 = forever)",
-          0, 3600, DEFAULT_CONNECT_TIMEOUT, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_URL,
+          "keep media on loopback); empty means every interface but loopback",
+          "", rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint (
+          "connect-timeout", "Connect timeout",
+          "Seconds a new publisher may take to connect before it is dropped (0 = forever)", 0, 3600,
+          DEFAULT_CONNECT_TIMEOUT, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_URL,
       g_param_spec_string ("url", "URL", "The publish page's address, once started", nullptr, ro));
   g_object_class_install_property (gobject_class, PROP_PUBLISHERS,
-      g_param_spec_uint ("publishers", "Publishers", "Publishers connected or connecting now",
-          0, G_MAXUINT, 0, ro));
+                                   g_param_spec_uint ("publishers", "Publishers",
+                                                      "Publishers connected or connecting now", 0,
+                                                      G_MAXUINT, 0, ro));
 
   /**
    * GstRtcIngestSrc::publisher-ready:
@@ -1223,8 +1323,9 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
    * them here (e.g. one muxer per publisher). Emitted on the element's worker thread; adding
    * and linking elements here is safe, changing this element's state is not.
    */
-  signals[SIGNAL_PUBLISHER_READY] = g_signal_new ("publisher-ready", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_PUBLISHER_READY]
+      = g_signal_new ("publisher-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                      nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * GstRtcIngestSrc::publisher-left:
    * @publisher_id: the publisher's signalling peer id
@@ -1233,16 +1334,16 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
    *
    * The publisher's pads got EOS and were removed. Emitted on the element's worker thread.
    */
-  signals[SIGNAL_PUBLISHER_LEFT] = g_signal_new ("publisher-left", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 3, G_TYPE_STRING,
-      G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_PUBLISHER_LEFT] = g_signal_new (
+      "publisher-left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template_with_gtype (element_class, &video_template,
                                                         GST_TYPE_RTC_INGEST_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class, &audio_template,
                                                         GST_TYPE_RTC_INGEST_PAD);
-  gst_element_class_set_static_metadata (element_class, "WebRTC ingest source",
-      "Source/Network/WebRTC",
+  gst_element_class_set_static_metadata (
+      element_class, "WebRTC ingest source", "Source/Network/WebRTC",
       "Receives what web browsers and other WebRTC peers publish, with a built-in publish page "
       "and signalling server; one depayloaded, parsed, still-encoded pad per track",
       "rtckit developers");

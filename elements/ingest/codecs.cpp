@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-namespace rtc::ingest {
+namespace rtc::ingest
+{
 
 static const RecvCodec kCodecs[] = {
   { "h264", "video", "H264", 90000, "rtph264depay", "h264parse" },
@@ -71,9 +72,12 @@ caps_for_pt (const GstSDPMedia *media, guint pt)
     return nullptr;
   GstStructure *s = gst_caps_get_structure (caps, 0);
   gst_structure_set_name (s, "application/x-rtp");
-  gst_structure_filter_and_map_in_place (s, [] (GQuark field, GValue *, gpointer) -> gboolean {
-    return !g_str_has_prefix (g_quark_to_string (field), "a-");
-  }, nullptr);
+  gst_structure_filter_and_map_in_place (
+      s,
+      [] (GQuark field, GValue *, gpointer) -> gboolean {
+        return !g_str_has_prefix (g_quark_to_string (field), "a-");
+      },
+      nullptr);
   return caps;
 }
 
@@ -84,8 +88,9 @@ choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &v
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
   if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (offer.data ()), offer.size (),
-                                    sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0)
+                                    sdp)
+          != GST_SDP_OK
+      || gst_sdp_message_medias_len (sdp) == 0)
     {
       gst_sdp_message_free (sdp);
       out.error = "the offer is not a valid SDP with media";
@@ -116,15 +121,17 @@ choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &v
               gint rate = 0;
               gst_structure_get_int (s, "clock-rate", &rate);
               if (g_ascii_strcasecmp (gst_structure_get_string (s, "encoding-name"),
-                                      codec->encoding_name) != 0 ||
-                  (guint) rate != codec->clock_rate)
+                                      codec->encoding_name)
+                      != 0
+                  || (guint)rate != codec->clock_rate)
                 {
                   gst_caps_unref (caps);
                   continue;
                 }
               // H.264 packetization-mode 0 (single NAL units) is the fallback.
-              bool mode0 = g_str_equal (codec->name, "h264") &&
-                           g_strcmp0 (gst_structure_get_string (s, "packetization-mode"), "1") != 0;
+              bool mode0
+                  = g_str_equal (codec->name, "h264")
+                    && g_strcmp0 (gst_structure_get_string (s, "packetization-mode"), "1") != 0;
               if (!best || !mode0)
                 {
                   if (best)
@@ -148,8 +155,8 @@ choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &v
       bool missing = choice.codec == nullptr;
       out.mlines.push_back (choice);
       if (missing && out.error.empty ())
-        out.error = std::string ("no supported ") + kind + " codec in the offer: we accept " +
-                    (ours.empty () ? std::string ("none") : recv_codec_names (ours));
+        out.error = std::string ("no supported ") + kind + " codec in the offer: we accept "
+                    + (ours.empty () ? std::string ("none") : recv_codec_names (ours));
     }
   gst_sdp_message_free (sdp);
   if (out.mlines.empty () && out.error.empty ())

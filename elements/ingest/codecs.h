@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace rtc::ingest {
+namespace rtc::ingest
+{
 
 struct RecvCodec
 {

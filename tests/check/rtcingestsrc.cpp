@@ -159,7 +159,8 @@ publisher_start (Publisher *p, TestSignaller *sig, const std::string &sid, const
                  bool audio)
 {
   p->sid = sid;
-  std::string launch = "webrtcbin name=w bundle-policy=max-bundle " + std::string (video_branch (video));
+  std::string launch
+      = "webrtcbin name=w bundle-policy=max-bundle " + std::string (video_branch (video));
   if (audio)
     launch += "audiotestsrc is-live=true wave=ticks ! opusenc ! rtpopuspay ! "
               "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w. ";
@@ -177,7 +178,8 @@ publisher_start (Publisher *p, TestSignaller *sig, const std::string &sid, const
     TestSignaller *sig;
     std::string sid;
   };
-  g_signal_connect_data (p->webrtc, "on-ice-candidate",
+  g_signal_connect_data (
+      p->webrtc, "on-ice-candidate",
       G_CALLBACK (+[] (GstElement *, guint mline, gchar *cand, IceCtx *c) {
         rtc_signaller_emit_ice (RTC_SIGNALLER (c->sig), c->sid.c_str (), mline, cand);
       }),
@@ -202,7 +204,8 @@ publisher_start (Publisher *p, TestSignaller *sig, const std::string &sid, const
   g_signal_emit_by_name (p->webrtc, "create-offer", nullptr, pr);
   gst_promise_wait (pr);
   GstWebRTCSessionDescription *offer = nullptr;
-  gst_structure_get (gst_promise_get_reply (pr), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+  gst_structure_get (gst_promise_get_reply (pr), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                     &offer, nullptr);
   gst_promise_unref (pr);
   fail_unless (offer != nullptr, "the publisher made no offer");
   pr = gst_promise_new ();
@@ -221,12 +224,14 @@ static std::string
 publisher_take_answer (Publisher *p, TestSignaller *sig)
 {
   fail_unless (wait_until ([&] { return !sent_for (sig, p->sid, "sdp").empty (); }),
-               "no answer for session %s (sent: %zu ends)", p->sid.c_str (), sent_for (sig, p->sid, "end").size ());
+               "no answer for session %s (sent: %zu ends)", p->sid.c_str (),
+               sent_for (sig, p->sid, "end").size ());
   auto s = sent_for (sig, p->sid, "sdp").front ();
   fail_unless_equals_string (s.a.c_str (), "answer");
   GstSDPMessage *sdp;
   gst_sdp_message_new_from_text (s.b.c_str (), &sdp);
-  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  GstWebRTCSessionDescription *desc
+      = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
   GstPromise *pr = gst_promise_new ();
   g_signal_emit_by_name (p->webrtc, "set-remote-description", desc, pr);
   gst_promise_wait (pr);
@@ -241,11 +246,12 @@ publish (Publisher *p, TestSignaller *sig, const std::string &sid, const std::st
          bool audio, bool offer_in_request = false)
 {
   if (!offer_in_request)
-    rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), sid.c_str (), ("pub-" + sid).c_str (), nullptr);
+    rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), sid.c_str (),
+                                          ("pub-" + sid).c_str (), nullptr);
   std::string offer = publisher_start (p, sig, sid, video, audio);
   if (offer_in_request)
-    rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), sid.c_str (), ("pub-" + sid).c_str (),
-                                          offer.c_str ());
+    rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), sid.c_str (),
+                                          ("pub-" + sid).c_str (), offer.c_str ());
   else
     rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), sid.c_str (), "offer", offer.c_str ());
   publisher_take_answer (p, sig);
@@ -339,8 +345,9 @@ on_ingest_pad_added (GstElement *, GstPad *pad, Ingest *in)
     pi.publisher_id = pid ? pid : "";
   }
   g_free (pid);
-  gst_pad_add_probe (pad, GstPadProbeType (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                     on_ingest_data, in, nullptr);
+  gst_pad_add_probe (
+      pad, GstPadProbeType (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      on_ingest_data, in, nullptr);
 }
 
 static void
@@ -443,12 +450,16 @@ GST_START_TEST (test_vp8_and_opus_publisher_gets_one_pad_per_track_with_encoded_
   ingest_start (&in, sig);
   Publisher p;
   publish (&p, sig, "s1", "vp8", true);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 10) && pad_has_buffers (&in, "audio_0", 10); }),
+  fail_unless (wait_until ([&] {
+                 return pad_has_buffers (&in, "video_0", 10)
+                        && pad_has_buffers (&in, "audio_0", 10);
+               }),
                "no media on video_0 (%d) / audio_0 (%d)", pad_info (&in, "video_0").buffers,
                pad_info (&in, "audio_0").buffers);
   PadInfo v = pad_info (&in, "video_0"), a = pad_info (&in, "audio_0");
   fail_unless (g_str_has_prefix (v.caps.c_str (), "video/x-vp8"), "video caps %s", v.caps.c_str ());
-  fail_unless (g_str_has_prefix (a.caps.c_str (), "audio/x-opus"), "audio caps %s", a.caps.c_str ());
+  fail_unless (g_str_has_prefix (a.caps.c_str (), "audio/x-opus"), "audio caps %s",
+               a.caps.c_str ());
   fail_unless_equals_string (v.publisher_id.c_str (), "pub-s1");
   fail_unless_equals_string (a.publisher_id.c_str (), "pub-s1");
   guint publishers = 0;
@@ -473,14 +484,16 @@ GST_START_TEST (test_h264_publisher_offering_in_its_request_gets_parsed_h264_acc
   ingest_start (&in, sig);
   Publisher p;
   publish (&p, sig, "h", "h264", false, true);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 10); }), "no H.264 arrived");
+  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 10); }),
+               "no H.264 arrived");
   PadInfo v = pad_info (&in, "video_0");
   GstCaps *caps = gst_caps_from_string (v.caps.c_str ());
   GstStructure *s = gst_caps_get_structure (caps, 0);
   fail_unless (gst_structure_has_name (s, "video/x-h264"), "caps %s", v.caps.c_str ());
   fail_unless_equals_string (gst_structure_get_string (s, "alignment"), "au");
   const gchar *fmt = gst_structure_get_string (s, "stream-format");
-  fail_unless (g_strcmp0 (fmt, "byte-stream") == 0 || g_strcmp0 (fmt, "avc") == 0, "caps %s", v.caps.c_str ());
+  fail_unless (g_strcmp0 (fmt, "byte-stream") == 0 || g_strcmp0 (fmt, "avc") == 0, "caps %s",
+               v.caps.c_str ());
   fail_unless (gst_structure_has_field (s, "width"), "not parsed: %s", v.caps.c_str ());
   gst_caps_unref (caps);
   publisher_stop (&p);
@@ -497,9 +510,10 @@ GST_START_TEST (test_every_pad_of_a_publisher_exists_before_any_buffer_flows)
   Publisher p;
   publish (&p, sig, "s1", "vp8", true);
   fail_unless (wait_until ([&] {
-    std::lock_guard l (in.lock);
-    return !in.ready_publishers.empty ();
-  }), "publisher-ready was not emitted");
+                 std::lock_guard l (in.lock);
+                 return !in.ready_publishers.empty ();
+               }),
+               "publisher-ready was not emitted");
   {
     std::lock_guard l (in.lock);
     std::sort (in.ready_pads.begin (), in.ready_pads.end ());
@@ -510,7 +524,8 @@ GST_START_TEST (test_every_pad_of_a_publisher_exists_before_any_buffer_flows)
   }
   GstMessage *m = gst_bus_timed_pop_filtered (in.bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
   const GstStructure *s = nullptr;
-  while (m && !gst_structure_has_name ((s = gst_message_get_structure (m)), "rtckit-publisher-ready"))
+  while (m
+         && !gst_structure_has_name ((s = gst_message_get_structure (m)), "rtckit-publisher-ready"))
     {
       gst_message_unref (m);
       m = gst_bus_timed_pop_filtered (in.bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
@@ -520,10 +535,11 @@ GST_START_TEST (test_every_pad_of_a_publisher_exists_before_any_buffer_flows)
   const GValue *pv = gst_structure_get_value (s, "pads");
   fail_unless (pv && G_VALUE_HOLDS (pv, G_TYPE_STRV));
   pads = static_cast<const gchar *const *> (g_value_get_boxed (pv));
-  fail_unless_equals_int (g_strv_length ((gchar **) pads), 2);
+  fail_unless_equals_int (g_strv_length ((gchar **)pads), 2);
   fail_unless_equals_string (gst_structure_get_string (s, "publisher-id"), "pub-s1");
   gst_message_unref (m);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }), "data never flowed after ready");
+  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }),
+               "data never flowed after ready");
   publisher_stop (&p);
   ingest_stop (&in);
   g_object_unref (sig);
@@ -538,10 +554,12 @@ GST_START_TEST (test_pads_carry_a_publisher_id_stream_tag)
   Publisher p;
   publish (&p, sig, "tagged", "vp8", true);
   fail_unless (wait_until ([&] {
-    return pad_info (&in, "video_0").tag_publisher == "pub-tagged" &&
-           pad_info (&in, "audio_0").tag_publisher == "pub-tagged";
-  }), "no rtckit-publisher-id tag (video '%s', audio '%s')",
-               pad_info (&in, "video_0").tag_publisher.c_str (), pad_info (&in, "audio_0").tag_publisher.c_str ());
+                 return pad_info (&in, "video_0").tag_publisher == "pub-tagged"
+                        && pad_info (&in, "audio_0").tag_publisher == "pub-tagged";
+               }),
+               "no rtckit-publisher-id tag (video '%s', audio '%s')",
+               pad_info (&in, "video_0").tag_publisher.c_str (),
+               pad_info (&in, "audio_0").tag_publisher.c_str ());
   publisher_stop (&p);
   ingest_stop (&in);
   g_object_unref (sig);
@@ -555,11 +573,14 @@ GST_START_TEST (test_a_publisher_ending_its_session_ends_its_pads_with_eos_then_
   ingest_start (&in, sig);
   Publisher p;
   publish (&p, sig, "s1", "vp8", true);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 10) && pad_has_buffers (&in, "audio_0", 1); }));
+  fail_unless (wait_until (
+      [&] { return pad_has_buffers (&in, "video_0", 10) && pad_has_buffers (&in, "audio_0", 1); }));
   gst_bus_set_flushing (in.bus, TRUE);
   gst_bus_set_flushing (in.bus, FALSE);
   rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "s1");
-  fail_unless (wait_until ([&] { return pad_info (&in, "video_0").removed && pad_info (&in, "audio_0").removed; }),
+  fail_unless (wait_until ([&] {
+                 return pad_info (&in, "video_0").removed && pad_info (&in, "audio_0").removed;
+               }),
                "pads not removed");
   fail_unless (pad_info (&in, "video_0").eos, "video_0 got no EOS");
   fail_unless (pad_info (&in, "audio_0").eos, "audio_0 got no EOS");
@@ -576,7 +597,8 @@ GST_START_TEST (test_a_publisher_ending_its_session_ends_its_pads_with_eos_then_
   // A new publisher takes its place with new pads.
   Publisher p2;
   publish (&p2, sig, "s2", "vp8", false);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_1", 5); }), "second publisher got no pad");
+  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_1", 5); }),
+               "second publisher got no pad");
   publisher_stop (&p2);
   publisher_stop (&p);
   ingest_stop (&in);
@@ -592,16 +614,21 @@ GST_START_TEST (test_two_publishers_at_once_get_their_own_pads)
   Publisher a, b;
   publish (&a, sig, "a", "vp8", false);
   publish (&b, sig, "b", "vp8", false);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 10) && pad_has_buffers (&in, "video_1", 10); }),
+  fail_unless (wait_until ([&] {
+                 return pad_has_buffers (&in, "video_0", 10)
+                        && pad_has_buffers (&in, "video_1", 10);
+               }),
                "both publishers should flow");
-  std::string p0 = pad_info (&in, "video_0").publisher_id, p1 = pad_info (&in, "video_1").publisher_id;
+  std::string p0 = pad_info (&in, "video_0").publisher_id,
+              p1 = pad_info (&in, "video_1").publisher_id;
   fail_unless (p0 != p1, "both pads belong to %s", p0.c_str ());
   fail_unless ((p0 == "pub-a" || p0 == "pub-b") && (p1 == "pub-a" || p1 == "pub-b"));
   // One leaves; the other keeps flowing.
   rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "a");
   std::string other = p0 == "pub-a" ? "video_1" : "video_0";
   int before = pad_info (&in, other).buffers;
-  fail_unless (wait_until ([&] { return pad_info (&in, other).buffers > before + 20; }), "the other publisher stopped");
+  fail_unless (wait_until ([&] { return pad_info (&in, other).buffers > before + 20; }),
+               "the other publisher stopped");
   fail_if (pad_info (&in, other).removed);
   publisher_stop (&a);
   publisher_stop (&b);
@@ -635,9 +662,11 @@ GST_START_TEST (test_an_offer_without_an_accepted_codec_is_refused_and_others_st
   rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "bad", "pb", nullptr);
   std::string offer = publisher_start (&bad, sig, "bad", "h264", false);
   rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "bad", "offer", offer.c_str ());
-  fail_unless (wait_until ([&] { return !sent_for (sig, "bad", "end").empty (); }), "the H.264-only offer was not refused");
+  fail_unless (wait_until ([&] { return !sent_for (sig, "bad", "end").empty (); }),
+               "the H.264-only offer was not refused");
   auto end = sent_for (sig, "bad", "end").front ();
-  fail_unless (end.a.find ("no supported video codec in the offer: we accept vp8") != std::string::npos,
+  fail_unless (end.a.find ("no supported video codec in the offer: we accept vp8")
+                   != std::string::npos,
                "reason: %s", end.a.c_str ());
   fail_unless (sent_for (sig, "bad", "sdp").empty (), "the refused publisher got an answer");
   GstMessage *warn = gst_bus_pop_filtered (in.bus, GST_MESSAGE_WARNING);
@@ -645,7 +674,8 @@ GST_START_TEST (test_an_offer_without_an_accepted_codec_is_refused_and_others_st
   gst_message_unref (warn);
   Publisher good;
   publish (&good, sig, "good", "vp8", false);
-  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }), "the VP8 publisher got no pad");
+  fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }),
+               "the VP8 publisher got no pad");
   publisher_stop (&bad);
   publisher_stop (&good);
   ingest_stop (&in);
@@ -669,7 +699,8 @@ GST_START_TEST (test_garbage_sdp_ends_only_that_session)
   rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "answerer", "pa", nullptr);
   rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "answerer", "answer", "v=0\r\n");
   rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "nobody", "offer", "v=0\r\n");
-  rtc_signaller_emit_ice (RTC_SIGNALLER (sig), "nobody", 0, "candidate:1 1 UDP 1 127.0.0.1 9 typ host");
+  rtc_signaller_emit_ice (RTC_SIGNALLER (sig), "nobody", 0,
+                          "candidate:1 1 UDP 1 127.0.0.1 9 typ host");
   rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "nobody");
   fail_unless (wait_until ([&] { return !sent_for (sig, "answerer", "end").empty (); }));
   fail_unless (sent_for (sig, "good", "end").empty (), "the good publisher was ended");
@@ -701,7 +732,8 @@ GST_START_TEST (test_null_playing_null_repeated_frees_the_element)
       fail_unless (g_str_has_suffix (url, "/publish"), "url %s", url);
       g_free (url);
       g_usleep (100 * 1000);
-      fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+      fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+                              GST_STATE_CHANGE_SUCCESS);
       gst_object_unref (src);
       gst_check_objects_destroyed_on_unref (pipe, src, nullptr);
     }
@@ -717,7 +749,8 @@ GST_START_TEST (test_state_cycles_with_a_publisher_free_everything)
   publish (&p, sig, "s1", "vp8", true);
   fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }));
   // Stopping tears the publisher down and tells it why.
-  fail_unless_equals_int (gst_element_set_state (in.pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (in.pipe, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int (in.src->numsrcpads, 0);
   fail_if (sent_for (sig, "s1", "end").empty (), "the publisher was not told");
   publisher_stop (&p);
