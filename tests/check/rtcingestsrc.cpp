@@ -145,10 +145,6 @@ video_branch (const std::string &codec)
            "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 ! "
            "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
            "packetization-mode=(string)1,rtcp-fb-nack-pli=true ! w. ";
-  if (codec == "h265")
-    return "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-           "x265enc tune=zerolatency speed-preset=ultrafast ! rtph265pay ! "
-           "application/x-rtp,media=video,encoding-name=H265,payload=104,clock-rate=90000 ! w. ";
   return "";
 }
 
