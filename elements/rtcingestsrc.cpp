@@ -6,7 +6,7 @@
  * embedded server's publish page (http://127.0.0.1:8080/publish by default, property
  * `address`), or any client of the signalling protocol that registers as a producer.
  *
- * Each published track becomes a sometimes src pad `video_%u` / `audio_%u` (numbered across
+ * Each published track becomes a sometimes src pad `video_%u` / `audio_%u` (numbered per kind across
  * the element) carrying the depayloaded, parsed, still-encoded stream: H.264 (byte-stream or
  * avc, alignment=au), VP8, VP9 or Opus. The pads are #GstRtcIngestPad with read-only
  * properties `publisher-id` and `session-id`, and carry a stream tag `rtckit-publisher-id`
