@@ -350,9 +350,11 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
   for (auto &b : self->frame_)
     gst_buffer_list_add (frame, b.release ());
   self->frame_.clear ();
+  // Each appsrc gets a list of its own (the buffers inside are shared): basesrc takes the
+  // first buffer of a submitted list writable, which a list shared by several viewers is not.
   for (auto &p : pushes)
     gst_app_src_push_buffer_list (GST_APP_SRC (p.appsrc.get ()),
-                                  gst_buffer_list_ref (p.backlog ? backlog : frame));
+                                  gst_buffer_list_copy (p.backlog ? backlog : frame));
   gst_buffer_list_unref (frame);
   if (backlog)
     gst_buffer_list_unref (backlog);
