@@ -23,7 +23,7 @@
  */
 #include "rtcbroadcastsink.h"
 
-#include "broadcast/codecs.h"
+#include "common/codecs.h"
 #include "broadcast/feed.h"
 #include "broadcast/stats.h"
 #include "elements/elements.h"

@@ -30,7 +30,7 @@
 
 #include "elements/elements.h"
 #include "gst-ptr.h"
-#include "ingest/codecs.h"
+#include "ingest/offer.h"
 #include "rtcpeerbin.h"
 #include "worker.h"
 
@@ -144,7 +144,7 @@ namespace
 {
 
 using rtc::Ptr;
-using rtc::ingest::RecvCodec;
+using rtc::CodecInfo;
 
 struct Settings
 {
@@ -167,7 +167,7 @@ struct Track
   std::string session_id, publisher_id;
   std::string name; // "video_0"
   bool video = false;
-  const RecvCodec *codec = nullptr;
+  const CodecInfo *codec = nullptr;
   std::vector<Ptr<GstElement>> chain; // depayloader first
   Ptr<GstPad> out;                    // last element's src pad: blocked until announced
   Ptr<GstPad> ghost;                  // GstRtcIngestPad, added to the element when announced
@@ -181,7 +181,7 @@ struct PeerRef
 {
   GstRtcIngestSrc *self;
   std::string session_id, publisher_id;
-  std::map<guint, const RecvCodec *> codecs; // m-line index -> codec we answered with
+  std::map<guint, const CodecInfo *> codecs; // m-line index -> codec we answered with
 };
 
 // Owned and touched by the worker thread only.
@@ -728,8 +728,8 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
       return;
     }
   Settings s = copy_settings (self);
-  auto video = rtc::ingest::parse_recv_codecs (s.video_codecs, "video");
-  auto audio = rtc::ingest::parse_recv_codecs (s.audio_codecs, "audio");
+  auto video = rtc::parse_codec_list (s.video_codecs, "video");
+  auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
   rtc::ingest::OfferChoice choice;
   rtc::ingest::choose_codecs (offer, video, audio, choice);
   if (!choice.error.empty ())

@@ -7,7 +7,7 @@
 // viewer has its own bounded, leaky appsrc, so a slow one drops its own packets only.
 #pragma once
 
-#include "codecs.h"
+#include "common/codecs.h"
 #include "gst-ptr.h"
 
 #include <gst/app/gstappsink.h>

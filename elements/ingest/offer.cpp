@@ -1,59 +1,10 @@
-#include "codecs.h"
+#include "offer.h"
 
 #include <algorithm>
 #include <cstring>
 
 namespace rtc::ingest
 {
-
-static const RecvCodec kCodecs[] = {
-  { "h264", "video", "H264", 90000, "rtph264depay", "h264parse" },
-  { "vp8", "video", "VP8", 90000, "rtpvp8depay", nullptr },
-  { "vp9", "video", "VP9", 90000, "rtpvp9depay", "vp9parse" },
-  { "opus", "audio", "OPUS", 48000, "rtpopusdepay", "opusparse" },
-  { "pcmu", "audio", "PCMU", 8000, "rtppcmudepay", nullptr },
-  { "pcma", "audio", "PCMA", 8000, "rtppcmadepay", nullptr },
-};
-
-const RecvCodec *
-recv_codec_by_name (const std::string &name)
-{
-  for (const auto &c : kCodecs)
-    if (g_ascii_strcasecmp (c.name, name.c_str ()) == 0)
-      return &c;
-  return nullptr;
-}
-
-std::vector<const RecvCodec *>
-parse_recv_codecs (const std::string &list, const char *media, std::vector<std::string> *unknown)
-{
-  std::vector<const RecvCodec *> out;
-  gchar **parts = g_strsplit_set (list.c_str (), ", ", -1);
-  for (gchar **p = parts; p && *p; p++)
-    {
-      if (!**p)
-        continue;
-      const RecvCodec *c = recv_codec_by_name (*p);
-      if (c && g_str_equal (c->media, media))
-        {
-          if (std::find (out.begin (), out.end (), c) == out.end ())
-            out.push_back (c);
-        }
-      else if (unknown)
-        unknown->emplace_back (*p);
-    }
-  g_strfreev (parts);
-  return out;
-}
-
-std::string
-recv_codec_names (const std::vector<const RecvCodec *> &codecs)
-{
-  std::string out;
-  for (auto *c : codecs)
-    out += (out.empty () ? "" : ",") + std::string (c->name);
-  return out;
-}
 
 OfferChoice::~OfferChoice ()
 {
@@ -82,8 +33,8 @@ caps_for_pt (const GstSDPMedia *media, guint pt)
 }
 
 void
-choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &video,
-               const std::vector<const RecvCodec *> &audio, OfferChoice &out)
+choose_codecs (const std::string &offer, const std::vector<const CodecInfo *> &video,
+               const std::vector<const CodecInfo *> &audio, OfferChoice &out)
 {
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
@@ -156,7 +107,7 @@ choose_codecs (const std::string &offer, const std::vector<const RecvCodec *> &v
       out.mlines.push_back (choice);
       if (missing && out.error.empty ())
         out.error = std::string ("no supported ") + kind + " codec in the offer: we accept "
-                    + (ours.empty () ? std::string ("none") : recv_codec_names (ours));
+                    + (ours.empty () ? std::string ("none") : codec_names (ours));
     }
   gst_sdp_message_free (sdp);
   if (out.mlines.empty () && out.error.empty ())

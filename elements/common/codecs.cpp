@@ -7,14 +7,14 @@ namespace rtc {
 static const CodecInfo kCodecs[] = {
   { "h264", "video", "H264", 96, 90000, "video/x-h264", "h264parse", "rtph264pay",
     "packetization-mode=(string)1, profile-level-id=(string)42e01f, "
-    "level-asymmetry-allowed=(string)1" },
-  { "vp8", "video", "VP8", 97, 90000, "video/x-vp8", nullptr, "rtpvp8pay", nullptr },
+    "level-asymmetry-allowed=(string)1", "rtph264depay" },
+  { "vp8", "video", "VP8", 97, 90000, "video/x-vp8", nullptr, "rtpvp8pay", nullptr, "rtpvp8depay" },
   { "vp9", "video", "VP9", 98, 90000, "video/x-vp9", "vp9parse", "rtpvp9pay",
-    "profile-id=(string)0" },
+    "profile-id=(string)0", "rtpvp9depay" },
   { "opus", "audio", "OPUS", 111, 48000, "audio/x-opus", "opusparse", "rtpopuspay",
-    "encoding-params=(string)2, minptime=(string)10, useinbandfec=(string)1" },
-  { "pcmu", "audio", "PCMU", 0, 8000, "audio/x-mulaw", nullptr, "rtppcmupay", nullptr },
-  { "pcma", "audio", "PCMA", 8, 8000, "audio/x-alaw", nullptr, "rtppcmapay", nullptr },
+    "encoding-params=(string)2, minptime=(string)10, useinbandfec=(string)1", "rtpopusdepay" },
+  { "pcmu", "audio", "PCMU", 0, 8000, "audio/x-mulaw", nullptr, "rtppcmupay", nullptr, "rtppcmudepay" },
+  { "pcma", "audio", "PCMA", 8, 8000, "audio/x-alaw", nullptr, "rtppcmapay", nullptr, "rtppcmadepay" },
 };
 
 const CodecInfo *

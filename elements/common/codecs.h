@@ -1,4 +1,5 @@
-// The RTP codecs rtckit sends to browsers: names, payload types and the caps offered in SDP.
+// The RTP codecs rtckit sends (rtcbroadcastsink) and receives (rtcingestsrc): names, payload
+// types, the caps offered in SDP, and the elements that (de)payload and parse each one.
 #pragma once
 
 #include <gst/gst.h>
@@ -16,9 +17,12 @@ struct CodecInfo
   guint pt;                   // payload type we offer
   guint clock_rate;
   const char *encoded_caps;   // caps name of the encoded stream, e.g. "video/x-h264"
-  const char *parser;         // parser for pre-encoded input, or nullptr
+  const char *parser;         // parser of the encoded stream, or nullptr (VP8, G.711)
+  // Sending:
   const char *payloader;
   const char *offer_fields;   // extra caps fields offered (fmtp), in caps syntax
+  // Receiving:
+  const char *depayloader;
 };
 
 // nullptr when unknown.
