@@ -987,6 +987,12 @@ start_signalling (GstRtcBroadcastSink *self)
       for (auto id : h)
         g_signal_handler_disconnect (sig.get (), id);
       h.clear ();
+      // A new start makes a new embedded signaller, with the address set by then.
+      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+        {
+          std::lock_guard lock (self->priv->settings_lock);
+          self->priv->signaller.reset ();
+        }
       return false;
     }
   if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
@@ -1027,6 +1033,7 @@ stop_signalling (GstRtcBroadcastSink *self)
     {
       std::lock_guard lock (self->priv->settings_lock);
       self->priv->signaller.reset ();
+      self->priv->url.clear ();
     }
 }
 
