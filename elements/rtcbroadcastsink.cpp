@@ -28,10 +28,10 @@
 #include "broadcast/stats.h"
 #include "elements/elements.h"
 #include "gst-ptr.h"
+#include "closure.h"
 #include "rtcpeerbin.h"
+#include "signalling.h"
 #include "worker.h"
-
-#include "signaling/rtc-embedded-signaller.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gio/gio.h>
@@ -153,8 +153,7 @@ struct BroadcastPrivate
 {
   std::mutex settings_lock;
   Settings settings;
-  Ptr<GObject> signaller; // RtcSignaller; the embedded one when serve=true
-  std::string url;
+  rtc::Signalling signalling{ settings_lock, rtc_broadcast_sink_debug };
 
   std::mutex tracks_lock;
   std::vector<std::shared_ptr<Track>> tracks;
@@ -165,7 +164,6 @@ struct BroadcastPrivate
   // Worker-thread state:
   std::map<std::string, std::unique_ptr<Viewer>> viewers;
   std::vector<PendingSession> pending;
-  std::vector<gulong> signaller_handlers;
 
   std::mutex stats_lock;
   std::map<std::string, rtc::ViewerSnapshot> snapshots;
@@ -359,13 +357,6 @@ update_snapshot (GstRtcBroadcastSink *self, const std::string &session_id,
     fn (it->second);
 }
 
-static Ptr<GObject>
-get_signaller (GstRtcBroadcastSink *self)
-{
-  std::lock_guard lock (self->priv->settings_lock);
-  return self->priv->signaller;
-}
-
 static void
 remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const char *reason,
                bool tell_remote)
@@ -406,11 +397,7 @@ remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const c
   }
   GST_INFO_OBJECT (self, "viewer %s left: %s", session_id.c_str (), reason);
   if (tell_remote)
-    {
-      auto sig = get_signaller (self);
-      if (sig)
-        rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), reason);
-    }
+    self->priv->signalling.end_session (session_id, reason);
   post_element_message (self, gst_structure_new ("rtckit-viewer-left", "session-id",
                                                  G_TYPE_STRING, session_id.c_str (), "peer-id",
                                                  G_TYPE_STRING, v->peer_id.c_str (), "reason",
@@ -421,9 +408,7 @@ static void
 refuse_session (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &why)
 {
   GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
-  auto sig = get_signaller (self);
-  if (sig)
-    rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), why.c_str ());
+  self->priv->signalling.end_session (session_id, why.c_str ());
 }
 
 namespace {
@@ -435,25 +420,15 @@ struct SessionRef
 } // namespace
 
 static void
-free_session_ref (gpointer data, GClosure *)
-{
-  delete static_cast<SessionRef *> (data);
-}
-
-static void
 on_local_description (GstElement *, const gchar *type, const gchar *sdp, SessionRef *ref)
 {
-  auto sig = get_signaller (ref->self);
-  if (sig)
-    rtc_signaller_send_sdp (RTC_SIGNALLER (sig.get ()), ref->session_id.c_str (), type, sdp);
+  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
 }
 
 static void
 on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRef *ref)
 {
-  auto sig = get_signaller (ref->self);
-  if (sig)
-    rtc_signaller_send_ice (RTC_SIGNALLER (sig.get ()), ref->session_id.c_str (), mline, candidate);
+  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
 }
 
 static void
@@ -593,15 +568,13 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
       vt.appsrc = Ptr<GstElement>::ref (src);
       vt.route = std::make_shared<KeyframeRoute> ();
       gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
-                         new std::shared_ptr<KeyframeRoute> (vt.route), [] (gpointer p) {
-                           delete static_cast<std::shared_ptr<KeyframeRoute> *> (p);
-                         });
+                         rtc::boxed (vt.route),
+                         rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
       v->tracks.push_back (std::move (vt));
     }
 
   auto connect = [&] (const char *signal, GCallback cb) {
-    g_signal_connect_data (peer, signal, cb, new SessionRef{ self, session_id }, free_session_ref,
-                           GConnectFlags (0));
+    rtc::connect_boxed (peer, signal, cb, SessionRef{ self, session_id });
   };
   connect ("local-description", G_CALLBACK (on_local_description));
   connect ("local-candidate", G_CALLBACK (on_local_candidate));
@@ -816,7 +789,7 @@ handle_remote_sdp (GstRtcBroadcastSink *self, const std::string &session_id,
             apply_answer (self, session_id, sdp);
         });
       },
-      new Ctx{ self, session_id, sdp }, [] (gpointer p) { delete static_cast<Ctx *> (p); });
+      rtc::boxed (Ctx{ self, session_id, sdp }), rtc::free_boxed<Ctx>);
 }
 
 static void
@@ -832,18 +805,13 @@ poll_stats (GstRtcBroadcastSink *self)
           stale.push_back (id);
           continue;
         }
-      struct Ctx
-      {
-        GstRtcBroadcastSink *self;
-        std::string session_id;
-      };
       gst_rtc_peer_bin_get_stats (GST_RTC_PEER_BIN (v->peer.get ()),
           [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
-            auto *ctx = static_cast<Ctx *> (data);
-            update_snapshot (ctx->self, ctx->session_id,
+            auto *ref = static_cast<SessionRef *> (data);
+            update_snapshot (ref->self, ref->session_id,
                              [stats] (rtc::ViewerSnapshot &snap) { rtc::parse_webrtc_stats (stats, snap); });
           },
-          new Ctx{ self, id }, [] (gpointer p) { delete static_cast<Ctx *> (p); });
+          rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
     }
   for (auto &id : stale)
     remove_viewer (self, id, "timed out before the peer connection was established", true);
@@ -899,16 +867,10 @@ on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candid
   });
 }
 
-static void
-on_sig_error (GObject *, const gchar *message, GstRtcBroadcastSink *self)
-{
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Signalling failed: %s", message), (nullptr));
-}
-
+// The embedded server's /stats (JSON) and /metrics (Prometheus) bodies, on its thread.
 static gchar *
-stats_body (gpointer data)
+stats_text (GstRtcBroadcastSink *self, bool metrics)
 {
-  auto *self = GST_RTC_BROADCAST_SINK (data);
   std::vector<rtc::EncoderSnapshot> encoders;
   {
     std::lock_guard lock (self->priv->tracks_lock);
@@ -920,121 +882,31 @@ stats_body (gpointer data)
   std::vector<rtc::ViewerSnapshot> viewers;
   for (auto &[id, s] : self->priv->snapshots)
     viewers.push_back (s);
-  return g_strdup (rtc::stats_json (self->priv->totals, viewers, encoders).c_str ());
-}
-
-static gchar *
-metrics_body (gpointer data)
-{
-  auto *self = GST_RTC_BROADCAST_SINK (data);
-  std::vector<rtc::EncoderSnapshot> encoders;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    for (auto &t : self->priv->tracks)
-      for (auto &[codec, feed] : t->feeds)
-        encoders.push_back ({ t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
-  }
-  std::lock_guard lock (self->priv->stats_lock);
-  std::vector<rtc::ViewerSnapshot> viewers;
-  for (auto &[id, s] : self->priv->snapshots)
-    viewers.push_back (s);
-  return g_strdup (rtc::metrics_text (self->priv->totals, viewers, encoders).c_str ());
+  const auto &totals = self->priv->totals;
+  return g_strdup ((metrics ? rtc::metrics_text (totals, viewers, encoders)
+                            : rtc::stats_json (totals, viewers, encoders)).c_str ());
 }
 
 static bool
 start_signalling (GstRtcBroadcastSink *self)
 {
   Settings s = copy_settings (self);
-  Ptr<GObject> sig = get_signaller (self);
-  if (!sig)
-    {
-      if (!s.serve)
-        {
-          GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-                             ("serve=false needs a signaller: set the signaller property"), (nullptr));
-          return false;
-        }
-      gchar *meta = g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (self));
-      sig = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address",
-                                                  s.address.c_str (), "role",
-                                                  RTC_SIGNALLER_ROLE_PRODUCER, "meta", meta, nullptr)));
-      g_free (meta);
-      rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), stats_body, self, nullptr);
-      rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), metrics_body, self, nullptr);
-      std::lock_guard lock (self->priv->settings_lock);
-      self->priv->signaller = sig;
-    }
-  auto &h = self->priv->signaller_handlers;
-  h.push_back (g_signal_connect (sig.get (), "session-requested", G_CALLBACK (on_sig_session_requested), self));
-  h.push_back (g_signal_connect (sig.get (), "session-ended", G_CALLBACK (on_sig_session_ended), self));
-  h.push_back (g_signal_connect (sig.get (), "sdp", G_CALLBACK (on_sig_sdp), self));
-  h.push_back (g_signal_connect (sig.get (), "ice", G_CALLBACK (on_sig_ice), self));
-  h.push_back (g_signal_connect (sig.get (), "error", G_CALLBACK (on_sig_error), self));
-
-  rtc::Error err;
-  if (!rtc_signaller_start (RTC_SIGNALLER (sig.get ()), err.out ()))
-    {
-      if (g_error_matches (err.get (), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-                           ("The address %s is already in use: set address=HOST:PORT to another "
-                            "port (e.g. address=127.0.0.1:8081) or stop the other program",
-                            s.address.c_str ()),
-                           ("%s", err.message ()));
-      else
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-                           ("Could not start signalling on %s: %s", s.address.c_str (), err.message ()),
-                           (nullptr));
-      for (auto id : h)
-        g_signal_handler_disconnect (sig.get (), id);
-      h.clear ();
-      // A new start makes a new embedded signaller, with the address set by then.
-      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-        {
-          std::lock_guard lock (self->priv->settings_lock);
-          self->priv->signaller.reset ();
-        }
-      return false;
-    }
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      guint port = 0;
-      g_object_get (sig.get (), "port", &port, nullptr);
-      std::string host = s.address.substr (0, s.address.rfind (':'));
-      if (host == "0.0.0.0" || host == "[::]" || host.empty ())
-        host = g_get_host_name ();
-      std::string url = "http://" + host + ":" + std::to_string (port) + "/";
-      {
-        std::lock_guard lock (self->priv->stats_lock);
-        self->priv->totals.url = url;
-      }
-      {
-        std::lock_guard lock (self->priv->settings_lock);
-        self->priv->url = url;
-      }
-      g_print ("%s: open %s in a web browser to watch\n", GST_OBJECT_NAME (self), url.c_str ());
-      post_element_message (self, gst_structure_new ("rtckit-url", "url", G_TYPE_STRING, url.c_str (), nullptr));
-      g_object_notify (G_OBJECT (self), "url");
-    }
-  return true;
-}
-
-static void
-stop_signalling (GstRtcBroadcastSink *self)
-{
-  Ptr<GObject> sig = get_signaller (self);
-  if (!sig)
-    return;
-  rtc_signaller_stop (RTC_SIGNALLER (sig.get ()));
-  for (auto id : self->priv->signaller_handlers)
-    g_signal_handler_disconnect (sig.get (), id);
-  self->priv->signaller_handlers.clear ();
-  // The embedded signaller belongs to this run; an application's signaller stays.
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      std::lock_guard lock (self->priv->settings_lock);
-      self->priv->signaller.reset ();
-      self->priv->url.clear ();
-    }
+  rtc::SignallingConfig config;
+  config.address = s.address;
+  config.serve = s.serve;
+  config.role = RTC_SIGNALLER_ROLE_PRODUCER;
+  config.page = "/";
+  config.action = "watch";
+  config.stats_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), false); };
+  config.metrics_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), true); };
+  config.on_url = [self] (const std::string &url) {
+    std::lock_guard lock (self->priv->stats_lock);
+    self->priv->totals.url = url;
+  };
+  return self->priv->signalling.start (GST_ELEMENT (self), config,
+                                       { G_CALLBACK (on_sig_session_requested),
+                                         G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),
+                                         G_CALLBACK (on_sig_ice) });
 }
 
 /* --- pads and states --------------------------------------------------------------------- */
@@ -1068,8 +940,7 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
   GstPad *ghost = gst_ghost_pad_new_from_template (track->name.c_str (), teesink.get (), templ);
   track->ghost = ghost;
   gst_pad_add_probe (teesink.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_caps,
-                     new std::shared_ptr<Track> (track),
-                     [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
+                     rtc::boxed (track), rtc::free_boxed<std::shared_ptr<Track>>);
   {
     std::lock_guard lock (self->priv->tracks_lock);
     self->priv->tracks.push_back (track);
@@ -1205,7 +1076,7 @@ change_state (GstElement *element, GstStateChange transition)
       reset_feeds (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      stop_signalling (self);
+      self->priv->signalling.stop ();
       stop_viewers (self);
       self->priv->worker.reset ();
       {
@@ -1249,7 +1120,7 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_ADDRESS: s.address = str ().empty () ? DEFAULT_ADDRESS : str (); break;
     case PROP_SERVE: s.serve = g_value_get_boolean (value); break;
     case PROP_SIGNALLER:
-      self->priv->signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
+      self->priv->signalling.signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
       break;
     case PROP_VIDEO_CODECS: s.video_codecs = str (); break;
     case PROP_AUDIO_CODECS: s.audio_codecs = str (); break;
@@ -1287,7 +1158,7 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     {
     case PROP_ADDRESS: g_value_set_string (value, s.address.c_str ()); break;
     case PROP_SERVE: g_value_set_boolean (value, s.serve); break;
-    case PROP_SIGNALLER: g_value_set_object (value, self->priv->signaller.get ()); break;
+    case PROP_SIGNALLER: g_value_set_object (value, self->priv->signalling.signaller.get ()); break;
     case PROP_VIDEO_CODECS: g_value_set_string (value, s.video_codecs.c_str ()); break;
     case PROP_AUDIO_CODECS: g_value_set_string (value, s.audio_codecs.c_str ()); break;
     case PROP_MAX_VIEWERS: g_value_set_uint (value, s.max_viewers); break;
@@ -1297,7 +1168,7 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, s.video_bitrate); break;
     case PROP_KEYFRAME_INTERVAL: g_value_set_uint (value, s.keyframe_interval); break;
     case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, s.connect_timeout); break;
-    case PROP_URL: g_value_set_string (value, self->priv->url.empty () ? nullptr : self->priv->url.c_str ()); break;
+    case PROP_URL: g_value_set_string (value, self->priv->signalling.url.empty () ? nullptr : self->priv->signalling.url.c_str ()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
     }
 }

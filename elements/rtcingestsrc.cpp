@@ -31,10 +31,10 @@
 #include "elements/elements.h"
 #include "gst-ptr.h"
 #include "ingest/offer.h"
+#include "closure.h"
 #include "rtcpeerbin.h"
+#include "signalling.h"
 #include "worker.h"
-
-#include "signaling/rtc-embedded-signaller.h"
 
 #include <gio/gio.h>
 #include <gst/video/video.h>
@@ -203,8 +203,7 @@ struct IngestPrivate
 {
   std::mutex settings_lock;
   Settings settings;
-  Ptr<GObject> signaller; // RtcSignaller; the embedded one when serve=true
-  std::string url;
+  rtc::Signalling signalling{ settings_lock, rtc_ingest_src_debug };
 
   std::mutex state_lock;
   guint publisher_count = 0;
@@ -215,7 +214,6 @@ struct IngestPrivate
   std::unique_ptr<rtc::Worker> worker;
   // Worker-thread state:
   std::map<std::string, std::unique_ptr<Publisher>> publishers;
-  std::vector<gulong> signaller_handlers;
 };
 
 } // namespace
@@ -245,13 +243,6 @@ copy_settings (GstRtcIngestSrc *self)
 {
   std::lock_guard lock (self->priv->settings_lock);
   return self->priv->settings;
-}
-
-static Ptr<GObject>
-get_signaller (GstRtcIngestSrc *self)
-{
-  std::lock_guard lock (self->priv->settings_lock);
-  return self->priv->signaller;
 }
 
 static void
@@ -470,7 +461,7 @@ register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
               }
             return G_SOURCE_REMOVE;
           },
-          new Ctx{ self, t->session_id }, [] (gpointer d) { delete static_cast<Ctx *> (d); });
+          rtc::boxed (Ctx{ self, t->session_id }), rtc::free_boxed<Ctx>);
       g_source_attach (p->ready_timer, self->priv->worker->context ());
     }
   check_ready (self, t->session_id);
@@ -563,11 +554,9 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
       = gst_pad_add_probe (t->out.get (),
                            GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
                                             | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                           on_track_blocked, new std::shared_ptr<Track> (t),
-                           [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
+                           on_track_blocked, rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
   gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
-                     new std::shared_ptr<Track> (t),
-                     [] (gpointer p) { delete static_cast<std::shared_ptr<Track> *> (p); });
+                     rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
 
   for (auto it = t->chain.rbegin (); it != t->chain.rend (); ++it)
     gst_element_sync_state_with_parent (it->get ());
@@ -618,11 +607,7 @@ remove_publisher (GstRtcIngestSrc *self, const std::string &session_id, const ch
   GST_INFO_OBJECT (self, "publisher %s (session %s) left: %s", p->peer_id.c_str (),
                    session_id.c_str (), reason);
   if (tell_remote)
-    {
-      auto sig = get_signaller (self);
-      if (sig)
-        rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), reason);
-    }
+    self->priv->signalling.end_session (session_id, reason);
   if (p->answered)
     {
       g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p->peer_id.c_str (),
@@ -645,27 +630,21 @@ refuse (GstRtcIngestSrc *self, const std::string &session_id, const std::string 
       remove_publisher (self, session_id, why.c_str (), true, true);
       return;
     }
-  auto sig = get_signaller (self);
-  if (sig)
-    rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), why.c_str ());
+  self->priv->signalling.end_session (session_id, why.c_str ());
 }
 
 static void
 on_local_description (GstElement *, const gchar *type, const gchar *sdp, gpointer data)
 {
   auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  auto sig = get_signaller (ref->self);
-  if (sig)
-    rtc_signaller_send_sdp (RTC_SIGNALLER (sig.get ()), ref->session_id.c_str (), type, sdp);
+  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
 }
 
 static void
 on_local_candidate (GstElement *, guint mline, const gchar *candidate, gpointer data)
 {
   auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  auto sig = get_signaller (ref->self);
-  if (sig)
-    rtc_signaller_send_ice (RTC_SIGNALLER (sig.get ()), ref->session_id.c_str (), mline, candidate);
+  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
 }
 
 static void
@@ -696,16 +675,6 @@ on_peer_failed (GstElement *, const gchar *reason, gpointer data)
   std::string why = reason;
   self->priv->worker->invoke (
       [self, ref, why] { remove_publisher (self, ref->session_id, why.c_str (), true, true); });
-}
-
-static void
-connect_ref (GstElement *peer, const char *signal, GCallback cb,
-             const std::shared_ptr<PeerRef> &ref)
-{
-  g_signal_connect_data (
-      peer, signal, cb, new std::shared_ptr<PeerRef> (ref),
-      [] (gpointer p, GClosure *) { delete static_cast<std::shared_ptr<PeerRef> *> (p); },
-      GConnectFlags (0));
 }
 
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
@@ -763,11 +732,11 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
                  + std::to_string (m.pt) + ")";
     }
   p->expected_tracks = choice.mlines.size ();
-  connect_ref (peer, "local-description", G_CALLBACK (on_local_description), ref);
-  connect_ref (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
-  connect_ref (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
-  connect_ref (peer, "failed", G_CALLBACK (on_peer_failed), ref);
-  connect_ref (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
+  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
+  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
+  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
+  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
+  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
   gst_bin_add (GST_BIN (self), peer);
   gst_element_sync_state_with_parent (peer);
   GST_INFO_OBJECT (self, "publisher %s (session %s): answering with %s", p->peer_id.c_str (),
@@ -801,7 +770,7 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
                                                    G_TYPE_STRING, sid.c_str (), nullptr));
         });
       },
-      new Ctx{ self, session_id }, [] (gpointer d) { delete static_cast<Ctx *> (d); });
+      rtc::boxed (Ctx{ self, session_id }), rtc::free_boxed<Ctx>);
   for (auto &[mline, cand] : p->early_ice)
     gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (peer), mline, cand.c_str ());
   p->early_ice.clear ();
@@ -821,13 +790,11 @@ handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
   Settings s = copy_settings (self);
   if (s.max_publishers && self->priv->publishers.size () >= s.max_publishers)
     {
-      auto sig = get_signaller (self);
       std::string why = "max-publishers reached: this server accepts "
                         + std::to_string (s.max_publishers)
                         + " publisher(s) at once; try again later";
       GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
-      if (sig)
-        rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), why.c_str ());
+      self->priv->signalling.end_session (session_id, why.c_str ());
       return;
     }
   auto p = std::make_unique<Publisher> ();
@@ -935,103 +902,20 @@ on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candid
   });
 }
 
-static void
-on_sig_error (GObject *, const gchar *message, GstRtcIngestSrc *self)
-{
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Signalling failed: %s", message), (nullptr));
-}
-
 static bool
 start_signalling (GstRtcIngestSrc *self)
 {
   Settings s = copy_settings (self);
-  Ptr<GObject> sig = get_signaller (self);
-  if (!sig)
-    {
-      if (!s.serve)
-        {
-          GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-                             ("serve=false needs a signaller: set the signaller property"),
-                             (nullptr));
-          return false;
-        }
-      rtc::GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (self)));
-      sig = Ptr<GObject> (G_OBJECT (
-          g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", s.address.c_str (), "role",
-                        RTC_SIGNALLER_ROLE_CONSUMER, "meta", meta.get (), nullptr)));
-      std::lock_guard lock (self->priv->settings_lock);
-      self->priv->signaller = sig;
-    }
-  auto &h = self->priv->signaller_handlers;
-  h.push_back (g_signal_connect (sig.get (), "session-requested",
-                                 G_CALLBACK (on_sig_session_requested), self));
-  h.push_back (
-      g_signal_connect (sig.get (), "session-ended", G_CALLBACK (on_sig_session_ended), self));
-  h.push_back (g_signal_connect (sig.get (), "sdp", G_CALLBACK (on_sig_sdp), self));
-  h.push_back (g_signal_connect (sig.get (), "ice", G_CALLBACK (on_sig_ice), self));
-  h.push_back (g_signal_connect (sig.get (), "error", G_CALLBACK (on_sig_error), self));
-
-  rtc::Error err;
-  if (!rtc_signaller_start (RTC_SIGNALLER (sig.get ()), err.out ()))
-    {
-      if (g_error_matches (err.get (), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-                           ("The address %s is already in use: set address=HOST:PORT to another "
-                            "port (e.g. address=127.0.0.1:8081) or stop the other program",
-                            s.address.c_str ()),
-                           ("%s", err.message ()));
-      else
-        GST_ELEMENT_ERROR (
-            self, RESOURCE, OPEN_READ_WRITE,
-            ("Could not start signalling on %s: %s", s.address.c_str (), err.message ()),
-            (nullptr));
-      for (auto id : h)
-        g_signal_handler_disconnect (sig.get (), id);
-      h.clear ();
-      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-        {
-          std::lock_guard lock (self->priv->settings_lock);
-          self->priv->signaller.reset ();
-        }
-      return false;
-    }
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      guint port = 0;
-      g_object_get (sig.get (), "port", &port, nullptr);
-      std::string host = s.address.substr (0, s.address.rfind (':'));
-      if (host == "0.0.0.0" || host == "[::]" || host.empty ())
-        host = g_get_host_name ();
-      std::string url = "http://" + host + ":" + std::to_string (port) + "/publish";
-      {
-        std::lock_guard lock (self->priv->settings_lock);
-        self->priv->url = url;
-      }
-      g_print ("%s: open %s in a web browser to publish\n", GST_OBJECT_NAME (self), url.c_str ());
-      post_element_message (
-          self, gst_structure_new ("rtckit-url", "url", G_TYPE_STRING, url.c_str (), nullptr));
-      g_object_notify (G_OBJECT (self), "url");
-    }
-  return true;
-}
-
-static void
-stop_signalling (GstRtcIngestSrc *self)
-{
-  Ptr<GObject> sig = get_signaller (self);
-  if (!sig)
-    return;
-  rtc_signaller_stop (RTC_SIGNALLER (sig.get ()));
-  for (auto id : self->priv->signaller_handlers)
-    g_signal_handler_disconnect (sig.get (), id);
-  self->priv->signaller_handlers.clear ();
-  // The embedded signaller belongs to this run; an application's signaller stays.
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      std::lock_guard lock (self->priv->settings_lock);
-      self->priv->signaller.reset ();
-      self->priv->url.clear ();
-    }
+  rtc::SignallingConfig config;
+  config.address = s.address;
+  config.serve = s.serve;
+  config.role = RTC_SIGNALLER_ROLE_CONSUMER;
+  config.page = "/publish";
+  config.action = "publish";
+  return self->priv->signalling.start (
+      GST_ELEMENT (self), config,
+      { G_CALLBACK (on_sig_session_requested), G_CALLBACK (on_sig_session_ended),
+        G_CALLBACK (on_sig_sdp), G_CALLBACK (on_sig_ice) });
 }
 
 /* --- element ----------------------------------------------------------------------------- */
@@ -1092,7 +976,7 @@ change_state (GstElement *element, GstStateChange transition)
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      stop_signalling (self);
+      self->priv->signalling.stop ();
       stop_publishers (self, "the receiving pipeline stopped");
       self->priv->worker.reset ();
       update_count (self);
@@ -1123,7 +1007,7 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       s.serve = g_value_get_boolean (value);
       break;
     case PROP_SIGNALLER:
-      self->priv->signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
+      self->priv->signalling.signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
       break;
     case PROP_VIDEO_CODECS:
       s.video_codecs = str ();
@@ -1173,7 +1057,7 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       g_value_set_boolean (value, s.serve);
       break;
     case PROP_SIGNALLER:
-      g_value_set_object (value, self->priv->signaller.get ());
+      g_value_set_object (value, self->priv->signalling.signaller.get ());
       break;
     case PROP_VIDEO_CODECS:
       g_value_set_string (value, s.video_codecs.c_str ());
@@ -1197,7 +1081,7 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       g_value_set_uint (value, s.connect_timeout);
       break;
     case PROP_URL:
-      g_value_set_string (value, self->priv->url.empty () ? nullptr : self->priv->url.c_str ());
+      g_value_set_string (value, self->priv->signalling.url.empty () ? nullptr : self->priv->signalling.url.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

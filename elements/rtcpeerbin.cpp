@@ -25,6 +25,7 @@
 
 #include "elements/elements.h"
 #include "gst-ptr.h"
+#include "string-util.h"
 
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -108,18 +109,6 @@ static GstStaticPadTemplate video_src_template = GST_STATIC_PAD_TEMPLATE (
     "video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=video"));
 static GstStaticPadTemplate audio_src_template = GST_STATIC_PAD_TEMPLATE (
     "audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
-
-static std::vector<std::string>
-split_list (const std::string &s)
-{
-  std::vector<std::string> out;
-  gchar **parts = g_strsplit_set (s.c_str (), ", ", -1);
-  for (gchar **p = parts; p && *p; p++)
-    if (**p)
-      out.emplace_back (*p);
-  g_strfreev (parts);
-  return out;
-}
 
 /* --- DTLS fingerprint verification ------------------------------------------------------ */
 
@@ -601,14 +590,14 @@ apply_ice_settings (GstRtcPeerBin *self)
   }
   if (!s.stun_server.empty ())
     g_object_set (self->priv->webrtc, "stun-server", s.stun_server.c_str (), nullptr);
-  for (const auto &turn : split_list (s.turn_servers))
+  for (const auto &turn : rtc::split_list (s.turn_servers))
     {
       gboolean ok = FALSE;
       g_signal_emit_by_name (self->priv->webrtc, "add-turn-server", turn.c_str (), &ok);
       if (!ok)
         GST_WARNING_OBJECT (self, "webrtcbin refused TURN server %s", turn.c_str ());
     }
-  auto addrs = split_list (s.ice_local_addresses);
+  auto addrs = rtc::split_list (s.ice_local_addresses);
   if (!addrs.empty ())
     {
       GObject *ice = nullptr;

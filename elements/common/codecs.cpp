@@ -1,5 +1,7 @@
 #include "codecs.h"
 
+#include "string-util.h"
+
 #include <algorithm>
 
 namespace rtc {
@@ -51,21 +53,17 @@ std::vector<const CodecInfo *>
 parse_codec_list (const std::string &list, const char *media, std::vector<std::string> *unknown)
 {
   std::vector<const CodecInfo *> out;
-  gchar **parts = g_strsplit_set (list.c_str (), ", ", -1);
-  for (gchar **p = parts; p && *p; p++)
+  for (const auto &name : split_list (list))
     {
-      if (!**p)
-        continue;
-      const CodecInfo *c = codec_by_name (*p);
+      const CodecInfo *c = codec_by_name (name);
       if (c && g_str_equal (c->media, media))
         {
           if (std::find (out.begin (), out.end (), c) == out.end ())
             out.push_back (c);
         }
       else if (unknown)
-        unknown->emplace_back (*p);
+        unknown->push_back (name);
     }
-  g_strfreev (parts);
   return out;
 }
 

@@ -1,0 +1,156 @@
+#include "signalling.h"
+
+#include <gio/gio.h>
+
+// Log as the element that owns this signalling.
+#define GST_CAT_DEFAULT cat_
+
+namespace rtc
+{
+
+Ptr<GObject>
+Signalling::get () const
+{
+  std::lock_guard lock (lock_);
+  return signaller;
+}
+
+void
+Signalling::on_error (GObject *, const gchar *message, Signalling *self)
+{
+  self->fail (message);
+}
+
+void
+Signalling::fail (const char *message)
+{
+  GST_ELEMENT_ERROR (element_, RESOURCE, FAILED, ("Signalling failed: %s", message), (nullptr));
+}
+
+bool
+Signalling::start (GstElement *element, const SignallingConfig &config,
+                   const SignallerCallbacks &callbacks)
+{
+  Ptr<GObject> sig = get ();
+  if (!sig)
+    {
+      if (!config.serve)
+        {
+          GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
+                             ("serve=false needs a signaller: set the signaller property"),
+                             (nullptr));
+          return false;
+        }
+      GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
+      sig = Ptr<GObject> (
+          G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", config.address.c_str (),
+                                  "role", config.role, "meta", meta.get (), nullptr)));
+      if (config.stats_body)
+        rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()),
+                                               config.stats_body, element, nullptr);
+      if (config.metrics_body)
+        rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (sig.get ()),
+                                                 config.metrics_body, element, nullptr);
+      std::lock_guard lock (lock_);
+      signaller = sig;
+    }
+  element_ = element;
+  auto &h = handlers_;
+  h.push_back (
+      g_signal_connect (sig.get (), "session-requested", callbacks.session_requested, element));
+  h.push_back (g_signal_connect (sig.get (), "session-ended", callbacks.session_ended, element));
+  h.push_back (g_signal_connect (sig.get (), "sdp", callbacks.sdp, element));
+  h.push_back (g_signal_connect (sig.get (), "ice", callbacks.ice, element));
+  h.push_back (g_signal_connect (sig.get (), "error", G_CALLBACK (on_error), this));
+
+  const std::string &address = config.address;
+  Error err;
+  if (!rtc_signaller_start (RTC_SIGNALLER (sig.get ()), err.out ()))
+    {
+      if (g_error_matches (err.get (), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ_WRITE,
+                           ("The address %s is already in use: set address=HOST:PORT to another "
+                            "port (e.g. address=127.0.0.1:8081) or stop the other program",
+                            address.c_str ()),
+                           ("%s", err.message ()));
+      else
+        GST_ELEMENT_ERROR (
+            element, RESOURCE, OPEN_READ_WRITE,
+            ("Could not start signalling on %s: %s", address.c_str (), err.message ()), (nullptr));
+      for (auto id : h)
+        g_signal_handler_disconnect (sig.get (), id);
+      h.clear ();
+      // A new start makes a new embedded signaller, with the address set by then.
+      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+        {
+          std::lock_guard lock (lock_);
+          signaller.reset ();
+        }
+      return false;
+    }
+  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+    {
+      guint port = 0;
+      g_object_get (sig.get (), "port", &port, nullptr);
+      std::string host = address.substr (0, address.rfind (':'));
+      if (host == "0.0.0.0" || host == "[::]" || host.empty ())
+        host = g_get_host_name ();
+      std::string page_url = "http://" + host + ":" + std::to_string (port) + config.page;
+      if (config.on_url)
+        config.on_url (page_url);
+      {
+        std::lock_guard lock (lock_);
+        url = page_url;
+      }
+      g_print ("%s: open %s in a web browser to %s\n", GST_OBJECT_NAME (element), page_url.c_str (),
+               config.action);
+      gst_element_post_message (
+          element, gst_message_new_element (GST_OBJECT (element),
+                                            gst_structure_new ("rtckit-url", "url", G_TYPE_STRING,
+                                                               page_url.c_str (), nullptr)));
+      g_object_notify (G_OBJECT (element), "url");
+    }
+  return true;
+}
+
+void
+Signalling::stop ()
+{
+  Ptr<GObject> sig = get ();
+  if (!sig)
+    return;
+  rtc_signaller_stop (RTC_SIGNALLER (sig.get ()));
+  for (auto id : handlers_)
+    g_signal_handler_disconnect (sig.get (), id);
+  handlers_.clear ();
+  // The embedded signaller belongs to this run; an application's signaller stays.
+  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+    {
+      std::lock_guard lock (lock_);
+      signaller.reset ();
+      url.clear ();
+    }
+}
+
+void
+Signalling::send_sdp (const std::string &session_id, const char *type, const char *sdp) const
+{
+  if (auto sig = get ())
+    rtc_signaller_send_sdp (RTC_SIGNALLER (sig.get ()), session_id.c_str (), type, sdp);
+}
+
+void
+Signalling::send_ice (const std::string &session_id, guint mline, const char *candidate) const
+{
+  if (auto sig = get ())
+    rtc_signaller_send_ice (RTC_SIGNALLER (sig.get ()), session_id.c_str (), mline, candidate);
+}
+
+void
+Signalling::end_session (const std::string &session_id, const char *reason) const
+{
+  if (auto sig = get ())
+    rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), reason);
+}
+
+} // namespace rtc

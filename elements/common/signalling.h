@@ -1,0 +1,80 @@
+// The element side of signalling, shared by rtcbroadcastsink and rtcingestsrc: the signaller in
+// use (the embedded server's when serve=true, or the application's), the element's handlers on
+// it, and the address of the embedded server's page.
+#pragma once
+
+#include "gst-ptr.h"
+
+#include "signaling/rtc-embedded-signaller.h"
+#include "signaling/rtc-signaller.h"
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rtc
+{
+
+// The element's handlers of the RtcSignaller signals, called on the signaller's thread with the
+// element as user data ("error" is handled here: it becomes an element error).
+struct SignallerCallbacks
+{
+  GCallback session_requested;
+  GCallback session_ended;
+  GCallback sdp;
+  GCallback ice;
+};
+
+struct SignallingConfig
+{
+  std::string address;
+  bool serve = true;
+  RtcSignallerRole role = RTC_SIGNALLER_ROLE_PRODUCER;
+  const char *page = "/";               // path of the element's page on the embedded server
+  const char *action = nullptr;         // "watch": printed as "open URL in a web browser to watch"
+  RtcHttpBodyFunc stats_body = nullptr; // embedded server's /stats, with the element as data
+  RtcHttpBodyFunc metrics_body = nullptr;           // embedded server's /metrics
+  std::function<void (const std::string &)> on_url; // before the URL is announced
+};
+
+class Signalling
+{
+public:
+  // @lock is the element's settings lock; @cat its debug category.
+  Signalling (std::mutex &lock, GstDebugCategory *&cat) : lock_ (lock), cat_ (cat) {}
+
+  // Guarded by the settings lock: the signaller in use (the 'signaller' property) and the page's
+  // address (the 'url' property).
+  Ptr<GObject> signaller;
+  std::string url;
+
+  Ptr<GObject> get () const;
+
+  // Creates the embedded signaller unless one is set, connects the handlers and starts it; then
+  // prints and posts `rtckit-url` and notifies "url". Posts an element error and returns false
+  // when it cannot start.
+  bool start (GstElement *element, const SignallingConfig &config,
+              const SignallerCallbacks &callbacks);
+  // Stops and disconnects; the embedded signaller and its URL belong to that run and go.
+  void stop ();
+
+  // To the remote peer of @session_id; nothing without a signaller.
+  void send_sdp (const std::string &session_id, const char *type, const char *sdp) const;
+  void send_ice (const std::string &session_id, guint mline, const char *candidate) const;
+  void end_session (const std::string &session_id, const char *reason) const;
+
+private:
+  static void on_error (GObject *, const gchar *message, Signalling *self);
+  void fail (const char *message);
+
+  std::mutex &lock_;
+  GstDebugCategory *&cat_;
+  // start/stop only (the element's state changes):
+  GstElement *element_ = nullptr;
+  std::vector<gulong> handlers_;
+};
+
+} // namespace rtc
