@@ -1,0 +1,152 @@
+// rtcbroadcastsink's private state, shared by rtcbroadcastsink.cpp (the GObject, properties,
+// pads, tracks and feeds, states) and broadcast/viewers.cpp (sessions and viewers, on the worker
+// thread).
+#pragma once
+
+#include "rtcbroadcastsink.h"
+
+#include "broadcast/feed.h"
+#include "broadcast/stats.h"
+#include "common/codecs.h"
+#include "gst-ptr.h"
+#include "signalling.h"
+#include "worker.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
+#define GST_CAT_DEFAULT rtc_broadcast_sink_debug
+
+#define DEFAULT_ADDRESS "127.0.0.1:8080"
+#define DEFAULT_SERVE TRUE
+#define DEFAULT_VIDEO_CODECS "h264,vp8"
+#define DEFAULT_AUDIO_CODECS "opus"
+#define DEFAULT_MAX_VIEWERS 0
+#define DEFAULT_VIDEO_BITRATE 2000
+#define DEFAULT_KEYFRAME_INTERVAL 120
+#define DEFAULT_CONNECT_TIMEOUT 30
+
+namespace rtc::broadcast
+{
+
+struct Settings
+{
+  std::string address = DEFAULT_ADDRESS;
+  bool serve = DEFAULT_SERVE;
+  std::string video_codecs = DEFAULT_VIDEO_CODECS;
+  std::string audio_codecs = DEFAULT_AUDIO_CODECS;
+  guint max_viewers = DEFAULT_MAX_VIEWERS;
+  std::string stun_server;
+  std::string turn_servers;
+  std::string ice_local_addresses;
+  guint video_bitrate = DEFAULT_VIDEO_BITRATE;
+  guint keyframe_interval = DEFAULT_KEYFRAME_INTERVAL;
+  guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+};
+
+// One input pad: a tee that feeds one Feed per codec in use.
+struct Track
+{
+  GstRtcBroadcastSink *owner = nullptr; // the element outlives its tracks
+  std::string name;                     // "video_0"
+  bool video = true;
+  GstPad *ghost = nullptr; // owned by the element
+  Ptr<GstElement> tee;
+  // Guarded by BroadcastPrivate::tracks_lock:
+  bool caps_known = false;
+  bool live = true;
+  const CodecInfo *passthrough = nullptr; // encoded input codec, nullptr for raw input
+  std::vector<const CodecInfo *> codecs;  // what a viewer may be offered
+  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
+};
+
+// Where a viewer's keyframe requests (PLI/FIR turned into force-key-unit events) go.
+struct KeyframeRoute
+{
+  std::mutex lock;
+  std::shared_ptr<Feed> feed;
+};
+
+struct ViewerTrack
+{
+  std::shared_ptr<Track> track;
+  Ptr<GstElement> appsrc;
+  std::shared_ptr<KeyframeRoute> route;
+  const CodecInfo *codec = nullptr;
+};
+
+// Owned and touched by the worker thread only.
+struct Viewer
+{
+  std::string session_id;
+  std::string peer_id;
+  Ptr<GstElement> peer; // rtcpeerbin
+  std::vector<ViewerTrack> tracks;
+  gint64 created_us = 0;
+  bool answered = false;
+  bool connected = false;
+};
+
+struct PendingSession
+{
+  std::string session_id;
+  std::string peer_id;
+};
+
+/* Lock order: settings_lock, then tracks_lock, then stats_lock. None is held while calling
+ * into children, the signaller, or posting messages. */
+struct BroadcastPrivate
+{
+  std::mutex settings_lock;
+  Settings settings;
+  rtc::Signalling signalling{ settings_lock, rtc_broadcast_sink_debug };
+
+  std::mutex tracks_lock;
+  std::vector<std::shared_ptr<Track>> tracks;
+  guint next_video = 0, next_audio = 0;
+  std::mutex feed_build_lock; // serialises creating feeds (streaming and worker threads)
+
+  std::unique_ptr<rtc::Worker> worker;
+  // Worker-thread state:
+  std::map<std::string, std::unique_ptr<Viewer>> viewers;
+  std::vector<PendingSession> pending;
+
+  std::mutex stats_lock;
+  std::map<std::string, rtc::ViewerSnapshot> snapshots;
+  rtc::BroadcastTotals totals;
+  guint viewer_count = 0;
+};
+
+} // namespace rtc::broadcast
+
+struct _GstRtcBroadcastSink
+{
+  GstBin parent;
+  rtc::broadcast::BroadcastPrivate *priv;
+};
+
+
+namespace rtc::broadcast
+{
+
+// rtcbroadcastsink.cpp
+Settings copy_settings (GstRtcBroadcastSink *self);
+void post_element_message (GstRtcBroadcastSink *self, GstStructure *s);
+// The feed of @codec on @track, created and linked on first use; nullptr when it cannot be.
+std::shared_ptr<Feed> ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track,
+                                   const CodecInfo *codec);
+
+// viewers.cpp
+bool start_signalling (GstRtcBroadcastSink *self);
+// Worker thread:
+void process_pending (GstRtcBroadcastSink *self); // sessions that waited for the tracks' caps
+void poll_stats (GstRtcBroadcastSink *self);      // every second: stats, connect timeouts
+void remove_viewers_of_track (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track);
+// Any thread: ends every viewer and waiting session.
+void stop_viewers (GstRtcBroadcastSink *self);
+
+} // namespace rtc::broadcast

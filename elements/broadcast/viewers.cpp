@@ -1,0 +1,610 @@
+// rtcbroadcastsink: signalling sessions and their viewers. Everything here but the signaller
+// and webrtcbin callbacks runs on the element's worker thread, which alone owns the viewers.
+#include "broadcast/sink-private.h"
+
+#include "closure.h"
+#include "rtcpeerbin.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <functional>
+
+using namespace rtc::broadcast;
+using rtc::CodecInfo;
+using rtc::Feed;
+using rtc::Ptr;
+
+static void
+update_snapshot (GstRtcBroadcastSink *self, const std::string &session_id,
+                 const std::function<void (rtc::ViewerSnapshot &)> &fn)
+{
+  std::lock_guard lock (self->priv->stats_lock);
+  auto it = self->priv->snapshots.find (session_id);
+  if (it != self->priv->snapshots.end ())
+    fn (it->second);
+}
+
+static void
+remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const char *reason,
+               bool tell_remote)
+{
+  auto &viewers = self->priv->viewers;
+  auto it = viewers.find (session_id);
+  if (it == viewers.end ())
+    return;
+  std::unique_ptr<Viewer> v = std::move (it->second);
+  viewers.erase (it);
+
+  for (auto &vt : v->tracks)
+    {
+      std::shared_ptr<Feed> feed;
+      {
+        std::lock_guard lock (vt.route->lock);
+        feed = std::move (vt.route->feed);
+      }
+      if (feed)
+        feed->unsubscribe (vt.appsrc.get ());
+    }
+  // Nothing pushes into this viewer any more: take it out of the pipeline.
+  gst_element_set_locked_state (v->peer.get (), TRUE);
+  for (auto &vt : v->tracks)
+    gst_element_set_locked_state (vt.appsrc.get (), TRUE);
+  for (auto &vt : v->tracks)
+    gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
+  gst_element_set_state (v->peer.get (), GST_STATE_NULL);
+  for (auto &vt : v->tracks)
+    gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
+  gst_bin_remove (GST_BIN (self), v->peer.get ());
+
+  {
+    std::lock_guard lock (self->priv->stats_lock);
+    self->priv->snapshots.erase (session_id);
+    self->priv->totals.viewers_left++;
+    self->priv->viewer_count = self->priv->viewers.size ();
+  }
+  GST_INFO_OBJECT (self, "viewer %s left: %s", session_id.c_str (), reason);
+  if (tell_remote)
+    self->priv->signalling.end_session (session_id, reason);
+  post_element_message (self, gst_structure_new ("rtckit-viewer-left", "session-id",
+                                                 G_TYPE_STRING, session_id.c_str (), "peer-id",
+                                                 G_TYPE_STRING, v->peer_id.c_str (), "reason",
+                                                 G_TYPE_STRING, reason, nullptr));
+}
+
+static void
+refuse_session (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &why)
+{
+  GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
+  self->priv->signalling.end_session (session_id, why.c_str ());
+}
+
+namespace {
+struct SessionRef
+{
+  GstRtcBroadcastSink *self;
+  std::string session_id;
+};
+} // namespace
+
+static void
+on_local_description (GstElement *, const gchar *type, const gchar *sdp, SessionRef *ref)
+{
+  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
+}
+
+static void
+on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRef *ref)
+{
+  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
+}
+
+static void
+request_keyframes (Viewer *v)
+{
+  for (auto &vt : v->tracks)
+    {
+      std::shared_ptr<Feed> feed;
+      {
+        std::lock_guard lock (vt.route->lock);
+        feed = vt.route->feed;
+      }
+      if (feed)
+        feed->request_keyframe ();
+    }
+}
+
+static void
+on_connection_state (GstElement *peer, GParamSpec *, SessionRef *ref)
+{
+  GstWebRTCPeerConnectionState state;
+  g_object_get (peer, "connection-state", &state, nullptr);
+  auto *self = ref->self;
+  std::string session_id = ref->session_id;
+  self->priv->worker->invoke ([self, session_id, state] {
+    auto it = self->priv->viewers.find (session_id);
+    if (it == self->priv->viewers.end ())
+      return;
+    Viewer *v = it->second.get ();
+    GEnumValue *ev = g_enum_get_value (
+        G_ENUM_CLASS (g_type_class_peek (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE)), state);
+    std::string nick = ev ? ev->value_nick : "unknown";
+    update_snapshot (self, session_id, [&] (rtc::ViewerSnapshot &s) {
+      s.state = nick;
+      if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !s.connected_us)
+        s.connected_us = g_get_monotonic_time ();
+    });
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !v->connected)
+      {
+        v->connected = true;
+        // The first frames before DTLS was up were lost: make the first one a keyframe.
+        request_keyframes (v);
+      }
+    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
+             state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
+      remove_viewer (self, session_id, "the peer connection failed (ICE or DTLS)", true);
+  });
+}
+
+static void
+on_peer_failed (GstElement *, const gchar *reason, SessionRef *ref)
+{
+  auto *self = ref->self;
+  std::string session_id = ref->session_id, why = reason;
+  self->priv->worker->invoke ([self, session_id, why] {
+    remove_viewer (self, session_id, why.c_str (), true);
+  });
+}
+
+static GstPadProbeReturn
+on_viewer_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  auto *route = static_cast<std::shared_ptr<KeyframeRoute> *> (user_data);
+  std::shared_ptr<Feed> feed;
+  {
+    std::lock_guard lock ((*route)->lock);
+    feed = (*route)->feed;
+  }
+  if (feed)
+    feed->request_keyframe ();
+  return GST_PAD_PROBE_DROP;
+}
+
+static GstCaps *
+offer_caps_for (const std::vector<const CodecInfo *> &codecs)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  for (auto *c : codecs)
+    gst_caps_append (caps, rtc::codec_offer_caps (c));
+  return caps;
+}
+
+static void
+start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &peer_id)
+{
+  Settings s = copy_settings (self);
+  std::vector<std::shared_ptr<Track>> tracks;
+  {
+    std::lock_guard lock (self->priv->tracks_lock);
+    tracks = self->priv->tracks;
+  }
+  auto v = std::make_unique<Viewer> ();
+  v->session_id = session_id;
+  v->peer_id = peer_id;
+  v->created_us = g_get_monotonic_time ();
+  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  if (!peer)
+    {
+      refuse_session (self, session_id, "internal error: rtcpeerbin is missing");
+      return;
+    }
+  v->peer = Ptr<GstElement>::ref (peer);
+  g_object_set (peer, "session-id", session_id.c_str (), "peer-id", peer_id.c_str (),
+                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
+                s.ice_local_addresses.c_str (), nullptr);
+  if (!s.stun_server.empty ())
+    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
+  gst_bin_add (GST_BIN (self), peer);
+
+  for (auto &track : tracks)
+    {
+      std::vector<const CodecInfo *> codecs;
+      {
+        std::lock_guard lock (self->priv->tracks_lock);
+        codecs = track->codecs;
+      }
+      GstCaps *caps = offer_caps_for (codecs);
+      GstPadTemplate *templ = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
+      GstPad *pad = gst_element_request_pad (peer, templ, nullptr, caps);
+      gst_caps_unref (caps);
+      GstElement *src = gst_element_factory_make ("appsrc", nullptr);
+      // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
+      // PLI repair that), and never blocks the feed.
+      g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE,
+                    "block", FALSE, "max-bytes", (guint64) 4 * 1024 * 1024, "max-buffers",
+                    (guint64) 0, "max-time", (guint64) 0, "emit-signals", FALSE, nullptr);
+      gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
+      gst_bin_add (GST_BIN (self), src);
+      Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
+      gst_pad_link (srcpad.get (), pad);
+      gst_object_unref (pad);
+      ViewerTrack vt;
+      vt.track = track;
+      vt.appsrc = Ptr<GstElement>::ref (src);
+      vt.route = std::make_shared<KeyframeRoute> ();
+      gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
+                         rtc::boxed (vt.route),
+                         rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
+      v->tracks.push_back (std::move (vt));
+    }
+
+  auto connect = [&] (const char *signal, GCallback cb) {
+    rtc::connect_boxed (peer, signal, cb, SessionRef{ self, session_id });
+  };
+  connect ("local-description", G_CALLBACK (on_local_description));
+  connect ("local-candidate", G_CALLBACK (on_local_candidate));
+  connect ("notify::connection-state", G_CALLBACK (on_connection_state));
+  connect ("failed", G_CALLBACK (on_peer_failed));
+
+  {
+    std::lock_guard lock (self->priv->stats_lock);
+    rtc::ViewerSnapshot snap;
+    snap.session_id = session_id;
+    snap.peer_id = peer_id;
+    snap.created_us = v->created_us;
+    self->priv->snapshots[session_id] = snap;
+    self->priv->viewer_count = self->priv->viewers.size () + 1;
+  }
+  gst_element_sync_state_with_parent (peer);
+  for (auto &vt : v->tracks)
+    gst_element_sync_state_with_parent (vt.appsrc.get ());
+  self->priv->viewers[session_id] = std::move (v);
+  GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (), peer_id.c_str ());
+  gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
+}
+
+static bool
+tracks_ready (GstRtcBroadcastSink *self, std::string *why)
+{
+  std::lock_guard lock (self->priv->tracks_lock);
+  if (self->priv->tracks.empty ())
+    {
+      *why = "the stream has no media pads yet";
+      return false;
+    }
+  for (auto &t : self->priv->tracks)
+    if (!t->caps_known)
+      {
+        *why = t->name + " has no data yet";
+        return false;
+      }
+  return true;
+}
+
+void
+rtc::broadcast::process_pending (GstRtcBroadcastSink *self)
+{
+  std::string why;
+  if (self->priv->pending.empty () || !tracks_ready (self, &why))
+    return;
+  auto pending = std::move (self->priv->pending);
+  self->priv->pending.clear ();
+  for (auto &p : pending)
+    start_viewer (self, p.session_id, p.peer_id);
+}
+
+static void
+handle_session_requested (GstRtcBroadcastSink *self, const std::string &session_id,
+                          const std::string &peer_id, bool has_offer)
+{
+  if (has_offer)
+    {
+      refuse_session (self, session_id,
+                      "rtcbroadcastsink sends the offer: start the session without one");
+      return;
+    }
+  Settings s = copy_settings (self);
+  std::size_t count = self->priv->viewers.size () + self->priv->pending.size ();
+  if (s.max_viewers && count >= s.max_viewers)
+    {
+      refuse_session (self, session_id,
+                      "max-viewers reached: this stream accepts " + std::to_string (s.max_viewers) +
+                          " viewer(s) at once; try again later");
+      return;
+    }
+  std::string why;
+  if (!tracks_ready (self, &why))
+    {
+      GST_INFO_OBJECT (self, "session %s waits: %s", session_id.c_str (), why.c_str ());
+      self->priv->pending.push_back ({ session_id, peer_id });
+      return;
+    }
+  start_viewer (self, session_id, peer_id);
+}
+
+// Picks, per m-line, the first payload type of the answer that we offered.
+static void
+apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &sdp_text)
+{
+  auto it = self->priv->viewers.find (session_id);
+  if (it == self->priv->viewers.end ())
+    return;
+  Viewer *v = it->second.get ();
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new (&sdp);
+  gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (sdp_text.data ()),
+                                sdp_text.size (), sdp);
+  bool any_video = false, video_rejected = false;
+  std::string video_codec, audio_codec, offered_video;
+  for (std::size_t i = 0; i < v->tracks.size (); i++)
+    {
+      ViewerTrack &vt = v->tracks[i];
+      std::vector<const CodecInfo *> codecs;
+      {
+        std::lock_guard lock (self->priv->tracks_lock);
+        codecs = vt.track->codecs;
+      }
+      const CodecInfo *chosen = nullptr;
+      if (i < gst_sdp_message_medias_len (sdp))
+        {
+          const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+          if (gst_sdp_media_get_port (m) != 0)
+            for (guint f = 0; !chosen && f < gst_sdp_media_formats_len (m); f++)
+              {
+                guint pt = atoi (gst_sdp_media_get_format (m, f));
+                for (auto *c : codecs)
+                  if (c->pt == pt)
+                    chosen = c;
+              }
+        }
+      if (vt.track->video)
+        {
+          any_video = true;
+          if (!chosen)
+            {
+              video_rejected = true;
+              offered_video = rtc::codec_names (codecs);
+            }
+        }
+      if (!chosen)
+        continue;
+      vt.codec = chosen;
+      (vt.track->video ? video_codec : audio_codec) = chosen->name;
+    }
+  gst_sdp_message_free (sdp);
+
+  if (video_rejected || (!any_video && audio_codec.empty ()))
+    {
+      std::string why = video_rejected
+          ? "no common video codec: this stream offers " + offered_video +
+                " and the browser accepts none of them"
+          : "no common audio codec: the browser accepts none of the offered ones";
+      GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND, ("Viewer %s: %s", session_id.c_str (),
+                           why.c_str ()), (nullptr));
+      remove_viewer (self, session_id, why.c_str (), true);
+      return;
+    }
+  for (auto &vt : v->tracks)
+    {
+      if (!vt.codec)
+        continue;
+      auto feed = ensure_feed (self, vt.track, vt.codec);
+      if (!feed)
+        continue;
+      GstCaps *caps = rtc::codec_offer_caps (vt.codec);
+      gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps);
+      gst_caps_unref (caps);
+      {
+        std::lock_guard lock (vt.route->lock);
+        vt.route->feed = feed;
+      }
+      feed->subscribe (vt.appsrc.get ());
+    }
+  v->answered = true;
+  update_snapshot (self, session_id, [&] (rtc::ViewerSnapshot &s) {
+    s.video_codec = video_codec;
+    s.audio_codec = audio_codec;
+  });
+  {
+    std::lock_guard lock (self->priv->stats_lock);
+    self->priv->totals.viewers_joined++;
+  }
+  GST_INFO_OBJECT (self, "viewer %s joined: video %s, audio %s", session_id.c_str (),
+                   video_codec.empty () ? "none" : video_codec.c_str (),
+                   audio_codec.empty () ? "none" : audio_codec.c_str ());
+  post_element_message (self, gst_structure_new ("rtckit-viewer-joined", "session-id",
+                                                 G_TYPE_STRING, session_id.c_str (), "peer-id",
+                                                 G_TYPE_STRING, v->peer_id.c_str (), "video-codec",
+                                                 G_TYPE_STRING, video_codec.c_str (), "audio-codec",
+                                                 G_TYPE_STRING, audio_codec.c_str (), nullptr));
+}
+
+static void
+handle_remote_sdp (GstRtcBroadcastSink *self, const std::string &session_id,
+                   const std::string &type, const std::string &sdp)
+{
+  auto it = self->priv->viewers.find (session_id);
+  if (it == self->priv->viewers.end ())
+    {
+      GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", session_id.c_str ());
+      return;
+    }
+  if (type != "answer" || it->second->answered)
+    {
+      remove_viewer (self, session_id,
+                     ("expected one SDP answer to our offer, got " + type).c_str (), true);
+      return;
+    }
+  auto *peer = GST_RTC_PEER_BIN (it->second->peer.get ());
+  struct Ctx
+  {
+    GstRtcBroadcastSink *self;
+    std::string session_id, sdp;
+  };
+  gst_rtc_peer_bin_set_remote_description (peer, "answer", sdp.c_str (),
+      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
+        auto *ctx = static_cast<Ctx *> (data);
+        auto *self = ctx->self;
+        std::string session_id = ctx->session_id, sdp = ctx->sdp;
+        std::string err = error ? error->message : "";
+        self->priv->worker->invoke ([self, session_id, sdp, err] {
+          if (!err.empty ())
+            remove_viewer (self, session_id, ("the SDP answer was refused: " + err).c_str (), true);
+          else
+            apply_answer (self, session_id, sdp);
+        });
+      },
+      rtc::boxed (Ctx{ self, session_id, sdp }), rtc::free_boxed<Ctx>);
+}
+
+void
+rtc::broadcast::poll_stats (GstRtcBroadcastSink *self)
+{
+  Settings s = copy_settings (self);
+  gint64 now = g_get_monotonic_time ();
+  std::vector<std::string> stale;
+  for (auto &[id, v] : self->priv->viewers)
+    {
+      if (!v->connected && s.connect_timeout && now - v->created_us > s.connect_timeout * G_USEC_PER_SEC)
+        {
+          stale.push_back (id);
+          continue;
+        }
+      gst_rtc_peer_bin_get_stats (GST_RTC_PEER_BIN (v->peer.get ()),
+          [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
+            auto *ref = static_cast<SessionRef *> (data);
+            update_snapshot (ref->self, ref->session_id,
+                             [stats] (rtc::ViewerSnapshot &snap) { rtc::parse_webrtc_stats (stats, snap); });
+          },
+          rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
+    }
+  for (auto &id : stale)
+    remove_viewer (self, id, "timed out before the peer connection was established", true);
+}
+
+/* --- signaller --------------------------------------------------------------------------- */
+
+static void
+on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_id,
+                          const gchar *offer, GstRtcBroadcastSink *self)
+{
+  std::string sid = session_id, pid = peer_id ? peer_id : "";
+  bool has_offer = offer && *offer;
+  self->priv->worker->invoke ([self, sid, pid, has_offer] {
+    handle_session_requested (self, sid, pid, has_offer);
+  });
+}
+
+static void
+on_sig_session_ended (GObject *, const gchar *session_id, GstRtcBroadcastSink *self)
+{
+  std::string sid = session_id;
+  self->priv->worker->invoke ([self, sid] {
+    std::erase_if (self->priv->pending, [&] (const PendingSession &p) { return p.session_id == sid; });
+    remove_viewer (self, sid, "the viewer ended the session", false);
+  });
+}
+
+static void
+on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *sdp,
+            GstRtcBroadcastSink *self)
+{
+  std::string sid = session_id, t = type, text = sdp;
+  self->priv->worker->invoke ([self, sid, t, text] { handle_remote_sdp (self, sid, t, text); });
+}
+
+static void
+on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candidate,
+            GstRtcBroadcastSink *self)
+{
+  std::string sid = session_id, cand = candidate ? candidate : "";
+  self->priv->worker->invoke ([self, sid, mline, cand] {
+    auto it = self->priv->viewers.find (sid);
+    if (it == self->priv->viewers.end ())
+      return;
+    if (mline >= it->second->tracks.size ())
+      {
+        GST_WARNING_OBJECT (self, "session %s: ICE candidate for m-line %u ignored", sid.c_str (), mline);
+        return;
+      }
+    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
+                                        cand.c_str ());
+  });
+}
+
+// The embedded server's /stats (JSON) and /metrics (Prometheus) bodies, on its thread.
+static gchar *
+stats_text (GstRtcBroadcastSink *self, bool metrics)
+{
+  std::vector<rtc::EncoderSnapshot> encoders;
+  {
+    std::lock_guard lock (self->priv->tracks_lock);
+    for (auto &t : self->priv->tracks)
+      for (auto &[codec, feed] : t->feeds)
+        encoders.push_back ({ t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
+  }
+  std::lock_guard lock (self->priv->stats_lock);
+  std::vector<rtc::ViewerSnapshot> viewers;
+  for (auto &[id, s] : self->priv->snapshots)
+    viewers.push_back (s);
+  const auto &totals = self->priv->totals;
+  return g_strdup ((metrics ? rtc::metrics_text (totals, viewers, encoders)
+                            : rtc::stats_json (totals, viewers, encoders)).c_str ());
+}
+
+bool
+rtc::broadcast::start_signalling (GstRtcBroadcastSink *self)
+{
+  Settings s = copy_settings (self);
+  rtc::SignallingConfig config;
+  config.address = s.address;
+  config.serve = s.serve;
+  config.role = RTC_SIGNALLER_ROLE_PRODUCER;
+  config.page = "/";
+  config.action = "watch";
+  config.stats_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), false); };
+  config.metrics_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), true); };
+  config.on_url = [self] (const std::string &url) {
+    std::lock_guard lock (self->priv->stats_lock);
+    self->priv->totals.url = url;
+  };
+  return self->priv->signalling.start (GST_ELEMENT (self), config,
+                                       { G_CALLBACK (on_sig_session_requested),
+                                         G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),
+                                         G_CALLBACK (on_sig_ice) });
+}
+
+void
+rtc::broadcast::remove_viewers_of_track (GstRtcBroadcastSink *self,
+                                         const std::shared_ptr<Track> &track)
+{
+  std::vector<std::string> ids;
+  for (auto &[id, v] : self->priv->viewers)
+    for (auto &vt : v->tracks)
+      if (vt.track == track)
+        ids.push_back (id);
+  for (auto &id : ids)
+    remove_viewer (self, id, "the stream's tracks changed", true);
+}
+
+void
+rtc::broadcast::stop_viewers (GstRtcBroadcastSink *self)
+{
+  if (!self->priv->worker)
+    return;
+  self->priv->worker->invoke_sync ([self] {
+    std::vector<std::string> ids;
+    for (auto &[id, v] : self->priv->viewers)
+      ids.push_back (id);
+    for (auto &id : ids)
+      remove_viewer (self, id, "the stream stopped", true);
+    for (auto &p : self->priv->pending)
+      refuse_session (self, p.session_id, "the stream stopped");
+    self->priv->pending.clear ();
+  });
+}
