@@ -1,0 +1,671 @@
+// rtcingestsrc: signalling sessions, publishers and their tracks. Tracks are built on the
+// streaming thread that brings their first packet; everything else runs on the element's worker
+// thread, which alone owns the publishers.
+#include "ingest/src-private.h"
+
+#include "closure.h"
+#include "rtcpeerbin.h"
+
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+
+using namespace rtc::ingest;
+using rtc::CodecInfo;
+using rtc::Ptr;
+
+static void
+request_keyframe (const std::shared_ptr<Track> &t)
+{
+  if (!t->video || t->chain.empty ())
+    return;
+  // Upstream force-key-unit: webrtcbin's rtpsession turns it into a PLI to the publisher.
+  Ptr<GstPad> src (gst_element_get_static_pad (t->chain.front ().get (), "src"));
+  gst_pad_send_event (src.get (),
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+/* --- tracks (streaming threads, then worker) --------------------------------------------- */
+
+static GstTagList *
+publisher_tags (const Track &t)
+{
+  GstTagList *tags = gst_tag_list_new (RTC_TAG_PUBLISHER_ID, t.publisher_id.c_str (), GST_TAG_TITLE,
+                                       t.publisher_id.c_str (), nullptr);
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+  return tags;
+}
+
+// Later stream tags from the parser (codec, bitrate) keep the publisher id.
+static GstPadProbeReturn
+on_track_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_TAG)
+    return GST_PAD_PROBE_OK;
+  auto &track = *static_cast<std::shared_ptr<Track> *> (user_data);
+  GstTagList *tags = nullptr;
+  gst_event_parse_tag (event, &tags);
+  if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM
+      || gst_tag_list_get_tag_size (tags, RTC_TAG_PUBLISHER_ID) > 0)
+    return GST_PAD_PROBE_OK;
+  GstTagList *ours = publisher_tags (*track);
+  GstTagList *merged = gst_tag_list_merge (tags, ours, GST_TAG_MERGE_REPLACE);
+  gst_tag_list_unref (ours);
+  gst_tag_list_set_scope (merged, GST_TAG_SCOPE_STREAM);
+  gst_event_unref (event);
+  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_tag (merged);
+  return GST_PAD_PROBE_OK;
+}
+
+static void check_ready (GstRtcIngestSrc *self, const std::string &session_id);
+
+// Holds the track's first buffer until all pads of its publisher are announced.
+static GstPadProbeReturn
+on_track_blocked (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
+{
+  auto track = *static_cast<std::shared_ptr<Track> *> (user_data);
+  if (track->flowing.exchange (true))
+    return GST_PAD_PROBE_OK;
+  // Stream-start, caps and segment are on the pad now: the tag goes after them.
+  Ptr<GstEvent> existing (gst_pad_get_sticky_event (pad, GST_EVENT_TAG, 0));
+  if (!existing)
+    gst_pad_store_sticky_event (pad,
+                                Ptr<GstEvent> (gst_event_new_tag (publisher_tags (*track))).get ());
+  auto *self = track->owner;
+  std::string sid = track->session_id;
+  if (self->priv->worker)
+    self->priv->worker->invoke ([self, sid] { check_ready (self, sid); });
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+unblock (const std::shared_ptr<Track> &t)
+{
+  if (t->block_id)
+    gst_pad_remove_probe (t->out.get (), t->block_id);
+  t->block_id = 0;
+}
+
+static void
+destroy_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
+{
+  for (auto &e : t->chain)
+    gst_element_set_locked_state (e.get (), TRUE);
+  for (auto &e : t->chain)
+    gst_element_set_state (e.get (), GST_STATE_NULL);
+  if (t->added)
+    gst_element_remove_pad (GST_ELEMENT (self), t->ghost.get ());
+  t->added = false;
+  for (auto &e : t->chain)
+    gst_bin_remove (GST_BIN (self), e.get ());
+  t->chain.clear ();
+}
+
+static void
+add_track_pad (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
+{
+  gst_element_add_pad (GST_ELEMENT (self), t->ghost.get ());
+  t->added = true;
+}
+
+static void
+cancel_ready_timer (Publisher *p)
+{
+  if (p->ready_timer)
+    {
+      g_source_destroy (p->ready_timer);
+      g_source_unref (p->ready_timer);
+      p->ready_timer = nullptr;
+    }
+}
+
+// Adds every pad of the publisher, tells the application, then lets data flow.
+static void
+announce (GstRtcIngestSrc *self, Publisher *p)
+{
+  p->ready = true;
+  cancel_ready_timer (p);
+  std::vector<std::string> names;
+  for (auto &t : p->tracks)
+    {
+      add_track_pad (self, t);
+      names.push_back (t->name);
+    }
+  GST_INFO_OBJECT (self, "publisher %s ready with %zu pad(s)", p->peer_id.c_str (), names.size ());
+  std::string sid = p->session_id, pid = p->peer_id;
+  g_signal_emit (self, signals[SIGNAL_PUBLISHER_READY], 0, pid.c_str (), sid.c_str ());
+  GStrv strv = g_new0 (gchar *, names.size () + 1);
+  for (std::size_t i = 0; i < names.size (); i++)
+    strv[i] = g_strdup (names[i].c_str ());
+  post_element_message (self,
+                        gst_structure_new ("rtckit-publisher-ready", "publisher-id", G_TYPE_STRING,
+                                           pid.c_str (), "session-id", G_TYPE_STRING, sid.c_str (),
+                                           "pads", G_TYPE_STRV, strv, nullptr));
+  g_strfreev (strv);
+  // The handler may have removed the publisher (e.g. the element stopped).
+  auto it = self->priv->publishers.find (sid);
+  if (it == self->priv->publishers.end ())
+    return;
+  for (auto &t : it->second->tracks)
+    {
+      unblock (t);
+      // A recording starts on a decodable frame.
+      request_keyframe (t);
+    }
+}
+
+static void
+check_ready (GstRtcIngestSrc *self, const std::string &session_id)
+{
+  auto it = self->priv->publishers.find (session_id);
+  if (it == self->priv->publishers.end () || it->second->ready)
+    return;
+  Publisher *p = it->second.get ();
+  std::size_t flowing = 0;
+  for (auto &t : p->tracks)
+    flowing += t->flowing.load () ? 1 : 0;
+  if (flowing >= p->expected_tracks)
+    announce (self, p);
+}
+
+static void
+register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
+{
+  auto it = self->priv->publishers.find (t->session_id);
+  if (it == self->priv->publishers.end ())
+    {
+      unblock (t);
+      destroy_track (self, t);
+      return;
+    }
+  Publisher *p = it->second.get ();
+  p->tracks.push_back (t);
+  if (p->ready)
+    {
+      // A track that started after the others were announced.
+      add_track_pad (self, t);
+      unblock (t);
+      return;
+    }
+  if (!p->ready_timer)
+    {
+      p->ready_timer = g_timeout_source_new (READY_TIMEOUT_MS);
+      struct Ctx
+      {
+        GstRtcIngestSrc *self;
+        std::string session_id;
+      };
+      g_source_set_callback (
+          p->ready_timer,
+          [] (gpointer data) -> gboolean {
+            auto *ctx = static_cast<Ctx *> (data);
+            auto it = ctx->self->priv->publishers.find (ctx->session_id);
+            if (it != ctx->self->priv->publishers.end () && !it->second->ready)
+              {
+                GST_INFO_OBJECT (ctx->self,
+                                 "publisher %s: not every track sent data; announcing "
+                                 "the %zu that did",
+                                 it->second->peer_id.c_str (), it->second->tracks.size ());
+                // The timer is being dispatched: let its destruction be the dispatcher's.
+                g_source_unref (it->second->ready_timer);
+                it->second->ready_timer = nullptr;
+                announce (ctx->self, it->second.get ());
+              }
+            return G_SOURCE_REMOVE;
+          },
+          rtc::boxed (Ctx{ self, t->session_id }), rtc::free_boxed<Ctx>);
+      g_source_attach (p->ready_timer, self->priv->worker->context ());
+    }
+  check_ready (self, t->session_id);
+}
+
+static void
+set_if_exists (GstElement *e, const char *prop, gboolean value)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop))
+    g_object_set (e, prop, value, nullptr);
+}
+
+// rtcpeerbin's video_src_%u / audio_src_%u: the first packet of a track is being pushed (a
+// streaming thread). Link it at once, so that packet is not lost, and hold its output.
+static void
+on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
+{
+  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (user_data);
+  auto *self = ref->self;
+  guint mline = 0;
+  bool video = sscanf (GST_PAD_NAME (pad), "video_src_%u", &mline) == 1;
+  if (!video && sscanf (GST_PAD_NAME (pad), "audio_src_%u", &mline) != 1)
+    return;
+  auto cit = ref->codecs.find (mline);
+  if (cit == ref->codecs.end ())
+    {
+      GST_WARNING_OBJECT (self, "session %s: stream on m-line %u that we did not accept",
+                          ref->session_id.c_str (), mline);
+      return;
+    }
+  auto t = std::make_shared<Track> ();
+  t->owner = self;
+  t->session_id = ref->session_id;
+  t->publisher_id = ref->publisher_id;
+  t->video = video;
+  t->codec = cit->second;
+  guint n = (video ? self->priv->next_video : self->priv->next_audio).fetch_add (1);
+  t->name = (video ? "video_" : "audio_") + std::to_string (n);
+
+  std::vector<const char *> factories = { t->codec->depayloader };
+  if (t->codec->parser)
+    factories.push_back (t->codec->parser);
+  for (auto *f : factories)
+    {
+      GstElement *e = gst_element_factory_make (f, nullptr);
+      if (!e)
+        {
+          GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
+                               ("Cannot receive %s from publisher %s: element %s is missing",
+                                t->codec->name, ref->publisher_id.c_str (), f),
+                               (nullptr));
+          t->chain.clear ();
+          return;
+        }
+      t->chain.push_back (Ptr<GstElement>::ref (e));
+    }
+  GstElement *depay = t->chain.front ().get ();
+  // Loss makes the depayloader drop to the next keyframe and ask for one (PLI).
+  set_if_exists (depay, "request-keyframe", TRUE);
+  set_if_exists (depay, "wait-for-keyframe", TRUE);
+  if (g_str_equal (t->codec->name, "h264"))
+    {
+      // SPS/PPS before every IDR: a file or a late decoder can start at any keyframe.
+      g_object_set (t->chain.back ().get (), "config-interval", -1, nullptr);
+      GstElement *cf = gst_element_factory_make ("capsfilter", nullptr);
+      GstCaps *caps = gst_caps_from_string ("video/x-h264, alignment=(string)au");
+      g_object_set (cf, "caps", caps, nullptr);
+      gst_caps_unref (caps);
+      t->chain.push_back (Ptr<GstElement>::ref (cf));
+    }
+  for (auto &e : t->chain)
+    gst_bin_add (GST_BIN (self), e.get ());
+  for (std::size_t i = 1; i < t->chain.size (); i++)
+    gst_element_link (t->chain[i - 1].get (), t->chain[i].get ());
+  t->out = Ptr<GstPad> (gst_element_get_static_pad (t->chain.back ().get (), "src"));
+  Ptr<GstPad> sink (gst_element_get_static_pad (depay, "sink"));
+
+  GstPadTemplate *templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+                                                              video ? "video_%u" : "audio_%u");
+  auto *ghost
+      = GST_RTC_INGEST_PAD (g_object_new (GST_TYPE_RTC_INGEST_PAD, "name", t->name.c_str (),
+                                          "direction", GST_PAD_SRC, "template", templ, nullptr));
+  ghost->publisher_id = g_strdup (t->publisher_id.c_str ());
+  ghost->session_id = g_strdup (t->session_id.c_str ());
+  gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), t->out.get ());
+  t->ghost = Ptr<GstPad>::ref (GST_PAD (ghost)); // floating ref sunk: ours until added
+  gst_pad_set_active (GST_PAD (ghost), TRUE);
+
+  t->block_id
+      = gst_pad_add_probe (t->out.get (),
+                           GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                                            | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                           on_track_blocked, rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
+  gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
+                     rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
+
+  for (auto it = t->chain.rbegin (); it != t->chain.rend (); ++it)
+    gst_element_sync_state_with_parent (it->get ());
+  if (gst_pad_link (pad, sink.get ()) != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (self, "%s: could not link %s", t->name.c_str (), GST_PAD_NAME (pad));
+  GST_INFO_OBJECT (self, "publisher %s: %s is %s", t->publisher_id.c_str (), t->name.c_str (),
+                   t->codec->name);
+  request_keyframe (t);
+  if (self->priv->worker)
+    self->priv->worker->invoke ([self, t] { register_track (self, t); });
+}
+
+/* --- publishers (worker thread) ---------------------------------------------------------- */
+
+static void
+remove_publisher (GstRtcIngestSrc *self, const std::string &session_id, const char *reason,
+                  bool tell_remote, bool send_eos)
+{
+  auto &pubs = self->priv->publishers;
+  auto it = pubs.find (session_id);
+  if (it == pubs.end ())
+    return;
+  std::unique_ptr<Publisher> p = std::move (it->second);
+  pubs.erase (it);
+  cancel_ready_timer (p.get ());
+
+  // Nothing may stay blocked while the peer stops (its streaming threads must finish).
+  for (auto &t : p->tracks)
+    unblock (t);
+  if (p->peer)
+    {
+      gst_element_set_locked_state (p->peer.get (), TRUE);
+      gst_element_set_state (p->peer.get (), GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self), p->peer.get ());
+    }
+  // Nothing pushes into the tracks any more: end their streams so muxers finalise.
+  if (send_eos)
+    for (auto &t : p->tracks)
+      if (t->added && !t->chain.empty ())
+        {
+          Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
+          gst_pad_send_event (sink.get (), gst_event_new_eos ());
+        }
+  for (auto &t : p->tracks)
+    destroy_track (self, t);
+  update_count (self);
+
+  GST_INFO_OBJECT (self, "publisher %s (session %s) left: %s", p->peer_id.c_str (),
+                   session_id.c_str (), reason);
+  if (tell_remote)
+    self->priv->signalling.end_session (session_id, reason);
+  if (p->answered)
+    {
+      g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p->peer_id.c_str (),
+                     session_id.c_str (), reason);
+      post_element_message (
+          self, gst_structure_new ("rtckit-publisher-left", "publisher-id", G_TYPE_STRING,
+                                   p->peer_id.c_str (), "session-id", G_TYPE_STRING,
+                                   session_id.c_str (), "reason", G_TYPE_STRING, reason, nullptr));
+    }
+}
+
+// Ends a session we cannot serve: the publisher is told why, the log gets a warning.
+static void
+refuse (GstRtcIngestSrc *self, const std::string &session_id, const std::string &why)
+{
+  GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND, ("Publisher refused: %s", why.c_str ()),
+                       ("session %s", session_id.c_str ()));
+  if (self->priv->publishers.count (session_id))
+    {
+      remove_publisher (self, session_id, why.c_str (), true, true);
+      return;
+    }
+  self->priv->signalling.end_session (session_id, why.c_str ());
+}
+
+static void
+on_local_description (GstElement *, const gchar *type, const gchar *sdp, gpointer data)
+{
+  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
+  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
+}
+
+static void
+on_local_candidate (GstElement *, guint mline, const gchar *candidate, gpointer data)
+{
+  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
+  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
+}
+
+static void
+on_connection_state (GstElement *peer, GParamSpec *, gpointer data)
+{
+  auto ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
+  GstWebRTCPeerConnectionState state;
+  g_object_get (peer, "connection-state", &state, nullptr);
+  auto *self = ref->self;
+  self->priv->worker->invoke ([self, ref, state] {
+    auto it = self->priv->publishers.find (ref->session_id);
+    if (it == self->priv->publishers.end ())
+      return;
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+      it->second->connected = true;
+    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
+             || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
+      remove_publisher (self, ref->session_id, "the peer connection failed (ICE or DTLS)", true,
+                        true);
+  });
+}
+
+static void
+on_peer_failed (GstElement *, const gchar *reason, gpointer data)
+{
+  auto ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
+  auto *self = ref->self;
+  std::string why = reason;
+  self->priv->worker->invoke (
+      [self, ref, why] { remove_publisher (self, ref->session_id, why.c_str (), true, true); });
+}
+
+// The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
+static void
+handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::string &offer)
+{
+  auto it = self->priv->publishers.find (session_id);
+  if (it == self->priv->publishers.end ())
+    {
+      GST_WARNING_OBJECT (self, "offer for unknown session %s ignored", session_id.c_str ());
+      return;
+    }
+  Publisher *p = it->second.get ();
+  if (p->peer)
+    {
+      remove_publisher (self, session_id,
+                        "expected one SDP offer, got another (renegotiation is "
+                        "not supported)",
+                        true, true);
+      return;
+    }
+  Settings s = copy_settings (self);
+  auto video = rtc::parse_codec_list (s.video_codecs, "video");
+  auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
+  rtc::ingest::OfferChoice choice;
+  rtc::ingest::choose_codecs (offer, video, audio, choice);
+  if (!choice.error.empty ())
+    {
+      refuse (self, session_id, choice.error);
+      return;
+    }
+  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  if (!peer)
+    {
+      refuse (self, session_id, "internal error: rtcpeerbin is missing");
+      return;
+    }
+  p->peer = Ptr<GstElement>::ref (peer);
+  g_object_set (peer, "session-id", session_id.c_str (), "peer-id", p->peer_id.c_str (),
+                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
+                s.ice_local_addresses.c_str (), nullptr);
+  if (!s.stun_server.empty ())
+    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
+
+  auto ref = std::make_shared<PeerRef> ();
+  ref->self = self;
+  ref->session_id = session_id;
+  ref->publisher_id = p->peer_id;
+  std::string summary;
+  for (auto &m : choice.mlines)
+    {
+      ref->codecs[m.mline] = m.codec;
+      gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), m.caps);
+      summary += (summary.empty () ? "" : ", ") + std::string (m.codec->name) + " (pt "
+                 + std::to_string (m.pt) + ")";
+    }
+  p->expected_tracks = choice.mlines.size ();
+  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
+  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
+  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
+  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
+  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
+  gst_bin_add (GST_BIN (self), peer);
+  gst_element_sync_state_with_parent (peer);
+  GST_INFO_OBJECT (self, "publisher %s (session %s): answering with %s", p->peer_id.c_str (),
+                   session_id.c_str (), summary.c_str ());
+
+  struct Ctx
+  {
+    GstRtcIngestSrc *self;
+    std::string session_id;
+  };
+  gst_rtc_peer_bin_answer (
+      GST_RTC_PEER_BIN (peer), offer.c_str (),
+      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
+        auto *ctx = static_cast<Ctx *> (data);
+        auto *self = ctx->self;
+        std::string sid = ctx->session_id, err = error ? error->message : "";
+        self->priv->worker->invoke ([self, sid, err] {
+          auto it = self->priv->publishers.find (sid);
+          if (it == self->priv->publishers.end ())
+            return;
+          if (!err.empty ())
+            {
+              refuse (self, sid, err);
+              return;
+            }
+          Publisher *p = it->second.get ();
+          p->answered = true;
+          post_element_message (self,
+                                gst_structure_new ("rtckit-publisher-joined", "publisher-id",
+                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
+                                                   G_TYPE_STRING, sid.c_str (), nullptr));
+        });
+      },
+      rtc::boxed (Ctx{ self, session_id }), rtc::free_boxed<Ctx>);
+  for (auto &[mline, cand] : p->early_ice)
+    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (peer), mline, cand.c_str ());
+  p->early_ice.clear ();
+}
+
+static void
+handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
+                          const std::string &peer_id, const std::string &offer)
+{
+  if (self->priv->publishers.count (session_id))
+    return;
+  if (self->priv->eos.load ())
+    {
+      refuse (self, session_id, "the receiving pipeline is shutting down");
+      return;
+    }
+  Settings s = copy_settings (self);
+  if (s.max_publishers && self->priv->publishers.size () >= s.max_publishers)
+    {
+      std::string why = "max-publishers reached: this server accepts "
+                        + std::to_string (s.max_publishers)
+                        + " publisher(s) at once; try again later";
+      GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
+      self->priv->signalling.end_session (session_id, why.c_str ());
+      return;
+    }
+  auto p = std::make_unique<Publisher> ();
+  p->session_id = session_id;
+  p->peer_id = peer_id;
+  p->created_us = g_get_monotonic_time ();
+  self->priv->publishers[session_id] = std::move (p);
+  update_count (self);
+  GST_INFO_OBJECT (self, "publisher %s (session %s) %s", peer_id.c_str (), session_id.c_str (),
+                   offer.empty () ? "waits for its offer" : "offers");
+  if (!offer.empty ())
+    handle_offer (self, session_id, offer);
+}
+
+void
+rtc::ingest::poll_timeouts (GstRtcIngestSrc *self)
+{
+  Settings s = copy_settings (self);
+  if (!s.connect_timeout)
+    return;
+  gint64 now = g_get_monotonic_time ();
+  std::vector<std::string> stale;
+  for (auto &[id, p] : self->priv->publishers)
+    if (!p->connected && now - p->created_us > (gint64)s.connect_timeout * G_USEC_PER_SEC)
+      stale.push_back (id);
+  for (auto &id : stale)
+    remove_publisher (self, id, "timed out before the peer connection was established", true, true);
+}
+
+void
+rtc::ingest::stop_publishers (GstRtcIngestSrc *self, const char *reason)
+{
+  if (!self->priv->worker)
+    return;
+  self->priv->worker->invoke_sync ([self, reason] {
+    std::vector<std::string> ids;
+    for (auto &[id, p] : self->priv->publishers)
+      ids.push_back (id);
+    for (auto &id : ids)
+      remove_publisher (self, id, reason, true, false);
+  });
+}
+
+/* --- signaller (its thread: hand everything to the worker) ------------------------------- */
+
+static void
+on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_id,
+                          const gchar *offer, GstRtcIngestSrc *self)
+{
+  std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
+  self->priv->worker->invoke (
+      [self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
+}
+
+static void
+on_sig_session_ended (GObject *, const gchar *session_id, GstRtcIngestSrc *self)
+{
+  std::string sid = session_id;
+  self->priv->worker->invoke ([self, sid] {
+    remove_publisher (self, sid, "the publisher ended the session", false, true);
+  });
+}
+
+static void
+on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *sdp,
+            GstRtcIngestSrc *self)
+{
+  std::string sid = session_id, t = type, text = sdp;
+  self->priv->worker->invoke ([self, sid, t, text] {
+    if (!self->priv->publishers.count (sid))
+      {
+        GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", sid.c_str ());
+        return;
+      }
+    if (t != "offer")
+      {
+        refuse (self, sid, "rtcingestsrc answers: the publisher must send an SDP offer, not " + t);
+        return;
+      }
+    handle_offer (self, sid, text);
+  });
+}
+
+static void
+on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candidate,
+            GstRtcIngestSrc *self)
+{
+  std::string sid = session_id, cand = candidate ? candidate : "";
+  self->priv->worker->invoke ([self, sid, mline, cand] {
+    auto it = self->priv->publishers.find (sid);
+    if (it == self->priv->publishers.end ())
+      {
+        GST_DEBUG_OBJECT (self, "ICE candidate for unknown session %s ignored", sid.c_str ());
+        return;
+      }
+    if (!it->second->peer)
+      {
+        // A signaller may deliver candidates ahead of the offer: keep a few for later.
+        if (it->second->early_ice.size () < 64)
+          it->second->early_ice.emplace_back (mline, cand);
+        return;
+      }
+    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
+                                        cand.c_str ());
+  });
+}
+
+bool
+rtc::ingest::start_signalling (GstRtcIngestSrc *self)
+{
+  Settings s = copy_settings (self);
+  rtc::SignallingConfig config;
+  config.address = s.address;
+  config.serve = s.serve;
+  config.role = RTC_SIGNALLER_ROLE_CONSUMER;
+  config.page = "/publish";
+  config.action = "publish";
+  return self->priv->signalling.start (
+      GST_ELEMENT (self), config,
+      { G_CALLBACK (on_sig_session_requested), G_CALLBACK (on_sig_session_ended),
+        G_CALLBACK (on_sig_sdp), G_CALLBACK (on_sig_ice) });
+}

@@ -1,0 +1,142 @@
+// rtcingestsrc's private state, shared by rtcingestsrc.cpp (the GObject, pad type, properties,
+// states) and ingest/publishers.cpp (sessions, publishers and their tracks).
+#pragma once
+
+#include "rtcingestsrc.h"
+
+#include "gst-ptr.h"
+#include "ingest/offer.h"
+#include "signalling.h"
+#include "worker.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (rtc_ingest_src_debug);
+#define GST_CAT_DEFAULT rtc_ingest_src_debug
+
+#define DEFAULT_ADDRESS "127.0.0.1:8080"
+#define DEFAULT_SERVE TRUE
+#define DEFAULT_VIDEO_CODECS "h264,vp8,vp9"
+#define DEFAULT_AUDIO_CODECS "opus"
+#define DEFAULT_MAX_PUBLISHERS 0
+#define DEFAULT_CONNECT_TIMEOUT 30
+// How long the first tracks of a publisher wait for the others before its pads are announced.
+#define READY_TIMEOUT_MS 3000
+
+struct _GstRtcIngestPad
+{
+  GstGhostPad parent;
+  gchar *publisher_id;
+  gchar *session_id;
+};
+
+namespace rtc::ingest
+{
+
+enum
+{
+  SIGNAL_PUBLISHER_READY,
+  SIGNAL_PUBLISHER_LEFT,
+  N_SIGNALS
+};
+extern guint signals[N_SIGNALS]; // rtcingestsrc.cpp
+
+struct Settings
+{
+  std::string address = DEFAULT_ADDRESS;
+  bool serve = DEFAULT_SERVE;
+  std::string video_codecs = DEFAULT_VIDEO_CODECS;
+  std::string audio_codecs = DEFAULT_AUDIO_CODECS;
+  guint max_publishers = DEFAULT_MAX_PUBLISHERS;
+  std::string stun_server;
+  std::string turn_servers;
+  std::string ice_local_addresses;
+  guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+};
+
+// One received stream: rtcpeerbin pad ! depayloader [! parser] ! ghost pad of the element.
+// Built on the streaming thread that brings its first packet, then owned by the worker.
+struct Track
+{
+  GstRtcIngestSrc *owner = nullptr;
+  std::string session_id, publisher_id;
+  std::string name; // "video_0"
+  bool video = false;
+  const CodecInfo *codec = nullptr;
+  std::vector<Ptr<GstElement>> chain; // depayloader first
+  Ptr<GstPad> out;                    // last element's src pad: blocked until announced
+  Ptr<GstPad> ghost;                  // GstRtcIngestPad, added to the element when announced
+  gulong block_id = 0;
+  std::atomic<bool> flowing{ false }; // a buffer reached the block
+  bool added = false;                 // worker thread
+};
+
+// Immutable once the answer is made; shared with the peer's pad-added handler.
+struct PeerRef
+{
+  GstRtcIngestSrc *self;
+  std::string session_id, publisher_id;
+  std::map<guint, const CodecInfo *> codecs; // m-line index -> codec we answered with
+};
+
+// Owned and touched by the worker thread only.
+struct Publisher
+{
+  std::string session_id, peer_id;
+  Ptr<GstElement> peer; // rtcpeerbin, once the offer arrived
+  std::size_t expected_tracks = 0;
+  std::vector<std::shared_ptr<Track>> tracks;
+  gint64 created_us = 0;
+  bool answered = false, connected = false, ready = false;
+  GSource *ready_timer = nullptr;
+  std::vector<std::pair<guint, std::string>> early_ice; // candidates that came before the offer
+};
+
+/* Lock order: settings_lock, then state_lock. Neither is held while calling children, the
+ * signaller, emitting signals or posting messages. */
+struct IngestPrivate
+{
+  std::mutex settings_lock;
+  Settings settings;
+  rtc::Signalling signalling{ settings_lock, rtc_ingest_src_debug };
+
+  std::mutex state_lock;
+  guint publisher_count = 0;
+
+  std::atomic<guint> next_video{ 0 }, next_audio{ 0 };
+  std::atomic<bool> eos{ false };
+
+  std::unique_ptr<rtc::Worker> worker;
+  // Worker-thread state:
+  std::map<std::string, std::unique_ptr<Publisher>> publishers;
+};
+
+} // namespace rtc::ingest
+
+struct _GstRtcIngestSrc
+{
+  GstBin parent;
+  rtc::ingest::IngestPrivate *priv;
+};
+
+
+namespace rtc::ingest
+{
+
+// rtcingestsrc.cpp
+Settings copy_settings (GstRtcIngestSrc *self);
+void post_element_message (GstRtcIngestSrc *self, GstStructure *s);
+void update_count (GstRtcIngestSrc *self); // the 'publishers' property, from the worker's map
+
+// publishers.cpp
+bool start_signalling (GstRtcIngestSrc *self);
+void poll_timeouts (GstRtcIngestSrc *self); // worker thread, every second
+// Any thread: ends every publisher (no EOS: the pipeline is stopping).
+void stop_publishers (GstRtcIngestSrc *self, const char *reason);
+
+} // namespace rtc::ingest
