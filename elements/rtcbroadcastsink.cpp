@@ -14,8 +14,9 @@
  * ## Examples
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! rtcbroadcastsink
- * gst-launch-1.0 rtcbroadcastsink name=s videotestsrc is-live=true ! s. audiotestsrc is-live=true ! s.
- * gst-launch-1.0 rtspsrc location=rtsp://camera/stream ! rtph264depay ! h264parse ! rtcbroadcastsink
+ * gst-launch-1.0 rtcbroadcastsink name=s videotestsrc is-live=true ! s. audiotestsrc is-live=true !
+ * s. gst-launch-1.0 rtspsrc location=rtsp://camera/stream ! rtph264depay ! h264parse !
+ * rtcbroadcastsink
  * ]|
  *
  * Bus messages (element messages): `rtckit-url` {url}, `rtckit-viewer-joined` {session-id,
@@ -32,7 +33,6 @@ using rtc::Feed;
 using rtc::Ptr;
 
 GST_DEBUG_CATEGORY (rtc_broadcast_sink_debug);
-
 
 enum
 {
@@ -55,16 +55,17 @@ enum
 
 G_DEFINE_TYPE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcbroadcastsink, "rtcbroadcastsink", GST_RANK_NONE,
-    GST_TYPE_RTC_BROADCAST_SINK,
-    GST_DEBUG_CATEGORY_INIT (rtc_broadcast_sink_debug, "rtcbroadcastsink", 0,
-                             "rtckit broadcast sink"));
+                                       GST_TYPE_RTC_BROADCAST_SINK,
+                                       GST_DEBUG_CATEGORY_INIT (rtc_broadcast_sink_debug,
+                                                                "rtcbroadcastsink", 0,
+                                                                "rtckit broadcast sink"));
 
-static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SINK,
-    GST_PAD_REQUEST,
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("video/x-raw; video/x-h264, stream-format=(string){ avc, byte-stream }; "
                      "video/x-vp8; video/x-vp9"));
-static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SINK,
-    GST_PAD_REQUEST,
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("audio/x-raw; audio/x-opus; audio/x-mulaw; audio/x-alaw"));
 
 Settings
@@ -83,7 +84,8 @@ rtc::broadcast::post_element_message (GstRtcBroadcastSink *self, GstStructure *s
 /* --- feeds ------------------------------------------------------------------------------- */
 
 std::shared_ptr<Feed>
-rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track, const CodecInfo *codec)
+rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track,
+                             const CodecInfo *codec)
 {
   std::lock_guard build (self->priv->feed_build_lock);
   bool live;
@@ -97,24 +99,25 @@ rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Tr
     passthrough = track->passthrough;
   }
   Settings s = copy_settings (self);
-  auto feed = std::make_shared<Feed> (codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode,
-                                      track->name);
+  auto feed = std::make_shared<Feed> (
+      codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name);
   rtc::Error err;
   Ptr<GstPad> sinkpad (feed->build (GST_BIN (self), live, track->video ? s.video_bitrate : 0,
                                     s.keyframe_interval, err.out ()));
   if (!sinkpad)
     {
-      GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
-                           ("Cannot send %s on %s: %s", codec->name, track->name.c_str (),
-                            err.message ()),
-                           ("feed construction failed"));
+      GST_ELEMENT_WARNING (
+          self, CORE, MISSING_PLUGIN,
+          ("Cannot send %s on %s: %s", codec->name, track->name.c_str (), err.message ()),
+          ("feed construction failed"));
       return nullptr;
     }
   Ptr<GstPad> teepad (gst_element_request_pad_simple (track->tee.get (), "src_%u"));
   if (gst_pad_link (teepad.get (), sinkpad.get ()) != GST_PAD_LINK_OK)
     {
-      GST_ELEMENT_WARNING (self, CORE, NEGOTIATION, ("Cannot send %s on %s", codec->name,
-                           track->name.c_str ()), ("linking the tee branch failed"));
+      GST_ELEMENT_WARNING (self, CORE, NEGOTIATION,
+                           ("Cannot send %s on %s", codec->name, track->name.c_str ()),
+                           ("linking the tee branch failed"));
       feed->teardown (GST_BIN (self));
       gst_element_release_request_pad (track->tee.get (), teepad.get ());
       return nullptr;
@@ -152,7 +155,9 @@ on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
     {
       GST_ELEMENT_ERROR (self, STREAM, FORMAT,
                          ("The format on %s changed to %s while streaming: restart the pipeline "
-                          "to change it", track->name.c_str (), name), (nullptr));
+                          "to change it",
+                          track->name.c_str (), name),
+                         (nullptr));
       return GST_PAD_PROBE_DROP;
     }
   Settings s = copy_settings (self);
@@ -164,13 +169,13 @@ on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
       codecs = rtc::parse_codec_list (track->video ? s.video_codecs : s.audio_codecs,
                                       track->video ? "video" : "audio", &unknown);
       for (auto &u : unknown)
-        GST_WARNING_OBJECT (self, "ignoring unknown %s codec '%s'", track->video ? "video" : "audio",
-                            u.c_str ());
+        GST_WARNING_OBJECT (self, "ignoring unknown %s codec '%s'",
+                            track->video ? "video" : "audio", u.c_str ());
       if (codecs.empty ())
         {
           GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-                             ("No usable %s codec in %s-codecs=\"%s\"", track->video ? "video" : "audio",
-                              track->video ? "video" : "audio",
+                             ("No usable %s codec in %s-codecs=\"%s\"",
+                              track->video ? "video" : "audio", track->video ? "video" : "audio",
                               track->video ? s.video_codecs.c_str () : s.audio_codecs.c_str ()),
                              (nullptr));
           return GST_PAD_PROBE_DROP;
@@ -183,8 +188,9 @@ on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
         {
           GST_ELEMENT_ERROR (self, STREAM, FORMAT,
                              ("%s cannot be sent to browsers on %s: give raw %s or H.264, VP8, VP9 "
-                              "(video) / Opus, PCMU, PCMA (audio)", name, track->name.c_str (),
-                              track->video ? "video" : "audio"), (nullptr));
+                              "(video) / Opus, PCMU, PCMA (audio)",
+                              name, track->name.c_str (), track->video ? "video" : "audio"),
+                             (nullptr));
           return GST_PAD_PROBE_DROP;
         }
       codecs = { passthrough };
@@ -350,8 +356,8 @@ change_state (GstElement *element, GstStateChange transition)
     default:
       break;
     }
-  GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS (gst_rtc_broadcast_sink_parent_class)->change_state (element, transition);
+  GstStateChangeReturn ret
+      = GST_ELEMENT_CLASS (gst_rtc_broadcast_sink_parent_class)->change_state (element, transition);
   switch (transition)
     {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
@@ -394,22 +400,40 @@ static void
 set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   auto *self = GST_RTC_BROADCAST_SINK (object);
-  auto str = [value] { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
+  auto str = [value] {
+    return std::string (g_value_get_string (value) ? g_value_get_string (value) : "");
+  };
   std::unique_lock lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
   switch (prop_id)
     {
-    case PROP_ADDRESS: s.address = str ().empty () ? DEFAULT_ADDRESS : str (); break;
-    case PROP_SERVE: s.serve = g_value_get_boolean (value); break;
+    case PROP_ADDRESS:
+      s.address = str ().empty () ? DEFAULT_ADDRESS : str ();
+      break;
+    case PROP_SERVE:
+      s.serve = g_value_get_boolean (value);
+      break;
     case PROP_SIGNALLER:
       self->priv->signalling.signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
       break;
-    case PROP_VIDEO_CODECS: s.video_codecs = str (); break;
-    case PROP_AUDIO_CODECS: s.audio_codecs = str (); break;
-    case PROP_MAX_VIEWERS: s.max_viewers = g_value_get_uint (value); break;
-    case PROP_STUN_SERVER: s.stun_server = str (); break;
-    case PROP_TURN_SERVERS: s.turn_servers = str (); break;
-    case PROP_ICE_LOCAL_ADDRESSES: s.ice_local_addresses = str (); break;
+    case PROP_VIDEO_CODECS:
+      s.video_codecs = str ();
+      break;
+    case PROP_AUDIO_CODECS:
+      s.audio_codecs = str ();
+      break;
+    case PROP_MAX_VIEWERS:
+      s.max_viewers = g_value_get_uint (value);
+      break;
+    case PROP_STUN_SERVER:
+      s.stun_server = str ();
+      break;
+    case PROP_TURN_SERVERS:
+      s.turn_servers = str ();
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      s.ice_local_addresses = str ();
+      break;
     case PROP_VIDEO_BITRATE:
       {
         s.video_bitrate = g_value_get_uint (value);
@@ -418,9 +442,15 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
         set_bitrate_on_feeds (self, kbps);
         break;
       }
-    case PROP_KEYFRAME_INTERVAL: s.keyframe_interval = g_value_get_uint (value); break;
-    case PROP_CONNECT_TIMEOUT: s.connect_timeout = g_value_get_uint (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_KEYFRAME_INTERVAL:
+      s.keyframe_interval = g_value_get_uint (value);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      s.connect_timeout = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -438,20 +468,50 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
   const Settings &s = self->priv->settings;
   switch (prop_id)
     {
-    case PROP_ADDRESS: g_value_set_string (value, s.address.c_str ()); break;
-    case PROP_SERVE: g_value_set_boolean (value, s.serve); break;
-    case PROP_SIGNALLER: g_value_set_object (value, self->priv->signalling.signaller.get ()); break;
-    case PROP_VIDEO_CODECS: g_value_set_string (value, s.video_codecs.c_str ()); break;
-    case PROP_AUDIO_CODECS: g_value_set_string (value, s.audio_codecs.c_str ()); break;
-    case PROP_MAX_VIEWERS: g_value_set_uint (value, s.max_viewers); break;
-    case PROP_STUN_SERVER: g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ()); break;
-    case PROP_TURN_SERVERS: g_value_set_string (value, s.turn_servers.c_str ()); break;
-    case PROP_ICE_LOCAL_ADDRESSES: g_value_set_string (value, s.ice_local_addresses.c_str ()); break;
-    case PROP_VIDEO_BITRATE: g_value_set_uint (value, s.video_bitrate); break;
-    case PROP_KEYFRAME_INTERVAL: g_value_set_uint (value, s.keyframe_interval); break;
-    case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, s.connect_timeout); break;
-    case PROP_URL: g_value_set_string (value, self->priv->signalling.url.empty () ? nullptr : self->priv->signalling.url.c_str ()); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_ADDRESS:
+      g_value_set_string (value, s.address.c_str ());
+      break;
+    case PROP_SERVE:
+      g_value_set_boolean (value, s.serve);
+      break;
+    case PROP_SIGNALLER:
+      g_value_set_object (value, self->priv->signalling.signaller.get ());
+      break;
+    case PROP_VIDEO_CODECS:
+      g_value_set_string (value, s.video_codecs.c_str ());
+      break;
+    case PROP_AUDIO_CODECS:
+      g_value_set_string (value, s.audio_codecs.c_str ());
+      break;
+    case PROP_MAX_VIEWERS:
+      g_value_set_uint (value, s.max_viewers);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string (value, s.turn_servers.c_str ());
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      g_value_set_string (value, s.ice_local_addresses.c_str ());
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint (value, s.video_bitrate);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint (value, s.keyframe_interval);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, s.connect_timeout);
+      break;
+    case PROP_URL:
+      g_value_set_string (value, self->priv->signalling.url.empty ()
+                                     ? nullptr
+                                     : self->priv->signalling.url.c_str ());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -481,69 +541,103 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
   element_class->request_new_pad = request_new_pad;
   element_class->release_pad = release_pad;
 
-  const auto rw_ready = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  const auto rw_playing = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  const auto rw_ready
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto rw_playing
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_property (gobject_class, PROP_ADDRESS,
-      g_param_spec_string ("address", "Address",
+  g_object_class_install_property (
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string (
+          "address", "Address",
           "HOST:PORT the embedded web server listens on; 0.0.0.0:8080 serves the LAN, port 0 "
-          "picks a free port (read it back from 'url')", DEFAULT_ADDRESS,
+          "picks a free port (read it back from 'url')",
+          DEFAULT_ADDRESS,
           GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property (gobject_class, PROP_SERVE,
-      g_param_spec_boolean ("serve", "Serve",
+  g_object_class_install_property (
+      gobject_class, PROP_SERVE,
+      g_param_spec_boolean (
+          "serve", "Serve",
           "Run the embedded web and signalling server; false to use the 'signaller' property's "
-          "external signaller instead", DEFAULT_SERVE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
-      g_param_spec_object ("signaller", "Signaller",
+          "external signaller instead",
+          DEFAULT_SERVE, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object (
+          "signaller", "Signaller",
           "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one to use another signalling transport", G_TYPE_OBJECT,
+          "one to use another signalling transport",
+          G_TYPE_OBJECT,
           GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
-      g_param_spec_string ("video-codecs", "Video codecs",
+  g_object_class_install_property (
+      gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string (
+          "video-codecs", "Video codecs",
           "Video codecs offered to each viewer for raw input, most preferred first (h264, vp8, "
-          "vp9); each viewer gets the first one its browser accepts", DEFAULT_VIDEO_CODECS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
-      g_param_spec_string ("audio-codecs", "Audio codecs",
+          "vp9); each viewer gets the first one its browser accepts",
+          DEFAULT_VIDEO_CODECS, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_AUDIO_CODECS,
+      g_param_spec_string (
+          "audio-codecs", "Audio codecs",
           "Audio codecs offered for raw input, most preferred first (opus, pcmu, pcma)",
           DEFAULT_AUDIO_CODECS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_MAX_VIEWERS,
-      g_param_spec_uint ("max-viewers", "Maximum viewers",
-          "Viewers accepted at once (0 = no limit); a viewer over the limit is told why",
-          0, G_MAXUINT, DEFAULT_MAX_VIEWERS, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string ("stun-server", "STUN server",
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_VIEWERS,
+      g_param_spec_uint (
+          "max-viewers", "Maximum viewers",
+          "Viewers accepted at once (0 = no limit); a viewer over the limit is told why", 0,
+          G_MAXUINT, DEFAULT_MAX_VIEWERS, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string (
+          "stun-server", "STUN server",
           "STUN server for new viewers as stun://host:port (none by default: fine on a LAN)",
           nullptr, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string ("turn-servers", "TURN servers",
-          "Comma-separated TURN servers for new viewers, turn(s)://user:password@host:port",
-          "", rw_playing));
-  g_object_class_install_property (gobject_class, PROP_ICE_LOCAL_ADDRESSES,
-      g_param_spec_string ("ice-local-addresses", "ICE local addresses",
+  g_object_class_install_property (
+      gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_string (
+          "turn-servers", "TURN servers",
+          "Comma-separated TURN servers for new viewers, turn(s)://user:password@host:port", "",
+          rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_LOCAL_ADDRESSES,
+      g_param_spec_string (
+          "ice-local-addresses", "ICE local addresses",
           "Comma-separated local IP addresses ICE may use for new viewers (e.g. 127.0.0.1 to "
-          "keep media on loopback); empty means every interface but loopback", "", rw_playing));
-  g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
-      g_param_spec_uint ("video-bitrate", "Video bitrate",
-          "Target bitrate of encoded video in kbit/s (raw input only; changeable while playing)",
-          1, 100000, DEFAULT_VIDEO_BITRATE, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_KEYFRAME_INTERVAL,
-      g_param_spec_uint ("keyframe-interval", "Keyframe interval",
-          "Maximum frames between keyframes of encoded video (0 = only when a viewer asks)",
-          0, G_MAXINT, DEFAULT_KEYFRAME_INTERVAL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
-      g_param_spec_uint ("connect-timeout", "Connect timeout",
-          "Seconds a new viewer may take to connect before it is dropped (0 = forever)",
-          0, 3600, DEFAULT_CONNECT_TIMEOUT, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_URL,
-      g_param_spec_string ("url", "URL", "Where viewers open the stream, once started", nullptr, ro));
-  g_object_class_install_property (gobject_class, PROP_VIEWERS,
+          "keep media on loopback); empty means every interface but loopback",
+          "", rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint (
+          "video-bitrate", "Video bitrate",
+          "Target bitrate of encoded video in kbit/s (raw input only; changeable while playing)", 1,
+          100000, DEFAULT_VIDEO_BITRATE, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_KEYFRAME_INTERVAL,
+      g_param_spec_uint (
+          "keyframe-interval", "Keyframe interval",
+          "Maximum frames between keyframes of encoded video (0 = only when a viewer asks)", 0,
+          G_MAXINT, DEFAULT_KEYFRAME_INTERVAL, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint (
+          "connect-timeout", "Connect timeout",
+          "Seconds a new viewer may take to connect before it is dropped (0 = forever)", 0, 3600,
+          DEFAULT_CONNECT_TIMEOUT, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_URL,
+      g_param_spec_string ("url", "URL", "Where viewers open the stream, once started", nullptr,
+                           ro));
+  g_object_class_install_property (
+      gobject_class, PROP_VIEWERS,
       g_param_spec_uint ("viewers", "Viewers", "Viewers attached now", 0, G_MAXUINT, 0, ro));
 
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
-  gst_element_class_set_static_metadata (element_class, "WebRTC broadcast sink",
-      "Sink/Network/WebRTC",
+  gst_element_class_set_static_metadata (
+      element_class, "WebRTC broadcast sink", "Sink/Network/WebRTC",
       "Publishes a live stream to many web browsers over WebRTC, with a built-in web page and "
       "signalling server; encodes once per codec, or passes encoded input through",
       "rtckit developers");

@@ -6,8 +6,8 @@
  * embedded server's publish page (http://127.0.0.1:8080/publish by default, property
  * `address`), or any client of the signalling protocol that registers as a producer.
  *
- * Each published track becomes a sometimes src pad `video_%u` / `audio_%u` (numbered per kind across
- * the element) carrying the depayloaded, parsed, still-encoded stream: H.264 (byte-stream or
+ * Each published track becomes a sometimes src pad `video_%u` / `audio_%u` (numbered per kind
+ * across the element) carrying the depayloaded, parsed, still-encoded stream: H.264 (byte-stream or
  * avc, alignment=au), VP8, VP9 or Opus. The pads are #GstRtcIngestPad with read-only
  * properties `publisher-id` and `session-id`, and carry a stream tag `rtckit-publisher-id`
  * (also as the title). All pads of one publisher are added before data flows on any of them;
@@ -36,7 +36,6 @@ using rtc::Ptr;
 guint rtc::ingest::signals[N_SIGNALS];
 
 GST_DEBUG_CATEGORY (rtc_ingest_src_debug);
-
 
 enum
 {
@@ -304,7 +303,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       g_value_set_uint (value, s.connect_timeout);
       break;
     case PROP_URL:
-      g_value_set_string (value, self->priv->signalling.url.empty () ? nullptr : self->priv->signalling.url.c_str ());
+      g_value_set_string (value, self->priv->signalling.url.empty ()
+                                     ? nullptr
+                                     : self->priv->signalling.url.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -60,7 +60,8 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-namespace {
+namespace
+{
 
 struct Settings
 {
@@ -98,17 +99,19 @@ struct _GstRtcPeerBin
 G_DEFINE_TYPE (GstRtcPeerBin, gst_rtc_peer_bin, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcpeerbin, "rtcpeerbin", GST_RANK_NONE,
                                        GST_TYPE_RTC_PEER_BIN,
-                                       GST_DEBUG_CATEGORY_INIT (rtc_peer_bin_debug, "rtcpeerbin",
-                                                                0, "rtckit peer connection"));
+                                       GST_DEBUG_CATEGORY_INIT (rtc_peer_bin_debug, "rtcpeerbin", 0,
+                                                                "rtckit peer connection"));
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
     "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=video"));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
     "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
-static GstStaticPadTemplate video_src_template = GST_STATIC_PAD_TEMPLATE (
-    "video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=video"));
-static GstStaticPadTemplate audio_src_template = GST_STATIC_PAD_TEMPLATE (
-    "audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
+static GstStaticPadTemplate video_src_template
+    = GST_STATIC_PAD_TEMPLATE ("video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+                               GST_STATIC_CAPS ("application/x-rtp, media=video"));
+static GstStaticPadTemplate audio_src_template
+    = GST_STATIC_PAD_TEMPLATE ("audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+                               GST_STATIC_CAPS ("application/x-rtp, media=audio"));
 
 /* --- DTLS fingerprint verification ------------------------------------------------------ */
 
@@ -258,8 +261,8 @@ on_offer_created (GstPromise *promise, gpointer user_data)
       GError *err = nullptr;
       if (reply)
         gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
-      std::string msg = std::string ("could not create an offer: ") +
-                        (err ? err->message : "webrtcbin returned none");
+      std::string msg = std::string ("could not create an offer: ")
+                        + (err ? err->message : "webrtcbin returned none");
       g_clear_error (&err);
       fail (self, msg.c_str ());
       gst_object_unref (self);
@@ -275,11 +278,13 @@ on_offer_created (GstPromise *promise, gpointer user_data)
 void
 gst_rtc_peer_bin_create_offer (GstRtcPeerBin *self)
 {
-  GstPromise *p = gst_promise_new_with_change_func (on_offer_created, gst_object_ref (self), nullptr);
+  GstPromise *p
+      = gst_promise_new_with_change_func (on_offer_created, gst_object_ref (self), nullptr);
   g_signal_emit_by_name (self->priv->webrtc, "create-offer", nullptr, p);
 }
 
-namespace {
+namespace
+{
 struct RemoteDescCtx
 {
   GstRtcPeerBin *self;
@@ -315,12 +320,13 @@ gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
                                          gpointer user_data, GDestroyNotify notify)
 {
   GstSDPMessage *sdp = nullptr;
-  GstWebRTCSDPType sdp_type = g_str_equal (type, "offer") ? GST_WEBRTC_SDP_TYPE_OFFER
-                                                          : GST_WEBRTC_SDP_TYPE_ANSWER;
+  GstWebRTCSDPType sdp_type
+      = g_str_equal (type, "offer") ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER;
   gst_sdp_message_new (&sdp);
-  if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (sdp_text),
-                                    strlen (sdp_text), sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0)
+  if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (sdp_text), strlen (sdp_text),
+                                    sdp)
+          != GST_SDP_OK
+      || gst_sdp_message_medias_len (sdp) == 0)
     {
       gst_sdp_message_free (sdp);
       GError *err = g_error_new (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED,
@@ -337,7 +343,8 @@ gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
     self->priv->remote_fingerprint = sdp_fingerprint (sdp);
   }
   GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (sdp_type, sdp);
-  auto *ctx = new RemoteDescCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
+  auto *ctx
+      = new RemoteDescCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
   GstPromise *p = gst_promise_new_with_change_func (on_remote_set, ctx, nullptr);
   g_signal_emit_by_name (self->priv->webrtc, "set-remote-description", desc, p);
   gst_webrtc_session_description_free (desc);
@@ -348,7 +355,8 @@ gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
 void
 gst_rtc_peer_bin_add_receiver (GstRtcPeerBin *self, const GstCaps *caps)
 {
-  const GstStructure *s = caps && gst_caps_get_size (caps) ? gst_caps_get_structure (caps, 0) : nullptr;
+  const GstStructure *s
+      = caps && gst_caps_get_size (caps) ? gst_caps_get_structure (caps, 0) : nullptr;
   bool video = s && g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
   GstWebRTCRTPTransceiver *trans = nullptr;
   g_signal_emit_by_name (self->priv->webrtc, "add-transceiver",
@@ -361,7 +369,8 @@ gst_rtc_peer_bin_add_receiver (GstRtcPeerBin *self, const GstCaps *caps)
   gst_object_unref (trans);
 }
 
-namespace {
+namespace
+{
 struct AnswerCtx
 {
   GstRtcPeerBin *self;
@@ -402,8 +411,8 @@ on_answer_created (GstPromise *promise, gpointer user_data)
       GError *err = nullptr;
       if (reply)
         gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
-      std::string msg = std::string ("could not create an answer: ") +
-                        (err ? err->message : "webrtcbin returned none");
+      std::string msg = std::string ("could not create an answer: ")
+                        + (err ? err->message : "webrtcbin returned none");
       g_clear_error (&err);
       answer_finish (ctx, msg.c_str ());
       return;
@@ -422,7 +431,8 @@ gst_rtc_peer_bin_answer (GstRtcPeerBin *self, const gchar *offer, GstRtcPeerBinD
                          gpointer user_data, GDestroyNotify notify)
 {
   auto *ctx = new AnswerCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
-  gst_rtc_peer_bin_set_remote_description (self, "offer", offer,
+  gst_rtc_peer_bin_set_remote_description (
+      self, "offer", offer,
       [] (GstRtcPeerBin *self, const GError *error, gpointer data) {
         auto *ctx = static_cast<AnswerCtx *> (data);
         if (error)
@@ -447,7 +457,8 @@ gst_rtc_peer_bin_add_ice_candidate (GstRtcPeerBin *self, guint mline_index, cons
   g_signal_emit_by_name (self->priv->webrtc, "add-ice-candidate", mline_index, c);
 }
 
-namespace {
+namespace
+{
 struct StatsCtx
 {
   GstRtcPeerBin *self;
@@ -542,7 +553,9 @@ on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
       if (kind == GST_WEBRTC_KIND_UNKNOWN)
         {
           rtc::Ptr<GstCaps> caps (gst_pad_get_current_caps (pad));
-          const gchar *media = caps ? gst_structure_get_string (gst_caps_get_structure (caps.get (), 0), "media") : nullptr;
+          const gchar *media
+              = caps ? gst_structure_get_string (gst_caps_get_structure (caps.get (), 0), "media")
+                     : nullptr;
           video = g_strcmp0 (media, "video") == 0;
         }
       gst_object_unref (trans);
@@ -550,7 +563,8 @@ on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
   else if (sscanf (GST_PAD_NAME (pad), "src_%u", &mline) != 1)
     return;
   rtc::GStr name (g_strdup_printf (video ? "video_src_%u" : "audio_src_%u", mline));
-  GstPadTemplate *templ = gst_static_pad_template_get (video ? &video_src_template : &audio_src_template);
+  GstPadTemplate *templ
+      = gst_static_pad_template_get (video ? &video_src_template : &audio_src_template);
   GstPad *ghost = gst_ghost_pad_new_from_template (name.get (), pad, templ);
   gst_object_unref (templ);
   gst_pad_set_active (ghost, TRUE);
@@ -682,15 +696,29 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
 {
   auto *self = GST_RTC_PEER_BIN (object);
   std::lock_guard lock (self->priv->settings_lock);
-  auto str = [value] { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
+  auto str = [value] {
+    return std::string (g_value_get_string (value) ? g_value_get_string (value) : "");
+  };
   switch (prop_id)
     {
-    case PROP_STUN_SERVER: self->priv->settings.stun_server = str (); break;
-    case PROP_TURN_SERVERS: self->priv->settings.turn_servers = str (); break;
-    case PROP_ICE_LOCAL_ADDRESSES: self->priv->settings.ice_local_addresses = str (); break;
-    case PROP_SESSION_ID: self->priv->settings.session_id = str (); break;
-    case PROP_PEER_ID: self->priv->settings.peer_id = str (); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_STUN_SERVER:
+      self->priv->settings.stun_server = str ();
+      break;
+    case PROP_TURN_SERVERS:
+      self->priv->settings.turn_servers = str ();
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      self->priv->settings.ice_local_addresses = str ();
+      break;
+    case PROP_SESSION_ID:
+      self->priv->settings.session_id = str ();
+      break;
+    case PROP_PEER_ID:
+      self->priv->settings.peer_id = str ();
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -717,12 +745,26 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
   std::lock_guard lock (self->priv->settings_lock);
   switch (prop_id)
     {
-    case PROP_STUN_SERVER: g_value_set_string (value, self->priv->settings.stun_server.empty () ? nullptr : self->priv->settings.stun_server.c_str ()); break;
-    case PROP_TURN_SERVERS: g_value_set_string (value, self->priv->settings.turn_servers.c_str ()); break;
-    case PROP_ICE_LOCAL_ADDRESSES: g_value_set_string (value, self->priv->settings.ice_local_addresses.c_str ()); break;
-    case PROP_SESSION_ID: g_value_set_string (value, self->priv->settings.session_id.c_str ()); break;
-    case PROP_PEER_ID: g_value_set_string (value, self->priv->settings.peer_id.c_str ()); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, self->priv->settings.stun_server.empty ()
+                                     ? nullptr
+                                     : self->priv->settings.stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string (value, self->priv->settings.turn_servers.c_str ());
+      break;
+    case PROP_ICE_LOCAL_ADDRESSES:
+      g_value_set_string (value, self->priv->settings.ice_local_addresses.c_str ());
+      break;
+    case PROP_SESSION_ID:
+      g_value_set_string (value, self->priv->settings.session_id.c_str ());
+      break;
+    case PROP_PEER_ID:
+      g_value_set_string (value, self->priv->settings.peer_id.c_str ());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
     }
 }
 
@@ -740,34 +782,46 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
   element_class->release_pad = release_pad;
   GST_BIN_CLASS (klass)->handle_message = handle_message;
 
-  const auto rw_ready = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string ("stun-server", "STUN server",
+  const auto rw_ready
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property (
+      gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string (
+          "stun-server", "STUN server",
           "STUN server as stun://host:port, e.g. stun://stun.example.org:3478 (none by default)",
           nullptr, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
+  g_object_class_install_property (
+      gobject_class, PROP_TURN_SERVERS,
       g_param_spec_string ("turn-servers", "TURN servers",
-          "Comma-separated TURN servers as turn(s)://user:password@host:port",
-          "", rw_ready));
-  g_object_class_install_property (gobject_class, PROP_ICE_LOCAL_ADDRESSES,
-      g_param_spec_string ("ice-local-addresses", "ICE local addresses",
+                           "Comma-separated TURN servers as turn(s)://user:password@host:port", "",
+                           rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_LOCAL_ADDRESSES,
+      g_param_spec_string (
+          "ice-local-addresses", "ICE local addresses",
           "Comma-separated local IP addresses ICE may gather on (e.g. 127.0.0.1 to stay on "
           "loopback); empty means every interface except loopback",
           "", rw_ready));
-  g_object_class_install_property (gobject_class, PROP_SESSION_ID,
+  g_object_class_install_property (
+      gobject_class, PROP_SESSION_ID,
       g_param_spec_string ("session-id", "Session id", "Signalling session this peer belongs to",
-          "", GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property (gobject_class, PROP_PEER_ID,
+                           "", GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (
+      gobject_class, PROP_PEER_ID,
       g_param_spec_string ("peer-id", "Peer id", "Signalling id of the remote peer", "",
-          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property (gobject_class, PROP_CONNECTION_STATE,
+                           GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (
+      gobject_class, PROP_CONNECTION_STATE,
       g_param_spec_enum ("connection-state", "Connection state",
-          "The peer connection state, as RTCPeerConnection.connectionState",
-          GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, GST_WEBRTC_PEER_CONNECTION_STATE_NEW,
-          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property (gobject_class, PROP_WEBRTCBIN,
+                         "The peer connection state, as RTCPeerConnection.connectionState",
+                         GST_TYPE_WEBRTC_PEER_CONNECTION_STATE,
+                         GST_WEBRTC_PEER_CONNECTION_STATE_NEW,
+                         GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (
+      gobject_class, PROP_WEBRTCBIN,
       g_param_spec_object ("webrtcbin", "webrtcbin", "The webrtcbin inside, for advanced use",
-          GST_TYPE_ELEMENT, GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+                           GST_TYPE_ELEMENT,
+                           GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   /**
    * GstRtcPeerBin::local-description:
@@ -776,29 +830,31 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
    *
    * Emitted from a webrtcbin thread once a local description is set.
    */
-  signals[SIGNAL_LOCAL_DESCRIPTION] = g_signal_new ("local-description",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2,
-      G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_LOCAL_DESCRIPTION]
+      = g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                      nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * GstRtcPeerBin::local-candidate:
    * @mline_index: the m-line the candidate belongs to
    * @candidate: "candidate:..." to send to the remote peer
    */
-  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[SIGNAL_LOCAL_CANDIDATE]
+      = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                      nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
   /**
    * GstRtcPeerBin::failed:
    * @reason: why the connection cannot go on (offer failed, DTLS fingerprint mismatch, ...)
    */
-  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-      0, nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_add_static_pad_template (element_class, &video_src_template);
   gst_element_class_add_static_pad_template (element_class, &audio_src_template);
-  gst_element_class_set_static_metadata (element_class, "WebRTC peer connection",
-      "Filter/Network/WebRTC", "One WebRTC peer connection that sends RTP to a browser or "
+  gst_element_class_set_static_metadata (
+      element_class, "WebRTC peer connection", "Filter/Network/WebRTC",
+      "One WebRTC peer connection that sends RTP to a browser or "
       "receives what it publishes, with codec preferences per track and DTLS fingerprint "
       "verification",
       "rtckit developers");

@@ -18,7 +18,8 @@
 #include <string>
 #include <vector>
 
-namespace rtc {
+namespace rtc
+{
 
 class Feed
 {

@@ -129,7 +129,6 @@ struct _GstRtcBroadcastSink
   rtc::broadcast::BroadcastPrivate *priv;
 };
 
-
 namespace rtc::broadcast
 {
 

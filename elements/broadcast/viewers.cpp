@@ -68,10 +68,10 @@ remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const c
   GST_INFO_OBJECT (self, "viewer %s left: %s", session_id.c_str (), reason);
   if (tell_remote)
     self->priv->signalling.end_session (session_id, reason);
-  post_element_message (self, gst_structure_new ("rtckit-viewer-left", "session-id",
-                                                 G_TYPE_STRING, session_id.c_str (), "peer-id",
-                                                 G_TYPE_STRING, v->peer_id.c_str (), "reason",
-                                                 G_TYPE_STRING, reason, nullptr));
+  post_element_message (self, gst_structure_new ("rtckit-viewer-left", "session-id", G_TYPE_STRING,
+                                                 session_id.c_str (), "peer-id", G_TYPE_STRING,
+                                                 v->peer_id.c_str (), "reason", G_TYPE_STRING,
+                                                 reason, nullptr));
 }
 
 static void
@@ -81,7 +81,8 @@ refuse_session (GstRtcBroadcastSink *self, const std::string &session_id, const 
   self->priv->signalling.end_session (session_id, why.c_str ());
 }
 
-namespace {
+namespace
+{
 struct SessionRef
 {
   GstRtcBroadcastSink *self;
@@ -142,8 +143,8 @@ on_connection_state (GstElement *peer, GParamSpec *, SessionRef *ref)
         // The first frames before DTLS was up were lost: make the first one a keyframe.
         request_keyframes (v);
       }
-    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
-             state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
+    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
+             || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
       remove_viewer (self, session_id, "the peer connection failed (ICE or DTLS)", true);
   });
 }
@@ -153,9 +154,8 @@ on_peer_failed (GstElement *, const gchar *reason, SessionRef *ref)
 {
   auto *self = ref->self;
   std::string session_id = ref->session_id, why = reason;
-  self->priv->worker->invoke ([self, session_id, why] {
-    remove_viewer (self, session_id, why.c_str (), true);
-  });
+  self->priv->worker->invoke (
+      [self, session_id, why] { remove_viewer (self, session_id, why.c_str (), true); });
 }
 
 static GstPadProbeReturn
@@ -219,15 +219,16 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
         codecs = track->codecs;
       }
       GstCaps *caps = offer_caps_for (codecs);
-      GstPadTemplate *templ = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
+      GstPadTemplate *templ
+          = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
       GstPad *pad = gst_element_request_pad (peer, templ, nullptr, caps);
       gst_caps_unref (caps);
       GstElement *src = gst_element_factory_make ("appsrc", nullptr);
       // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
       // PLI repair that), and never blocks the feed.
-      g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE,
-                    "block", FALSE, "max-bytes", (guint64) 4 * 1024 * 1024, "max-buffers",
-                    (guint64) 0, "max-time", (guint64) 0, "emit-signals", FALSE, nullptr);
+      g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
+                    FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0,
+                    "max-time", (guint64)0, "emit-signals", FALSE, nullptr);
       gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
       gst_bin_add (GST_BIN (self), src);
       Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
@@ -238,8 +239,7 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
       vt.appsrc = Ptr<GstElement>::ref (src);
       vt.route = std::make_shared<KeyframeRoute> ();
       gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
-                         rtc::boxed (vt.route),
-                         rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
+                         rtc::boxed (vt.route), rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
       v->tracks.push_back (std::move (vt));
     }
 
@@ -264,7 +264,8 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   for (auto &vt : v->tracks)
     gst_element_sync_state_with_parent (vt.appsrc.get ());
   self->priv->viewers[session_id] = std::move (v);
-  GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (), peer_id.c_str ());
+  GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (),
+                   peer_id.c_str ());
   gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
 }
 
@@ -313,8 +314,8 @@ handle_session_requested (GstRtcBroadcastSink *self, const std::string &session_
   if (s.max_viewers && count >= s.max_viewers)
     {
       refuse_session (self, session_id,
-                      "max-viewers reached: this stream accepts " + std::to_string (s.max_viewers) +
-                          " viewer(s) at once; try again later");
+                      "max-viewers reached: this stream accepts " + std::to_string (s.max_viewers)
+                          + " viewer(s) at once; try again later");
       return;
     }
   std::string why;
@@ -381,11 +382,11 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   if (video_rejected || (!any_video && audio_codec.empty ()))
     {
       std::string why = video_rejected
-          ? "no common video codec: this stream offers " + offered_video +
-                " and the browser accepts none of them"
-          : "no common audio codec: the browser accepts none of the offered ones";
-      GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND, ("Viewer %s: %s", session_id.c_str (),
-                           why.c_str ()), (nullptr));
+                            ? "no common video codec: this stream offers " + offered_video
+                                  + " and the browser accepts none of them"
+                            : "no common audio codec: the browser accepts none of the offered ones";
+      GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+                           ("Viewer %s: %s", session_id.c_str (), why.c_str ()), (nullptr));
       remove_viewer (self, session_id, why.c_str (), true);
       return;
     }
@@ -446,7 +447,8 @@ handle_remote_sdp (GstRtcBroadcastSink *self, const std::string &session_id,
     GstRtcBroadcastSink *self;
     std::string session_id, sdp;
   };
-  gst_rtc_peer_bin_set_remote_description (peer, "answer", sdp.c_str (),
+  gst_rtc_peer_bin_set_remote_description (
+      peer, "answer", sdp.c_str (),
       [] (GstRtcPeerBin *, const GError *error, gpointer data) {
         auto *ctx = static_cast<Ctx *> (data);
         auto *self = ctx->self;
@@ -470,16 +472,19 @@ rtc::broadcast::poll_stats (GstRtcBroadcastSink *self)
   std::vector<std::string> stale;
   for (auto &[id, v] : self->priv->viewers)
     {
-      if (!v->connected && s.connect_timeout && now - v->created_us > s.connect_timeout * G_USEC_PER_SEC)
+      if (!v->connected && s.connect_timeout
+          && now - v->created_us > s.connect_timeout * G_USEC_PER_SEC)
         {
           stale.push_back (id);
           continue;
         }
-      gst_rtc_peer_bin_get_stats (GST_RTC_PEER_BIN (v->peer.get ()),
+      gst_rtc_peer_bin_get_stats (
+          GST_RTC_PEER_BIN (v->peer.get ()),
           [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
             auto *ref = static_cast<SessionRef *> (data);
-            update_snapshot (ref->self, ref->session_id,
-                             [stats] (rtc::ViewerSnapshot &snap) { rtc::parse_webrtc_stats (stats, snap); });
+            update_snapshot (ref->self, ref->session_id, [stats] (rtc::ViewerSnapshot &snap) {
+              rtc::parse_webrtc_stats (stats, snap);
+            });
           },
           rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
     }
@@ -495,9 +500,8 @@ on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_
 {
   std::string sid = session_id, pid = peer_id ? peer_id : "";
   bool has_offer = offer && *offer;
-  self->priv->worker->invoke ([self, sid, pid, has_offer] {
-    handle_session_requested (self, sid, pid, has_offer);
-  });
+  self->priv->worker->invoke (
+      [self, sid, pid, has_offer] { handle_session_requested (self, sid, pid, has_offer); });
 }
 
 static void
@@ -505,7 +509,8 @@ on_sig_session_ended (GObject *, const gchar *session_id, GstRtcBroadcastSink *s
 {
   std::string sid = session_id;
   self->priv->worker->invoke ([self, sid] {
-    std::erase_if (self->priv->pending, [&] (const PendingSession &p) { return p.session_id == sid; });
+    std::erase_if (self->priv->pending,
+                   [&] (const PendingSession &p) { return p.session_id == sid; });
     remove_viewer (self, sid, "the viewer ended the session", false);
   });
 }
@@ -529,7 +534,8 @@ on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candid
       return;
     if (mline >= it->second->tracks.size ())
       {
-        GST_WARNING_OBJECT (self, "session %s: ICE candidate for m-line %u ignored", sid.c_str (), mline);
+        GST_WARNING_OBJECT (self, "session %s: ICE candidate for m-line %u ignored", sid.c_str (),
+                            mline);
         return;
       }
     gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
@@ -546,7 +552,8 @@ stats_text (GstRtcBroadcastSink *self, bool metrics)
     std::lock_guard lock (self->priv->tracks_lock);
     for (auto &t : self->priv->tracks)
       for (auto &[codec, feed] : t->feeds)
-        encoders.push_back ({ t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
+        encoders.push_back (
+            { t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
   }
   std::lock_guard lock (self->priv->stats_lock);
   std::vector<rtc::ViewerSnapshot> viewers;
@@ -554,7 +561,8 @@ stats_text (GstRtcBroadcastSink *self, bool metrics)
     viewers.push_back (s);
   const auto &totals = self->priv->totals;
   return g_strdup ((metrics ? rtc::metrics_text (totals, viewers, encoders)
-                            : rtc::stats_json (totals, viewers, encoders)).c_str ());
+                            : rtc::stats_json (totals, viewers, encoders))
+                       .c_str ());
 }
 
 bool
@@ -567,8 +575,10 @@ rtc::broadcast::start_signalling (GstRtcBroadcastSink *self)
   config.role = RTC_SIGNALLER_ROLE_PRODUCER;
   config.page = "/";
   config.action = "watch";
-  config.stats_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), false); };
-  config.metrics_body = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), true); };
+  config.stats_body
+      = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), false); };
+  config.metrics_body
+      = [] (gpointer data) { return stats_text (GST_RTC_BROADCAST_SINK (data), true); };
   config.on_url = [self] (const std::string &url) {
     std::lock_guard lock (self->priv->stats_lock);
     self->priv->totals.url = url;

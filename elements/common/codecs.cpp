@@ -4,19 +4,23 @@
 
 #include <algorithm>
 
-namespace rtc {
+namespace rtc
+{
 
 static const CodecInfo kCodecs[] = {
   { "h264", "video", "H264", 96, 90000, "video/x-h264", "h264parse", "rtph264pay",
     "packetization-mode=(string)1, profile-level-id=(string)42e01f, "
-    "level-asymmetry-allowed=(string)1", "rtph264depay" },
+    "level-asymmetry-allowed=(string)1",
+    "rtph264depay" },
   { "vp8", "video", "VP8", 97, 90000, "video/x-vp8", nullptr, "rtpvp8pay", nullptr, "rtpvp8depay" },
   { "vp9", "video", "VP9", 98, 90000, "video/x-vp9", "vp9parse", "rtpvp9pay",
     "profile-id=(string)0", "rtpvp9depay" },
   { "opus", "audio", "OPUS", 111, 48000, "audio/x-opus", "opusparse", "rtpopuspay",
     "encoding-params=(string)2, minptime=(string)10, useinbandfec=(string)1", "rtpopusdepay" },
-  { "pcmu", "audio", "PCMU", 0, 8000, "audio/x-mulaw", nullptr, "rtppcmupay", nullptr, "rtppcmudepay" },
-  { "pcma", "audio", "PCMA", 8, 8000, "audio/x-alaw", nullptr, "rtppcmapay", nullptr, "rtppcmadepay" },
+  { "pcmu", "audio", "PCMU", 0, 8000, "audio/x-mulaw", nullptr, "rtppcmupay", nullptr,
+    "rtppcmudepay" },
+  { "pcma", "audio", "PCMA", 8, 8000, "audio/x-alaw", nullptr, "rtppcmapay", nullptr,
+    "rtppcmadepay" },
 };
 
 const CodecInfo *
@@ -70,10 +74,10 @@ parse_codec_list (const std::string &list, const char *media, std::vector<std::s
 GstCaps *
 codec_offer_caps (const CodecInfo *codec)
 {
-  std::string s = std::string ("application/x-rtp, media=(string)") + codec->media +
-                  ", encoding-name=(string)" + codec->encoding_name +
-                  ", payload=(int)" + std::to_string (codec->pt) +
-                  ", clock-rate=(int)" + std::to_string (codec->clock_rate);
+  std::string s = std::string ("application/x-rtp, media=(string)") + codec->media
+                  + ", encoding-name=(string)" + codec->encoding_name + ", payload=(int)"
+                  + std::to_string (codec->pt) + ", clock-rate=(int)"
+                  + std::to_string (codec->clock_rate);
   if (g_str_equal (codec->media, "video"))
     s += ", rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
          "rtcp-fb-ccm-fir=(boolean)true";

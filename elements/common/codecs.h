@@ -7,20 +7,21 @@
 #include <string>
 #include <vector>
 
-namespace rtc {
+namespace rtc
+{
 
 struct CodecInfo
 {
-  const char *name;           // "h264": the name used in properties and stats
-  const char *media;          // "video" or "audio"
-  const char *encoding_name;  // RTP encoding name
-  guint pt;                   // payload type we offer
+  const char *name;          // "h264": the name used in properties and stats
+  const char *media;         // "video" or "audio"
+  const char *encoding_name; // RTP encoding name
+  guint pt;                  // payload type we offer
   guint clock_rate;
-  const char *encoded_caps;   // caps name of the encoded stream, e.g. "video/x-h264"
-  const char *parser;         // parser of the encoded stream, or nullptr (VP8, G.711)
+  const char *encoded_caps; // caps name of the encoded stream, e.g. "video/x-h264"
+  const char *parser;       // parser of the encoded stream, or nullptr (VP8, G.711)
   // Sending:
   const char *payloader;
-  const char *offer_fields;   // extra caps fields offered (fmtp), in caps syntax
+  const char *offer_fields; // extra caps fields offered (fmtp), in caps syntax
   // Receiving:
   const char *depayloader;
 };

@@ -302,11 +302,11 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
   t->ghost = Ptr<GstPad>::ref (GST_PAD (ghost)); // floating ref sunk: ours until added
   gst_pad_set_active (GST_PAD (ghost), TRUE);
 
-  t->block_id
-      = gst_pad_add_probe (t->out.get (),
-                           GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
-                                            | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                           on_track_blocked, rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
+  t->block_id = gst_pad_add_probe (
+      t->out.get (),
+      GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                       | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      on_track_blocked, rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
   gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
                      rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
 
@@ -664,8 +664,8 @@ rtc::ingest::start_signalling (GstRtcIngestSrc *self)
   config.role = RTC_SIGNALLER_ROLE_CONSUMER;
   config.page = "/publish";
   config.action = "publish";
-  return self->priv->signalling.start (
-      GST_ELEMENT (self), config,
-      { G_CALLBACK (on_sig_session_requested), G_CALLBACK (on_sig_session_ended),
-        G_CALLBACK (on_sig_sdp), G_CALLBACK (on_sig_ice) });
+  return self->priv->signalling.start (GST_ELEMENT (self), config,
+                                       { G_CALLBACK (on_sig_session_requested),
+                                         G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),
+                                         G_CALLBACK (on_sig_ice) });
 }

@@ -124,7 +124,6 @@ struct _GstRtcIngestSrc
   rtc::ingest::IngestPrivate *priv;
 };
 
-
 namespace rtc::ingest
 {
 
