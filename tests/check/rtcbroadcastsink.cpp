@@ -5,7 +5,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
-#include "signaling/rtc-signaller.h"
+#include "helpers/loopback-peer.h"
+#include "helpers/test-signaller.h"
 
 #include <atomic>
 #include <algorithm>
@@ -15,113 +16,7 @@
 #include <string>
 #include <vector>
 
-/* --- an in-process signaller that records what the element says ------------------------- */
-
-#define TEST_TYPE_SIGNALLER (test_signaller_get_type ())
-G_DECLARE_FINAL_TYPE (TestSignaller, test_signaller, TEST, SIGNALLER, GObject)
-
-struct Sent
-{
-  std::string kind; // "sdp", "ice", "end"
-  std::string session_id, a, b;
-  guint mline = 0;
-};
-
-struct _TestSignaller
-{
-  GObject parent;
-  std::mutex *lock;
-  std::vector<Sent> *sent;
-  // Per session: forwards our candidates to that session's receiver.
-  std::map<std::string, std::function<void (guint, const std::string &)>> *routes;
-  gboolean started;
-};
-
-static void test_signaller_iface_init (RtcSignallerInterface *iface);
-G_DEFINE_TYPE_WITH_CODE (TestSignaller, test_signaller, G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER, test_signaller_iface_init))
-
-static void
-record (RtcSignaller *s, Sent e)
-{
-  auto *self = TEST_SIGNALLER (s);
-  std::function<void (guint, const std::string &)> fwd;
-  {
-    std::lock_guard l (*self->lock);
-    self->sent->push_back (e);
-    auto it = self->routes->find (e.session_id);
-    if (it != self->routes->end ())
-      fwd = it->second;
-  }
-  if (e.kind == "ice" && fwd)
-    fwd (e.mline, e.a);
-}
-
-static void
-test_signaller_iface_init (RtcSignallerInterface *iface)
-{
-  iface->start = [] (RtcSignaller *s, GError **) -> gboolean {
-    TEST_SIGNALLER (s)->started = TRUE;
-    return TRUE;
-  };
-  iface->stop = [] (RtcSignaller *s) { TEST_SIGNALLER (s)->started = FALSE; };
-  iface->send_sdp = [] (RtcSignaller *s, const gchar *sid, const gchar *type, const gchar *sdp) {
-    record (s, { "sdp", sid, type, sdp, 0 });
-  };
-  iface->send_ice = [] (RtcSignaller *s, const gchar *sid, guint mline, const gchar *cand) {
-    record (s, { "ice", sid, cand, "", mline });
-  };
-  iface->end_session = [] (RtcSignaller *s, const gchar *sid, const gchar *reason) {
-    record (s, { "end", sid, reason ? reason : "", "", 0 });
-  };
-}
-
-static void
-test_signaller_init (TestSignaller *self)
-{
-  self->lock = new std::mutex;
-  self->sent = new std::vector<Sent>;
-  self->routes = new std::map<std::string, std::function<void (guint, const std::string &)>>;
-}
-
-static void
-test_signaller_class_init (TestSignallerClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = [] (GObject *o) {
-    auto *self = TEST_SIGNALLER (o);
-    delete self->lock;
-    delete self->sent;
-    delete self->routes;
-    G_OBJECT_CLASS (test_signaller_parent_class)->finalize (o);
-  };
-}
-
-static std::vector<Sent>
-sent_for (TestSignaller *sig, const std::string &sid, const std::string &kind)
-{
-  std::lock_guard l (*sig->lock);
-  std::vector<Sent> out;
-  for (auto &e : *sig->sent)
-    if (e.session_id == sid && e.kind == kind)
-      out.push_back (e);
-  return out;
-}
-
 /* --- helpers ----------------------------------------------------------------------------- */
-
-static bool
-wait_until (const std::function<bool ()> &pred, guint timeout_ms = 10000)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!pred ())
-    {
-      if (g_get_monotonic_time () > end)
-        return false;
-      g_main_context_iteration (nullptr, FALSE);
-      g_usleep (5000);
-    }
-  return true;
-}
 
 static GstElement *
 make_sender (TestSignaller *sig, const char *extra, GstElement **sink_out)
@@ -228,58 +123,19 @@ receiver_start (Receiver *r, TestSignaller *sig, const std::string &sid)
   r->webrtc = gst_element_factory_make ("webrtcbin", nullptr);
   g_object_set (r->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
   gst_bin_add (GST_BIN (r->pipe), r->webrtc);
-  GObject *ice = nullptr;
-  g_object_get (r->webrtc, "ice-agent", &ice, nullptr);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
+  loopback_peer_use_loopback (r->webrtc);
   g_signal_connect (r->webrtc, "pad-added", G_CALLBACK (on_receiver_pad), r);
   gst_element_set_state (r->pipe, GST_STATE_PLAYING);
-  struct IceCtx
-  {
-    TestSignaller *sig;
-    std::string sid;
-  };
-  g_signal_connect_data (r->webrtc, "on-ice-candidate",
-      G_CALLBACK (+[] (GstElement *, guint mline, gchar *cand, IceCtx *c) {
-        rtc_signaller_emit_ice (RTC_SIGNALLER (c->sig), c->sid.c_str (), mline, cand);
-      }),
-      new IceCtx{ sig, sid }, [] (gpointer p, GClosure *) { delete static_cast<IceCtx *> (p); },
-      GConnectFlags (0));
-  std::lock_guard l (*sig->lock);
-  (*sig->routes)[sid] = [r] (guint mline, const std::string &cand) {
-    g_signal_emit_by_name (r->webrtc, "add-ice-candidate", mline, cand.c_str ());
-  };
+  loopback_peer_route_ice (r->webrtc, sig, sid);
+
 }
 
 // Applies @offer to the receiver and returns its answer text.
 static std::string
 receiver_answer (Receiver *r, const std::string &offer)
 {
-  GstSDPMessage *sdp;
-  gst_sdp_message_new_from_text (offer.c_str (), &sdp);
-  GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-  GstPromise *p = gst_promise_new ();
-  g_signal_emit_by_name (r->webrtc, "set-remote-description", desc, p);
-  gst_promise_wait (p);
-  gst_promise_unref (p);
-  gst_webrtc_session_description_free (desc);
-  p = gst_promise_new ();
-  g_signal_emit_by_name (r->webrtc, "create-answer", nullptr, p);
-  gst_promise_wait (p);
-  GstWebRTCSessionDescription *answer = nullptr;
-  gst_structure_get (gst_promise_get_reply (p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-  gst_promise_unref (p);
-  fail_unless (answer != nullptr, "receiver produced no answer");
-  p = gst_promise_new ();
-  g_signal_emit_by_name (r->webrtc, "set-local-description", answer, p);
-  gst_promise_wait (p);
-  gst_promise_unref (p);
-  gchar *text = gst_sdp_message_as_text (answer->sdp);
-  std::string out = text;
-  g_free (text);
-  gst_webrtc_session_description_free (answer);
-  return out;
+  loopback_peer_set_remote (r->webrtc, GST_WEBRTC_SDP_TYPE_OFFER, offer);
+  return loopback_peer_create_local (r->webrtc, "answer", "receiver produced no answer");
 }
 
 static void

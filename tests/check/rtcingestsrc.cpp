@@ -5,7 +5,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
-#include "signaling/rtc-signaller.h"
+#include "helpers/loopback-peer.h"
+#include "helpers/test-signaller.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,113 +16,7 @@
 #include <string>
 #include <vector>
 
-/* --- an in-process signaller that records what the element says ------------------------- */
-
-#define TEST_TYPE_SIGNALLER (test_signaller_get_type ())
-G_DECLARE_FINAL_TYPE (TestSignaller, test_signaller, TEST, SIGNALLER, GObject)
-
-struct Sent
-{
-  std::string kind; // "sdp", "ice", "end"
-  std::string session_id, a, b;
-  guint mline = 0;
-};
-
-struct _TestSignaller
-{
-  GObject parent;
-  std::mutex *lock;
-  std::vector<Sent> *sent;
-  // Per session: forwards our candidates to that session's receiver.
-  std::map<std::string, std::function<void (guint, const std::string &)>> *routes;
-  gboolean started;
-};
-
-static void test_signaller_iface_init (RtcSignallerInterface *iface);
-G_DEFINE_TYPE_WITH_CODE (TestSignaller, test_signaller, G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER, test_signaller_iface_init))
-
-static void
-record (RtcSignaller *s, Sent e)
-{
-  auto *self = TEST_SIGNALLER (s);
-  std::function<void (guint, const std::string &)> fwd;
-  {
-    std::lock_guard l (*self->lock);
-    self->sent->push_back (e);
-    auto it = self->routes->find (e.session_id);
-    if (it != self->routes->end ())
-      fwd = it->second;
-  }
-  if (e.kind == "ice" && fwd)
-    fwd (e.mline, e.a);
-}
-
-static void
-test_signaller_iface_init (RtcSignallerInterface *iface)
-{
-  iface->start = [] (RtcSignaller *s, GError **) -> gboolean {
-    TEST_SIGNALLER (s)->started = TRUE;
-    return TRUE;
-  };
-  iface->stop = [] (RtcSignaller *s) { TEST_SIGNALLER (s)->started = FALSE; };
-  iface->send_sdp = [] (RtcSignaller *s, const gchar *sid, const gchar *type, const gchar *sdp) {
-    record (s, { "sdp", sid, type, sdp, 0 });
-  };
-  iface->send_ice = [] (RtcSignaller *s, const gchar *sid, guint mline, const gchar *cand) {
-    record (s, { "ice", sid, cand, "", mline });
-  };
-  iface->end_session = [] (RtcSignaller *s, const gchar *sid, const gchar *reason) {
-    record (s, { "end", sid, reason ? reason : "", "", 0 });
-  };
-}
-
-static void
-test_signaller_init (TestSignaller *self)
-{
-  self->lock = new std::mutex;
-  self->sent = new std::vector<Sent>;
-  self->routes = new std::map<std::string, std::function<void (guint, const std::string &)>>;
-}
-
-static void
-test_signaller_class_init (TestSignallerClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = [] (GObject *o) {
-    auto *self = TEST_SIGNALLER (o);
-    delete self->lock;
-    delete self->sent;
-    delete self->routes;
-    G_OBJECT_CLASS (test_signaller_parent_class)->finalize (o);
-  };
-}
-
-static std::vector<Sent>
-sent_for (TestSignaller *sig, const std::string &sid, const std::string &kind)
-{
-  std::lock_guard l (*sig->lock);
-  std::vector<Sent> out;
-  for (auto &e : *sig->sent)
-    if (e.session_id == sid && e.kind == kind)
-      out.push_back (e);
-  return out;
-}
-
 /* --- helpers ----------------------------------------------------------------------------- */
-
-static bool
-wait_until (const std::function<bool ()> &pred, guint timeout_ms = 15000)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!pred ())
-    {
-      if (g_get_monotonic_time () > end)
-        return false;
-      g_main_context_iteration (nullptr, FALSE);
-      g_usleep (5000);
-    }
-  return true;
-}
 
 /* A publisher: a sending webrtcbin in this process, the remote peer of a session. */
 struct Publisher
@@ -164,30 +59,8 @@ publisher_start (Publisher *p, TestSignaller *sig, const std::string &sid, const
   p->pipe = gst_parse_launch (launch.c_str (), &err);
   fail_unless (p->pipe != nullptr, "%s", err ? err->message : "");
   p->webrtc = gst_bin_get_by_name (GST_BIN (p->pipe), "w");
-  GObject *ice = nullptr;
-  g_object_get (p->webrtc, "ice-agent", &ice, nullptr);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
-  g_object_unref (ice);
-  struct IceCtx
-  {
-    TestSignaller *sig;
-    std::string sid;
-  };
-  g_signal_connect_data (
-      p->webrtc, "on-ice-candidate",
-      G_CALLBACK (+[] (GstElement *, guint mline, gchar *cand, IceCtx *c) {
-        rtc_signaller_emit_ice (RTC_SIGNALLER (c->sig), c->sid.c_str (), mline, cand);
-      }),
-      new IceCtx{ sig, sid }, [] (gpointer d, GClosure *) { delete static_cast<IceCtx *> (d); },
-      GConnectFlags (0));
-  {
-    std::lock_guard l (*sig->lock);
-    GstElement *w = p->webrtc;
-    (*sig->routes)[sid] = [w] (guint mline, const std::string &cand) {
-      g_signal_emit_by_name (w, "add-ice-candidate", mline, cand.c_str ());
-    };
-  }
+  loopback_peer_use_loopback (p->webrtc);
+  loopback_peer_route_ice (p->webrtc, sig, sid);
   gst_element_set_state (p->pipe, GST_STATE_PLAYING);
   GArray *transceivers = nullptr;
   g_signal_emit_by_name (p->webrtc, "get-transceivers", &transceivers);
@@ -196,23 +69,7 @@ publisher_start (Publisher *p, TestSignaller *sig, const std::string &sid, const
                   GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
   g_array_unref (transceivers);
 
-  GstPromise *pr = gst_promise_new ();
-  g_signal_emit_by_name (p->webrtc, "create-offer", nullptr, pr);
-  gst_promise_wait (pr);
-  GstWebRTCSessionDescription *offer = nullptr;
-  gst_structure_get (gst_promise_get_reply (pr), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-                     &offer, nullptr);
-  gst_promise_unref (pr);
-  fail_unless (offer != nullptr, "the publisher made no offer");
-  pr = gst_promise_new ();
-  g_signal_emit_by_name (p->webrtc, "set-local-description", offer, pr);
-  gst_promise_wait (pr);
-  gst_promise_unref (pr);
-  gchar *text = gst_sdp_message_as_text (offer->sdp);
-  std::string out = text;
-  g_free (text);
-  gst_webrtc_session_description_free (offer);
-  return out;
+  return loopback_peer_create_local (p->webrtc, "offer", "the publisher made no offer");
 }
 
 // Waits for the element's answer for the publisher's session and applies it.
@@ -224,15 +81,7 @@ publisher_take_answer (Publisher *p, TestSignaller *sig)
                sent_for (sig, p->sid, "end").size ());
   auto s = sent_for (sig, p->sid, "sdp").front ();
   fail_unless_equals_string (s.a.c_str (), "answer");
-  GstSDPMessage *sdp;
-  gst_sdp_message_new_from_text (s.b.c_str (), &sdp);
-  GstWebRTCSessionDescription *desc
-      = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-  GstPromise *pr = gst_promise_new ();
-  g_signal_emit_by_name (p->webrtc, "set-remote-description", desc, pr);
-  gst_promise_wait (pr);
-  gst_promise_unref (pr);
-  gst_webrtc_session_description_free (desc);
+  loopback_peer_set_remote (p->webrtc, GST_WEBRTC_SDP_TYPE_ANSWER, s.b);
   return s.b;
 }
 
