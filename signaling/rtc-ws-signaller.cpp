@@ -1,0 +1,1057 @@
+/* RtcWsSignaller: see rtc-ws-signaller.h.
+ *
+ * Threads: start()/stop() and the methods run on element threads; the SoupSession, the
+ * connection and every signal emission live on the signaller thread (Runtime::ctx). Methods
+ * attach an idle source to that context, so calls keep their order and never re-enter a
+ * handler.
+ *
+ * Lock order: start_lock -> settings_lock; state_lock and Runtime::first_lock are leaves. No
+ * lock is held while a signal is emitted or a property notified.
+ */
+#include "rtc-ws-signaller.h"
+
+#include "protocol.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#define DEFAULT_URI "ws://127.0.0.1:8443/ws"
+#define DEFAULT_ROLE RTC_SIGNALLER_ROLE_PRODUCER
+#define DEFAULT_TIMEOUT 5000
+#define DEFAULT_RECONNECT_INTERVAL 500
+#define DEFAULT_RECONNECT_MAX_INTERVAL 2000
+/* Pings from our side find a server that vanished without closing (host down, NAT). */
+#define KEEPALIVE_SECONDS 5
+
+namespace
+{
+
+/* Everything that exists between start() and stop(). Fields marked (thread) are only touched on
+ * the signaller thread. */
+struct Runtime
+{
+  RtcWsSignaller *self = nullptr;
+  GMainContext *ctx = g_main_context_new ();
+  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
+  GThread *thread = nullptr;
+
+  /* configuration, copied at start */
+  std::string uri, token, ca_file, producer_id;
+  std::string meta = "null";
+  RtcSignallerRole role = DEFAULT_ROLE;
+  guint timeout_ms = DEFAULT_TIMEOUT;
+  guint backoff_min = DEFAULT_RECONNECT_INTERVAL, backoff_max = DEFAULT_RECONNECT_MAX_INTERVAL;
+
+  /* outcome of the first connection, for start() */
+  std::mutex first_lock;
+  std::condition_variable first_cond;
+  bool first_done = false;
+  GError *first_error = nullptr;
+
+  SoupSession *session = nullptr;          /* (thread) */
+  GCancellable *cancel = nullptr;          /* (thread) the attempt in progress */
+  SoupWebsocketConnection *conn = nullptr; /* (thread) */
+  GSource *attempt_timer = nullptr;        /* (thread) connect + welcome deadline */
+  GSource *retry_timer = nullptr;          /* (thread) */
+  GSource *keepalive_timer = nullptr;      /* (thread) */
+  gint64 last_heard = 0;                   /* (thread) */
+  bool ever_connected = false;             /* (thread) */
+  bool welcomed = false;                   /* (thread) */
+  bool stopping = false;                   /* (thread) no more signals, no reconnect */
+  bool failed = false;                     /* (thread) auth refused: no more retries */
+  guint backoff = 0;                       /* (thread) ms */
+  guint epoch = 0;                         /* (thread) connection generation */
+  std::map<std::string, guint> sessions;   /* (thread) session id -> epoch it belongs to */
+  bool starting = false;                   /* (thread) consumer: startSession in flight */
+  gint64 deadline = 0;                     /* (thread) shutdown */
+
+  ~Runtime ()
+  {
+    g_clear_error (&first_error);
+    g_main_loop_unref (loop);
+    g_main_context_unref (ctx);
+  }
+};
+
+} // namespace
+
+struct RtcWsSignallerPrivate
+{
+  std::mutex start_lock; /* serialises start() and stop() */
+
+  std::mutex settings_lock;
+  std::string uri = DEFAULT_URI;
+  std::string token, meta, producer_id, ca_file; /* "" = unset */
+  RtcSignallerRole role = DEFAULT_ROLE;
+  guint timeout_ms = DEFAULT_TIMEOUT;
+  guint backoff_min = DEFAULT_RECONNECT_INTERVAL, backoff_max = DEFAULT_RECONNECT_MAX_INTERVAL;
+
+  std::mutex state_lock;
+  Runtime *rt = nullptr;
+  std::string peer_id;
+  bool connected = false;
+};
+
+struct _RtcWsSignaller
+{
+  GObject parent;
+  RtcWsSignallerPrivate *priv;
+};
+
+enum
+{
+  PROP_0,
+  PROP_URI,
+  PROP_AUTH_TOKEN,
+  PROP_ROLE,
+  PROP_META,
+  PROP_PRODUCER_ID,
+  PROP_PEER_ID,
+  PROP_CONNECTED,
+  PROP_TIMEOUT,
+  PROP_RECONNECT_INTERVAL,
+  PROP_RECONNECT_MAX_INTERVAL,
+  PROP_CA_FILE,
+};
+
+static void rtc_ws_signaller_iface_init (RtcSignallerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RtcWsSignaller, rtc_ws_signaller, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER,
+                                                      rtc_ws_signaller_iface_init))
+
+/* ---- signaller thread --------------------------------------------------------------------- */
+
+static void connect_attempt (Runtime *rt);
+
+static void
+clear_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_source_unref (*source);
+      *source = nullptr;
+    }
+}
+
+static GSource *
+add_timeout (Runtime *rt, guint ms, GSourceFunc func)
+{
+  GSource *source = g_timeout_source_new (ms);
+  g_source_set_callback (source, func, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  return source;
+}
+
+static void
+set_state (Runtime *rt, bool connected, const std::string &peer_id)
+{
+  RtcWsSignallerPrivate *priv = rt->self->priv;
+  {
+    std::lock_guard lock (priv->state_lock);
+    priv->connected = connected;
+    priv->peer_id = peer_id;
+  }
+  g_object_notify (G_OBJECT (rt->self), "connected");
+  g_object_notify (G_OBJECT (rt->self), "peer-id");
+}
+
+static void
+finish_first (Runtime *rt, GError *error)
+{
+  {
+    std::lock_guard lock (rt->first_lock);
+    if (rt->first_done)
+      {
+        if (error)
+          g_error_free (error);
+        return;
+      }
+    rt->first_done = true;
+    rt->first_error = error;
+  }
+  rt->first_cond.notify_one ();
+}
+
+static void
+send_text (Runtime *rt, const std::string &text)
+{
+  if (!rt->conn || soup_websocket_connection_get_state (rt->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (!g_utf8_validate (text.data (), static_cast<gssize> (text.size ()), nullptr))
+    {
+      g_warning ("rtckit signaller: dropping an outgoing message that is not UTF-8");
+      return;
+    }
+  soup_websocket_connection_send_text (rt->conn, text.c_str ());
+}
+
+/* Consumer: ask for a session when we have none (a list reply or a new producer calls us). */
+static bool
+has_live_session (Runtime *rt)
+{
+  return !rt->sessions.empty ();
+}
+
+static void
+maybe_start_session (Runtime *rt, const std::string &producer)
+{
+  if (rt->role != RTC_SIGNALLER_ROLE_CONSUMER || rt->starting || has_live_session (rt)
+      || !rt->welcomed)
+    return;
+  if (!rt->producer_id.empty () && producer != rt->producer_id)
+    return;
+  rt->starting = true;
+  send_text (rt, rtc::proto::request_session (producer, std::nullopt));
+}
+
+static void
+look_for_producer (Runtime *rt)
+{
+  if (rt->role == RTC_SIGNALLER_ROLE_CONSUMER && rt->welcomed && !has_live_session (rt))
+    send_text (rt, R"({"type":"list"})");
+}
+
+static void lost (Runtime *rt, const char *why);
+
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return nullptr;
+  return json_node_get_string (n);
+}
+
+static void
+handle_message (Runtime *rt, const std::string &text)
+{
+  g_autoptr (JsonNode) root = json_from_string (text.c_str (), nullptr);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_warning ("rtckit signaller: ignoring a server message that is not a JSON object");
+      return;
+    }
+  JsonObject *o = json_node_get_object (root);
+  const char *type = member_string (o, "type");
+  const char *sid = member_string (o, "sessionId");
+  const char *peer = member_string (o, "peerId");
+  RtcSignaller *s = RTC_SIGNALLER (rt->self);
+  if (!type)
+    return;
+
+  if (g_str_equal (type, "welcome") && peer)
+    {
+      rt->welcomed = true;
+      rt->epoch++;
+      rt->backoff = rt->backoff_min;
+      rt->ever_connected = true;
+      clear_source (&rt->attempt_timer);
+      const unsigned roles = rt->role == RTC_SIGNALLER_ROLE_CONSUMER
+                                 ? rtc::proto::kRoleConsumer | rtc::proto::kRoleListener
+                                 : rtc::proto::kRoleProducer;
+      send_text (rt, rtc::proto::set_peer_status (roles, rt->meta));
+      set_state (rt, true, peer);
+      finish_first (rt, nullptr);
+      look_for_producer (rt);
+      return;
+    }
+  if (g_str_equal (type, "startSession") && sid && peer)
+    {
+      if (rt->role != RTC_SIGNALLER_ROLE_PRODUCER)
+        return;
+      rt->sessions[sid] = rt->epoch;
+      rtc_signaller_emit_session_requested (s, sid, peer, member_string (o, "offer"));
+      return;
+    }
+  if (g_str_equal (type, "sessionStarted") && sid && peer)
+    {
+      if (!rt->starting)
+        return;
+      rt->starting = false;
+      rt->sessions[sid] = rt->epoch;
+      rtc_signaller_emit_session_requested (s, sid, peer, nullptr);
+      return;
+    }
+  if (g_str_equal (type, "peer") && sid)
+    {
+      auto it = rt->sessions.find (sid);
+      if (it == rt->sessions.end () || it->second != rt->epoch)
+        return;
+      JsonNode *sdp = json_object_get_member (o, "sdp");
+      JsonNode *ice = json_object_get_member (o, "ice");
+      if (sdp && JSON_NODE_HOLDS_OBJECT (sdp))
+        {
+          JsonObject *so = json_node_get_object (sdp);
+          const char *t = member_string (so, "type"), *body = member_string (so, "sdp");
+          if (t && body)
+            rtc_signaller_emit_sdp (s, sid, t, body);
+        }
+      else if (ice && JSON_NODE_HOLDS_OBJECT (ice))
+        {
+          JsonObject *io = json_node_get_object (ice);
+          const char *cand = member_string (io, "candidate");
+          JsonNode *idx = json_object_get_member (io, "sdpMLineIndex");
+          gint64 line = idx && JSON_NODE_HOLDS_VALUE (idx)
+                                && json_node_get_value_type (idx) == G_TYPE_INT64
+                            ? json_node_get_int (idx)
+                            : -1;
+          if (cand && line >= 0 && line <= 65535)
+            rtc_signaller_emit_ice (s, sid, static_cast<guint> (line), cand);
+        }
+      return;
+    }
+  if ((g_str_equal (type, "endSession") || g_str_equal (type, "endSessionV1_1")) && sid)
+    {
+      if (rt->sessions.erase (sid) == 0)
+        return;
+      rtc_signaller_emit_session_ended (s, sid);
+      look_for_producer (rt);
+      return;
+    }
+  if (g_str_equal (type, "list"))
+    {
+      JsonNode *n = json_object_get_member (o, "producers");
+      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
+        return;
+      JsonArray *a = json_node_get_array (n);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (e && JSON_NODE_HOLDS_OBJECT (e))
+            if (const char *id = member_string (json_node_get_object (e), "id"))
+              maybe_start_session (rt, id);
+        }
+      return;
+    }
+  if (g_str_equal (type, "peerStatusChanged") && peer)
+    {
+      JsonNode *n = json_object_get_member (o, "roles");
+      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
+        return;
+      JsonArray *a = json_node_get_array (n);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (e && JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING
+              && g_str_equal (json_node_get_string (e), "producer"))
+            maybe_start_session (rt, peer);
+        }
+      return;
+    }
+  if (g_str_equal (type, "error"))
+    {
+      const char *details = member_string (o, "details");
+      g_message ("rtckit signaller: %s: server error: %s", rt->uri.c_str (),
+                 details ? details : "(no details)");
+      /* An error without a session in answer to our startSession: the producer is gone or
+       * refused; wait for the next producer announcement. */
+      if (!sid && rt->starting)
+        rt->starting = false;
+      return;
+    }
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  rt->last_heard = g_get_monotonic_time ();
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || rt->stopping)
+    return;
+  gsize size = 0;
+  auto *bytes = static_cast<const char *> (g_bytes_get_data (message, &size));
+  handle_message (rt, std::string (bytes, size));
+}
+
+static void
+on_ws_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+{
+  static_cast<Runtime *> (data)->last_heard = g_get_monotonic_time ();
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *conn, gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  /* Not the close reason: libsoup 3.2 can hand out a dangling pointer for it. */
+  g_autofree gchar *why = g_strdup_printf ("connection closed, code %u",
+                                           soup_websocket_connection_get_close_code (conn));
+  lost (rt, why);
+}
+
+static gboolean
+retry_due (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_source_unref (rt->retry_timer);
+  rt->retry_timer = nullptr;
+  connect_attempt (rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drop_connection (Runtime *rt)
+{
+  clear_source (&rt->attempt_timer);
+  clear_source (&rt->keepalive_timer);
+  if (rt->cancel)
+    {
+      g_cancellable_cancel (rt->cancel);
+      g_clear_object (&rt->cancel);
+    }
+  if (rt->conn)
+    {
+      g_signal_handlers_disconnect_by_data (rt->conn, rt);
+      if (soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (rt->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+      g_clear_object (&rt->conn);
+    }
+}
+
+/* The connection (or an attempt) is gone: keep the sessions, retry later. */
+static void
+lost (Runtime *rt, const char *why)
+{
+  const bool was_welcomed = rt->welcomed;
+  drop_connection (rt);
+  rt->welcomed = false;
+  rt->starting = false;
+  if (rt->stopping)
+    return;
+  if (was_welcomed)
+    {
+      g_message ("rtckit signaller: lost %s (%s), reconnecting", rt->uri.c_str (), why);
+      set_state (rt, false, "");
+    }
+  if (!rt->ever_connected)
+    {
+      finish_first (rt, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                                     "cannot connect to the signalling server %s: %s",
+                                     rt->uri.c_str (), why));
+      return;
+    }
+  if (rt->failed || rt->retry_timer)
+    return;
+  rt->retry_timer = add_timeout (rt, rt->backoff, retry_due);
+  rt->backoff = MIN (rt->backoff * 2, rt->backoff_max);
+}
+
+static gboolean
+attempt_timed_out (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_source_unref (rt->attempt_timer);
+  rt->attempt_timer = nullptr;
+  lost (rt, "timed out");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+keepalive_check (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  if (g_get_monotonic_time () - rt->last_heard > 3 * KEEPALIVE_SECONDS * G_USEC_PER_SEC)
+    {
+      g_source_unref (rt->keepalive_timer);
+      rt->keepalive_timer = nullptr;
+      lost (rt, "no answer to keepalive pings");
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* One connection attempt; its cancellable tells a late completion from the current one. */
+struct Attempt
+{
+  Runtime *rt;
+  GCancellable *cancel;
+};
+
+static void
+on_connected (GObject *source, GAsyncResult *res, gpointer data)
+{
+  std::unique_ptr<Attempt> attempt (static_cast<Attempt *> (data));
+  Runtime *rt = attempt->rt;
+  GError *err = nullptr;
+  SoupWebsocketConnection *conn
+      = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &err);
+  const bool abandoned = g_cancellable_is_cancelled (attempt->cancel);
+  g_object_unref (attempt->cancel);
+  if (abandoned)
+    {
+      /* drop_connection() gave up on this attempt (timeout, stop): nothing else to do. */
+      g_clear_error (&err);
+      g_clear_object (&conn);
+      return;
+    }
+  g_clear_object (&rt->cancel);
+  if (!conn)
+    {
+      std::string why = err ? err->message : "unknown error";
+      g_clear_error (&err);
+      lost (rt, why.c_str ());
+      return;
+    }
+  rt->conn = conn;
+  rt->last_heard = g_get_monotonic_time ();
+  soup_websocket_connection_set_max_incoming_payload_size (rt->conn, 4 * 1024 * 1024);
+  soup_websocket_connection_set_keepalive_interval (rt->conn, KEEPALIVE_SECONDS);
+  g_signal_connect (rt->conn, "message", G_CALLBACK (on_ws_message), rt);
+  g_signal_connect (rt->conn, "pong", G_CALLBACK (on_ws_pong), rt);
+  g_signal_connect (rt->conn, "closed", G_CALLBACK (on_ws_closed), rt);
+  rt->keepalive_timer = add_timeout (rt, KEEPALIVE_SECONDS * 1000, keepalive_check);
+  /* attempt_timer keeps running until welcome arrives. */
+}
+
+/* Auth refusals are final: retrying with the same token cannot succeed. */
+static void
+on_status (SoupMessage *msg, gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  const guint status = soup_message_get_status (msg);
+  if (status != SOUP_STATUS_UNAUTHORIZED && status != SOUP_STATUS_FORBIDDEN
+      && status != SOUP_STATUS_SERVICE_UNAVAILABLE)
+    return;
+  g_autofree gchar *text = g_strdup_printf (
+      "the signalling server %s refused the connection: HTTP %u %s%s", rt->uri.c_str (), status,
+      soup_message_get_reason_phrase (msg),
+      status == SOUP_STATUS_SERVICE_UNAVAILABLE ? " (it is full)"
+      : rt->token.empty ()                       ? ": it needs signaller::auth-token"
+                                                 : ": check signaller::auth-token");
+  if (!rt->ever_connected)
+    {
+      finish_first (rt, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, text));
+      rt->failed = true;
+    }
+  else if (status != SOUP_STATUS_SERVICE_UNAVAILABLE)
+    {
+      rt->failed = true;
+      rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
+    }
+}
+
+static void
+connect_attempt (Runtime *rt)
+{
+  if (rt->stopping || rt->failed)
+    return;
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", rt->uri.c_str ());
+  if (!msg)
+    {
+      finish_first (rt, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                     "invalid signalling server URI '%s': expected "
+                                     "ws://HOST:PORT/PATH or wss://...",
+                                     rt->uri.c_str ()));
+      rt->failed = true;
+      return;
+    }
+  if (!rt->token.empty ())
+    {
+      g_autofree gchar *auth = g_strdup_printf ("Bearer %s", rt->token.c_str ());
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    auth);
+    }
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_status), rt);
+  rt->cancel = g_cancellable_new ();
+  rt->attempt_timer = add_timeout (rt, rt->timeout_ms, attempt_timed_out);
+  soup_session_websocket_connect_async (rt->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+                                        rt->cancel, on_connected,
+                                        new Attempt{ rt, G_CANCELLABLE (g_object_ref (rt->cancel)) });
+}
+
+static gpointer
+signaller_thread (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_main_context_push_thread_default (rt->ctx);
+  rt->session = soup_session_new ();
+  bool ok = true;
+  if (!rt->ca_file.empty ())
+    {
+      GError *err = nullptr;
+      g_autoptr (GTlsDatabase) db = g_tls_file_database_new (rt->ca_file.c_str (), &err);
+      if (!db)
+        {
+          finish_first (rt, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                         "cannot load ca-file '%s': %s", rt->ca_file.c_str (),
+                                         err->message));
+          g_error_free (err);
+          ok = false;
+        }
+      else
+        soup_session_set_tls_database (rt->session, db);
+    }
+  rt->backoff = rt->backoff_min;
+  if (ok)
+    {
+      connect_attempt (rt);
+      g_main_loop_run (rt->loop);
+    }
+  drop_connection (rt);
+  clear_source (&rt->retry_timer);
+  /* Let cancelled attempts and the close complete before the session and context go. */
+  while (g_main_context_iteration (rt->ctx, FALSE))
+    ;
+  g_clear_object (&rt->session);
+  while (g_main_context_iteration (rt->ctx, FALSE))
+    ;
+  g_main_context_pop_thread_default (rt->ctx);
+  return nullptr;
+}
+
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcWsSignaller *self, std::function<void (Runtime &)> fn)
+{
+  struct Call
+  {
+    Runtime *rt;
+    std::function<void (Runtime &)> fn;
+  };
+  std::lock_guard lock (self->priv->state_lock);
+  Runtime *rt = self->priv->rt;
+  if (!rt)
+    return;
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (
+      source,
+      [] (gpointer data) -> gboolean {
+        auto *call = static_cast<Call *> (data);
+        if (!call->rt->stopping)
+          call->fn (*call->rt);
+        return G_SOURCE_REMOVE;
+      },
+      new Call{ rt, std::move (fn) }, [] (gpointer data) { delete static_cast<Call *> (data); });
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+}
+
+/* Whether a message for @sid can go out: a session of the current connection. */
+static bool
+current_session (Runtime &rt, const std::string &sid)
+{
+  auto it = rt.sessions.find (sid);
+  return it != rt.sessions.end () && it->second == rt.epoch && rt.welcomed;
+}
+
+/* ---- RtcSignaller ------------------------------------------------------------------------- */
+
+static gboolean
+shutdown_poll (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  if (!rt->conn || soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_CLOSED
+      || g_get_monotonic_time () >= rt->deadline)
+    {
+      g_main_loop_quit (rt->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+shutdown_start (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  rt->stopping = true;
+  clear_source (&rt->retry_timer);
+  clear_source (&rt->attempt_timer);
+  clear_source (&rt->keepalive_timer);
+  if (rt->cancel)
+    {
+      g_cancellable_cancel (rt->cancel);
+      g_clear_object (&rt->cancel);
+    }
+  for (const auto &[sid, epoch] : rt->sessions)
+    if (epoch == rt->epoch && rt->welcomed)
+      send_text (rt, rtc::proto::request_end_session (sid));
+  rt->sessions.clear ();
+  if (rt->conn && soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (rt->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, "signaller stopped");
+  rt->deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  if (shutdown_poll (rt) == G_SOURCE_CONTINUE)
+    g_source_unref (add_timeout (rt, 10, shutdown_poll));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+rtc_ws_signaller_stop (RtcSignaller *signaller)
+{
+  RtcWsSignaller *self = RTC_WS_SIGNALLER (signaller);
+  RtcWsSignallerPrivate *priv = self->priv;
+  std::lock_guard start (priv->start_lock);
+  Runtime *rt;
+  bool was_connected;
+  {
+    std::lock_guard lock (priv->state_lock);
+    rt = priv->rt;
+    priv->rt = nullptr;
+    was_connected = priv->connected;
+    priv->connected = false;
+    priv->peer_id.clear ();
+  }
+  if (!rt)
+    return;
+  /* Queued after any call posted before priv->rt was cleared: those still go out. */
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, shutdown_start, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+  g_thread_join (rt->thread);
+  delete rt;
+  if (was_connected)
+    {
+      g_object_notify (G_OBJECT (self), "connected");
+      g_object_notify (G_OBJECT (self), "peer-id");
+    }
+}
+
+static gboolean
+rtc_ws_signaller_start (RtcSignaller *signaller, GError **error)
+{
+  RtcWsSignaller *self = RTC_WS_SIGNALLER (signaller);
+  RtcWsSignallerPrivate *priv = self->priv;
+  std::unique_lock start (priv->start_lock);
+  {
+    std::lock_guard lock (priv->state_lock);
+    if (priv->rt)
+      return TRUE; /* already running */
+  }
+
+  auto rt = std::make_unique<Runtime> ();
+  rt->self = self;
+  {
+    std::lock_guard lock (priv->settings_lock);
+    rt->uri = priv->uri;
+    rt->token = priv->token;
+    rt->ca_file = priv->ca_file;
+    rt->producer_id = priv->producer_id;
+    rt->role = priv->role;
+    rt->timeout_ms = priv->timeout_ms;
+    rt->backoff_min = priv->backoff_min;
+    rt->backoff_max = MAX (priv->backoff_max, priv->backoff_min);
+    if (!priv->meta.empty ())
+      {
+        std::string err;
+        std::optional<std::string> meta = rtc::proto::normalize_meta (priv->meta, err);
+        if (!meta)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "property meta: %s",
+                         err.c_str ());
+            return FALSE;
+          }
+        rt->meta = *meta;
+      }
+  }
+  if (!g_str_has_prefix (rt->uri.c_str (), "ws://") && !g_str_has_prefix (rt->uri.c_str (), "wss://"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "invalid signalling server URI '%s': expected ws://HOST:PORT/PATH or "
+                   "wss://HOST:PORT/PATH",
+                   rt->uri.c_str ());
+      return FALSE;
+    }
+
+  /* Published before the thread runs: signals and notifies from it may read properties, and
+   * methods called from handlers of the first session must reach this runtime. */
+  Runtime *raw = rt.get ();
+  {
+    std::lock_guard lock (priv->state_lock);
+    priv->rt = raw;
+  }
+  raw->thread = g_thread_new ("rtcwssignaller", signaller_thread, raw);
+  GError *first_error = nullptr;
+  {
+    std::unique_lock lock (raw->first_lock);
+    const auto limit = std::chrono::milliseconds (raw->timeout_ms + 1000);
+    if (!raw->first_cond.wait_for (lock, limit, [&] { return raw->first_done; }))
+      first_error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 "cannot connect to the signalling server %s: timed out",
+                                 raw->uri.c_str ());
+    else if (raw->first_error)
+      {
+        first_error = raw->first_error;
+        raw->first_error = nullptr;
+      }
+  }
+  if (!first_error)
+    {
+      rt.release ();
+      return TRUE;
+    }
+  /* stop() joins and deletes the runtime. */
+  rt.release ();
+  start.unlock ();
+  rtc_ws_signaller_stop (signaller);
+  g_propagate_error (error, first_error);
+  return FALSE;
+}
+
+static void
+rtc_ws_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
+                           const gchar *sdp)
+{
+  post (RTC_WS_SIGNALLER (signaller),
+        [sid = std::string (session_id), body = rtc::proto::SdpBody{ type, sdp }] (Runtime &rt) {
+          if (current_session (rt, sid))
+            send_text (&rt, rtc::proto::peer_sdp (sid, body));
+          else
+            g_debug ("rtckit signaller: dropping sdp for session %s of an earlier connection",
+                     sid.c_str ());
+        });
+}
+
+static void
+rtc_ws_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
+                           const gchar *candidate)
+{
+  post (RTC_WS_SIGNALLER (signaller),
+        [sid = std::string (session_id),
+         body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {
+          if (current_session (rt, sid))
+            send_text (&rt, rtc::proto::peer_ice (sid, body));
+        });
+}
+
+static void
+rtc_ws_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
+                              const gchar *reason)
+{
+  /* The protocol has no reason field in a client's endSession: the reason is only logged. */
+  post (RTC_WS_SIGNALLER (signaller),
+        [sid = std::string (session_id),
+         why = std::string (reason ? reason : "")] (Runtime &rt) {
+          const bool current = current_session (rt, sid);
+          if (rt.sessions.erase (sid) == 0)
+            return;
+          if (!why.empty ())
+            g_debug ("rtckit signaller: ending session %s: %s", sid.c_str (), why.c_str ());
+          if (current)
+            send_text (&rt, rtc::proto::request_end_session (sid));
+          look_for_producer (&rt);
+        });
+}
+
+static void
+rtc_ws_signaller_iface_init (RtcSignallerInterface *iface)
+{
+  iface->start = rtc_ws_signaller_start;
+  iface->stop = rtc_ws_signaller_stop;
+  iface->send_sdp = rtc_ws_signaller_send_sdp;
+  iface->send_ice = rtc_ws_signaller_send_ice;
+  iface->end_session = rtc_ws_signaller_end_session;
+}
+
+/* ---- GObject ------------------------------------------------------------------------------ */
+
+static void
+set_string (std::string &field, const GValue *value, const char *fallback = "")
+{
+  const gchar *s = g_value_get_string (value);
+  field = s ? s : fallback;
+}
+
+static void
+rtc_ws_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+                               GParamSpec *pspec)
+{
+  RtcWsSignallerPrivate *priv = RTC_WS_SIGNALLER (object)->priv;
+  std::lock_guard lock (priv->settings_lock);
+  switch (prop_id)
+    {
+    case PROP_URI:
+      set_string (priv->uri, value, DEFAULT_URI);
+      break;
+    case PROP_AUTH_TOKEN:
+      set_string (priv->token, value);
+      break;
+    case PROP_ROLE:
+      priv->role = static_cast<RtcSignallerRole> (g_value_get_enum (value));
+      break;
+    case PROP_META:
+      set_string (priv->meta, value);
+      break;
+    case PROP_PRODUCER_ID:
+      set_string (priv->producer_id, value);
+      break;
+    case PROP_TIMEOUT:
+      priv->timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_RECONNECT_INTERVAL:
+      priv->backoff_min = g_value_get_uint (value);
+      break;
+    case PROP_RECONNECT_MAX_INTERVAL:
+      priv->backoff_max = g_value_get_uint (value);
+      break;
+    case PROP_CA_FILE:
+      set_string (priv->ca_file, value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+get_string (GValue *value, const std::string &field)
+{
+  g_value_set_string (value, field.empty () ? nullptr : field.c_str ());
+}
+
+static void
+rtc_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  RtcWsSignallerPrivate *priv = RTC_WS_SIGNALLER (object)->priv;
+  if (prop_id == PROP_PEER_ID || prop_id == PROP_CONNECTED)
+    {
+      std::lock_guard lock (priv->state_lock);
+      if (prop_id == PROP_PEER_ID)
+        get_string (value, priv->peer_id);
+      else
+        g_value_set_boolean (value, priv->connected);
+      return;
+    }
+  std::lock_guard lock (priv->settings_lock);
+  switch (prop_id)
+    {
+    case PROP_URI:
+      g_value_set_string (value, priv->uri.c_str ());
+      break;
+    case PROP_AUTH_TOKEN:
+      get_string (value, priv->token);
+      break;
+    case PROP_ROLE:
+      g_value_set_enum (value, priv->role);
+      break;
+    case PROP_META:
+      get_string (value, priv->meta);
+      break;
+    case PROP_PRODUCER_ID:
+      get_string (value, priv->producer_id);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, priv->timeout_ms);
+      break;
+    case PROP_RECONNECT_INTERVAL:
+      g_value_set_uint (value, priv->backoff_min);
+      break;
+    case PROP_RECONNECT_MAX_INTERVAL:
+      g_value_set_uint (value, priv->backoff_max);
+      break;
+    case PROP_CA_FILE:
+      get_string (value, priv->ca_file);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+rtc_ws_signaller_dispose (GObject *object)
+{
+  /* The thread holds a raw pointer to us: it must be gone before we are. */
+  rtc_ws_signaller_stop (RTC_SIGNALLER (object));
+  G_OBJECT_CLASS (rtc_ws_signaller_parent_class)->dispose (object);
+}
+
+static void
+rtc_ws_signaller_finalize (GObject *object)
+{
+  delete RTC_WS_SIGNALLER (object)->priv;
+  G_OBJECT_CLASS (rtc_ws_signaller_parent_class)->finalize (object);
+}
+
+static void
+rtc_ws_signaller_init (RtcWsSignaller *self)
+{
+  self->priv = new RtcWsSignallerPrivate ();
+}
+
+static void
+rtc_ws_signaller_class_init (RtcWsSignallerClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = rtc_ws_signaller_set_property;
+  gobject_class->get_property = rtc_ws_signaller_get_property;
+  gobject_class->dispose = rtc_ws_signaller_dispose;
+  gobject_class->finalize = rtc_ws_signaller_finalize;
+
+  const auto rw = static_cast<GParamFlags> (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto ro = static_cast<GParamFlags> (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+      gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+                           "Signalling server WebSocket, ws://HOST:PORT/ws or wss://HOST:PORT/ws; "
+                           "read at start",
+                           DEFAULT_URI, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+                           "Bearer token sent on connect (Authorization: Bearer <token>); read at "
+                           "start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_ROLE,
+      g_param_spec_enum ("role", "Role",
+                         "producer: wait for consumers; consumer: ask producer-id (or the first "
+                         "producer) for a session; read at start",
+                         RTC_TYPE_SIGNALLER_ROLE, DEFAULT_ROLE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_META,
+      g_param_spec_string ("meta", "Meta",
+                           "JSON object advertised with our status (e.g. {\"name\":\"camera\"}); "
+                           "read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PRODUCER_ID,
+      g_param_spec_string ("producer-id", "Producer id",
+                           "Consumer role: the producer to consume (empty: the first listed or "
+                           "the first to appear); read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PEER_ID,
+      g_param_spec_string ("peer-id", "Peer id",
+                           "Our id on the current connection (changes on reconnect; NULL while "
+                           "disconnected)",
+                           nullptr, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_CONNECTED,
+      g_param_spec_boolean ("connected", "Connected",
+                            "Registered with the signalling server right now", FALSE, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+                         "Milliseconds one connection attempt may take, start() included", 100,
+                         600000, DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RECONNECT_INTERVAL,
+      g_param_spec_uint ("reconnect-interval", "Reconnect interval",
+                         "Milliseconds before the first reconnect after a loss; doubles on each "
+                         "failure up to reconnect-max-interval",
+                         10, 600000, DEFAULT_RECONNECT_INTERVAL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RECONNECT_MAX_INTERVAL,
+      g_param_spec_uint ("reconnect-max-interval", "Reconnect max interval",
+                         "Milliseconds the reconnect backoff stops growing at", 10, 600000,
+                         DEFAULT_RECONNECT_MAX_INTERVAL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+                           "PEM file of the certificate authorities to trust for wss:// instead "
+                           "of the system store (for a self-signed server); read at start",
+                           nullptr, rw));
+}
