@@ -17,10 +17,11 @@
 (() => {
   'use strict';
 
+  const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const $ = id => document.getElementById(id);
   const preview = $('preview');
-  const iceServers = parseIce(params.get('ice'));
+  const iceServers = sig.parseIce(params.get('ice'));
   const wantedCodec = (params.get('codec') || '').toLowerCase();
 
   const pub = window.rtckitPublish = {
@@ -45,17 +46,6 @@
   let statsPrev = null;
   let mediaPromise = null;
   const closedSessions = new Set(); // ids of ended sessions: late errors about them are not shown
-
-  function parseIce(s) {
-    if (!s) return [];
-    try {
-      if (s.trim().startsWith('[')) return JSON.parse(s);
-      return s.split(',').filter(Boolean).map(urls => ({ urls }));
-    } catch (e) {
-      console.warn('rtckit: bad ?ice= parameter', e);
-      return [];
-    }
-  }
 
   function intParam(name) {
     const v = parseInt(params.get(name), 10);
@@ -83,10 +73,7 @@
   }
 
   function setError(text) {
-    pub.error = text;
-    $('error').textContent = text || '';
-    $('error').hidden = !text;
-    if (text) console.error('rtckit:', text);
+    sig.showError(pub, text);
   }
 
   // ---- media ----------------------------------------------------------------------------------
@@ -131,28 +118,19 @@
 
   // ---- signalling -----------------------------------------------------------------------------
 
-  function wsUrl() {
-    const u = new URL('ws', location.href);
-    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return u.href;
-  }
-
   function send(msg) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
 
   function connect() {
     if (wanted) setState('connecting');
-    const sock = ws = new WebSocket(wsUrl());
+    const sock = ws = new WebSocket(sig.wsUrl());
     sock.onopen = () => {
       backoff = 500;
       if (wanted) announce();
     };
     sock.onmessage = ev => {
-      if (ws !== sock) return;
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch (e) { console.warn('rtckit: bad message', ev.data); return; }
-      try { onMessage(msg); } catch (e) { console.error('rtckit: handling', msg, e); }
+      if (ws === sock) sig.dispatch(ev.data, onMessage);
     };
     sock.onclose = () => {
       if (ws !== sock) return;
@@ -303,11 +281,8 @@
     const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     pc.onicecandidate = ev => {
       if (pub.pc !== pc) return;
-      // A null candidate is our end of gathering; webrtcbin needs no message for it.
-      if (ev.candidate && ev.candidate.candidate) {
-        send({ type: 'peer', sessionId,
-               ice: { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex } });
-      }
+      const msg = sig.iceMessage(sessionId, ev.candidate);
+      if (msg) send(msg);
     };
     pc.onconnectionstatechange = () => {
       if (pub.pc !== pc) return;
@@ -326,7 +301,7 @@
     if (sdp.type !== 'answer' || !pc) { console.warn('rtckit: expected an answer, got', sdp.type); return; }
     try {
       await pc.setRemoteDescription(sdp);
-      for (const c of pendingIce.splice(0)) await addIce(pc, c);
+      for (const c of pendingIce.splice(0)) await sig.addIce(pc, c);
     } catch (e) {
       if (pub.sessionId !== sessionId) return;
       fail(`negotiation failed: ${e.message || e}`);
@@ -336,15 +311,7 @@
   function onRemoteIce(ice) {
     const pc = pub.pc;
     if (!pc || !pc.remoteDescription) { pendingIce.push(ice); return; }
-    addIce(pc, ice);
-  }
-
-  async function addIce(pc, ice) {
-    try {
-      await pc.addIceCandidate({ candidate: ice.candidate || '', sdpMLineIndex: ice.sdpMLineIndex ?? 0 });
-    } catch (e) {
-      console.warn('rtckit: addIceCandidate', ice, e);
-    }
+    sig.addIce(pc, ice);
   }
 
   // Our side gives up on the session: tell the element, show why.
@@ -360,8 +327,7 @@
   // Forget the peer connection and the session (the caller tells the element when needed).
   function closePc() {
     if (pub.sessionId) {
-      closedSessions.add(pub.sessionId);
-      if (closedSessions.size > 20) closedSessions.delete(closedSessions.values().next().value);
+      sig.rememberClosed(closedSessions, pub.sessionId);
     }
     pendingIce = [];
     statsPrev = null;
@@ -449,29 +415,14 @@
     if (!pub.pc) { $('stats').textContent = ''; return; }
     let s;
     try { s = await stats(); } catch (e) { return; }
-    const now = performance.now();
-    const vid = s.video || {}, aud = s.audio || {};
-    const bytes = (vid.bytesSent || 0) + (aud.bytesSent || 0);
-    let kbps = null, fps = vid.framesPerSecond;
-    if (statsPrev) {
-      const dt = (now - statsPrev.t) / 1000;
-      kbps = Math.round((bytes - statsPrev.bytes) * 8 / dt / 1000);
-      if (fps == null && vid.framesEncoded != null) fps = (vid.framesEncoded - statsPrev.frames) / dt;
-    }
-    statsPrev = { t: now, bytes, frames: vid.framesEncoded || 0 };
-    const lost = Math.max(0, vid.packetsLost || 0) + Math.max(0, aud.packetsLost || 0);
-    const rows = [
-      ['resolution', vid.frameWidth ? `${vid.frameWidth}×${vid.frameHeight}` : '–'],
-      ['fps', fps != null ? Math.round(fps) : '–'],
-      ['codec', [vid.codec, aud.codec].filter(Boolean).join(' + ') || '–'],
-      ['bitrate', kbps != null ? `${kbps} kbit/s` : '–'],
-      ['RTT', s.rtt != null ? `${Math.round(s.rtt * 1000)} ms` : '–'],
-      ['packets lost', lost],
-    ];
+    const r = sig.statsRows(s, statsPrev, 'bytesSent', 'framesEncoded',
+                            (vid, aud) => Math.max(0, vid.packetsLost || 0) + Math.max(0, aud.packetsLost || 0));
+    statsPrev = r.prev;
+    const rows = r.rows, vid = s.video || {};
     if (vid.qualityLimitationReason && vid.qualityLimitationReason !== 'none') {
       rows.push(['limited by', vid.qualityLimitationReason]);
     }
-    $('stats').textContent = rows.map(([k, val]) => `${k}: ${val}`).join('  ·  ');
+    $('stats').textContent = sig.statsLine(rows);
   }
 
   // ---- start ----------------------------------------------------------------------------------

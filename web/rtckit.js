@@ -7,9 +7,10 @@
 (() => {
   'use strict';
 
+  const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const wantedProducer = params.get('producer');
-  const iceServers = parseIce(params.get('ice'));
+  const iceServers = sig.parseIce(params.get('ice'));
   const $ = id => document.getElementById(id);
   const video = $('video');
 
@@ -31,17 +32,6 @@
   let statsPrev = null;
   const closedSessions = new Set(); // ids we closed: late errors about them are not shown
 
-  function parseIce(s) {
-    if (!s) return [];
-    try {
-      if (s.trim().startsWith('[')) return JSON.parse(s);
-      return s.split(',').filter(Boolean).map(urls => ({ urls }));
-    } catch (e) {
-      console.warn('rtckit: bad ?ice= parameter', e);
-      return [];
-    }
-  }
-
   // ---- page state ---------------------------------------------------------------------------
 
   const LABELS = {
@@ -62,19 +52,10 @@
   }
 
   function setError(text) {
-    rtckit.error = text;
-    $('error').textContent = text || '';
-    $('error').hidden = !text;
-    if (text) console.error('rtckit:', text);
+    sig.showError(rtckit, text);
   }
 
   // ---- signalling -----------------------------------------------------------------------------
-
-  function wsUrl() {
-    const u = new URL('ws', location.href);
-    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return u.href;
-  }
 
   function send(msg) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
@@ -82,18 +63,14 @@
 
   function connect() {
     setState('connecting');
-    ws = new WebSocket(wsUrl());
+    ws = new WebSocket(sig.wsUrl());
     ws.onopen = () => {
       backoff = 500;
       send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'rtckit-viewer' } });
       send({ type: 'list' });
       if (rtckit.state === 'connecting') setState('waiting');
     };
-    ws.onmessage = ev => {
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch (e) { console.warn('rtckit: bad message', ev.data); return; }
-      try { onMessage(msg); } catch (e) { console.error('rtckit: handling', msg, e); }
-    };
+    ws.onmessage = ev => sig.dispatch(ev.data, onMessage);
     ws.onclose = () => {
       ws = null;
       closeSession(false);
@@ -189,8 +166,7 @@
 
   function closeSession(notify) {
     if (rtckit.sessionId) {
-      closedSessions.add(rtckit.sessionId);
-      if (closedSessions.size > 20) closedSessions.delete(closedSessions.values().next().value);
+      sig.rememberClosed(closedSessions, rtckit.sessionId);
       if (notify) send({ type: 'endSession', sessionId: rtckit.sessionId });
     }
     starting = false;
@@ -219,11 +195,8 @@
       }
     };
     pc.onicecandidate = ev => {
-      // A null candidate is our end of gathering; webrtcbin needs no message for it.
-      if (ev.candidate && ev.candidate.candidate) {
-        send({ type: 'peer', sessionId: rtckit.sessionId,
-               ice: { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex } });
-      }
+      const msg = sig.iceMessage(rtckit.sessionId, ev.candidate);
+      if (msg) send(msg);
     };
     pc.onconnectionstatechange = () => {
       if (rtckit.pc !== pc) return;
@@ -244,7 +217,7 @@
       if (!rtckit.pc) rtckit.pc = createPc();
       const pc = rtckit.pc;
       await pc.setRemoteDescription(sdp);
-      for (const c of pendingIce.splice(0)) await addIce(pc, c);
+      for (const c of pendingIce.splice(0)) await sig.addIce(pc, c);
       await pc.setLocalDescription(await pc.createAnswer());
       if (rtckit.sessionId !== sessionId) return;
       send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
@@ -260,16 +233,7 @@
   function onRemoteIce(ice) {
     const pc = rtckit.pc;
     if (!pc || !pc.remoteDescription) { pendingIce.push(ice); return; }
-    addIce(pc, ice);
-  }
-
-  async function addIce(pc, ice) {
-    try {
-      // An empty candidate string means the end of the remote candidates.
-      await pc.addIceCandidate({ candidate: ice.candidate || '', sdpMLineIndex: ice.sdpMLineIndex ?? 0 });
-    } catch (e) {
-      console.warn('rtckit: addIceCandidate', ice, e);
-    }
+    sig.addIce(pc, ice);
   }
 
   video.addEventListener('playing', () => { if (rtckit.pc) setState('playing'); });
@@ -312,26 +276,10 @@
     if (!rtckit.pc) { $('stats').textContent = ''; return; }
     let s;
     try { s = await stats(); } catch (e) { return; }
-    const now = performance.now();
-    const vid = s.video || {}, aud = s.audio || {};
-    const bytes = (vid.bytesReceived || 0) + (aud.bytesReceived || 0);
-    let kbps = null, fps = vid.framesPerSecond;
-    if (statsPrev) {
-      const dt = (now - statsPrev.t) / 1000;
-      kbps = Math.round((bytes - statsPrev.bytes) * 8 / dt / 1000);
-      if (fps == null && vid.framesDecoded != null) fps = (vid.framesDecoded - statsPrev.frames) / dt;
-    }
-    statsPrev = { t: now, bytes, frames: vid.framesDecoded || 0 };
-    const lost = (vid.packetsLost || 0) + (aud.packetsLost || 0);
-    const rows = [
-      ['resolution', vid.frameWidth ? `${vid.frameWidth}×${vid.frameHeight}` : '–'],
-      ['fps', fps != null ? Math.round(fps) : '–'],
-      ['codec', [vid.codec, aud.codec].filter(Boolean).join(' + ') || '–'],
-      ['bitrate', kbps != null ? `${kbps} kbit/s` : '–'],
-      ['RTT', s.rtt != null ? `${Math.round(s.rtt * 1000)} ms` : '–'],
-      ['packets lost', lost],
-    ];
-    $('stats').textContent = rows.map(([k, val]) => `${k}: ${val}`).join('  ·  ');
+    const r = sig.statsRows(s, statsPrev, 'bytesReceived', 'framesDecoded',
+                            (vid, aud) => (vid.packetsLost || 0) + (aud.packetsLost || 0));
+    statsPrev = r.prev;
+    $('stats').textContent = sig.statsLine(r.rows);
   }
 
   // ---- start ----------------------------------------------------------------------------------
