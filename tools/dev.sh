@@ -14,7 +14,7 @@ RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-p
  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools"
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-gi python3-gst-1.0
  gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps python3-numpy python3-matplotlib janus
- gstreamer1.0-plugins-base-apps"
+ gstreamer1.0-plugins-base-apps openssl"
 
 install_missing() {
   local missing=()

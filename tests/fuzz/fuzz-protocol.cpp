@@ -1,7 +1,8 @@
 /* libFuzzer target: protocol parsing and Router dispatch, no sockets.
  *
  * Input: lines. The first byte of a line picks the actor, the rest is the message:
- *   'a' 'b' 'c'  text from remote peer A, B or C
+ *   'a' 'b' 'c'  text from remote peer A, B or C (C holds no consumer token: it may only
+ *                produce, as on a server with --consumer-token)
  *   'x'          remote peer (next byte % 3) disconnects and a new one takes its place
  *   'L'          the local producer acts on the last session: 's' sdp, 'i' ice, 'e'/'E' end
  *                with/without reason
@@ -137,8 +138,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   prod.id = router.add_local (&prod, rtc::proto::kRoleProducer, R"({"name":"fuzz"})");
   cons.id = router.add_local (&cons, rtc::proto::kRoleConsumer, "null");
   std::array<std::string, 3> remote;
-  for (auto &id : remote)
-    id = router.add_remote (std::make_unique<FakeSink> (st));
+  /* Peer C's allowed roles exercise the token checks of dispatch. */
+  auto allowed = [] (size_t i) {
+    return i == 2 ? unsigned (rtc::proto::kRoleProducer) : rtc::signaling::kAllRoles;
+  };
+  for (size_t i = 0; i < remote.size (); i++)
+    remote[i] = router.add_remote (std::make_unique<FakeSink> (st), allowed (i));
 
   std::string_view input (reinterpret_cast<const char *> (data), size);
   while (!input.empty ())
@@ -162,7 +167,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           {
             const size_t i = rest.empty () ? 0 : static_cast<unsigned char> (rest[0]) % 3;
             router.remove_remote (remote[i]);
-            remote[i] = router.add_remote (std::make_unique<FakeSink> (st));
+            remote[i] = router.add_remote (std::make_unique<FakeSink> (st), allowed (i));
             break;
           }
         case 'L':
