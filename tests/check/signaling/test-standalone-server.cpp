@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <signal.h>
+#include <sys/prctl.h>
 
 struct Standalone
 {
@@ -499,7 +500,12 @@ test_program_sigterm_closes_and_exits_0 ()
     return;
   const char *argv[] = { bin, "--address", "127.0.0.1:0", nullptr };
   g_autoptr (GError) err = nullptr;
-  g_autoptr (GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* A test that aborts must not leave the server behind. */
+  g_subprocess_launcher_set_child_setup (
+      launcher, [] (gpointer) { prctl (PR_SET_PDEATHSIG, SIGKILL); }, nullptr, nullptr);
+  g_autoptr (GSubprocess) proc = g_subprocess_launcher_spawnv (launcher, argv, &err);
   g_assert_no_error (err);
   g_autoptr (GDataInputStream) out
       = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <vector>
 
 /* ---- the server program ------------------------------------------------------------------- */
@@ -34,7 +35,12 @@ public:
     /* The port of a killed server can take a moment to be free for a new listener. */
     for (int tries = 0; tries < 20; tries++)
       {
-        proc_ = g_subprocess_newv (argv.data (), G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err);
+        g_autoptr (GSubprocessLauncher) launcher
+            = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+        /* A test that aborts must not leave servers behind. */
+        g_subprocess_launcher_set_child_setup (
+            launcher, [] (gpointer) { prctl (PR_SET_PDEATHSIG, SIGKILL); }, nullptr, nullptr);
+        proc_ = g_subprocess_launcher_spawnv (launcher, argv.data (), &err);
         g_assert_no_error (err);
         g_autoptr (GDataInputStream) out
             = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc_));
