@@ -53,7 +53,9 @@ enum
   PROP_VIEWERS,
 };
 
-G_DEFINE_TYPE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_BIN);
+static void child_proxy_init (gpointer g_iface, gpointer iface_data);
+G_DEFINE_TYPE_WITH_CODE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_BIN,
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, child_proxy_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcbroadcastsink, "rtcbroadcastsink", GST_RANK_NONE,
                                        GST_TYPE_RTC_BROADCAST_SINK,
                                        GST_DEBUG_CATEGORY_INIT (rtc_broadcast_sink_debug,
@@ -414,7 +416,7 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       s.serve = g_value_get_boolean (value);
       break;
     case PROP_SIGNALLER:
-      self->priv->signalling.signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
+      self->priv->signalling.set_signaller_locked (G_OBJECT (g_value_get_object (value)));
       break;
     case PROP_VIDEO_CODECS:
       s.video_codecs = str ();
@@ -527,6 +529,46 @@ finalize (GObject *object)
   auto *self = GST_RTC_BROADCAST_SINK (object);
   delete self->priv;
   G_OBJECT_CLASS (gst_rtc_broadcast_sink_parent_class)->finalize (object);
+}
+
+/* GstChildProxy: the `signaller` child (signaller::uri=... from gst-launch), then the bin's. */
+static GObject *
+child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  auto *self = GST_RTC_BROADCAST_SINK (proxy);
+  if (g_strcmp0 (name, "signaller") == 0)
+    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_PRODUCER).release ();
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_name (proxy, name);
+}
+
+static GObject *
+child_proxy_get_child_by_index (GstChildProxy *proxy, guint index)
+{
+  auto *self = GST_RTC_BROADCAST_SINK (proxy);
+  if (index == 0)
+    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_PRODUCER).release ();
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_index (proxy, index - 1);
+}
+
+static guint
+child_proxy_get_children_count (GstChildProxy *proxy)
+{
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return 1 + parent_iface->get_children_count (proxy);
+}
+
+static void
+child_proxy_init (gpointer g_iface, gpointer)
+{
+  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+  iface->get_child_by_index = child_proxy_get_child_by_index;
+  iface->get_children_count = child_proxy_get_children_count;
 }
 
 static void

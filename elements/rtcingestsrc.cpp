@@ -50,6 +50,7 @@ enum
   PROP_TURN_SERVERS,
   PROP_ICE_LOCAL_ADDRESSES,
   PROP_CONNECT_TIMEOUT,
+  PROP_PRODUCER_ID,
   PROP_URL,
   PROP_PUBLISHERS,
 };
@@ -103,7 +104,9 @@ gst_rtc_ingest_pad_class_init (GstRtcIngestPadClass *klass)
 
 /* --- element state ----------------------------------------------------------------------- */
 
-G_DEFINE_TYPE (GstRtcIngestSrc, gst_rtc_ingest_src, GST_TYPE_BIN);
+static void child_proxy_init (gpointer g_iface, gpointer iface_data);
+G_DEFINE_TYPE_WITH_CODE (GstRtcIngestSrc, gst_rtc_ingest_src, GST_TYPE_BIN,
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, child_proxy_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
     rtcingestsrc, "rtcingestsrc", GST_RANK_NONE, GST_TYPE_RTC_INGEST_SRC,
     GST_DEBUG_CATEGORY_INIT (rtc_ingest_src_debug, "rtcingestsrc", 0, "rtckit ingest source"));
@@ -229,7 +232,7 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       s.serve = g_value_get_boolean (value);
       break;
     case PROP_SIGNALLER:
-      self->priv->signalling.signaller = Ptr<GObject>::ref (G_OBJECT (g_value_get_object (value)));
+      self->priv->signalling.set_signaller_locked (G_OBJECT (g_value_get_object (value)));
       break;
     case PROP_VIDEO_CODECS:
       s.video_codecs = str ();
@@ -251,6 +254,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       break;
     case PROP_CONNECT_TIMEOUT:
       s.connect_timeout = g_value_get_uint (value);
+      break;
+    case PROP_PRODUCER_ID:
+      s.producer_id = str ();
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -302,6 +308,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, s.connect_timeout);
       break;
+    case PROP_PRODUCER_ID:
+      g_value_set_string (value, s.producer_id.empty () ? nullptr : s.producer_id.c_str ());
+      break;
     case PROP_URL:
       g_value_set_string (value, self->priv->signalling.url.empty ()
                                      ? nullptr
@@ -326,6 +335,46 @@ finalize (GObject *object)
   auto *self = GST_RTC_INGEST_SRC (object);
   delete self->priv;
   G_OBJECT_CLASS (gst_rtc_ingest_src_parent_class)->finalize (object);
+}
+
+/* GstChildProxy: the `signaller` child (signaller::uri=... from gst-launch), then the bin's. */
+static GObject *
+child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  auto *self = GST_RTC_INGEST_SRC (proxy);
+  if (g_strcmp0 (name, "signaller") == 0)
+    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_CONSUMER).release ();
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_name (proxy, name);
+}
+
+static GObject *
+child_proxy_get_child_by_index (GstChildProxy *proxy, guint index)
+{
+  auto *self = GST_RTC_INGEST_SRC (proxy);
+  if (index == 0)
+    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_CONSUMER).release ();
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_index (proxy, index - 1);
+}
+
+static guint
+child_proxy_get_children_count (GstChildProxy *proxy)
+{
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+  return 1 + parent_iface->get_children_count (proxy);
+}
+
+static void
+child_proxy_init (gpointer g_iface, gpointer)
+{
+  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+  iface->get_child_by_index = child_proxy_get_child_by_index;
+  iface->get_children_count = child_proxy_get_children_count;
 }
 
 static void
@@ -414,6 +463,14 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
           "connect-timeout", "Connect timeout",
           "Seconds a new publisher may take to connect before it is dropped (0 = forever)", 0, 3600,
           DEFAULT_CONNECT_TIMEOUT, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_PRODUCER_ID,
+      g_param_spec_string (
+          "producer-id", "Producer id",
+          "With serve=false: the remote producer to receive from (its peer id on the signalling "
+          "server, signaller::uri=ws://HOST:PORT/ws); unset takes the first producer there",
+          nullptr,
+          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property (
       gobject_class, PROP_URL,
       g_param_spec_string ("url", "URL", "The publish page's address, once started", nullptr, ro));

@@ -15,6 +15,24 @@ Signalling::get () const
   return signaller;
 }
 
+Ptr<GObject>
+Signalling::child (RtcSignallerRole role)
+{
+  std::lock_guard lock (lock_);
+  if (app_signaller_)
+    return app_signaller_;
+  if (!remote_)
+    remote_ = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_WS_SIGNALLER, "role", role, nullptr)));
+  return remote_;
+}
+
+void
+Signalling::set_signaller_locked (GObject *sig)
+{
+  app_signaller_ = Ptr<GObject>::ref (sig);
+  signaller = app_signaller_;
+}
+
 void
 Signalling::on_error (GObject *, const gchar *message, Signalling *self)
 {
@@ -32,15 +50,26 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
                    const SignallerCallbacks &callbacks)
 {
   Ptr<GObject> sig = get ();
+  if (!sig && !config.serve)
+    {
+      // A remote signalling server: the `signaller` child, a WebSocket client by default.
+      sig = child (config.role);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WS_SIGNALLER))
+        {
+          GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
+          GStr current;
+          g_object_get (sig.get (), "meta", current.out (), nullptr);
+          g_object_set (sig.get (), "role", config.role, nullptr);
+          if (!current)
+            g_object_set (sig.get (), "meta", meta.get (), nullptr);
+          if (!config.producer_id.empty ())
+            g_object_set (sig.get (), "producer-id", config.producer_id.c_str (), nullptr);
+        }
+      std::lock_guard lock (lock_);
+      signaller = sig;
+    }
   if (!sig)
     {
-      if (!config.serve)
-        {
-          GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
-                             ("serve=false needs a signaller: set the signaller property"),
-                             (nullptr));
-          return false;
-        }
       GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
       sig = Ptr<GObject> (
           G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", config.address.c_str (),
@@ -73,6 +102,10 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
                             "port (e.g. address=127.0.0.1:8081) or stop the other program",
                             address.c_str ()),
                            ("%s", err.message ()));
+      else if (!config.serve)
+        GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ_WRITE,
+                           ("Could not reach the signalling server: %s", err.message ()),
+                           ("serve=false: check signaller::uri"));
       else
         GST_ELEMENT_ERROR (
             element, RESOURCE, OPEN_READ_WRITE,
@@ -81,11 +114,10 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
         g_signal_handler_disconnect (sig.get (), id);
       h.clear ();
       // A new start makes a new embedded signaller, with the address set by then.
-      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-        {
-          std::lock_guard lock (lock_);
-          signaller.reset ();
-        }
+      {
+        std::lock_guard lock (lock_);
+        signaller = app_signaller_;
+      }
       return false;
     }
   if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
@@ -123,13 +155,11 @@ Signalling::stop ()
   for (auto id : handlers_)
     g_signal_handler_disconnect (sig.get (), id);
   handlers_.clear ();
-  // The embedded signaller belongs to this run; an application's signaller stays.
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      std::lock_guard lock (lock_);
-      signaller.reset ();
-      url.clear ();
-    }
+  // The embedded signaller belongs to this run; an application's signaller stays, and the
+  // default remote client stays the `signaller` child.
+  std::lock_guard lock (lock_);
+  signaller = app_signaller_;
+  url.clear ();
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "signaling/rtc-embedded-signaller.h"
 #include "signaling/rtc-signaller.h"
+#include "signaling/rtc-ws-signaller.h"
 
 #include <gst/gst.h>
 
@@ -35,6 +36,7 @@ struct SignallingConfig
   RtcSignallerRole role = RTC_SIGNALLER_ROLE_PRODUCER;
   const char *page = "/";               // path of the element's page on the embedded server
   const char *action = nullptr;         // "watch": printed as "open URL in a web browser to watch"
+  std::string producer_id;              // consumer role over a remote server: whom to consume
   RtcHttpBodyFunc stats_body = nullptr; // embedded server's /stats, with the element as data
   RtcHttpBodyFunc metrics_body = nullptr;           // embedded server's /metrics
   std::function<void (const std::string &)> on_url; // before the URL is announced
@@ -52,6 +54,14 @@ public:
   std::string url;
 
   Ptr<GObject> get () const;
+
+  // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
+  // application's signaller when one was set, else a WebSocket client of a remote server
+  // (RtcWsSignaller, created on first use with @role), used when serve=false.
+  Ptr<GObject> child (RtcSignallerRole role);
+  // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.
+  // Call with the settings lock held.
+  void set_signaller_locked (GObject *sig);
 
   // Creates the embedded signaller unless one is set, connects the handlers and starts it; then
   // prints and posts `rtckit-url` and notifies "url". Posts an element error and returns false
@@ -72,6 +82,9 @@ private:
 
   std::mutex &lock_;
   GstDebugCategory *&cat_;
+  // Guarded by the settings lock: set through the property, and the default remote client.
+  Ptr<GObject> app_signaller_;
+  Ptr<GObject> remote_;
   // start/stop only (the element's state changes):
   GstElement *element_ = nullptr;
   std::vector<gulong> handlers_;

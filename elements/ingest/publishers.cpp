@@ -664,6 +664,7 @@ rtc::ingest::start_signalling (GstRtcIngestSrc *self)
   config.role = RTC_SIGNALLER_ROLE_CONSUMER;
   config.page = "/publish";
   config.action = "publish";
+  config.producer_id = s.producer_id;
   return self->priv->signalling.start (GST_ELEMENT (self), config,
                                        { G_CALLBACK (on_sig_session_requested),
                                          G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),

@@ -57,6 +57,7 @@ struct Settings
   std::string turn_servers;
   std::string ice_local_addresses;
   guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+  std::string producer_id; // serve=false: the remote producer to receive (empty: the first)
 };
 
 // One received stream: rtcpeerbin pad ! depayloader [! parser] ! ghost pad of the element.
