@@ -53,9 +53,16 @@ enum
   PROP_VIEWERS,
 };
 
-static void child_proxy_init (gpointer g_iface, gpointer iface_data);
+static rtc::Signalling &
+signalling_of (GstChildProxy *proxy)
+{
+  return GST_RTC_BROADCAST_SINK (proxy)->priv->signalling;
+}
+
 G_DEFINE_TYPE_WITH_CODE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_BIN,
-                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, child_proxy_init));
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
+                                                (rtc::signaller_child_proxy_init<signalling_of,
+                                                                                 RTC_SIGNALLER_ROLE_PRODUCER>)));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcbroadcastsink, "rtcbroadcastsink", GST_RANK_NONE,
                                        GST_TYPE_RTC_BROADCAST_SINK,
                                        GST_DEBUG_CATEGORY_INIT (rtc_broadcast_sink_debug,
@@ -529,46 +536,6 @@ finalize (GObject *object)
   auto *self = GST_RTC_BROADCAST_SINK (object);
   delete self->priv;
   G_OBJECT_CLASS (gst_rtc_broadcast_sink_parent_class)->finalize (object);
-}
-
-/* GstChildProxy: the `signaller` child (signaller::uri=... from gst-launch), then the bin's. */
-static GObject *
-child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
-{
-  auto *self = GST_RTC_BROADCAST_SINK (proxy);
-  if (g_strcmp0 (name, "signaller") == 0)
-    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_PRODUCER).release ();
-  auto *parent_iface = static_cast<GstChildProxyInterface *> (
-      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
-  return parent_iface->get_child_by_name (proxy, name);
-}
-
-static GObject *
-child_proxy_get_child_by_index (GstChildProxy *proxy, guint index)
-{
-  auto *self = GST_RTC_BROADCAST_SINK (proxy);
-  if (index == 0)
-    return self->priv->signalling.child (RTC_SIGNALLER_ROLE_PRODUCER).release ();
-  auto *parent_iface = static_cast<GstChildProxyInterface *> (
-      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
-  return parent_iface->get_child_by_index (proxy, index - 1);
-}
-
-static guint
-child_proxy_get_children_count (GstChildProxy *proxy)
-{
-  auto *parent_iface = static_cast<GstChildProxyInterface *> (
-      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
-  return 1 + parent_iface->get_children_count (proxy);
-}
-
-static void
-child_proxy_init (gpointer g_iface, gpointer)
-{
-  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
-  iface->get_child_by_name = child_proxy_get_child_by_name;
-  iface->get_child_by_index = child_proxy_get_child_by_index;
-  iface->get_children_count = child_proxy_get_children_count;
 }
 
 static void

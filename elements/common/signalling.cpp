@@ -183,4 +183,35 @@ Signalling::end_session (const std::string &session_id, const char *reason) cons
     rtc_signaller_end_session (RTC_SIGNALLER (sig.get ()), session_id.c_str (), reason);
 }
 
+static GstChildProxyInterface *
+bin_child_proxy ()
+{
+  return static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
+}
+
+GObject *
+signaller_child_by_name (GstChildProxy *proxy, const gchar *name, Signalling &signalling,
+                         RtcSignallerRole role)
+{
+  if (g_strcmp0 (name, "signaller") == 0)
+    return signalling.child (role).release ();
+  return bin_child_proxy ()->get_child_by_name (proxy, name);
+}
+
+GObject *
+signaller_child_by_index (GstChildProxy *proxy, guint index, Signalling &signalling,
+                          RtcSignallerRole role)
+{
+  if (index == 0)
+    return signalling.child (role).release ();
+  return bin_child_proxy ()->get_child_by_index (proxy, index - 1);
+}
+
+guint
+signaller_children_count (GstChildProxy *proxy)
+{
+  return 1 + bin_child_proxy ()->get_children_count (proxy);
+}
+
 } // namespace rtc

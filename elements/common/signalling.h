@@ -90,4 +90,28 @@ private:
   std::vector<gulong> handlers_;
 };
 
+// GstChildProxy for an element (a GstBin) with a `signaller` child before its bin children, so
+// that gst-launch can say `signaller::uri=...`. Use as
+//   G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, (rtc::signaller_child_proxy_init<get, role>))
+// where @Get returns the element's Signalling and @Role is the role of a default signaller.
+GObject *signaller_child_by_name (GstChildProxy *proxy, const gchar *name, Signalling &signalling,
+                                  RtcSignallerRole role);
+GObject *signaller_child_by_index (GstChildProxy *proxy, guint index, Signalling &signalling,
+                                   RtcSignallerRole role);
+guint signaller_children_count (GstChildProxy *proxy);
+
+template <Signalling &(*Get) (GstChildProxy *), RtcSignallerRole Role>
+void
+signaller_child_proxy_init (gpointer g_iface, gpointer)
+{
+  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
+  iface->get_child_by_name = [] (GstChildProxy *proxy, const gchar *name) {
+    return signaller_child_by_name (proxy, name, Get (proxy), Role);
+  };
+  iface->get_child_by_index = [] (GstChildProxy *proxy, guint index) {
+    return signaller_child_by_index (proxy, index, Get (proxy), Role);
+  };
+  iface->get_children_count = signaller_children_count;
+}
+
 } // namespace rtc

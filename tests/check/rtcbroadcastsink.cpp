@@ -237,6 +237,39 @@ GST_START_TEST (test_null_playing_null_repeated_frees_the_element)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_signaller_child_takes_the_remote_server_uri_and_names_it_when_unreachable)
+{
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "videotestsrc is-live=true ! rtcbroadcastsink name=s serve=false "
+      "signaller::uri=ws://127.0.0.1:1/ws signaller::auth-token=secret", &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY (sink), "signaller");
+  fail_unless (child != nullptr, "no signaller child");
+  gchar *uri = nullptr;
+  g_object_get (child, "uri", &uri, nullptr);
+  fail_unless_equals_string (uri, "ws://127.0.0.1:1/ws");
+  g_free (uri);
+  g_object_unref (child);
+
+  GstBus *bus = gst_element_get_bus (pipe);
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error message on the bus");
+  GError *gerr = nullptr;
+  gst_message_parse_error (msg, &gerr, nullptr);
+  fail_unless (strstr (gerr->message, "ws://127.0.0.1:1/ws") != nullptr, "error does not name the URI: %s",
+               gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_port_in_use_is_an_element_error_naming_the_address)
 {
   GError *err = nullptr;
@@ -534,6 +567,7 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_max_viewers_refuses_the_next_viewer_with_a_reason);
   tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
+  tcase_add_test (tc, test_signaller_child_takes_the_remote_server_uri_and_names_it_when_unreachable);
   return s;
 }
 
