@@ -22,8 +22,68 @@ Signalling::child (RtcSignallerRole role)
   if (app_signaller_)
     return app_signaller_;
   if (!remote_)
-    remote_ = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_WS_SIGNALLER, "role", role, nullptr)));
+    {
+      remote_role_ = role;
+      remote_ = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_WS_SIGNALLER, "role", role, nullptr)));
+      remote_uri_handler_ = g_signal_connect (remote_.get (), "notify::uri",
+                                              G_CALLBACK (on_child_uri), this);
+    }
   return remote_;
+}
+
+void
+Signalling::on_child_uri (GObject *child, GParamSpec *, Signalling *self)
+{
+  self->retarget (child);
+}
+
+// A new default client of @type with the connection settings of @from (no lock held: setting
+// properties notifies).
+Ptr<GObject>
+Signalling::make_remote (GType type, GObject *from)
+{
+  GStr uri, token;
+  guint timeout = 0;
+  g_object_get (from, "uri", uri.out (), "auth-token", token.out (), "timeout", &timeout, nullptr);
+  GObject *obj = G_OBJECT (g_object_new (type, "uri", uri.get (), "auth-token", token.get (),
+                                         "timeout", timeout, nullptr));
+  if (type == RTC_TYPE_WS_SIGNALLER)
+    g_object_set (obj, "role", remote_role_, nullptr);
+  return Ptr<GObject> (obj);
+}
+
+void
+Signalling::retarget (GObject *child)
+{
+  GStr uri;
+  g_object_get (child, "uri", uri.out (), nullptr);
+  const char *u = uri.get () ? uri.get () : "";
+  const bool http = g_ascii_strncasecmp (u, "http://", 7) == 0
+                    || g_ascii_strncasecmp (u, "https://", 8) == 0;
+  const bool ws = g_ascii_strncasecmp (u, "ws://", 5) == 0
+                  || g_ascii_strncasecmp (u, "wss://", 6) == 0;
+  GType want;
+  {
+    std::lock_guard lock (lock_);
+    if (remote_.get () != child)
+      return;
+    if (http && remote_role_ == RTC_SIGNALLER_ROLE_PRODUCER)
+      want = RTC_TYPE_WHIP_SIGNALLER;
+    else if (ws)
+      want = RTC_TYPE_WS_SIGNALLER;
+    else
+      return; // anything else: start() of the current client names the bad URI
+    if (G_OBJECT_TYPE (child) == want)
+      return;
+  }
+  Ptr<GObject> next = make_remote (want, child);
+  std::lock_guard lock (lock_);
+  if (remote_.get () != child)
+    return;
+  g_signal_handler_disconnect (child, remote_uri_handler_);
+  remote_ = next;
+  remote_uri_handler_
+      = g_signal_connect (remote_.get (), "notify::uri", G_CALLBACK (on_child_uri), this);
 }
 
 void

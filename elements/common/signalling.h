@@ -7,6 +7,7 @@
 
 #include "signaling/rtc-embedded-signaller.h"
 #include "signaling/rtc-signaller.h"
+#include "signaling/rtc-whip-signaller.h"
 #include "signaling/rtc-ws-signaller.h"
 
 #include <gst/gst.h>
@@ -47,6 +48,14 @@ class Signalling
 public:
   // @lock is the element's settings lock; @cat its debug category.
   Signalling (std::mutex &lock, GstDebugCategory *&cat) : lock_ (lock), cat_ (cat) {}
+  // The child may outlive us (an application's reference): it must not call back.
+  ~Signalling ()
+  {
+    if (remote_ && remote_uri_handler_)
+      g_signal_handler_disconnect (remote_.get (), remote_uri_handler_);
+  }
+  Signalling (const Signalling &) = delete;
+  Signalling &operator= (const Signalling &) = delete;
 
   // Guarded by the settings lock: the signaller in use (the 'signaller' property) and the page's
   // address (the 'url' property).
@@ -56,8 +65,12 @@ public:
   Ptr<GObject> get () const;
 
   // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
-  // application's signaller when one was set, else a WebSocket client of a remote server
-  // (RtcWsSignaller, created on first use with @role), used when serve=false.
+  // application's signaller when one was set, else a client of a remote server, used when
+  // serve=false, created on first use with @role. The URI scheme picks the client: the child
+  // starts as a WebSocket client (RtcWsSignaller); setting its `uri` to http:// or https://
+  // (producer role only) replaces it with a WHIP client (RtcWhipSignaller), and ws(s):// back,
+  // carrying uri, auth-token and timeout over. Later lookups of `signaller` return the new
+  // object, so WHIP-only properties (signaller::retries) must come after signaller::uri.
   Ptr<GObject> child (RtcSignallerRole role);
   // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.
   // Call with the settings lock held.
@@ -78,6 +91,10 @@ public:
 
 private:
   static void on_error (GObject *, const gchar *message, Signalling *self);
+  static void on_child_uri (GObject *child, GParamSpec *, Signalling *self);
+  // Swaps the default remote client for the kind its uri asks for.
+  void retarget (GObject *child);
+  Ptr<GObject> make_remote (GType type, GObject *from);
   void fail (const char *message);
 
   std::mutex &lock_;
@@ -85,6 +102,8 @@ private:
   // Guarded by the settings lock: set through the property, and the default remote client.
   Ptr<GObject> app_signaller_;
   Ptr<GObject> remote_;
+  gulong remote_uri_handler_ = 0;
+  RtcSignallerRole remote_role_ = RTC_SIGNALLER_ROLE_PRODUCER;
   // start/stop only (the element's state changes):
   GstElement *element_ = nullptr;
   std::vector<gulong> handlers_;

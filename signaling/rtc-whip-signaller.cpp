@@ -1,0 +1,1020 @@
+/* RtcWhipSignaller: see rtc-whip-signaller.h.
+ *
+ * Threads: start()/stop() and the methods run on element threads; the SoupSession, every request
+ * and every signal emission live on the signaller thread (Runtime::ctx). Methods attach an idle
+ * source to that context, so calls keep their order and never re-enter a handler.
+ *
+ * Lock order: start_lock -> settings_lock; state_lock is a leaf. No lock is held while a signal is
+ * emitted or a property notified.
+ */
+#include "rtc-whip-signaller.h"
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#define DEFAULT_TIMEOUT 10000
+#define DEFAULT_GATHER_TIMEOUT 1000
+#define DEFAULT_RETRIES 0
+#define RETRY_INTERVAL_MS 1000
+/* Candidates that arrive together go out in one PATCH. */
+#define PATCH_BATCH_MS 20
+
+namespace
+{
+
+struct Runtime
+{
+  RtcWhipSignaller *self = nullptr;
+  GMainContext *ctx = g_main_context_new ();
+  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
+  GThread *thread = nullptr;
+
+  /* configuration, copied at start */
+  std::string uri, token;
+  guint retries = DEFAULT_RETRIES, timeout_ms = DEFAULT_TIMEOUT;
+  guint gather_ms = DEFAULT_GATHER_TIMEOUT;
+
+  /* (thread) below */
+  SoupSession *session = nullptr;
+  GCancellable *cancel = g_cancellable_new (); /* every request but the final DELETE */
+  int pending = 0;                             /* requests in flight */
+  bool stopping = false;
+  gint64 deadline = 0;
+
+  std::string sid; /* the session; "" once ended */
+  std::string offer, post_body;
+  bool posted = false;   /* the POST went out (or is being retried) */
+  bool answered = false; /* 201 received */
+  bool complete = false; /* end of candidates seen */
+  bool eoc_pending = false;
+  guint attempts = 0;
+  std::vector<std::pair<guint, std::string>> cands; /* before the POST, or queued for PATCH */
+  GSource *gather_timer = nullptr, *retry_timer = nullptr, *patch_timer = nullptr;
+  std::string resource, etag;
+  bool trickle = true, patch_inflight = false;
+  /* from the offer, for trickle-ice-sdpfrag bodies */
+  std::string ufrag, pwd;
+  std::vector<std::string> mlines, mids;
+
+  ~Runtime ()
+  {
+    g_object_unref (cancel);
+    g_main_loop_unref (loop);
+    g_main_context_unref (ctx);
+  }
+};
+
+} // namespace
+
+struct RtcWhipSignallerPrivate
+{
+  std::mutex start_lock;
+
+  std::mutex settings_lock;
+  std::string uri, token;
+  guint retries = DEFAULT_RETRIES, timeout_ms = DEFAULT_TIMEOUT;
+  guint gather_ms = DEFAULT_GATHER_TIMEOUT;
+
+  std::mutex state_lock;
+  Runtime *rt = nullptr;
+  std::vector<std::string> ice_servers;
+  std::string resource;
+};
+
+struct _RtcWhipSignaller
+{
+  GObject parent;
+  RtcWhipSignallerPrivate *priv;
+};
+
+enum
+{
+  PROP_0,
+  PROP_URI,
+  PROP_AUTH_TOKEN,
+  PROP_RETRIES,
+  PROP_TIMEOUT,
+  PROP_GATHER_TIMEOUT,
+  PROP_ICE_SERVERS,
+  PROP_RESOURCE_URL,
+};
+
+static void rtc_whip_signaller_iface_init (RtcSignallerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RtcWhipSignaller, rtc_whip_signaller, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RTC_TYPE_SIGNALLER,
+                                                      rtc_whip_signaller_iface_init))
+
+/* ---- text helpers (no state) -------------------------------------------------------------- */
+
+static std::vector<std::string>
+split_lines (const std::string &text)
+{
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < text.size ())
+    {
+      size_t nl = text.find ('\n', pos);
+      std::string line = text.substr (pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      if (!line.empty () && line.back () == '\r')
+        line.pop_back ();
+      lines.push_back (line);
+      if (nl == std::string::npos)
+        break;
+      pos = nl + 1;
+    }
+  return lines;
+}
+
+gchar *
+rtc_whip_sdp_add_candidates (const gchar *sdp, const guint *mlines, const gchar *const *candidates,
+                             gboolean complete)
+{
+  std::vector<std::string> lines = split_lines (sdp ? sdp : "");
+  std::string out;
+  int section = -1;
+  auto flush = [&] (int idx) {
+    if (idx < 0)
+      return;
+    for (guint i = 0; candidates && candidates[i]; i++)
+      if (mlines[i] == static_cast<guint> (idx) && candidates[i][0])
+        out += std::string ("a=") + candidates[i] + "\r\n";
+    if (complete)
+      out += "a=end-of-candidates\r\n";
+  };
+  for (const auto &line : lines)
+    {
+      if (line.empty ())
+        continue;
+      if (g_str_has_prefix (line.c_str (), "m="))
+        flush (section++);
+      out += line + "\r\n";
+    }
+  flush (section);
+  return g_strdup (out.c_str ());
+}
+
+/* One Link value: <target>; param=value; param="value", ... */
+static void
+parse_link (const std::string &link, std::vector<std::string> &servers)
+{
+  size_t lt = link.find ('<'), gt = link.find ('>');
+  if (lt == std::string::npos || gt == std::string::npos || gt < lt)
+    return;
+  std::string target = link.substr (lt + 1, gt - lt - 1);
+  std::string rel, user, cred;
+  size_t pos = gt + 1;
+  while ((pos = link.find (';', pos)) != std::string::npos)
+    {
+      pos++;
+      size_t eq = link.find ('=', pos);
+      if (eq == std::string::npos)
+        break;
+      std::string key = link.substr (pos, eq - pos);
+      key.erase (0, key.find_first_not_of (" \t"));
+      key.erase (key.find_last_not_of (" \t") + 1);
+      size_t v = link.find_first_not_of (" \t", eq + 1);
+      if (v == std::string::npos)
+        break;
+      std::string value;
+      if (link[v] == '"')
+        {
+          size_t end = link.find ('"', v + 1);
+          value = link.substr (v + 1, end == std::string::npos ? std::string::npos : end - v - 1);
+          pos = end == std::string::npos ? link.size () : end + 1;
+        }
+      else
+        {
+          size_t end = link.find (';', v);
+          value = link.substr (v, end == std::string::npos ? std::string::npos : end - v);
+          value.erase (value.find_last_not_of (" \t") + 1);
+          pos = end == std::string::npos ? link.size () : end;
+        }
+      g_autofree gchar *lower = g_ascii_strdown (key.c_str (), -1);
+      if (g_str_equal (lower, "rel"))
+        rel = value;
+      else if (g_str_equal (lower, "username"))
+        user = value;
+      else if (g_str_equal (lower, "credential"))
+        cred = value;
+    }
+  bool is_ice = false;
+  {
+    g_auto (GStrv) rels = g_strsplit (rel.c_str (), " ", -1);
+    for (guint i = 0; rels[i]; i++)
+      if (g_ascii_strcasecmp (rels[i], "ice-server") == 0)
+        is_ice = true;
+  }
+  size_t colon = target.find (':');
+  if (!is_ice || colon == std::string::npos)
+    return;
+  g_autofree gchar *scheme = g_ascii_strdown (target.substr (0, colon).c_str (), -1);
+  std::string rest = target.substr (colon + 1);
+  if (g_str_has_prefix (rest.c_str (), "//"))
+    rest.erase (0, 2);
+  if (rest.empty ())
+    return;
+  if (g_str_equal (scheme, "stun") || g_str_equal (scheme, "stuns"))
+    servers.push_back (std::string (scheme) + "://" + rest);
+  else if (g_str_equal (scheme, "turn") || g_str_equal (scheme, "turns"))
+    {
+      std::string auth;
+      if (!user.empty ())
+        {
+          g_autofree gchar *u = g_uri_escape_string (user.c_str (), nullptr, FALSE);
+          g_autofree gchar *p = g_uri_escape_string (cred.c_str (), nullptr, FALSE);
+          auth = std::string (u) + ":" + p + "@";
+        }
+      servers.push_back (std::string (scheme) + "://" + auth + rest);
+    }
+}
+
+gchar **
+rtc_whip_parse_ice_servers (const gchar *link_header)
+{
+  std::vector<std::string> servers;
+  std::string text = link_header ? link_header : "";
+  /* Split on commas outside <...> and "...". */
+  std::string cur;
+  bool in_angle = false, in_quote = false;
+  for (char c : text)
+    {
+      if (c == '"' && !in_angle)
+        in_quote = !in_quote;
+      else if (c == '<' && !in_quote)
+        in_angle = true;
+      else if (c == '>' && !in_quote)
+        in_angle = false;
+      if (c == ',' && !in_angle && !in_quote)
+        {
+          parse_link (cur, servers);
+          cur.clear ();
+        }
+      else
+        cur += c;
+    }
+  parse_link (cur, servers);
+  gchar **out = g_new0 (gchar *, servers.size () + 1);
+  for (size_t i = 0; i < servers.size (); i++)
+    out[i] = g_strdup (servers[i].c_str ());
+  return out;
+}
+
+/* ---- signaller thread --------------------------------------------------------------------- */
+
+static void
+clear_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_source_unref (*source);
+      *source = nullptr;
+    }
+}
+
+static GSource *
+add_timeout (Runtime *rt, guint ms, GSourceFunc func)
+{
+  GSource *source = g_timeout_source_new (ms);
+  g_source_set_callback (source, func, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  return source;
+}
+
+using Done = std::function<void (SoupMessage *, GBytes *, GError *)>;
+
+struct Request
+{
+  Runtime *rt;
+  SoupMessage *msg;
+  Done done;
+};
+
+static void
+on_response (GObject *source, GAsyncResult *res, gpointer data)
+{
+  std::unique_ptr<Request> req (static_cast<Request *> (data));
+  GError *err = nullptr;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &err);
+  req->rt->pending--;
+  req->done (req->msg, body, err);
+  if (body)
+    g_bytes_unref (body);
+  g_clear_error (&err);
+  g_object_unref (req->msg);
+}
+
+/* Sends @method to @url; @done runs on this thread with the message and the body or an error. */
+static bool
+send_request (Runtime *rt, const char *method, const std::string &url, const char *content_type,
+              const std::string &body, GCancellable *cancel, Done done)
+{
+  SoupMessage *msg = soup_message_new (method, url.c_str ());
+  if (!msg)
+    return false;
+  SoupMessageHeaders *h = soup_message_get_request_headers (msg);
+  if (!rt->token.empty ())
+    {
+      g_autofree gchar *auth = g_strdup_printf ("Bearer %s", rt->token.c_str ());
+      soup_message_headers_replace (h, "Authorization", auth);
+    }
+  if (g_str_equal (method, "PATCH") && !rt->etag.empty ())
+    soup_message_headers_replace (h, "If-Match", rt->etag.c_str ());
+  if (content_type)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body.data (), body.size ());
+      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    }
+  rt->pending++;
+  soup_session_send_and_read_async (rt->session, msg, G_PRIORITY_DEFAULT, cancel, on_response,
+                                    new Request{ rt, msg, std::move (done) });
+  return true;
+}
+
+static std::string
+describe_failure (SoupMessage *msg, GBytes *body, GError *err)
+{
+  if (err)
+    return err->message;
+  std::string text = "HTTP " + std::to_string (soup_message_get_status (msg));
+  if (const char *reason = soup_message_get_reason_phrase (msg))
+    text += std::string (" ") + reason;
+  gsize size = 0;
+  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
+  if (data && size)
+    {
+      std::string snippet (data, MIN (size, 200));
+      snippet.erase (snippet.find_last_not_of (" \t\r\n") + 1);
+      if (!snippet.empty ()
+          && g_utf8_validate (snippet.data (), static_cast<gssize> (snippet.size ()), nullptr))
+        text += " (" + snippet + ")";
+    }
+  return text;
+}
+
+static void flush_patch (Runtime *rt);
+
+static gboolean
+patch_due (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_source_unref (rt->patch_timer);
+  rt->patch_timer = nullptr;
+  flush_patch (rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_patch (Runtime *rt)
+{
+  if (!rt->patch_timer && rt->answered)
+    rt->patch_timer = add_timeout (rt, PATCH_BATCH_MS, patch_due);
+}
+
+/* Queued local candidates to the resource as one trickle-ice-sdpfrag (RFC 8840) PATCH. */
+static void
+flush_patch (Runtime *rt)
+{
+  if (!rt->trickle || rt->resource.empty () || rt->sid.empty ())
+    {
+      rt->cands.clear ();
+      rt->eoc_pending = false;
+      return;
+    }
+  if (rt->patch_inflight || (rt->cands.empty () && !rt->eoc_pending))
+    return;
+  std::string frag = "a=ice-ufrag:" + rt->ufrag + "\r\na=ice-pwd:" + rt->pwd + "\r\n";
+  for (size_t m = 0; m < rt->mlines.size (); m++)
+    {
+      std::string lines;
+      for (const auto &[mline, cand] : rt->cands)
+        if (mline == m)
+          lines += "a=" + cand + "\r\n";
+      if (rt->eoc_pending)
+        lines += "a=end-of-candidates\r\n";
+      if (lines.empty ())
+        continue;
+      frag += rt->mlines[m] + "\r\n";
+      if (!rt->mids[m].empty ())
+        frag += "a=mid:" + rt->mids[m] + "\r\n";
+      frag += lines;
+    }
+  rt->cands.clear ();
+  rt->eoc_pending = false;
+  rt->patch_inflight = true;
+  const std::string sid = rt->sid;
+  send_request (rt, "PATCH", rt->resource, "application/trickle-ice-sdpfrag", frag, rt->cancel,
+                [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
+                  rt->patch_inflight = false;
+                  if (rt->stopping || rt->sid != sid)
+                    return;
+                  const guint status = err ? 0 : soup_message_get_status (msg);
+                  if (status == SOUP_STATUS_METHOD_NOT_ALLOWED
+                      || status == SOUP_STATUS_NOT_IMPLEMENTED)
+                    {
+                      g_debug ("rtckit whip: %s does not take trickled candidates (HTTP %u)",
+                               rt->resource.c_str (), status);
+                      rt->trickle = false;
+                      rt->cands.clear ();
+                      return;
+                    }
+                  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+                    g_message ("rtckit whip: trickle PATCH to %s failed: %s",
+                               rt->resource.c_str (), describe_failure (msg, body, err).c_str ());
+                  else if (const char *etag = soup_message_headers_get_one (
+                               soup_message_get_response_headers (msg), "ETag"))
+                    rt->etag = etag;
+                  flush_patch (rt);
+                });
+}
+
+static void
+set_state (Runtime *rt, const std::string &resource, std::vector<std::string> *servers)
+{
+  RtcWhipSignallerPrivate *priv = rt->self->priv;
+  {
+    std::lock_guard lock (priv->state_lock);
+    priv->resource = resource;
+    if (servers)
+      priv->ice_servers = *servers;
+  }
+  g_object_notify (G_OBJECT (rt->self), "resource-url");
+  if (servers)
+    g_object_notify (G_OBJECT (rt->self), "ice-servers");
+}
+
+static void send_post (Runtime *rt);
+
+static gboolean
+retry_due (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_source_unref (rt->retry_timer);
+  rt->retry_timer = nullptr;
+  send_post (rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_post_response (Runtime *rt, const std::string &sid, SoupMessage *msg, GBytes *body, GError *err)
+{
+  if (rt->stopping || rt->sid != sid)
+    return;
+  const guint status = err ? 0 : soup_message_get_status (msg);
+  if (status != SOUP_STATUS_CREATED)
+    {
+      const std::string why = describe_failure (msg, body, err);
+      if (rt->attempts <= rt->retries)
+        {
+          g_message ("rtckit whip: POST to %s failed (%s), retrying (%u of %u)", rt->uri.c_str (),
+                     why.c_str (), rt->attempts, rt->retries);
+          rt->retry_timer = add_timeout (rt, RETRY_INTERVAL_MS, retry_due);
+          return;
+        }
+      std::string after
+          = rt->attempts > 1 ? " (after " + std::to_string (rt->attempts) + " attempts)" : "";
+      g_autofree gchar *text = g_strdup_printf (
+          "WHIP endpoint %s: %s%s%s", rt->uri.c_str (),
+          err ? "cannot reach it: " : "publishing refused: ", why.c_str (), after.c_str ());
+      rt->sid.clear ();
+      rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
+      return;
+    }
+  SoupMessageHeaders *h = soup_message_get_response_headers (msg);
+  const char *location = soup_message_headers_get_one (h, "Location");
+  std::string resource;
+  if (location)
+    {
+      g_autoptr (GError) uerr = nullptr;
+      g_autofree gchar *abs = g_uri_resolve_relative (rt->uri.c_str (), location,
+                                                      G_URI_FLAGS_NONE, &uerr);
+      if (abs)
+        resource = abs;
+      else
+        g_message ("rtckit whip: %s: bad Location '%s': %s", rt->uri.c_str (), location,
+                   uerr->message);
+    }
+  else
+    g_message ("rtckit whip: %s answered without a Location: no trickle, no DELETE",
+               rt->uri.c_str ());
+  rt->resource = resource;
+  if (const char *etag = soup_message_headers_get_one (h, "ETag"))
+    rt->etag = etag;
+  const char *links = soup_message_headers_get_list (h, "Link");
+  g_auto (GStrv) parsed = rtc_whip_parse_ice_servers (links);
+  std::vector<std::string> servers;
+  for (guint i = 0; parsed[i]; i++)
+    servers.push_back (parsed[i]);
+  rt->answered = true;
+  set_state (rt, resource, &servers);
+  gsize size = 0;
+  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
+  std::string answer (data ? data : "", size);
+  if (answer.empty () || !g_utf8_validate (answer.data (), static_cast<gssize> (size), nullptr))
+    {
+      g_autofree gchar *text = g_strdup_printf (
+          "WHIP endpoint %s: the 201 answer carries no SDP", rt->uri.c_str ());
+      rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
+      return;
+    }
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (rt->self), sid.c_str (), "answer", answer.c_str ());
+  schedule_patch (rt);
+}
+
+static void
+send_post (Runtime *rt)
+{
+  rt->attempts++;
+  const std::string sid = rt->sid;
+  if (!send_request (rt, "POST", rt->uri, "application/sdp", rt->post_body, rt->cancel,
+                     [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
+                       on_post_response (rt, sid, msg, body, err);
+                     }))
+    {
+      g_autofree gchar *text
+          = g_strdup_printf ("WHIP endpoint %s: not a valid URL", rt->uri.c_str ());
+      rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
+    }
+}
+
+/* The offer with the candidates gathered so far goes out. */
+static void
+post_offer (Runtime *rt)
+{
+  clear_source (&rt->gather_timer);
+  if (rt->posted || rt->offer.empty () || rt->sid.empty ())
+    return;
+  rt->posted = true;
+  std::vector<guint> mlines;
+  std::vector<const gchar *> cands;
+  for (const auto &[m, c] : rt->cands)
+    {
+      mlines.push_back (m);
+      cands.push_back (c.c_str ());
+    }
+  cands.push_back (nullptr);
+  g_autofree gchar *body
+      = rtc_whip_sdp_add_candidates (rt->offer.c_str (), mlines.data (), cands.data (), rt->complete);
+  rt->cands.clear ();
+  rt->post_body = body;
+  send_post (rt);
+}
+
+static gboolean
+gather_due (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_source_unref (rt->gather_timer);
+  rt->gather_timer = nullptr;
+  post_offer (rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+take_offer (Runtime *rt, const std::string &sdp)
+{
+  rt->offer = sdp;
+  rt->ufrag.clear ();
+  rt->pwd.clear ();
+  rt->mlines.clear ();
+  rt->mids.clear ();
+  for (const auto &line : split_lines (sdp))
+    {
+      if (g_str_has_prefix (line.c_str (), "m="))
+        {
+          rt->mlines.push_back (line);
+          rt->mids.emplace_back ();
+        }
+      else if (g_str_has_prefix (line.c_str (), "a=mid:") && !rt->mids.empty ())
+        rt->mids.back () = line.substr (6);
+      else if (g_str_has_prefix (line.c_str (), "a=ice-ufrag:") && rt->ufrag.empty ())
+        rt->ufrag = line.substr (12);
+      else if (g_str_has_prefix (line.c_str (), "a=ice-pwd:") && rt->pwd.empty ())
+        rt->pwd = line.substr (10);
+    }
+  if (rt->complete || rt->gather_ms == 0)
+    post_offer (rt);
+  else
+    rt->gather_timer = add_timeout (rt, rt->gather_ms, gather_due);
+}
+
+static void
+delete_resource (Runtime *rt, GCancellable *cancel, std::function<void ()> then)
+{
+  std::string resource = std::move (rt->resource);
+  rt->resource.clear ();
+  set_state (rt, "", nullptr);
+  if (resource.empty ()
+      || !send_request (rt, "DELETE", resource, nullptr, "", cancel,
+                        [resource, then] (SoupMessage *msg, GBytes *body, GError *err) {
+                          const guint status = err ? 0 : soup_message_get_status (msg);
+                          if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+                            g_message ("rtckit whip: DELETE %s failed: %s", resource.c_str (),
+                                       describe_failure (msg, body, err).c_str ());
+                          if (then)
+                            then ();
+                        }))
+    {
+      if (then)
+        then ();
+    }
+}
+
+static void
+end_current (Runtime *rt)
+{
+  rt->sid.clear ();
+  clear_source (&rt->gather_timer);
+  clear_source (&rt->retry_timer);
+  clear_source (&rt->patch_timer);
+  rt->cands.clear ();
+}
+
+static gboolean
+emit_session (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  if (!rt->stopping && !rt->sid.empty ())
+    rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (), "whip",
+                                          nullptr);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+signaller_thread (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  g_main_context_push_thread_default (rt->ctx);
+  const guint secs = (rt->timeout_ms + 999) / 1000;
+  rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
+  GSource *source = g_idle_source_new ();
+  g_source_set_callback (source, emit_session, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+  g_main_loop_run (rt->loop);
+  g_cancellable_cancel (rt->cancel);
+  /* Let cancelled requests complete before the session and context go. */
+  const gint64 limit = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (rt->pending > 0 && g_get_monotonic_time () < limit)
+    g_main_context_iteration (rt->ctx, TRUE);
+  g_clear_object (&rt->session);
+  while (g_main_context_iteration (rt->ctx, FALSE))
+    ;
+  g_main_context_pop_thread_default (rt->ctx);
+  return nullptr;
+}
+
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcWhipSignaller *self, std::function<void (Runtime &)> fn)
+{
+  struct Call
+  {
+    Runtime *rt;
+    std::function<void (Runtime &)> fn;
+  };
+  std::lock_guard lock (self->priv->state_lock);
+  Runtime *rt = self->priv->rt;
+  if (!rt)
+    return;
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (
+      source,
+      [] (gpointer data) -> gboolean {
+        auto *call = static_cast<Call *> (data);
+        if (!call->rt->stopping)
+          call->fn (*call->rt);
+        return G_SOURCE_REMOVE;
+      },
+      new Call{ rt, std::move (fn) }, [] (gpointer data) { delete static_cast<Call *> (data); });
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+}
+
+/* ---- RtcSignaller ------------------------------------------------------------------------- */
+
+static gboolean
+shutdown_poll (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  if (rt->pending == 0 || g_get_monotonic_time () >= rt->deadline)
+    {
+      g_main_loop_quit (rt->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+shutdown_start (gpointer data)
+{
+  auto *rt = static_cast<Runtime *> (data);
+  rt->stopping = true;
+  end_current (rt);
+  g_cancellable_cancel (rt->cancel);
+  rt->deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
+  /* The final DELETE has its own (never cancelled) cancellable; the deadline bounds it. */
+  delete_resource (rt, nullptr, nullptr);
+  g_source_unref (add_timeout (rt, 10, shutdown_poll));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+rtc_whip_signaller_stop (RtcSignaller *signaller)
+{
+  RtcWhipSignaller *self = RTC_WHIP_SIGNALLER (signaller);
+  RtcWhipSignallerPrivate *priv = self->priv;
+  std::lock_guard start (priv->start_lock);
+  Runtime *rt;
+  {
+    std::lock_guard lock (priv->state_lock);
+    rt = priv->rt;
+    priv->rt = nullptr;
+  }
+  if (!rt)
+    return;
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, shutdown_start, rt, nullptr);
+  g_source_attach (source, rt->ctx);
+  g_source_unref (source);
+  g_thread_join (rt->thread);
+  delete rt;
+}
+
+static gboolean
+rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
+{
+  RtcWhipSignaller *self = RTC_WHIP_SIGNALLER (signaller);
+  RtcWhipSignallerPrivate *priv = self->priv;
+  std::lock_guard start (priv->start_lock);
+  {
+    std::lock_guard lock (priv->state_lock);
+    if (priv->rt)
+      return TRUE;
+  }
+  auto rt = std::make_unique<Runtime> ();
+  rt->self = self;
+  {
+    std::lock_guard lock (priv->settings_lock);
+    rt->uri = priv->uri;
+    rt->token = priv->token;
+    rt->retries = priv->retries;
+    rt->timeout_ms = priv->timeout_ms;
+    rt->gather_ms = priv->gather_ms;
+  }
+  g_autoptr (GUri) parsed = g_uri_parse (rt->uri.c_str (), G_URI_FLAGS_NONE, nullptr);
+  const char *scheme = parsed ? g_uri_get_scheme (parsed) : nullptr;
+  if (!parsed || !g_uri_get_host (parsed) || !*g_uri_get_host (parsed)
+      || (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "invalid WHIP endpoint '%s': expected http(s)://HOST[:PORT]/PATH",
+                   rt->uri.c_str ());
+      return FALSE;
+    }
+  g_autofree gchar *uuid = g_uuid_string_random ();
+  rt->sid = uuid;
+  {
+    std::lock_guard lock (priv->state_lock);
+    priv->rt = rt.get ();
+    priv->resource.clear ();
+  }
+  rt->thread = g_thread_new ("rtcwhipsignaller", signaller_thread, rt.get ());
+  rt.release ();
+  return TRUE;
+}
+
+static void
+rtc_whip_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
+                             const gchar *sdp)
+{
+  post (RTC_WHIP_SIGNALLER (signaller),
+        [sid = std::string (session_id), type = std::string (type), sdp = std::string (sdp)] (
+            Runtime &rt) {
+          if (sid != rt.sid || !rt.offer.empty ())
+            return;
+          if (type != "offer")
+            {
+              g_warning ("rtckit whip: a WHIP client sends the offer, not an %s", type.c_str ());
+              return;
+            }
+          take_offer (&rt, sdp);
+        });
+}
+
+static void
+rtc_whip_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
+                             const gchar *candidate)
+{
+  post (RTC_WHIP_SIGNALLER (signaller),
+        [sid = std::string (session_id), mline_index,
+         cand = std::string (candidate ? candidate : "")] (Runtime &rt) {
+          if (sid != rt.sid)
+            return;
+          if (cand.empty ())
+            {
+              rt.complete = true;
+              if (!rt.posted)
+                post_offer (&rt);
+              else
+                {
+                  rt.eoc_pending = rt.trickle;
+                  schedule_patch (&rt);
+                }
+              return;
+            }
+          if (rt.posted && !rt.trickle)
+            return;
+          rt.cands.emplace_back (mline_index, g_str_has_prefix (cand.c_str (), "a=")
+                                                  ? cand.substr (2)
+                                                  : cand);
+          if (rt.posted)
+            schedule_patch (&rt);
+        });
+}
+
+static void
+rtc_whip_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
+                                const gchar *reason)
+{
+  post (RTC_WHIP_SIGNALLER (signaller),
+        [sid = std::string (session_id), why = std::string (reason ? reason : "")] (Runtime &rt) {
+          if (sid != rt.sid)
+            return;
+          if (!why.empty ())
+            g_debug ("rtckit whip: session to %s ended: %s", rt.uri.c_str (), why.c_str ());
+          end_current (&rt);
+          delete_resource (&rt, nullptr, nullptr); /* not cancelled by stop(): it waits */
+        });
+}
+
+static void
+rtc_whip_signaller_iface_init (RtcSignallerInterface *iface)
+{
+  iface->start = rtc_whip_signaller_start;
+  iface->stop = rtc_whip_signaller_stop;
+  iface->send_sdp = rtc_whip_signaller_send_sdp;
+  iface->send_ice = rtc_whip_signaller_send_ice;
+  iface->end_session = rtc_whip_signaller_end_session;
+}
+
+/* ---- GObject ------------------------------------------------------------------------------ */
+
+static void
+rtc_whip_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+                                 GParamSpec *pspec)
+{
+  RtcWhipSignallerPrivate *priv = RTC_WHIP_SIGNALLER (object)->priv;
+  std::lock_guard lock (priv->settings_lock);
+  const gchar *s;
+  switch (prop_id)
+    {
+    case PROP_URI:
+      s = g_value_get_string (value);
+      priv->uri = s ? s : "";
+      break;
+    case PROP_AUTH_TOKEN:
+      s = g_value_get_string (value);
+      priv->token = s ? s : "";
+      break;
+    case PROP_RETRIES:
+      priv->retries = g_value_get_uint (value);
+      break;
+    case PROP_TIMEOUT:
+      priv->timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_GATHER_TIMEOUT:
+      priv->gather_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+rtc_whip_signaller_get_property (GObject *object, guint prop_id, GValue *value,
+                                 GParamSpec *pspec)
+{
+  RtcWhipSignallerPrivate *priv = RTC_WHIP_SIGNALLER (object)->priv;
+  if (prop_id == PROP_ICE_SERVERS || prop_id == PROP_RESOURCE_URL)
+    {
+      std::lock_guard lock (priv->state_lock);
+      if (prop_id == PROP_RESOURCE_URL)
+        g_value_set_string (value, priv->resource.empty () ? nullptr : priv->resource.c_str ());
+      else
+        {
+          gchar **v = g_new0 (gchar *, priv->ice_servers.size () + 1);
+          for (size_t i = 0; i < priv->ice_servers.size (); i++)
+            v[i] = g_strdup (priv->ice_servers[i].c_str ());
+          g_value_take_boxed (value, v);
+        }
+      return;
+    }
+  std::lock_guard lock (priv->settings_lock);
+  switch (prop_id)
+    {
+    case PROP_URI:
+      g_value_set_string (value, priv->uri.empty () ? nullptr : priv->uri.c_str ());
+      break;
+    case PROP_AUTH_TOKEN:
+      g_value_set_string (value, priv->token.empty () ? nullptr : priv->token.c_str ());
+      break;
+    case PROP_RETRIES:
+      g_value_set_uint (value, priv->retries);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, priv->timeout_ms);
+      break;
+    case PROP_GATHER_TIMEOUT:
+      g_value_set_uint (value, priv->gather_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+}
+
+static void
+rtc_whip_signaller_dispose (GObject *object)
+{
+  rtc_whip_signaller_stop (RTC_SIGNALLER (object));
+  G_OBJECT_CLASS (rtc_whip_signaller_parent_class)->dispose (object);
+}
+
+static void
+rtc_whip_signaller_finalize (GObject *object)
+{
+  delete RTC_WHIP_SIGNALLER (object)->priv;
+  G_OBJECT_CLASS (rtc_whip_signaller_parent_class)->finalize (object);
+}
+
+static void
+rtc_whip_signaller_init (RtcWhipSignaller *self)
+{
+  self->priv = new RtcWhipSignallerPrivate ();
+}
+
+static void
+rtc_whip_signaller_class_init (RtcWhipSignallerClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = rtc_whip_signaller_set_property;
+  gobject_class->get_property = rtc_whip_signaller_get_property;
+  gobject_class->dispose = rtc_whip_signaller_dispose;
+  gobject_class->finalize = rtc_whip_signaller_finalize;
+
+  const auto rw = static_cast<GParamFlags> (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto ro = static_cast<GParamFlags> (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+      gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+                           "WHIP endpoint, http(s)://HOST:PORT/PATH (ws:// or wss:// makes the "
+                           "element's signaller a WebSocket client again); read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+                           "Bearer token sent with every request (Authorization: Bearer <token>); "
+                           "read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRIES,
+      g_param_spec_uint ("retries", "Retries",
+                         "Further POST attempts, 1 s apart, when the endpoint is unreachable or "
+                         "refuses; then an element error",
+                         0, 1000, DEFAULT_RETRIES, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+                         "Milliseconds one HTTP request may take (rounded up to seconds), and "
+                         "how long stop waits for the DELETE",
+                         100, 600000, DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_GATHER_TIMEOUT,
+      g_param_spec_uint ("gather-timeout", "Gather timeout",
+                         "Milliseconds the offer waits for local ICE candidates before the POST "
+                         "(0: POST at once, candidates only by trickle)",
+                         0, 60000, DEFAULT_GATHER_TIMEOUT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_SERVERS,
+      g_param_spec_boxed ("ice-servers", "ICE servers",
+                          "ICE servers from the Link headers of the last answer, as "
+                          "stun://HOST:PORT and turn://USER:PASS@HOST:PORT",
+                          G_TYPE_STRV, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_RESOURCE_URL,
+      g_param_spec_string ("resource-url", "Resource URL",
+                           "The WHIP resource of the current session (Location of the 201), "
+                           "NULL when none",
+                           nullptr, ro));
+}
