@@ -3,7 +3,6 @@
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
 
-#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 namespace rtc {
@@ -13,8 +12,6 @@ namespace rtc {
 static constexpr gint64 kKeyframeMinIntervalUs = 250 * 1000;
 // Bound on the GOP cache; a longer GOP is not cached (new viewers then wait for a keyframe).
 static constexpr std::size_t kMaxGopPackets = 6000;
-// A video frame whose marker bit never comes is sent after this many packets anyway.
-static constexpr std::size_t kMaxFramePackets = 512;
 
 Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name)
     : codec_ (codec), mode_ (mode), track_ (std::move (track_name))
@@ -282,36 +279,21 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
         }
     }
 
-  // Packets of one video frame go out together: one buffer list is one queue push and one
-  // wakeup per viewer and frame instead of one per packet.
   bool video = g_str_equal (self->codec_->media, "video");
-  bool frame_end = !video || self->frame_.size () + 1 >= kMaxFramePackets;
-  if (video && !frame_end)
-    {
-      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-      if (gst_rtp_buffer_map (buf.get (), GST_MAP_READ, &rtp))
-        {
-          frame_end = gst_rtp_buffer_get_marker (&rtp);
-          gst_rtp_buffer_unmap (&rtp);
-        }
-      else
-        frame_end = true;
-    }
-
   struct Push
   {
     Ptr<GstElement> appsrc;
     bool backlog;
   };
   std::vector<Push> pushes;
-  GstBufferList *backlog = nullptr;
+  std::vector<Ptr<GstBuffer>> backlog;
   {
     std::lock_guard lock (self->lock_);
     if (self->mode_ == Mode::Passthrough && video)
       {
         GstClockTime key = self->last_key_pts_.load ();
-        if (GST_CLOCK_TIME_IS_VALID (key) && GST_BUFFER_PTS (in) == key &&
-            self->gop_key_pts_ != key)
+        if (GST_CLOCK_TIME_IS_VALID (key) && GST_BUFFER_PTS (in) == key
+            && self->gop_key_pts_ != key)
           {
             self->gop_.clear ();
             self->gop_key_pts_ = key;
@@ -327,37 +309,30 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
               self->gop_.push_back (buf);
           }
       }
-    self->frame_.push_back (buf);
-    if (!frame_end)
-      return GST_FLOW_OK;
     pushes.reserve (self->subs_.size ());
     for (auto &s : self->subs_)
       {
         // A new passthrough viewer starts with the packets since the last keyframe, which
-        // already end with this frame.
+        // already end with this one.
         bool with_backlog = s.needs_cache && !self->gop_.empty ();
         s.needs_cache = false;
-        if (with_backlog && !backlog)
-          {
-            backlog = gst_buffer_list_new_sized (self->gop_.size ());
-            for (auto &b : self->gop_)
-              gst_buffer_list_add (backlog, gst_buffer_ref (b.get ()));
-          }
+        if (with_backlog && backlog.empty ())
+          backlog = self->gop_;
         pushes.push_back ({ s.appsrc, with_backlog });
       }
   }
-  GstBufferList *frame = gst_buffer_list_new_sized (self->frame_.size ());
-  for (auto &b : self->frame_)
-    gst_buffer_list_add (frame, b.release ());
-  self->frame_.clear ();
-  // Each appsrc gets a list of its own (the buffers inside are shared): basesrc takes the
-  // first buffer of a submitted list writable, which a list shared by several viewers is not.
+  // One buffer at a time, not buffer lists: GStreamer 1.22's basesrc takes a submitted list's
+  // first buffer writable and unrefs NULL when a flush meets a list (a crash with shared lists,
+  // a critical with copies; both seen when viewers leave). The buffers are shared by reference.
   for (auto &p : pushes)
-    gst_app_src_push_buffer_list (GST_APP_SRC (p.appsrc.get ()),
-                                  gst_buffer_list_copy (p.backlog ? backlog : frame));
-  gst_buffer_list_unref (frame);
-  if (backlog)
-    gst_buffer_list_unref (backlog);
+    {
+      auto *src = GST_APP_SRC (p.appsrc.get ());
+      if (p.backlog)
+        for (auto &b : backlog)
+          gst_app_src_push_buffer (src, gst_buffer_ref (b.get ()));
+      else
+        gst_app_src_push_buffer (src, gst_buffer_ref (buf.get ()));
+    }
   self->buffers_out_++;
   self->maybe_send_keyframe_request (g_get_monotonic_time ());
   return GST_FLOW_OK;

@@ -84,7 +84,6 @@ private:
   gint64 last_keyframe_request_us_ = 0;
   bool keyframe_request_pending_ = false;
   std::atomic<guint64> buffers_out_{ 0 };
-  std::vector<Ptr<GstBuffer>> frame_; // packets of the frame being collected (appsink thread)
 };
 
 } // namespace rtc
