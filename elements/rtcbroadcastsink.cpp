@@ -568,15 +568,16 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
       gobject_class, PROP_SERVE,
       g_param_spec_boolean (
           "serve", "Serve",
-          "Run the embedded web and signalling server; false to use the 'signaller' property's "
-          "external signaller instead",
+          "Run the embedded web and signalling server; false to use a remote one through the "
+          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint "
+          "for rtcbroadcastsink)",
           DEFAULT_SERVE, rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_SIGNALLER,
       g_param_spec_object (
           "signaller", "Signaller",
           "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one to use another signalling transport",
+          "one from an application to use any signalling transport, whatever 'serve' says",
           G_TYPE_OBJECT,
           GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property (
