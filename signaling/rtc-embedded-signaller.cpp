@@ -10,6 +10,7 @@
  * lock, attaching is the only thing done under it besides copying). No lock is held while a
  * signal is emitted or a callback is called.
  */
+#include "call-later.h"
 #include "rtc-embedded-signaller.h"
 
 #include "server.h"
@@ -235,28 +236,14 @@ signaller_thread (gpointer data)
 static void
 post (RtcEmbeddedSignaller *self, std::function<void (Runtime &)> fn)
 {
-  struct Call
-  {
-    Runtime *rt;
-    std::function<void (Runtime &)> fn;
-  };
   std::lock_guard lock (self->priv->state_lock);
   Runtime *rt = self->priv->rt;
   if (!rt)
     return;
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (
-      source,
-      [] (gpointer data) -> gboolean {
-        auto *call = static_cast<Call *> (data);
-        if (call->rt->server)
-          call->fn (*call->rt);
-        return G_SOURCE_REMOVE;
-      },
-      new Call{ rt, std::move (fn) }, [] (gpointer data) { delete static_cast<Call *> (data); });
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
+  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
+    if (rt->server)
+      fn (*rt);
+  });
 }
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */

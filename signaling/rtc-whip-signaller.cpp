@@ -7,6 +7,7 @@
  * Lock order: start_lock -> settings_lock; state_lock is a leaf. No lock is held while a signal is
  * emitted or a property notified.
  */
+#include "call-later.h"
 #include "rtc-whip-signaller.h"
 
 #include <libsoup/soup.h>
@@ -675,28 +676,14 @@ signaller_thread (gpointer data)
 static void
 post (RtcWhipSignaller *self, std::function<void (Runtime &)> fn)
 {
-  struct Call
-  {
-    Runtime *rt;
-    std::function<void (Runtime &)> fn;
-  };
   std::lock_guard lock (self->priv->state_lock);
   Runtime *rt = self->priv->rt;
   if (!rt)
     return;
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (
-      source,
-      [] (gpointer data) -> gboolean {
-        auto *call = static_cast<Call *> (data);
-        if (!call->rt->stopping)
-          call->fn (*call->rt);
-        return G_SOURCE_REMOVE;
-      },
-      new Call{ rt, std::move (fn) }, [] (gpointer data) { delete static_cast<Call *> (data); });
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
+  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
+    if (!rt->stopping)
+      fn (*rt);
+  });
 }
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */

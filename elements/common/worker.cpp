@@ -1,5 +1,7 @@
 #include "worker.h"
 
+#include "signaling/call-later.h"
+
 #include <condition_variable>
 #include <mutex>
 
@@ -10,13 +12,6 @@ struct Task
 {
   std::function<void ()> fn;
 };
-
-gboolean
-run_task (gpointer data)
-{
-  static_cast<Task *> (data)->fn ();
-  return G_SOURCE_REMOVE;
-}
 
 gboolean
 run_repeating (gpointer data)
@@ -57,11 +52,7 @@ Worker::invoke (std::function<void ()> fn)
 {
   if (!thread_)
     return;
-  GSource *src = g_idle_source_new ();
-  g_source_set_priority (src, G_PRIORITY_DEFAULT);
-  g_source_set_callback (src, run_task, new Task{ std::move (fn) }, free_task);
-  g_source_attach (src, ctx_);
-  g_source_unref (src);
+  call_later (ctx_, std::move (fn));
 }
 
 void
