@@ -134,6 +134,13 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
     }
   for (auto it = chain.rbegin (); it != chain.rend (); ++it)
     gst_element_sync_state_with_parent (*it);
+  if (encoder_)
+    {
+      // Chosen by now (rtcencodebin picks on NULL->READY); /stats reads it under a lock.
+      GStr name;
+      g_object_get (encoder_.get (), "encoder", name.out (), nullptr);
+      encoder_factory_ = name.c_str ();
+    }
   return gst_element_get_static_pad (chain.front (), "sink");
 }
 
@@ -153,16 +160,6 @@ Feed::teardown (GstBin *bin)
         gst_bin_remove (bin, e.get ());
     }
   elements_.clear ();
-}
-
-std::string
-Feed::encoder_factory () const
-{
-  if (!encoder_)
-    return {};
-  GStr name;
-  g_object_get (encoder_.get (), "encoder", name.out (), nullptr);
-  return name.c_str ();
 }
 
 void

@@ -55,7 +55,7 @@ public:
   Mode mode () const { return mode_; }
   const std::string &track_name () const { return track_; }
   // Encoder factory name ("x264enc"), empty in passthrough.
-  std::string encoder_factory () const;
+  const std::string &encoder_factory () const { return encoder_factory_; }
   guint64 buffers_out () const { return buffers_out_.load (); }
 
 private:
@@ -68,6 +68,7 @@ private:
   std::string track_;
   std::vector<Ptr<GstElement>> elements_;
   Ptr<GstElement> encoder_; // rtcencodebin in Encode mode
+  std::string encoder_factory_; // set by build()
   Ptr<GstElement> valve_;   // closed while nobody subscribes (Encode mode)
   Ptr<GstElement> appsink_;
 
