@@ -602,6 +602,21 @@ apply_ice_settings (GstRtcPeerBin *self)
     std::lock_guard lock (self->priv->settings_lock);
     s = self->priv->settings;
   }
+  // No UPnP: libnice would multicast SSDP discovery to the LAN for every viewer and open a
+  // GUPnP HTTP server per agent; seen ending in a double free when many agents share a process.
+  {
+    GObject *ice = nullptr, *agent = nullptr;
+    g_object_get (self->priv->webrtc, "ice-agent", &ice, nullptr);
+    if (ice && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+      g_object_get (ice, "agent", &agent, nullptr);
+    if (agent)
+      {
+        g_object_set (agent, "upnp", FALSE, nullptr);
+        g_object_unref (agent);
+      }
+    if (ice)
+      g_object_unref (ice);
+  }
   if (!s.stun_server.empty ())
     g_object_set (self->priv->webrtc, "stun-server", s.stun_server.c_str (), nullptr);
   for (const auto &turn : rtc::split_list (s.turn_servers))

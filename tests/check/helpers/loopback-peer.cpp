@@ -10,6 +10,11 @@ loopback_peer_use_loopback (GstElement *webrtc)
   g_object_get (webrtc, "ice-agent", &ice, nullptr);
   gboolean ok = FALSE;
   g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &ok);
+  // No UPnP discovery from the tests' peers (it multicasts to the LAN).
+  GObject *agent = nullptr;
+  g_object_get (ice, "agent", &agent, nullptr);
+  g_object_set (agent, "upnp", FALSE, nullptr);
+  g_object_unref (agent);
   g_object_unref (ice);
 }
 
