@@ -38,6 +38,9 @@ class Receiver:
         self.pipe.add(self.webrtc)
         self.agent = self.webrtc.get_property("ice-agent")
         self.agent.emit("add-local-ip-address", app.a.local_ip)
+        # no UPnP: libnice would multicast SSDP discovery off this machine
+        self.nice = self.agent.get_property("agent")  # keep the reference
+        self.nice.set_property("upnp", False)
         self.webrtc.connect("on-ice-candidate", self.on_ice)
         self.webrtc.connect("pad-added", self.on_pad)
         self.pipe.set_state(Gst.State.PLAYING)

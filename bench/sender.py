@@ -122,6 +122,9 @@ class Session:
         self.element = bin_or_pipeline
         self.agent = webrtc.get_property("ice-agent")  # keep the reference (1.22 bindings)
         self.agent.emit("add-local-ip-address", "127.0.0.1")
+        # no UPnP: libnice would multicast SSDP discovery off this machine
+        self.nice = self.agent.get_property("agent")  # keep the reference
+        self.nice.set_property("upnp", False)
         webrtc.connect("on-negotiation-needed", self.on_negotiation_needed)
         webrtc.connect("on-ice-candidate", self.on_ice_candidate)
 
