@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -83,6 +84,7 @@ struct PeerPrivate
   std::string remote_fingerprint; // "sha-256 AA:BB:..." from the remote SDP
   bool fingerprint_checked = false;
   std::vector<gpointer> watched_transports; // DTLS transports whose state we follow
+  bool gathering_done = false;              // the end of candidates was emitted
 
   GstElement *webrtc = nullptr; // owned by the bin
   guint next_pad = 0;
@@ -239,6 +241,24 @@ static void
 on_ice_candidate (GstElement *, guint mline, const gchar *candidate, GstRtcPeerBin *self)
 {
   g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, mline, candidate);
+}
+
+// Gathering done: an empty candidate tells the signaller (WHIP/WHEP put the candidates they
+// have into the SDP they send then, instead of waiting for a timeout).
+static void
+on_gathering_state (GObject *webrtc, GParamSpec *, GstRtcPeerBin *self)
+{
+  GstWebRTCICEGatheringState state;
+  g_object_get (webrtc, "ice-gathering-state", &state, nullptr);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    return;
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    if (self->priv->gathering_done)
+      return;
+    self->priv->gathering_done = true;
+  }
+  g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, 0u, "");
 }
 
 static void
@@ -426,6 +446,104 @@ on_answer_created (GstPromise *promise, gpointer user_data)
   answer_finish (ctx, nullptr);
 }
 
+static void
+create_answer_now (AnswerCtx *ctx)
+{
+  // Never wait on a promise here (webrtcbin's thread): chain with a change callback.
+  GstPromise *p = gst_promise_new_with_change_func (on_answer_created, ctx, nullptr);
+  g_signal_emit_by_name (ctx->self->priv->webrtc, "create-answer", nullptr, p);
+}
+
+// webrtcbin's sink pads (send mode) that have no caps yet.
+static std::vector<rtc::Ptr<GstPad>>
+sink_pads_without_caps (GstRtcPeerBin *self)
+{
+  std::vector<rtc::Ptr<GstPad>> out;
+  GstIterator *it = gst_element_iterate_sink_pads (self->priv->webrtc);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      auto *pad = GST_PAD (g_value_get_object (&item));
+      if (!gst_pad_has_current_caps (pad))
+        out.push_back (rtc::Ptr<GstPad>::ref (pad));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return out;
+}
+
+namespace
+{
+// Send mode answers wait for caps on every sink pad (webrtcbin 1.22 answers NULL without them).
+struct CapsWait
+{
+  AnswerCtx *ctx = nullptr;
+  std::mutex lock; // guards the members below
+  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> probes;
+  std::vector<GstPad *> arrived; // pads whose caps event is passing their probe
+  bool done = false;
+};
+} // namespace
+
+// Creates the answer once every waited-for pad has caps (or is receiving them now); once only.
+static void
+caps_wait_check (const std::shared_ptr<CapsWait> &w, GstPad *arriving)
+{
+  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> probes;
+  {
+    std::lock_guard lock (w->lock);
+    if (w->done)
+      return;
+    if (arriving)
+      w->arrived.push_back (arriving);
+    for (auto &[pad, id] : w->probes)
+      if (!gst_pad_has_current_caps (pad.get ())
+          && std::find (w->arrived.begin (), w->arrived.end (), pad.get ()) == w->arrived.end ())
+        return;
+    w->done = true;
+    probes = std::move (w->probes);
+  }
+  for (auto &[pad, id] : probes)
+    gst_pad_remove_probe (pad.get (), id);
+  create_answer_now (w->ctx);
+}
+
+static GstPadProbeReturn
+on_sink_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS)
+    caps_wait_check (*static_cast<std::shared_ptr<CapsWait> *> (data), pad);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+create_answer_when_caps (AnswerCtx *ctx)
+{
+  auto pads = sink_pads_without_caps (ctx->self);
+  if (pads.empty ())
+    {
+      create_answer_now (ctx);
+      return;
+    }
+  GST_DEBUG_OBJECT (ctx->self, "the answer waits for caps on %zu pad(s)", pads.size ());
+  auto w = std::make_shared<CapsWait> ();
+  w->ctx = ctx;
+  {
+    std::lock_guard lock (w->lock);
+    for (auto &pad : pads)
+      {
+        gulong id = gst_pad_add_probe (
+            pad.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_sink_caps,
+            new std::shared_ptr<CapsWait> (w),
+            [] (gpointer d) { delete static_cast<std::shared_ptr<CapsWait> *> (d); });
+        w->probes.emplace_back (pad, id);
+      }
+  }
+  // Caps may have arrived between the first look and the probes.
+  caps_wait_check (w, nullptr);
+}
+
 void
 gst_rtc_peer_bin_answer (GstRtcPeerBin *self, const gchar *offer, GstRtcPeerBinDoneFunc done,
                          gpointer user_data, GDestroyNotify notify)
@@ -441,9 +559,7 @@ gst_rtc_peer_bin_answer (GstRtcPeerBin *self, const gchar *offer, GstRtcPeerBinD
             answer_finish (ctx, msg.c_str ());
             return;
           }
-        // Never wait on a promise here (webrtcbin's thread): chain with a change callback.
-        GstPromise *p = gst_promise_new_with_change_func (on_answer_created, ctx, nullptr);
-        g_signal_emit_by_name (self->priv->webrtc, "create-answer", nullptr, p);
+        create_answer_when_caps (ctx);
       },
       ctx, nullptr);
 }
@@ -683,6 +799,8 @@ gst_rtc_peer_bin_init (GstRtcPeerBin *self)
   g_signal_connect (self->priv->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->priv->webrtc, "notify::connection-state",
                     G_CALLBACK (on_connection_state), self);
+  g_signal_connect (self->priv->webrtc, "notify::ice-gathering-state",
+                    G_CALLBACK (on_gathering_state), self);
   g_signal_connect (self->priv->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
   g_signal_connect (self->priv->webrtc, "pad-removed", G_CALLBACK (on_webrtc_pad_removed), self);
 }
@@ -851,7 +969,8 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
   /**
    * GstRtcPeerBin::local-candidate:
    * @mline_index: the m-line the candidate belongs to
-   * @candidate: "candidate:..." to send to the remote peer
+   * @candidate: "candidate:..." to send to the remote peer, or "" once when gathering is
+   *   complete (the end of candidates; @mline_index is 0 then)
    */
   signals[SIGNAL_LOCAL_CANDIDATE]
       = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr,

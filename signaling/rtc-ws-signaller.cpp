@@ -805,6 +805,10 @@ static void
 rtc_ws_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
                            const gchar *candidate)
 {
+  /* The protocol has no end-of-candidates message: webrtcbin peers do not need one and browsers
+   * finish without it. */
+  if (!candidate || !*candidate)
+    return;
   post (RTC_WS_SIGNALLER (signaller),
         [sid = std::string (session_id),
          body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {

@@ -163,12 +163,14 @@ Feed::teardown (GstBin *bin)
 }
 
 void
-Feed::subscribe (GstElement *appsrc)
+Feed::subscribe (GstElement *appsrc, int pt)
 {
   bool first;
   {
     std::lock_guard lock (lock_);
-    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough });
+    if (pt == (int)codec_->pt)
+      pt = -1;
+    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough, pt });
     first = subs_.size () == 1;
   }
   if (first && valve_)
@@ -251,6 +253,28 @@ Feed::on_payloader_input (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+// @buf with payload type @pt: a new buffer sharing the payload, with its own copy of the first
+// memory (the RTP header, and the payload too when the payloader put both in one memory).
+static GstBuffer *
+with_payload_type (GstBuffer *buf, int pt)
+{
+  if (pt < 0 || gst_buffer_n_memory (buf) == 0)
+    return gst_buffer_ref (buf);
+  GstMemory *first = gst_buffer_peek_memory (buf, 0);
+  if (gst_memory_get_sizes (first, nullptr, nullptr) < 12)
+    return gst_buffer_ref (buf);
+  GstBuffer *out = gst_buffer_copy (buf); // shallow: memories are shared
+  GstMemory *header = gst_memory_copy (first, 0, -1);
+  GstMapInfo map;
+  if (gst_memory_map (header, &map, GST_MAP_WRITE))
+    {
+      map.data[1] = (map.data[1] & 0x80) | (guint8)(pt & 0x7f);
+      gst_memory_unmap (header, &map);
+    }
+  gst_buffer_replace_memory (out, 0, header);
+  return out;
+}
+
 GstFlowReturn
 Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
 {
@@ -281,6 +305,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
   {
     Ptr<GstElement> appsrc;
     bool backlog;
+    int pt;
   };
   std::vector<Push> pushes;
   std::vector<Ptr<GstBuffer>> backlog;
@@ -315,7 +340,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
         s.needs_cache = false;
         if (with_backlog && backlog.empty ())
           backlog = self->gop_;
-        pushes.push_back ({ s.appsrc, with_backlog });
+        pushes.push_back ({ s.appsrc, with_backlog, s.pt });
       }
   }
   // One buffer at a time, not buffer lists: GStreamer 1.22's basesrc takes a submitted list's
@@ -326,9 +351,9 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
       auto *src = GST_APP_SRC (p.appsrc.get ());
       if (p.backlog)
         for (auto &b : backlog)
-          gst_app_src_push_buffer (src, gst_buffer_ref (b.get ()));
+          gst_app_src_push_buffer (src, with_payload_type (b.get (), p.pt));
       else
-        gst_app_src_push_buffer (src, gst_buffer_ref (buf.get ()));
+        gst_app_src_push_buffer (src, with_payload_type (buf.get (), p.pt));
     }
   self->buffers_out_++;
   self->maybe_send_keyframe_request (g_get_monotonic_time ());

@@ -42,7 +42,9 @@ public:
   // Sets every element to NULL and removes it from @bin. The caller has unlinked it.
   void teardown (GstBin *bin);
 
-  void subscribe (GstElement *appsrc);
+  // @pt >= 0: this subscriber's payload type when it differs from the codec's (a WHEP player
+  // that offered its own numbers); its packets then get their own copy of the RTP header.
+  void subscribe (GstElement *appsrc, int pt = -1);
   void unsubscribe (GstElement *appsrc);
   std::size_t subscriber_count ();
 
@@ -76,6 +78,7 @@ private:
   {
     Ptr<GstElement> appsrc;
     bool needs_cache = true;
+    int pt = -1; // rewrite the payload type to this, -1 = keep the codec's
   };
   std::mutex lock_; // guards subs_, gop_, keyframe throttle; never held while pushing
   std::vector<Subscriber> subs_;

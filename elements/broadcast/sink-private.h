@@ -76,7 +76,8 @@ struct ViewerTrack
   std::shared_ptr<Track> track;
   Ptr<GstElement> appsrc;
   std::shared_ptr<KeyframeRoute> route;
-  const CodecInfo *codec = nullptr;
+  const CodecInfo *codec = nullptr; // set once the codec is agreed
+  int pt = -1; // the viewer's payload type when it offered (WHEP), -1 = the codec's own
 };
 
 // Owned and touched by the worker thread only.
@@ -87,14 +88,16 @@ struct Viewer
   Ptr<GstElement> peer; // rtcpeerbin
   std::vector<ViewerTrack> tracks;
   gint64 created_us = 0;
-  bool answered = false;
-  bool connected = false;
+  bool answered = false;  // the codecs are agreed (its answer applied, or our answer made)
+  bool connected = false; // subscribed to the feeds: packets flow to it
+  bool connected_early = false; // the connection came up before the codecs were applied
 };
 
 struct PendingSession
 {
   std::string session_id;
   std::string peer_id;
+  std::string offer; // the viewer's offer (WHEP), empty when we offer
 };
 
 /* Lock order: settings_lock, then tracks_lock, then stats_lock. None is held while calling

@@ -3,6 +3,7 @@
 #include "broadcast/sink-private.h"
 
 #include "closure.h"
+#include "offer-choice.h"
 #include "rtcpeerbin.h"
 
 #include <gst/app/gstappsrc.h>
@@ -102,8 +103,11 @@ on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRe
   ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
 }
 
+// Packets start flowing to a viewer once its connection is up: what was pushed before DTLS
+// was lost anyway. Subscribing asks the feed for a keyframe (or sends its cached GOP), so the
+// first frame a viewer gets is decodable, and a join costs one forced keyframe, not two.
 static void
-request_keyframes (Viewer *v)
+subscribe_viewer (Viewer *v)
 {
   for (auto &vt : v->tracks)
     {
@@ -113,7 +117,7 @@ request_keyframes (Viewer *v)
         feed = vt.route->feed;
       }
       if (feed)
-        feed->request_keyframe ();
+        feed->subscribe (vt.appsrc.get (), vt.pt);
     }
 }
 
@@ -139,9 +143,13 @@ on_connection_state (GstElement *peer, GParamSpec *, SessionRef *ref)
     });
     if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !v->connected)
       {
-        v->connected = true;
-        // The first frames before DTLS was up were lost: make the first one a keyframe.
-        request_keyframes (v);
+        if (v->answered)
+          {
+            v->connected = true;
+            subscribe_viewer (v);
+          }
+        else
+          v->connected_early = true;
       }
     else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
              || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
@@ -184,8 +192,150 @@ offer_caps_for (const std::vector<const CodecInfo *> &codecs)
   return caps;
 }
 
+// A media track of a new viewer: a request pad of its rtcpeerbin with @caps as codec
+// preferences, fed by the viewer's own appsrc.
+static ViewerTrack
+add_viewer_track (GstRtcBroadcastSink *self, GstElement *peer, const std::shared_ptr<Track> &track,
+                  GstCaps *caps)
+{
+  GstPadTemplate *templ
+      = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
+  GstPad *pad = gst_element_request_pad (peer, templ, nullptr, caps);
+  GstElement *src = gst_element_factory_make ("appsrc", nullptr);
+  // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
+  // PLI repair that), and never blocks the feed.
+  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
+                FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0,
+                "max-time", (guint64)0, "emit-signals", FALSE, nullptr);
+  gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
+  gst_bin_add (GST_BIN (self), src);
+  Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
+  gst_pad_link (srcpad.get (), pad);
+  gst_object_unref (pad);
+  ViewerTrack vt;
+  vt.track = track;
+  vt.appsrc = Ptr<GstElement>::ref (src);
+  vt.route = std::make_shared<KeyframeRoute> ();
+  gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
+                     rtc::boxed (vt.route), rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
+  return vt;
+}
+
+// The viewer's codecs are agreed: count it in and tell the application.
 static void
-start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &peer_id)
+viewer_joined (GstRtcBroadcastSink *self, Viewer *v)
+{
+  std::string video_codec, audio_codec;
+  for (auto &vt : v->tracks)
+    if (vt.codec)
+      (vt.track->video ? video_codec : audio_codec) = vt.codec->name;
+  v->answered = true;
+  if (v->connected_early)
+    {
+      v->connected = true;
+      subscribe_viewer (v);
+    }
+  update_snapshot (self, v->session_id, [&] (rtc::ViewerSnapshot &s) {
+    s.video_codec = video_codec;
+    s.audio_codec = audio_codec;
+  });
+  {
+    std::lock_guard lock (self->priv->stats_lock);
+    self->priv->totals.viewers_joined++;
+  }
+  GST_INFO_OBJECT (self, "viewer %s joined: video %s, audio %s", v->session_id.c_str (),
+                   video_codec.empty () ? "none" : video_codec.c_str (),
+                   audio_codec.empty () ? "none" : audio_codec.c_str ());
+  post_element_message (self, gst_structure_new ("rtckit-viewer-joined", "session-id",
+                                                 G_TYPE_STRING, v->session_id.c_str (), "peer-id",
+                                                 G_TYPE_STRING, v->peer_id.c_str (), "video-codec",
+                                                 G_TYPE_STRING, video_codec.c_str (), "audio-codec",
+                                                 G_TYPE_STRING, audio_codec.c_str (), nullptr));
+}
+
+// Points @vt at the feed of its codec (created on first use); the viewer subscribes on connect.
+static bool
+route_to_feed (GstRtcBroadcastSink *self, ViewerTrack &vt)
+{
+  auto feed = ensure_feed (self, vt.track, vt.codec);
+  if (!feed)
+    return false;
+  std::lock_guard lock (vt.route->lock);
+  vt.route->feed = feed;
+  return true;
+}
+
+// A WHEP player's offer: one of our tracks per m-line it wants to receive, in order, with the
+// first of the track's codecs it offers, under its own payload type. Returns an error text, or
+// "" with @v's tracks added.
+static std::string
+add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
+                      const std::vector<std::shared_ptr<Track>> &tracks, const std::string &offer)
+{
+  GstSDPMessage *sdp = rtc::parse_sdp (offer);
+  if (!sdp)
+    return "the offer is not a valid SDP with media";
+  std::vector<bool> used (tracks.size (), false);
+  std::string refused;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+      bool video = g_strcmp0 (gst_sdp_media_get_media (m), "video") == 0;
+      if (!video && g_strcmp0 (gst_sdp_media_get_media (m), "audio") != 0)
+        continue;
+      if (!rtc::mline_usable (m, rtc::OfferUse::Send))
+        continue;
+      std::size_t t = 0;
+      while (t < tracks.size () && (used[t] || tracks[t]->video != video))
+        t++;
+      if (t == tracks.size ())
+        continue; // nothing of that kind to send: webrtcbin answers the m-line inactive
+      std::vector<const CodecInfo *> codecs;
+      {
+        std::lock_guard lock (self->priv->tracks_lock);
+        codecs = tracks[t]->codecs;
+      }
+      rtc::MlineChoice choice = rtc::choose_codec (m, i, codecs, rtc::OfferUse::Send);
+      if (!choice.codec)
+        {
+          if (refused.empty ())
+            refused = std::string ("no common ") + (video ? "video" : "audio")
+                      + " codec: this stream sends " + rtc::codec_names (codecs)
+                      + " and the offer has none of them";
+          continue;
+        }
+      used[t] = true;
+      ViewerTrack vt = add_viewer_track (self, peer, tracks[t], choice.caps);
+      vt.codec = choice.codec;
+      vt.pt = (int)choice.pt;
+      gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), choice.caps);
+      v->tracks.push_back (std::move (vt));
+    }
+  gst_sdp_message_free (sdp);
+  if (v->tracks.empty ())
+    return refused.empty () ? "the offer asks for no media this stream sends" : refused;
+  return "";
+}
+
+static void
+on_our_answer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &err)
+{
+  auto it = self->priv->viewers.find (session_id);
+  if (it == self->priv->viewers.end ())
+    return;
+  if (!err.empty ())
+    {
+      remove_viewer (self, session_id, err.c_str (), true);
+      return;
+    }
+  viewer_joined (self, it->second.get ());
+}
+
+// Creates the viewer of @session_id: we offer (our WebSocket protocol, WHIP) when @offer is
+// empty, or we answer the viewer's offer (WHEP).
+static void
+start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &peer_id,
+              const std::string &offer)
 {
   Settings s = copy_settings (self);
   std::vector<std::shared_ptr<Track>> tracks;
@@ -211,37 +361,40 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
   gst_bin_add (GST_BIN (self), peer);
 
-  for (auto &track : tracks)
+  bool answering = !offer.empty ();
+  if (answering)
     {
-      std::vector<const CodecInfo *> codecs;
-      {
-        std::lock_guard lock (self->priv->tracks_lock);
-        codecs = track->codecs;
-      }
-      GstCaps *caps = offer_caps_for (codecs);
-      GstPadTemplate *templ
-          = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
-      GstPad *pad = gst_element_request_pad (peer, templ, nullptr, caps);
-      gst_caps_unref (caps);
-      GstElement *src = gst_element_factory_make ("appsrc", nullptr);
-      // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
-      // PLI repair that), and never blocks the feed.
-      g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
-                    FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0,
-                    "max-time", (guint64)0, "emit-signals", FALSE, nullptr);
-      gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
-      gst_bin_add (GST_BIN (self), src);
-      Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
-      gst_pad_link (srcpad.get (), pad);
-      gst_object_unref (pad);
-      ViewerTrack vt;
-      vt.track = track;
-      vt.appsrc = Ptr<GstElement>::ref (src);
-      vt.route = std::make_shared<KeyframeRoute> ();
-      gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
-                         rtc::boxed (vt.route), rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
-      v->tracks.push_back (std::move (vt));
+      std::string why = add_tracks_for_offer (self, v.get (), peer, tracks, offer);
+      for (auto &vt : v->tracks)
+        if (why.empty () && !route_to_feed (self, vt))
+          why = "internal error: the " + std::string (vt.codec->name) + " feed cannot be built";
+      if (!why.empty ())
+        {
+          GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+                               ("Viewer %s: %s", session_id.c_str (), why.c_str ()), (nullptr));
+          for (auto &vt : v->tracks)
+            {
+              gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
+              gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
+            }
+          gst_element_set_state (peer, GST_STATE_NULL);
+          gst_bin_remove (GST_BIN (self), peer);
+          refuse_session (self, session_id, why);
+          return;
+        }
     }
+  else
+    for (auto &track : tracks)
+      {
+        std::vector<const CodecInfo *> codecs;
+        {
+          std::lock_guard lock (self->priv->tracks_lock);
+          codecs = track->codecs;
+        }
+        GstCaps *caps = offer_caps_for (codecs);
+        v->tracks.push_back (add_viewer_track (self, peer, track, caps));
+        gst_caps_unref (caps);
+      }
 
   auto connect = [&] (const char *signal, GCallback cb) {
     rtc::connect_boxed (peer, signal, cb, SessionRef{ self, session_id });
@@ -264,9 +417,26 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   for (auto &vt : v->tracks)
     gst_element_sync_state_with_parent (vt.appsrc.get ());
   self->priv->viewers[session_id] = std::move (v);
-  GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (),
+  if (!answering)
+    {
+      GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (),
+                       peer_id.c_str ());
+      gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
+      return;
+    }
+  GST_INFO_OBJECT (self, "viewer %s (peer %s) offered: answering", session_id.c_str (),
                    peer_id.c_str ());
-  gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
+  gst_rtc_peer_bin_answer (
+      GST_RTC_PEER_BIN (peer), offer.c_str (),
+      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
+        auto *ref = static_cast<SessionRef *> (data);
+        auto *self = ref->self;
+        std::string session_id = ref->session_id;
+        std::string err = error ? error->message : "";
+        self->priv->worker->invoke (
+            [self, session_id, err] { on_our_answer (self, session_id, err); });
+      },
+      rtc::boxed (SessionRef{ self, session_id }), rtc::free_boxed<SessionRef>);
 }
 
 static bool
@@ -296,19 +466,13 @@ rtc::broadcast::process_pending (GstRtcBroadcastSink *self)
   auto pending = std::move (self->priv->pending);
   self->priv->pending.clear ();
   for (auto &p : pending)
-    start_viewer (self, p.session_id, p.peer_id);
+    start_viewer (self, p.session_id, p.peer_id, p.offer);
 }
 
 static void
 handle_session_requested (GstRtcBroadcastSink *self, const std::string &session_id,
-                          const std::string &peer_id, bool has_offer)
+                          const std::string &peer_id, const std::string &offer)
 {
-  if (has_offer)
-    {
-      refuse_session (self, session_id,
-                      "rtcbroadcastsink sends the offer: start the session without one");
-      return;
-    }
   Settings s = copy_settings (self);
   std::size_t count = self->priv->viewers.size () + self->priv->pending.size ();
   if (s.max_viewers && count >= s.max_viewers)
@@ -322,10 +486,10 @@ handle_session_requested (GstRtcBroadcastSink *self, const std::string &session_
   if (!tracks_ready (self, &why))
     {
       GST_INFO_OBJECT (self, "session %s waits: %s", session_id.c_str (), why.c_str ());
-      self->priv->pending.push_back ({ session_id, peer_id });
+      self->priv->pending.push_back ({ session_id, peer_id, offer });
       return;
     }
-  start_viewer (self, session_id, peer_id);
+  start_viewer (self, session_id, peer_id, offer);
 }
 
 // Picks, per m-line, the first payload type of the answer that we offered.
@@ -392,37 +556,13 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     }
   for (auto &vt : v->tracks)
     {
-      if (!vt.codec)
-        continue;
-      auto feed = ensure_feed (self, vt.track, vt.codec);
-      if (!feed)
+      if (!vt.codec || !route_to_feed (self, vt))
         continue;
       GstCaps *caps = rtc::codec_offer_caps (vt.codec);
       gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps);
       gst_caps_unref (caps);
-      {
-        std::lock_guard lock (vt.route->lock);
-        vt.route->feed = feed;
-      }
-      feed->subscribe (vt.appsrc.get ());
     }
-  v->answered = true;
-  update_snapshot (self, session_id, [&] (rtc::ViewerSnapshot &s) {
-    s.video_codec = video_codec;
-    s.audio_codec = audio_codec;
-  });
-  {
-    std::lock_guard lock (self->priv->stats_lock);
-    self->priv->totals.viewers_joined++;
-  }
-  GST_INFO_OBJECT (self, "viewer %s joined: video %s, audio %s", session_id.c_str (),
-                   video_codec.empty () ? "none" : video_codec.c_str (),
-                   audio_codec.empty () ? "none" : audio_codec.c_str ());
-  post_element_message (self, gst_structure_new ("rtckit-viewer-joined", "session-id",
-                                                 G_TYPE_STRING, session_id.c_str (), "peer-id",
-                                                 G_TYPE_STRING, v->peer_id.c_str (), "video-codec",
-                                                 G_TYPE_STRING, video_codec.c_str (), "audio-codec",
-                                                 G_TYPE_STRING, audio_codec.c_str (), nullptr));
+  viewer_joined (self, v);
 }
 
 static void
@@ -498,10 +638,8 @@ static void
 on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_id,
                           const gchar *offer, GstRtcBroadcastSink *self)
 {
-  std::string sid = session_id, pid = peer_id ? peer_id : "";
-  bool has_offer = offer && *offer;
-  self->priv->worker->invoke (
-      [self, sid, pid, has_offer] { handle_session_requested (self, sid, pid, has_offer); });
+  std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
+  self->priv->worker->invoke ([self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
 }
 
 static void

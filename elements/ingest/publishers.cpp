@@ -451,8 +451,8 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   Settings s = copy_settings (self);
   auto video = rtc::parse_codec_list (s.video_codecs, "video");
   auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
-  rtc::ingest::OfferChoice choice;
-  rtc::ingest::choose_codecs (offer, video, audio, choice);
+  rtc::OfferChoice choice;
+  rtc::choose_codecs (offer, video, audio, choice);
   if (!choice.error.empty ())
     {
       refuse (self, session_id, choice.error);

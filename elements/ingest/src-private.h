@@ -5,7 +5,7 @@
 #include "rtcingestsrc.h"
 
 #include "gst-ptr.h"
-#include "ingest/offer.h"
+#include "common/offer-choice.h"
 #include "signalling.h"
 #include "worker.h"
 

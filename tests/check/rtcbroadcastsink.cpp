@@ -79,6 +79,7 @@ struct Receiver
   std::atomic<int> video_buffers{ 0 };
   std::mutex lock;
   std::string encoding_name;
+  int video_pt = -1;
   std::string answer;
 };
 
@@ -94,6 +95,7 @@ count_buffers (GstPad *pad, GstPadProbeInfo *, gpointer data)
         {
           std::lock_guard l (r->lock);
           r->encoding_name = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
+          gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &r->video_pt);
           r->video_buffers++;
         }
       gst_caps_unref (caps);
@@ -455,6 +457,105 @@ GST_START_TEST (test_pre_encoded_h264_is_passed_through_without_an_encoder)
 }
 GST_END_TEST;
 
+// A viewer that offers (a WHEP player): recvonly transceivers with its own payload numbers.
+static std::string
+receiver_offer (Receiver *r, const char *video_caps, const char *audio_caps)
+{
+  for (const char *c : { video_caps, audio_caps })
+    {
+      if (!c)
+        continue;
+      GstCaps *caps = gst_caps_from_string (c);
+      GstWebRTCRTPTransceiver *trans = nullptr;
+      g_signal_emit_by_name (r->webrtc, "add-transceiver",
+                             GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+      gst_caps_unref (caps);
+      fail_unless (trans != nullptr);
+      gst_object_unref (trans);
+    }
+  return loopback_peer_create_local (r->webrtc, "offer", "the viewer produced no offer");
+}
+
+static int
+received_video_pt (Receiver *r)
+{
+  std::lock_guard l (r->lock);
+  return r->video_pt;
+}
+
+GST_START_TEST (test_a_viewer_that_offers_gets_an_answer_in_its_own_payload_types)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver r;
+  receiver_start (&r, sig, "whep");
+  // VP8 first in the offer, H.264 under a number we never use: the stream's own preference
+  // (H.264) wins, sent under the viewer's number.
+  std::string offer = receiver_offer (
+      &r,
+      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=120;"
+      "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+      "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=109");
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "whep", "player", offer.c_str ());
+  fail_unless (wait_until ([&] { return !sent_for (sig, "whep", "sdp").empty (); }),
+               "no answer from the element");
+  auto sent = sent_for (sig, "whep", "sdp").front ();
+  fail_unless_equals_string (sent.a.c_str (), "answer");
+  fail_unless (sent.b.find ("a=rtpmap:102 H264/90000") != std::string::npos, "%s", sent.b.c_str ());
+  fail_unless (sent.b.find ("a=sendonly") != std::string::npos, "%s", sent.b.c_str ());
+  loopback_peer_set_remote (r.webrtc, GST_WEBRTC_SDP_TYPE_ANSWER, sent.b);
+  fail_unless (wait_until ([&] { return r.video_buffers.load () >= 30; }, 15000),
+               "no video reached the viewer that offered (%d buffers)", r.video_buffers.load ());
+  {
+    std::lock_guard l (r.lock);
+    fail_unless_equals_string (r.encoding_name.c_str (), "H264");
+  }
+  fail_unless_equals_int (received_video_pt (&r), 102);
+  fail_unless_equals_int (count_factory (pipe, "x264enc"), 1);
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a_reason)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! "
+      "video/x-h264,profile=constrained-baseline ! h264parse ! s.video_0", &err);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  g_object_set (sink, "signaller", sig, nullptr);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver r;
+  receiver_start (&r, sig, "vp8only");
+  std::string offer = receiver_offer (
+      &r, "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96", nullptr);
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "vp8only", "player", offer.c_str ());
+  fail_unless (wait_until ([&] { return !sent_for (sig, "vp8only", "end").empty (); }));
+  auto end = sent_for (sig, "vp8only", "end").front ();
+  fail_unless (end.a.find ("no common video codec") != std::string::npos, "%s", end.a.c_str ());
+  fail_unless (end.a.find ("h264") != std::string::npos, "%s", end.a.c_str ());
+  fail_unless_equals_int (count_factory (pipe, "rtcpeerbin"), 0);
+  // Garbage is refused the same way, and the element carries on.
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "junk", "player", "not sdp");
+  fail_unless (wait_until ([&] { return !sent_for (sig, "junk", "end").empty (); }));
+  fail_unless_equals_int (count_factory (pipe, "rtcpeerbin"), 0);
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_max_viewers_refuses_the_next_viewer_with_a_reason)
 {
   auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
@@ -564,6 +665,8 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_a_peer_without_h264_gets_vp8_from_a_second_encoder);
   tcase_add_test (tc, test_three_viewers_of_one_codec_share_one_video_encoder);
   tcase_add_test (tc, test_pre_encoded_h264_is_passed_through_without_an_encoder);
+  tcase_add_test (tc, test_a_viewer_that_offers_gets_an_answer_in_its_own_payload_types);
+  tcase_add_test (tc, test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a_reason);
   tcase_add_test (tc, test_max_viewers_refuses_the_next_viewer_with_a_reason);
   tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
