@@ -5,7 +5,8 @@ Matroska file, audio and video as the browser encoded them (no transcoding).
     examples/record-server.py --dir recordings [--address 127.0.0.1:8080]
                               [--ice-local-addresses 127.0.0.1] [PROPERTY=VALUE ...]
 
-Extra PROPERTY=VALUE arguments are set on rtcingestsrc (e.g. video-codecs=vp8).
+Extra PROPERTY=VALUE arguments are set on rtcingestsrc (e.g. video-codecs=vp8, or a child's:
+signaller::auth-token=SECRET makes the embedded server's /whip ask for that bearer token).
 
 How it works: rtcingestsrc adds a `video_%u` / `audio_%u` pad per track of each publisher, then
 emits `publisher-ready`. In that signal (before any data flows) we build one bin per publisher,
@@ -168,7 +169,13 @@ class RecordServer:
             Gst.util_set_object_arg(self.src, "ice-local-addresses", args.ice_local_addresses)
         for kv in extra_props:
             k, _, v = kv.partition("=")
-            Gst.util_set_object_arg(self.src, k, v)
+            target = self.src
+            if "::" in k:  # a child's property, e.g. signaller::auth-token=SECRET
+                found, target, pspec = self.src.lookup(k)
+                if not found:
+                    raise SystemExit(f"rtcingestsrc has no property {k!r}")
+                k = pspec.name
+            Gst.util_set_object_arg(target, k, v)
         self.pipeline.add(self.src)
         self.src.connect("pad-added", self.on_pad_added)
         self.src.connect("pad-removed", self.on_pad_removed)

@@ -72,6 +72,14 @@ rtc_signaller_stop (RtcSignaller *self)
     iface->stop (self);
 }
 
+gboolean
+rtc_signaller_consumer_offers (RtcSignaller *self)
+{
+  g_return_val_if_fail (RTC_IS_SIGNALLER (self), FALSE);
+  RtcSignallerInterface *iface = RTC_SIGNALLER_GET_IFACE (self);
+  return iface->consumer_offers ? iface->consumer_offers (self) : FALSE;
+}
+
 void
 rtc_signaller_send_sdp (RtcSignaller *self, const gchar *session_id, const gchar *type,
                         const gchar *sdp)

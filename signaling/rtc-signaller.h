@@ -49,8 +49,12 @@ struct _RtcSignallerInterface
                     const gchar *candidate);
   /* End @session_id from our side; @reason (nullable) is told to the remote peer as an error. */
   void (*end_session) (RtcSignaller *self, const gchar *session_id, const gchar *reason);
+  /* Optional. TRUE when a consumer element makes the offer in sessions requested without one
+   * (WHEP: the player offers). NULL or FALSE: a producer offers, a consumer waits for the
+   * remote peer's offer. */
+  gboolean (*consumer_offers) (RtcSignaller *self);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 gboolean rtc_signaller_start (RtcSignaller *self, GError **error);
@@ -60,6 +64,7 @@ void rtc_signaller_send_sdp (RtcSignaller *self, const gchar *session_id, const 
 void rtc_signaller_send_ice (RtcSignaller *self, const gchar *session_id, guint mline_index,
                              const gchar *candidate);
 void rtc_signaller_end_session (RtcSignaller *self, const gchar *session_id, const gchar *reason);
+gboolean rtc_signaller_consumer_offers (RtcSignaller *self);
 
 /* Signals (all G_SIGNAL_RUN_LAST, return void):
  *  "session-requested" (const gchar *session_id, const gchar *peer_id, const gchar *offer_or_null)

@@ -1,6 +1,7 @@
-/* RtcWhipSignaller: RtcSignaller as a WHIP client (RFC 9725), producer role only: the element
+/* RtcWhipSignaller: RtcSignaller as a WHIP client (RFC 9725) or a WHEP client. rtcbroadcastsink
  * publishes one stream to a WHIP endpoint (simple-whip-server in front of Janus, a CDN ingest,
- * ...).
+ * ...); rtcingestsrc plays one stream from a WHEP endpoint. Both are the same HTTP exchange: the
+ * element offers (sendonly or recvonly), the server answers; consumer_offers() is TRUE.
  *
  * One session per start():
  *  - start() only checks that `uri` is an http:// or https:// URL (nothing blocking), starts the

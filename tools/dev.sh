@@ -29,6 +29,23 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# JavaScript packages the e2e tests use as third-party clients (not committed): npm's registry,
+# into <build>/test-deps. Node.js and npm come from Debian when the machine has none.
+TEST_NPM="whip-whep@1.2.0"
+install_npm() {
+  local dir="$BUILD/test-deps" want=() spec name
+  for spec in $TEST_NPM; do
+    name=${spec%@*}
+    [ -f "$dir/node_modules/$name/package.json" ] && \
+      grep -q "\"version\": *\"${spec##*@}\"" "$dir/node_modules/$name/package.json" || want+=("$spec")
+  done
+  [ ${#want[@]} -eq 0 ] && return 0
+  command -v npm >/dev/null || install_missing nodejs npm
+  mkdir -p "$dir"
+  echo "rtckit: npm install ${want[*]} into $dir"
+  npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error "${want[@]}"
+}
+
 build() {
   if [ ! -f "$BUILD/build.ninja" ]; then
     local werror=false
@@ -60,6 +77,7 @@ case "$cmd" in
   test)
     install_missing $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS
     build
+    install_npm
     exec "$ROOT/tools/run-tests.sh" "$BUILD"
     ;;
   *)

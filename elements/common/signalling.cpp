@@ -67,7 +67,7 @@ Signalling::retarget (GObject *child)
     std::lock_guard lock (lock_);
     if (remote_.get () != child)
       return;
-    if (http && remote_role_ == RTC_SIGNALLER_ROLE_PRODUCER)
+    if (http) // WHIP for a producer, WHEP for a consumer
       want = RTC_TYPE_WHIP_SIGNALLER;
     else if (ws)
       want = RTC_TYPE_WS_SIGNALLER;
@@ -234,6 +234,13 @@ Signalling::send_ice (const std::string &session_id, guint mline, const char *ca
 {
   if (auto sig = get ())
     rtc_signaller_send_ice (RTC_SIGNALLER (sig.get ()), session_id.c_str (), mline, candidate);
+}
+
+bool
+Signalling::consumer_offers () const
+{
+  auto sig = get ();
+  return sig && rtc_signaller_consumer_offers (RTC_SIGNALLER (sig.get ()));
 }
 
 void

@@ -88,6 +88,8 @@ public:
   void send_sdp (const std::string &session_id, const char *type, const char *sdp) const;
   void send_ice (const std::string &session_id, guint mline, const char *candidate) const;
   void end_session (const std::string &session_id, const char *reason) const;
+  // Whether a consumer offers in sessions requested without an offer (WHEP).
+  bool consumer_offers () const;
 
 private:
   static void on_error (GObject *, const gchar *message, Signalling *self);

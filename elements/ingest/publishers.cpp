@@ -528,6 +528,125 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   p->early_ice.clear ();
 }
 
+// WHEP: we offer to receive every codec we accept (recvonly, one video and one audio m-line).
+static void
+make_offer (GstRtcIngestSrc *self, Publisher *p)
+{
+  Settings s = copy_settings (self);
+  auto video = rtc::parse_codec_list (s.video_codecs, "video");
+  auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
+  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  if (!peer)
+    {
+      refuse (self, p->session_id, "internal error: rtcpeerbin is missing");
+      return;
+    }
+  p->peer = Ptr<GstElement>::ref (peer);
+  p->offered = true;
+  g_object_set (peer, "session-id", p->session_id.c_str (), "peer-id", p->peer_id.c_str (),
+                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
+                s.ice_local_addresses.c_str (), nullptr);
+  if (!s.stun_server.empty ())
+    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
+  for (const auto *list : { &video, &audio })
+    {
+      if (list->empty ())
+        continue;
+      GstCaps *caps = gst_caps_new_empty ();
+      for (auto *c : *list)
+        gst_caps_append (caps, rtc::codec_offer_caps (c));
+      gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), caps);
+      gst_caps_unref (caps);
+    }
+  auto ref = std::make_shared<PeerRef> ();
+  ref->self = self;
+  ref->session_id = p->session_id;
+  ref->publisher_id = p->peer_id;
+  p->ref = ref;
+  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
+  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
+  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
+  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
+  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
+  gst_bin_add (GST_BIN (self), peer);
+  gst_element_sync_state_with_parent (peer);
+  GST_INFO_OBJECT (self, "session %s: offering to receive %s / %s", p->session_id.c_str (),
+                   rtc::codec_names (video).c_str (), rtc::codec_names (audio).c_str ());
+  gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
+}
+
+// The answer to our offer: the codec of each m-line is its first payload type.
+static void
+handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
+{
+  const std::string sid = p->session_id;
+  if (p->answered || !p->ref)
+    {
+      remove_publisher (self, sid, "expected one SDP answer to our offer, got another", true,
+                        true);
+      return;
+    }
+  GstSDPMessage *sdp = rtc::parse_sdp (answer);
+  if (!sdp)
+    {
+      refuse (self, sid, "the answer is not a valid SDP with media");
+      return;
+    }
+  std::string summary;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+      if (gst_sdp_media_get_port (m) == 0 || gst_sdp_media_formats_len (m) == 0)
+        continue;
+      const CodecInfo *c = rtc::codec_by_pt (atoi (gst_sdp_media_get_format (m, 0)));
+      if (!c || g_strcmp0 (c->media, gst_sdp_media_get_media (m)) != 0)
+        continue;
+      p->ref->codecs[i] = c;
+      summary += (summary.empty () ? "" : ", ") + std::string (c->name);
+    }
+  gst_sdp_message_free (sdp);
+  if (p->ref->codecs.empty ())
+    {
+      refuse (self, sid, "the answer accepts none of the codecs we offered");
+      return;
+    }
+  p->expected_tracks = p->ref->codecs.size ();
+  GST_INFO_OBJECT (self, "session %s: the sender answered with %s", sid.c_str (),
+                   summary.c_str ());
+  struct Ctx
+  {
+    GstRtcIngestSrc *self;
+    std::string session_id;
+  };
+  gst_rtc_peer_bin_set_remote_description (
+      GST_RTC_PEER_BIN (p->peer.get ()), "answer", answer.c_str (),
+      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
+        auto *ctx = static_cast<Ctx *> (data);
+        auto *self = ctx->self;
+        std::string sid = ctx->session_id, err = error ? error->message : "";
+        self->priv->worker->invoke ([self, sid, err] {
+          auto it = self->priv->publishers.find (sid);
+          if (it == self->priv->publishers.end ())
+            return;
+          if (!err.empty ())
+            {
+              refuse (self, sid, "the SDP answer was refused: " + err);
+              return;
+            }
+          Publisher *p = it->second.get ();
+          p->answered = true;
+          post_element_message (self,
+                                gst_structure_new ("rtckit-publisher-joined", "publisher-id",
+                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
+                                                   G_TYPE_STRING, sid.c_str (), nullptr));
+        });
+      },
+      rtc::boxed (Ctx{ self, sid }), rtc::free_boxed<Ctx>);
+  for (auto &[mline, cand] : p->early_ice)
+    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (p->peer.get ()), mline, cand.c_str ());
+  p->early_ice.clear ();
+}
+
 static void
 handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
                           const std::string &peer_id, const std::string &offer)
@@ -555,10 +674,15 @@ handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
   p->created_us = g_get_monotonic_time ();
   self->priv->publishers[session_id] = std::move (p);
   update_count (self);
+  const bool we_offer = offer.empty () && self->priv->signalling.consumer_offers ();
   GST_INFO_OBJECT (self, "publisher %s (session %s) %s", peer_id.c_str (), session_id.c_str (),
-                   offer.empty () ? "waits for its offer" : "offers");
+                   we_offer            ? "answers our offer"
+                   : offer.empty () ? "waits for its offer"
+                                    : "offers");
   if (!offer.empty ())
     handle_offer (self, session_id, offer);
+  else if (we_offer)
+    make_offer (self, self->priv->publishers[session_id].get ());
 }
 
 void
@@ -619,6 +743,15 @@ on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *
     if (!self->priv->publishers.count (sid))
       {
         GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", sid.c_str ());
+        return;
+      }
+    Publisher *p = self->priv->publishers[sid].get ();
+    if (p->offered)
+      {
+        if (t != "answer")
+          refuse (self, sid, "we offered: expected the sender's SDP answer, not " + t);
+        else
+          handle_answer (self, p, text);
         return;
       }
     if (t != "offer")

@@ -77,7 +77,8 @@ struct Track
   bool added = false;                 // worker thread
 };
 
-// Immutable once the answer is made; shared with the peer's pad-added handler.
+// Immutable once the answer is made (or, when we offered, once the remote answer is about to be
+// applied: no packet, hence no pad, can come before); shared with the peer's pad-added handler.
 struct PeerRef
 {
   GstRtcIngestSrc *self;
@@ -89,7 +90,9 @@ struct PeerRef
 struct Publisher
 {
   std::string session_id, peer_id;
-  Ptr<GstElement> peer; // rtcpeerbin, once the offer arrived
+  Ptr<GstElement> peer; // rtcpeerbin, once the offer arrived (or once we offered)
+  std::shared_ptr<PeerRef> ref; // we offered (WHEP): its codecs are filled from the answer
+  bool offered = false;         // we made the offer; the remote answers
   std::size_t expected_tracks = 0;
   std::vector<std::shared_ptr<Track>> tracks;
   gint64 created_us = 0;
