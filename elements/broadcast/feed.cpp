@@ -163,14 +163,14 @@ Feed::teardown (GstBin *bin)
 }
 
 void
-Feed::subscribe (GstElement *appsrc, int pt)
+Feed::subscribe (GstPad *pad, int pt)
 {
   bool first;
   {
     std::lock_guard lock (lock_);
     if (pt == (int)codec_->pt)
       pt = -1;
-    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough, pt });
+    subs_.push_back ({ Ptr<GstPad>::ref (pad), mode_ == Mode::Passthrough, pt });
     first = subs_.size () == 1;
   }
   if (first && valve_)
@@ -179,12 +179,12 @@ Feed::subscribe (GstElement *appsrc, int pt)
 }
 
 void
-Feed::unsubscribe (GstElement *appsrc)
+Feed::unsubscribe (GstPad *pad)
 {
   bool last;
   {
     std::lock_guard lock (lock_);
-    auto n = std::erase_if (subs_, [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
+    auto n = std::erase_if (subs_, [pad] (const Subscriber &s) { return s.pad.get () == pad; });
     last = n > 0 && subs_.empty ();
   }
   if (last && valve_)
@@ -287,7 +287,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
     return GST_FLOW_OK;
   Ptr<GstBuffer> buf = Ptr<GstBuffer>::ref (in);
 
-  // Viewers' appsrcs run on the pipeline clock with a zero-based segment: send running time.
+  // Viewers' pads carry a zero-based TIME segment on the pipeline clock: send running time.
   const GstSegment *seg = gst_sample_get_segment (sample.get ());
   if (seg && GST_BUFFER_PTS_IS_VALID (in))
     {
@@ -303,7 +303,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
   bool video = g_str_equal (self->codec_->media, "video");
   struct Push
   {
-    Ptr<GstElement> appsrc;
+    Ptr<GstPad> pad;
     bool backlog;
     int pt;
   };
@@ -340,20 +340,23 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
         s.needs_cache = false;
         if (with_backlog && backlog.empty ())
           backlog = self->gop_;
-        pushes.push_back ({ s.appsrc, with_backlog, s.pt });
+        pushes.push_back ({ s.pad, with_backlog, s.pt });
       }
   }
-  // One buffer at a time, not buffer lists: GStreamer 1.22's basesrc takes a submitted list's
-  // first buffer writable and unrefs NULL when a flush meets a list (a crash with shared lists,
-  // a critical with copies; both seen when viewers leave). The buffers are shared by reference.
+  // One buffer at a time, shared by reference. The result is not ours to act on: a viewer that
+  // is leaving answers FLUSHING or NOT_LINKED, and the others must not notice.
+  // The pad's stream lock is held while pushing so that a leaving viewer's deactivation waits
+  // for the push in flight: its peer is never torn down under the feed's thread.
   for (auto &p : pushes)
     {
-      auto *src = GST_APP_SRC (p.appsrc.get ());
+      GstPad *pad = p.pad.get ();
+      GST_PAD_STREAM_LOCK (pad);
       if (p.backlog)
         for (auto &b : backlog)
-          gst_app_src_push_buffer (src, with_payload_type (b.get (), p.pt));
+          gst_pad_push (pad, with_payload_type (b.get (), p.pt));
       else
-        gst_app_src_push_buffer (src, with_payload_type (buf.get (), p.pt));
+        gst_pad_push (pad, with_payload_type (buf.get (), p.pt));
+      GST_PAD_STREAM_UNLOCK (pad);
     }
   self->buffers_out_++;
   self->maybe_send_keyframe_request (g_get_monotonic_time ());

@@ -1,17 +1,18 @@
 // Feed: one RTP stream of one codec for one input track, encoded (or parsed) and payloaded
-// once, whose buffers are handed to every subscribed viewer's appsrc.
+// once, whose buffers are handed to every subscribed viewer.
 //
 // The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
-// streaming thread pushes each RTP buffer (shared, by reference) to the subscribers. A viewer
-// never touches the running data path: subscribing is a list insert under a lock, and every
-// viewer has its own bounded, leaky appsrc, so a slow one drops its own packets only.
+// streaming thread pushes each RTP buffer (shared, by reference) straight into every subscriber's
+// pad, which is linked to that viewer's rtcpeerbin: no thread or queue per viewer. A viewer never
+// touches the running data path: subscribing is a list insert under a lock. The send path inside
+// webrtcbin does not block (SRTP, then a non-blocking UDP send in libnice that drops when the
+// socket is full), so a slow viewer loses its own packets only.
 #pragma once
 
 #include "common/codecs.h"
 #include "gst-ptr.h"
 
 #include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 
 #include <atomic>
 #include <mutex>
@@ -42,10 +43,12 @@ public:
   // Sets every element to NULL and removes it from @bin. The caller has unlinked it.
   void teardown (GstBin *bin);
 
-  // @pt >= 0: this subscriber's payload type when it differs from the codec's (a WHEP player
-  // that offered its own numbers); its packets then get their own copy of the RTP header.
-  void subscribe (GstElement *appsrc, int pt = -1);
-  void unsubscribe (GstElement *appsrc);
+  // @pad: a source pad linked to the viewer's peer, with its sticky events sent. @pt >= 0: this
+  // subscriber's payload type when it differs from the codec's (a WHEP player that offered its
+  // own numbers); its packets then get their own copy of the RTP header.
+  void subscribe (GstPad *pad, int pt = -1);
+  // After it returns no new push starts on @pad (one in flight may still finish).
+  void unsubscribe (GstPad *pad);
   std::size_t subscriber_count ();
 
   // Asks upstream for a keyframe (the encoder, or the source in passthrough), at most one
@@ -76,7 +79,7 @@ private:
 
   struct Subscriber
   {
-    Ptr<GstElement> appsrc;
+    Ptr<GstPad> pad;
     bool needs_cache = true;
     int pt = -1; // rewrite the payload type to this, -1 = keep the codec's
   };

@@ -74,10 +74,12 @@ struct KeyframeRoute
 struct ViewerTrack
 {
   std::shared_ptr<Track> track;
-  Ptr<GstElement> appsrc;
+  // A parentless source pad linked to the viewer's rtcpeerbin: the feed pushes into it.
+  Ptr<GstPad> pad;
   std::shared_ptr<KeyframeRoute> route;
   const CodecInfo *codec = nullptr; // set once the codec is agreed
   int pt = -1; // the viewer's payload type when it offered (WHEP), -1 = the codec's own
+  Ptr<GstCaps> caps; // what the pad carries, once the codec is agreed
 };
 
 // Owned and touched by the worker thread only.
