@@ -96,13 +96,22 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       chain.push_back (payloader);
     }
 
-  GstElement *sink = make ("appsink", error);
+  // The fan-out (every viewer's SRTP and send) runs on a thread of its own, so that it never
+  // delays the encoder or the user's source; if it falls a second behind, the oldest packets go.
+  GstElement *fanout_queue = make ("queue", error);
+  GstElement *sink = fanout_queue ? make ("appsink", error) : nullptr;
   if (!sink)
     {
+      if (fanout_queue)
+        gst_object_unref (fanout_queue);
       for (auto *e : chain)
         gst_object_unref (e);
       return nullptr;
     }
+  g_object_set (fanout_queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
+                (guint64)GST_SECOND, nullptr);
+  gst_util_set_object_arg (G_OBJECT (fanout_queue), "leaky", "downstream");
+  chain.push_back (fanout_queue);
   // Live input is sent as soon as it is payloaded; a file is paced by the clock.
   g_object_set (sink, "sync", live ? FALSE : TRUE, "async", FALSE, "enable-last-sample", FALSE,
                 "max-buffers", 64, "drop", FALSE, "qos", FALSE, nullptr);

@@ -1,9 +1,10 @@
 // Feed: one RTP stream of one codec for one input track, encoded (or parsed) and payloaded
 // once, whose buffers are handed to every subscribed viewer.
 //
-// The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
-// streaming thread pushes each RTP buffer (shared, by reference) straight into every subscriber's
-// pad, which is linked to that viewer's rtcpeerbin: no thread or queue per viewer. A viewer never
+// The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], then a queue and an
+// appsink whose streaming thread (one per feed) pushes each RTP buffer (shared, by reference)
+// straight into every subscriber's pad, which is linked to that viewer's rtcpeerbin: no thread
+// or queue per viewer. A viewer never
 // touches the running data path: subscribing is a list insert under a lock. The send path inside
 // webrtcbin does not block (SRTP, then a non-blocking UDP send in libnice that drops when the
 // socket is full), so a slow viewer loses its own packets only.
