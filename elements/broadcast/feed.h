@@ -4,10 +4,10 @@
 // The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], then a queue and an
 // appsink whose streaming thread (one per feed) pushes each RTP buffer (shared, by reference)
 // straight into every subscriber's pad, which is linked to that viewer's rtcpeerbin: no thread
-// or queue per viewer. A viewer never
-// touches the running data path: subscribing is a list insert under a lock. The send path inside
-// webrtcbin does not block (SRTP, then a non-blocking UDP send in libnice that drops when the
-// socket is full), so a slow viewer loses its own packets only.
+// or queue per viewer. A viewer never touches the running data path: subscribing is a list
+// insert under a lock. The send path inside webrtcbin does not block (SRTP, then a non-blocking
+// UDP send in libnice that drops when the socket is full), so a slow viewer loses its own
+// packets only.
 #pragma once
 
 #include "common/codecs.h"
