@@ -22,6 +22,9 @@
 #define DEFAULT_ADDRESS "127.0.0.1:8080"
 #define DEFAULT_ROLE RTC_SIGNALLER_ROLE_PRODUCER
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
+#define DEFAULT_WHIP_WHEP TRUE
+#define DEFAULT_CORS_ALLOW_ORIGIN "*"
+#define DEFAULT_WHIP_GATHER_TIMEOUT 1000
 
 namespace
 {
@@ -72,6 +75,10 @@ struct Runtime
   RtcSignallerRole role = DEFAULT_ROLE;
   std::string meta = "null";
   guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  bool whip_whep = DEFAULT_WHIP_WHEP;
+  std::string auth_token;
+  std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
+  guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
 
   /* bind handshake between start() and the thread */
   std::mutex bind_lock;
@@ -137,6 +144,10 @@ struct RtcEmbeddedSignallerPrivate
   RtcSignallerRole role = DEFAULT_ROLE;
   std::string meta; /* as set; "" = unset */
   guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  bool whip_whep = DEFAULT_WHIP_WHEP;
+  std::string auth_token; /* "" = none */
+  std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
+  guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
 
   std::mutex state_lock;
   Runtime *rt = nullptr;
@@ -160,6 +171,10 @@ enum
   PROP_META,
   PROP_PEER_ID,
   PROP_MAX_MESSAGE_SIZE,
+  PROP_WHIP_WHEP,
+  PROP_AUTH_TOKEN,
+  PROP_CORS_ALLOW_ORIGIN,
+  PROP_WHIP_GATHER_TIMEOUT,
 };
 
 static void rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface);
@@ -194,6 +209,14 @@ signaller_thread (gpointer data)
 
   rtc::signaling::ServerConfig config;
   config.limits.max_message_size = rt->max_message_size;
+  /* One token for every way in: /whip and /whep (Authorization: Bearer), and /ws (the same
+   * header, ?token= or the cookie a page request with ?token= sets), whatever the role. */
+  config.producer_token = rt->auth_token;
+  config.consumer_token = rt->auth_token;
+  config.whip.whip = config.whip.whep = rt->whip_whep;
+  config.whip.auth_token = rt->auth_token;
+  config.whip.cors_allow_origin = rt->cors_allow_origin;
+  config.whip.gather_timeout_ms = rt->whip_gather_timeout;
   RtcEmbeddedSignaller *self = rt->self;
   config.stats = [self] () { return call_http (self, true); };
   config.metrics = [self] () { return call_http (self, false); };
@@ -267,6 +290,10 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
     rt->address = priv->address;
     rt->role = priv->role;
     rt->max_message_size = priv->max_message_size;
+    rt->whip_whep = priv->whip_whep;
+    rt->auth_token = priv->auth_token;
+    rt->cors_allow_origin = priv->cors_allow_origin;
+    rt->whip_gather_timeout = priv->whip_gather_timeout;
     if (!priv->meta.empty ())
       {
         std::string err;
@@ -471,6 +498,24 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
     case PROP_MAX_MESSAGE_SIZE:
       priv->max_message_size = g_value_get_uint (value);
       break;
+    case PROP_WHIP_WHEP:
+      priv->whip_whep = g_value_get_boolean (value);
+      break;
+    case PROP_AUTH_TOKEN:
+      {
+        const gchar *s = g_value_get_string (value);
+        priv->auth_token = s ? s : "";
+        break;
+      }
+    case PROP_CORS_ALLOW_ORIGIN:
+      {
+        const gchar *s = g_value_get_string (value);
+        priv->cors_allow_origin = s ? s : "";
+        break;
+      }
+    case PROP_WHIP_GATHER_TIMEOUT:
+      priv->whip_gather_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -506,6 +551,30 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
       {
         std::lock_guard lock (priv->settings_lock);
         g_value_set_uint (value, priv->max_message_size);
+        break;
+      }
+    case PROP_WHIP_WHEP:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_boolean (value, priv->whip_whep);
+        break;
+      }
+    case PROP_AUTH_TOKEN:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->auth_token.empty () ? nullptr : priv->auth_token.c_str ());
+        break;
+      }
+    case PROP_CORS_ALLOW_ORIGIN:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->cors_allow_origin.c_str ());
+        break;
+      }
+    case PROP_WHIP_GATHER_TIMEOUT:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_uint (value, priv->whip_gather_timeout);
         break;
       }
     case PROP_PORT:
@@ -590,4 +659,31 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
                          "Largest accepted WebSocket message in bytes; larger ones get an error "
                          "reply; read at start",
                          256, G_MAXINT / 2, DEFAULT_MAX_MESSAGE_SIZE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_WHIP_WHEP,
+      g_param_spec_boolean ("whip-whep", "WHIP and WHEP",
+                            "Serve WHIP ingest on /whip (role consumer) and WHEP playback on "
+                            "/whep (role producer); read at start",
+                            DEFAULT_WHIP_WHEP, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+                           "Bearer token every remote peer must present: 'Authorization: Bearer "
+                           "<token>' on /whip, /whep and /ws (or ?token=<token> on a page or /ws "
+                           "URL); unset: none needed; read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_CORS_ALLOW_ORIGIN,
+      g_param_spec_string ("cors-allow-origin", "CORS allowed origin",
+                           "Origins whose pages may call /whip and /whep: \"*\" (any), one "
+                           "origin, or a comma-separated list; empty sends no CORS headers; read "
+                           "at start",
+                           DEFAULT_CORS_ALLOW_ORIGIN, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_WHIP_GATHER_TIMEOUT,
+      g_param_spec_uint ("whip-gather-timeout", "WHIP gather timeout",
+                         "Milliseconds a WHIP/WHEP answer waits for the element's ICE "
+                         "candidates (end of candidates ends the wait sooner); 0 answers at "
+                         "once; read at start",
+                         0, 60000, DEFAULT_WHIP_GATHER_TIMEOUT, rw));
 }

@@ -3,7 +3,9 @@
  * One instance serves one element: it runs its own thread and GMainContext, binds `address`,
  * serves the web pages, speaks the signalling protocol on /ws (see docs/protocol.md), registers
  * the owning element as one local peer (producer or consumer, property `role`) and implements
- * RtcSignaller for it. /stats and /metrics are answered by the callbacks the element installs.
+ * RtcSignaller for it. WHIP clients publish on /whip and WHEP players watch on /whep; each of
+ * their sessions is one more remote peer. /stats and /metrics are answered by the callbacks the
+ * element installs.
  */
 #pragma once
 
@@ -23,6 +25,14 @@ G_DECLARE_FINAL_TYPE (RtcEmbeddedSignaller, rtc_embedded_signaller, RTC, EMBEDDE
  *  "meta"         gchar*  JSON object text advertised as the local peer's meta, default NULL.
  *  "peer-id"      gchar*  read-only: the local peer's id (UUIDv4), set at start.
  *  "max-message-size" guint  largest accepted WebSocket message in bytes, default 65536.
+ *  "whip-whep"    gboolean  serve WHIP on /whip (role consumer) and WHEP on /whep (role
+ *                         producer), default TRUE (docs/whip-whep.md).
+ *  "auth-token"   gchar*  bearer token every remote peer must present (/whip, /whep, /ws),
+ *                         default NULL: none.
+ *  "cors-allow-origin" gchar*  Access-Control-Allow-Origin for /whip and /whep: "*", an origin
+ *                         or a comma-separated list, "" for no CORS headers; default "*".
+ *  "whip-gather-timeout" guint  ms a WHIP/WHEP answer waits for the element's end of
+ *                         candidates, default 1000.
  */
 
 /* Returns a newly allocated body; called on the signaller's thread for each request. */

@@ -9,6 +9,7 @@
  */
 #include "call-later.h"
 #include "rtc-whip-signaller.h"
+#include "sdp-text.h"
 
 #include <libsoup/soup.h>
 
@@ -114,51 +115,16 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (RtcWhipSignaller, rtc_whip_signaller, G_TYPE_OBJE
 
 /* ---- text helpers (no state) -------------------------------------------------------------- */
 
-static std::vector<std::string>
-split_lines (const std::string &text)
-{
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < text.size ())
-    {
-      size_t nl = text.find ('\n', pos);
-      std::string line = text.substr (pos, nl == std::string::npos ? std::string::npos : nl - pos);
-      if (!line.empty () && line.back () == '\r')
-        line.pop_back ();
-      lines.push_back (line);
-      if (nl == std::string::npos)
-        break;
-      pos = nl + 1;
-    }
-  return lines;
-}
+using rtc::sdp::split_lines;
 
 gchar *
 rtc_whip_sdp_add_candidates (const gchar *sdp, const guint *mlines, const gchar *const *candidates,
                              gboolean complete)
 {
-  std::vector<std::string> lines = split_lines (sdp ? sdp : "");
-  std::string out;
-  int section = -1;
-  auto flush = [&] (int idx) {
-    if (idx < 0)
-      return;
-    for (guint i = 0; candidates && candidates[i]; i++)
-      if (mlines[i] == static_cast<guint> (idx) && candidates[i][0])
-        out += std::string ("a=") + candidates[i] + "\r\n";
-    if (complete)
-      out += "a=end-of-candidates\r\n";
-  };
-  for (const auto &line : lines)
-    {
-      if (line.empty ())
-        continue;
-      if (g_str_has_prefix (line.c_str (), "m="))
-        flush (section++);
-      out += line + "\r\n";
-    }
-  flush (section);
-  return g_strdup (out.c_str ());
+  std::vector<std::pair<guint, std::string>> cands;
+  for (guint i = 0; candidates && candidates[i]; i++)
+    cands.emplace_back (mlines[i], candidates[i]);
+  return g_strdup (rtc::sdp::add_candidates (sdp ? sdp : "", cands, complete).c_str ());
 }
 
 /* One Link value: <target>; param=value; param="value", ... */
@@ -553,18 +519,8 @@ post_offer (Runtime *rt)
   if (rt->posted || rt->offer.empty () || rt->sid.empty ())
     return;
   rt->posted = true;
-  std::vector<guint> mlines;
-  std::vector<const gchar *> cands;
-  for (const auto &[m, c] : rt->cands)
-    {
-      mlines.push_back (m);
-      cands.push_back (c.c_str ());
-    }
-  cands.push_back (nullptr);
-  g_autofree gchar *body
-      = rtc_whip_sdp_add_candidates (rt->offer.c_str (), mlines.data (), cands.data (), rt->complete);
+  rt->post_body = rtc::sdp::add_candidates (rt->offer, rt->cands, rt->complete);
   rt->cands.clear ();
-  rt->post_body = body;
   send_post (rt);
 }
 

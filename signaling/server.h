@@ -4,7 +4,8 @@
  *            reached through a PeerSink, in-process peers through a LocalPeer. The fuzz target
  *            and the unit tests drive it directly.
  *  Server  - libsoup 3 HTTP + WebSocket front end: serves the web pages, /stats, /metrics, and
- *            turns each /ws connection into a Router remote peer.
+ *            turns each /ws connection into a Router remote peer; /whip and /whep go to its
+ *            WhipEndpoint (whip-endpoint.h), whose HTTP sessions are remote peers too.
  *
  * Threading and locks: both classes are confined to one thread (the GMainContext that was the
  * thread default when the Server was created); they hold no locks at all, so there is no lock
@@ -31,6 +32,8 @@
 
 namespace rtc::signaling
 {
+
+class WhipEndpoint;
 
 /* How the Router reaches a remote peer (a WebSocket, or a fake one in tests). */
 class PeerSink
@@ -81,6 +84,10 @@ public:
   void remove_remote (const std::string &peer_id);
   void handle_text (const std::string &peer_id, std::string_view text);
   void handle_binary (const std::string &peer_id);
+  /* A message from a remote peer that is already parsed (the WHIP/WHEP endpoint speaks for its
+   * HTTP sessions this way): the flood guard and the checks of handle_text apply, replies go to
+   * the peer's sink as usual, synchronously. */
+  void handle_message (const std::string &peer_id, proto::ClientMessage msg);
 
   /* Registers an in-process peer. @role is kRoleProducer or kRoleConsumer; @meta is compact
    * JSON (object or "null"). @peer must outlive its registration. */
@@ -101,6 +108,8 @@ public:
   void shutdown (bool notify_sessions = true);
 
   gsize remote_count () const;
+  /* Ids of the in-process peers holding @role (kRoleProducer or kRoleConsumer). */
+  std::vector<std::string> local_ids (unsigned role) const;
   gsize session_count () const { return sessions_.size (); }
 
 private:
@@ -153,6 +162,27 @@ private:
   std::deque<std::pair<std::string, std::function<void (LocalPeer &)>>> pending_local_;
 };
 
+/* The /whip and /whep endpoints (WhipEndpoint, whip-endpoint.h, docs/whip-whep.md). */
+struct WhipConfig
+{
+  bool whip = true; /* serve /whip when there is a local consumer */
+  bool whep = true; /* serve /whep when there is a local producer */
+  /* Bearer token every POST, PATCH and DELETE must carry ("Authorization: Bearer <t>");
+   * empty: none needed. */
+  std::string auth_token;
+  /* Access-Control-Allow-Origin for browsers: "*", one origin, or several separated by commas
+   * (the request's Origin is echoed when it is one of them); "" sends no CORS headers. */
+  std::string cors_allow_origin = "*";
+  guint gather_timeout_ms = 1000;  /* after the answer, wait this long for end-of-candidates */
+  guint answer_timeout_ms = 10000; /* no answer by then: 503 and the session ends */
+  gsize max_body_size = 65536;     /* larger bodies get 413 */
+  guint max_candidates = 100;      /* per PATCH; more get 400 */
+  guint max_peers = 0;             /* remote peers (WebSocket and HTTP) at once, 0 = no limit */
+  /* Link header values for ICE servers, e.g. "<stun:stun.example.net:3478>; rel=\"ice-server\"",
+   * sent with 201 and OPTIONS. */
+  std::vector<std::string> ice_server_links;
+};
+
 /* Returns a newly allocated body or nullopt (-> 503). */
 using HttpBodyFunc = std::function<std::optional<std::string> ()>;
 
@@ -177,6 +207,7 @@ struct ServerConfig
                                   * (no pong either) for 3 intervals is closed */
   std::string tls_cert_file;     /* PEM files; when set the server speaks https/wss only */
   std::string tls_key_file;
+  WhipConfig whip; /* its max_peers is taken from max_peers above */
 };
 
 class Server
@@ -192,6 +223,7 @@ public:
   bool listen (const std::string &address, GError **error);
   guint port () const { return port_; }
   Router &router () { return router_; }
+  WhipEndpoint &whip () { return *whip_; }
   /* Ends all sessions (see Router::shutdown), closes all sockets and stops accepting. */
   void shutdown (bool notify_sessions = true);
   bool is_tls () const { return !config_.tls_cert_file.empty (); }
@@ -205,6 +237,9 @@ public:
 
 private:
   class WsSink;
+  class SoupResponder;
+  static void on_whip (SoupServer *server, SoupServerMessage *msg, const char *path,
+                       GHashTable *query, gpointer user_data);
   static void on_http (SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer user_data);
   static void on_ws_request (SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -215,6 +250,7 @@ private:
 
   ServerConfig config_;
   Router router_;
+  std::unique_ptr<WhipEndpoint> whip_; /* after router_: goes first, its peers with it */
   SoupServer *soup_ = nullptr;
   guint port_ = 0;
   GSource *keepalive_ = nullptr;

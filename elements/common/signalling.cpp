@@ -16,11 +16,18 @@ Signalling::get () const
 }
 
 Ptr<GObject>
-Signalling::child (RtcSignallerRole role)
+Signalling::child (RtcSignallerRole role, bool serve)
 {
   std::lock_guard lock (lock_);
   if (app_signaller_)
     return app_signaller_;
+  if (serve)
+    {
+      if (!embedded_)
+        embedded_ = Ptr<GObject> (
+            G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "role", role, nullptr)));
+      return embedded_;
+    }
   if (!remote_)
     {
       remote_role_ = role;
@@ -113,7 +120,7 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
   if (!sig && !config.serve)
     {
       // A remote signalling server: the `signaller` child, a WebSocket client by default.
-      sig = child (config.role);
+      sig = child (config.role, false);
       if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WS_SIGNALLER))
         {
           GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
@@ -130,10 +137,14 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
     }
   if (!sig)
     {
+      // The embedded server: the `signaller` child of serve=true, with what was set on it.
+      sig = child (config.role, true);
       GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
-      sig = Ptr<GObject> (
-          G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", config.address.c_str (),
-                                  "role", config.role, "meta", meta.get (), nullptr)));
+      GStr current;
+      g_object_get (sig.get (), "meta", current.out (), nullptr);
+      g_object_set (sig.get (), "address", config.address.c_str (), "role", config.role, nullptr);
+      if (!current)
+        g_object_set (sig.get (), "meta", meta.get (), nullptr);
       if (config.stats_body)
         rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()),
                                                config.stats_body, element, nullptr);
@@ -173,7 +184,7 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
       for (auto id : h)
         g_signal_handler_disconnect (sig.get (), id);
       h.clear ();
-      // A new start makes a new embedded signaller, with the address set by then.
+      // A new start sets the address again.
       {
         std::lock_guard lock (lock_);
         signaller = app_signaller_;
@@ -215,8 +226,16 @@ Signalling::stop ()
   for (auto id : handlers_)
     g_signal_handler_disconnect (sig.get (), id);
   handlers_.clear ();
-  // The embedded signaller belongs to this run; an application's signaller stays, and the
-  // default remote client stays the `signaller` child.
+  // The embedded server's callbacks point at the element, which the child may outlive.
+  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+    {
+      rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), nullptr,
+                                             nullptr, nullptr);
+      rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), nullptr,
+                                               nullptr, nullptr);
+    }
+  // An application's signaller stays; the embedded one and the remote client stay the
+  // `signaller` child for the next run.
   std::lock_guard lock (lock_);
   signaller = app_signaller_;
   url.clear ();
@@ -257,12 +276,22 @@ bin_child_proxy ()
       g_type_interface_peek (g_type_class_peek (GST_TYPE_BIN), GST_TYPE_CHILD_PROXY));
 }
 
+// The element's `serve` property (true when it has none).
+static bool
+serving (GstChildProxy *proxy)
+{
+  gboolean serve = TRUE;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (proxy), "serve"))
+    g_object_get (proxy, "serve", &serve, nullptr);
+  return serve;
+}
+
 GObject *
 signaller_child_by_name (GstChildProxy *proxy, const gchar *name, Signalling &signalling,
                          RtcSignallerRole role)
 {
   if (g_strcmp0 (name, "signaller") == 0)
-    return signalling.child (role).release ();
+    return signalling.child (role, serving (proxy)).release ();
   return bin_child_proxy ()->get_child_by_name (proxy, name);
 }
 
@@ -271,7 +300,7 @@ signaller_child_by_index (GstChildProxy *proxy, guint index, Signalling &signall
                           RtcSignallerRole role)
 {
   if (index == 0)
-    return signalling.child (role).release ();
+    return signalling.child (role, serving (proxy)).release ();
   return bin_child_proxy ()->get_child_by_index (proxy, index - 1);
 }
 

@@ -65,13 +65,14 @@ public:
   Ptr<GObject> get () const;
 
   // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
-  // application's signaller when one was set, else a client of a remote server, used when
-  // serve=false, created on first use with @role. The URI scheme picks the client: the child
+  // application's signaller when one was set; else, with @serve, the embedded server
+  // (RtcEmbeddedSignaller: `signaller::auth-token=...`), kept from run to run; else a client of
+  // a remote server, used when serve=false, created on first use with @role. The URI scheme picks the client: the child
   // starts as a WebSocket client (RtcWsSignaller); setting its `uri` to http:// or https://
   // (producer role only) replaces it with a WHIP client (RtcWhipSignaller), and ws(s):// back,
   // carrying uri, auth-token and timeout over. Later lookups of `signaller` return the new
   // object, so WHIP-only properties (signaller::retries) must come after signaller::uri.
-  Ptr<GObject> child (RtcSignallerRole role);
+  Ptr<GObject> child (RtcSignallerRole role, bool serve);
   // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.
   // Call with the settings lock held.
   void set_signaller_locked (GObject *sig);
@@ -103,6 +104,7 @@ private:
   GstDebugCategory *&cat_;
   // Guarded by the settings lock: set through the property, and the default remote client.
   Ptr<GObject> app_signaller_;
+  Ptr<GObject> embedded_;
   Ptr<GObject> remote_;
   gulong remote_uri_handler_ = 0;
   RtcSignallerRole remote_role_ = RTC_SIGNALLER_ROLE_PRODUCER;
@@ -112,7 +114,7 @@ private:
 };
 
 // GstChildProxy for an element (a GstBin) with a `signaller` child before its bin children, so
-// that gst-launch can say `signaller::uri=...`. Use as
+// that gst-launch can say `signaller::uri=...`. The element's `serve` property picks which one. Use as
 //   G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, (rtc::signaller_child_proxy_init<get, role>))
 // where @Get returns the element's Signalling and @Role is the role of a default signaller.
 GObject *signaller_child_by_name (GstChildProxy *proxy, const gchar *name, Signalling &signalling,
