@@ -31,7 +31,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
 from util import (BUILD_ROOT, SKIP, Pipeline, TestFailure, check, free_port, http_json, log,  # noqa: E402
-                  require_element, run_main, wait_for, wait_http)
+                  require_element, run_main, test_env, wait_for, wait_http)
 import test_ingest_chromium as ingest  # noqa: E402  (Recorder, discover)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -161,6 +161,7 @@ def scenario_whip(browser, pages):
 
 
 def scenario_pipeline():
+    os.environ.update(test_env())  # GST_PLUGIN_PATH when run by hand
     import gi
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
@@ -169,10 +170,11 @@ def scenario_pipeline():
     base = f"http://127.0.0.1:{port}"
     with sink_pipeline(port) as sink:
         wait_http(base + "/stats", 20)
-        p = Gst.parse_launch(
-            f"rtcingestsrc name=i serve=false ice-local-addresses=127.0.0.1 "
+        p = Gst.Pipeline.new("whep-player")
+        src = Gst.parse_launch(
+            f"rtcingestsrc serve=false ice-local-addresses=127.0.0.1 "
             f"signaller::auth-token={TOKEN} signaller::uri={base}/whep")
-        src = p.get_by_name("i")
+        p.add(src)
         frames = {"n": 0, "caps": None}
 
         def on_pad(el, pad):
