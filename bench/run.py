@@ -315,7 +315,7 @@ def series_recording(ctx):
     wsport = free_port()
     path = os.path.join(RESULTS, "recording.mkv")
     s = gst_launch(f"rtcingestsrc name=s address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 "
-                   f"s. ! queue ! h264parse ! matroskamux ! filesink location={path}", "recording")
+                   f"s. ! queue ! h264parse ! video/x-h264,stream-format=avc3 ! matroskamux ! filesink location={path}", "recording")
     try:
         wait_port(wsport)
         b = ctx.chromium()

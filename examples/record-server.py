@@ -10,7 +10,7 @@ signaller::auth-token=SECRET makes the embedded server's /whip ask for that bear
 
 How it works: rtcingestsrc adds a `video_%u` / `audio_%u` pad per track of each publisher, then
 emits `publisher-ready`. In that signal (before any data flows) we build one bin per publisher,
-    queue ! [h264parse] ! matroskamux ! filesink      (one queue per pad, one muxer per publisher)
+    queue ! [h264parse ! avc3] ! matroskamux ! filesink   (one queue per pad, one muxer per publisher)
 and link the publisher's pads to it. When the publisher leaves, its pads get EOS, the muxer
 writes its index and duration, and the bin is removed; the server keeps recording the others.
 
@@ -112,11 +112,16 @@ class Recording:
         kind = "audio" if media.startswith("audio/") or pad.get_name().startswith("audio") else "video"
         self.kinds.append(media or kind)
         chain = [make("queue", max_size_buffers=0, max_size_bytes=0, max_size_time=3 * Gst.SECOND)]
-        # The muxer wants H.264/H.265 as avc/hvc1 access units: the parser converts (no re-encode).
+        # The muxer wants H.264/H.265 access units: the parser converts (no re-encode). avc3/hev1
+        # keep the parameter sets in the stream, so a browser that changes resolution mid-stream
+        # (its congestion control scales the picture) goes on in the same file; with avc/hvc1 the
+        # new codec_data is a caps change that matroskamux refuses.
         if media == "video/x-h264":
-            chain.append(make("h264parse"))
+            chain += [make("h264parse"), make("capsfilter", caps=Gst.Caps.from_string(
+                "video/x-h264,stream-format=avc3,alignment=au"))]
         elif media == "video/x-h265":
-            chain.append(make("h265parse"))
+            chain += [make("h265parse"), make("capsfilter", caps=Gst.Caps.from_string(
+                "video/x-h265,stream-format=hev1,alignment=au"))]
         for e in chain:
             self.bin.add(e)
         for a, b in zip(chain, chain[1:]):

@@ -94,6 +94,32 @@ format_rank (const CodecInfo *codec, const GstStructure *s, OfferUse use)
   return 2;
 }
 
+// The transport-wide congestion control header extension of @m, as a caps field
+// ("extmap-N" = URI), or 0 when the m-line does not offer it.
+static const char kTwccUri[]
+    = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+static const char kStartBitrateKbps[] = "2000";
+
+static guint
+twcc_extmap_id (const GstSDPMedia *m)
+{
+  for (guint i = 0;; i++)
+    {
+      const gchar *v = gst_sdp_media_get_attribute_val_n (m, "extmap", i);
+      if (!v)
+        return 0;
+      // "N[/direction] URI [attributes]"
+      gchar **parts = g_strsplit (v, " ", 3);
+      guint id = 0;
+      if (parts[0] && parts[1] && g_str_equal (parts[1], kTwccUri))
+        id = (guint)g_ascii_strtoull (parts[0], nullptr, 10);
+      g_strfreev (parts);
+      if (id >= 1 && id <= 14)
+        return id;
+    }
+}
+
 MlineChoice
 choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecInfo *> &ours,
               OfferUse use)
@@ -125,6 +151,25 @@ choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecIn
         }
       if (choice.codec)
         break;
+    }
+  // Receiving: answer the offerer's transport-cc extension, so that webrtcbin's RTP session
+  // sends TWCC feedback and the sender's congestion control can ramp up (a browser without
+  // feedback stays near its 300 kbit/s start and scales the picture down).
+  if (choice.caps && use == OfferUse::Receive)
+    {
+      GstStructure *st = gst_caps_get_structure (choice.caps, 0);
+      if (guint id = twcc_extmap_id (m))
+        {
+          gchar *field = g_strdup_printf ("extmap-%u", id);
+          gst_structure_set (st, field, G_TYPE_STRING, kTwccUri, nullptr);
+          g_free (field);
+        }
+      // Browsers start video at ~300 kbit/s and pick a small picture for it; what they publish
+      // to be recorded should start at the size they capture. libwebrtc reads this from the
+      // codec parameters of the answer (other senders ignore it).
+      if (choice.video)
+        gst_structure_set (st, "x-google-start-bitrate", G_TYPE_STRING, kStartBitrateKbps,
+                           nullptr);
     }
   return choice;
 }
