@@ -97,7 +97,9 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
     }
 
   // The fan-out (every viewer's SRTP and send) runs on a thread of its own, so that it never
-  // delays the encoder or the user's source; if it falls a second behind, the oldest packets go.
+  // delays the encoder or the user's source; if it falls far behind (2000 packets, seconds of
+  // video), the oldest packets go. Bounded in packets, not time: a time limit made the queue
+  // drop packets of a healthy stream (the benchmark's pixel clock: 1 in 3 frames undecodable).
   GstElement *fanout_queue = make ("queue", error);
   GstElement *sink = fanout_queue ? make ("appsink", error) : nullptr;
   if (!sink)
@@ -108,8 +110,8 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
         gst_object_unref (e);
       return nullptr;
     }
-  g_object_set (fanout_queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
-                (guint64)GST_SECOND, nullptr);
+  g_object_set (fanout_queue, "max-size-buffers", 2000u, "max-size-bytes", 0u, "max-size-time",
+                (guint64)0, nullptr);
   gst_util_set_object_arg (G_OBJECT (fanout_queue), "leaky", "downstream");
   chain.push_back (fanout_queue);
   // Live input is sent as soon as it is payloaded; a file is paced by the clock.
