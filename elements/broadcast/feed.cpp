@@ -312,6 +312,18 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
     }
 
   bool video = g_str_equal (self->codec_->media, "video");
+  // How long the buffer took from entering the pipeline to the fan-out (live input: its
+  // running time is its capture time), for latency tracing with GST_DEBUG=rtcbroadcastsink:6.
+  if (G_UNLIKELY (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG)
+      && GST_BUFFER_PTS_IS_VALID (buf.get ()))
+    if (Ptr<GstClock> clock{ gst_element_get_clock (GST_ELEMENT (sink)) })
+      {
+        GstClockTime now = gst_clock_get_time (clock.get ())
+                           - gst_element_get_base_time (GST_ELEMENT (sink));
+        GST_LOG ("%s/%s: fan-out %" G_GINT64_FORMAT " us after capture", self->track_.c_str (),
+                 self->codec_->name,
+                 (gint64)(GST_CLOCK_DIFF (GST_BUFFER_PTS (buf.get ()), now) / 1000));
+      }
   struct Push
   {
     Ptr<GstPad> pad;
