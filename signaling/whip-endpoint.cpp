@@ -353,11 +353,17 @@ WhipEndpoint::handle_now (const HttpRequest &request, std::unique_ptr<HttpRespon
     return http_error (404, whep ? "WHEP is turned off on this server"
                                  : "WHIP is turned off on this server");
   if (router_.local_ids (whep ? proto::kRoleProducer : proto::kRoleConsumer).empty ())
-    return http_error (
-        404, whep ? "no stream to watch here: /whep plays a local producer (rtcbroadcastsink); "
-                    "this server ingests on /whip"
-                  : "no ingest here: /whip publishes into a local consumer (rtcingestsrc); "
-                    "this server plays out on /whep");
+    {
+      const bool other = !router_.local_ids (whep ? proto::kRoleConsumer : proto::kRoleProducer)
+                              .empty ();
+      std::string why = whep ? "no stream to watch here: /whep plays a local producer "
+                               "(rtcbroadcastsink)"
+                             : "no ingest here: /whip publishes into a local consumer "
+                               "(rtcingestsrc)";
+      if (other)
+        why += whep ? "; this server ingests on /whip" : "; this server plays out on /whep";
+      return http_error (404, why);
+    }
 
   const std::string &m = request.method;
   if (m == "OPTIONS")
