@@ -93,7 +93,12 @@ public:
   {
     id = router_.add_local (this, role, "null");
   }
-  ~FakeElement () override { router_.remove_local (id); }
+  ~FakeElement () override
+  {
+    if (!router_gone)
+      router_.remove_local (id);
+  }
+  bool router_gone = false; /* the server went first: nothing to unregister from */
 
   void
   session_requested (const std::string &sid, const std::string &peer,
@@ -201,6 +206,8 @@ struct Fixture
   ~Fixture ()
   {
     element.reset ();
+    if (!server)
+      return;
     server->shutdown ();
     spin (20);
     server.reset ();
@@ -768,6 +775,20 @@ test_shutdown_answers_held_post ()
   g_assert_cmpuint (f.server->whip ().resource_count (), ==, 0);
 }
 
+static void
+test_server_destroyed_with_held_post ()
+{
+  Fixture f (rtc::proto::kRoleProducer);
+  f.el ().mode = FakeElement::Silent;
+  Request req (f.port, "POST", "/whep", kOffer, "application/sdp");
+  g_assert_true (wait_until ([&] { return !f.el ().last_session ().empty (); }));
+  /* No shutdown() first, the element still registered: the held reply must neither crash nor
+   * leak, and the client must not hang. */
+  f.server.reset ();
+  f.el ().router_gone = true;
+  g_assert_true (wait_until ([&] { return req.done (); }));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -798,5 +819,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/whip-server/max-peers", test_max_peers);
   g_test_add_func ("/signaling/whip-server/shutdown-answers-held-post",
                    test_shutdown_answers_held_post);
+  g_test_add_func ("/signaling/whip-server/server-destroyed-with-held-post",
+                   test_server_destroyed_with_held_post);
   return g_test_run ();
 }
