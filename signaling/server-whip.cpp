@@ -34,8 +34,7 @@ public:
   SoupResponder (const SoupResponder &) = delete;
   SoupResponder &operator= (const SoupResponder &) = delete;
 
-  void
-  respond (const HttpResponse &r) override
+  void respond (const HttpResponse &r) override
   {
     stop_watching ();
     answered_ = true;
@@ -53,8 +52,7 @@ public:
   }
 
   /* The endpoint kept us: wait, and tell it if the client goes first. */
-  void
-  hold ()
+  void hold ()
   {
     done_ = nullptr;
     held_ = true;
@@ -65,8 +63,8 @@ public:
      * client that gave up when the answer is written: watch for the end of the stream. */
     if (GSocket *sock = soup_server_message_get_socket (msg_))
       {
-        watch_ = g_socket_create_source (sock, static_cast<GIOCondition> (G_IO_IN | G_IO_HUP | G_IO_ERR),
-                                         nullptr);
+        watch_ = g_socket_create_source (
+            sock, static_cast<GIOCondition> (G_IO_IN | G_IO_HUP | G_IO_ERR), nullptr);
         g_source_set_callback (watch_, G_SOURCE_FUNC (on_socket), this, nullptr);
         g_source_attach (watch_, g_main_context_get_thread_default ());
       }
@@ -75,8 +73,7 @@ public:
   bool *done_ = nullptr; /* set when answered or destroyed, while handle() runs */
 
 private:
-  void
-  stop_watching ()
+  void stop_watching ()
   {
     if (!watch_)
       return;
@@ -85,8 +82,7 @@ private:
     watch_ = nullptr;
   }
 
-  static void
-  on_gone (SoupServerMessage *, gpointer data)
+  static void on_gone (SoupServerMessage *, gpointer data)
   {
     auto *self = static_cast<SoupResponder *> (data);
     if (self->answered_ || self->gone_)
@@ -96,8 +92,7 @@ private:
     self->server_->whip_->abandon (self);
   }
 
-  static gboolean
-  on_socket (GSocket *sock, GIOCondition cond, gpointer data)
+  static gboolean on_socket (GSocket *sock, GIOCondition cond, gpointer data)
   {
     auto *self = static_cast<SoupResponder *> (data);
     if (!(cond & (G_IO_HUP | G_IO_ERR)))

@@ -776,10 +776,6 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
   respond (msg, SOUP_STATUS_OK, content_type_for (name), data, len);
 }
 
-namespace
-{
-
-/* Compares without an early exit, so the time taken does not tell how much of a guess matched. */
 bool
 same_secret (const std::string &a, const std::string &b)
 {
@@ -788,8 +784,6 @@ same_secret (const std::string &a, const std::string &b)
     diff |= static_cast<unsigned char> (i < a.size () ? a[i] : 0) ^ static_cast<unsigned char> (b[i]);
   return diff == 0;
 }
-
-} // namespace
 
 unsigned
 Server::token_role (const std::string &token) const

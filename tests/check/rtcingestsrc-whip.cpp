@@ -158,7 +158,8 @@ GST_START_TEST (test_a_whip_publisher_posting_to_slash_whip_gets_its_video_out_o
   GstElement *pub = gst_parse_launch (
       "webrtcbin name=w bundle-policy=max-bundle videotestsrc is-live=true ! "
       "video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=30 ! "
-      "rtpvp8pay ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! w.",
+      "rtpvp8pay ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! "
+      "w.",
       &err);
   fail_unless (pub != nullptr, "%s", err ? err->message : "");
   GstElement *webrtc = gst_bin_get_by_name (GST_BIN (pub), "w");

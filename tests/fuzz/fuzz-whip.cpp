@@ -61,8 +61,7 @@ public:
     if (!answered_ && !abandoned)
       abort ();
   }
-  void
-  respond (const HttpResponse &r) override
+  void respond (const HttpResponse &r) override
   {
     if (answered_)
       abort ();
@@ -72,11 +71,10 @@ public:
   bool abandoned = false;
 
 private:
-  void
-  check (const HttpResponse &r)
+  void check (const HttpResponse &r)
   {
-    static const std::set<guint> known = { 200, 201, 204, 400, 401, 404, 405,
-                                           406, 412, 413, 415, 422, 428, 500, 503 };
+    static const std::set<guint> known
+        = { 200, 201, 204, 400, 401, 404, 405, 406, 412, 413, 415, 422, 428, 500, 503 };
     if (!known.count (r.status))
       abort ();
     if (r.status >= 400
@@ -106,48 +104,36 @@ class FakeElement : public LocalPeer
 {
 public:
   FakeElement (State &st, Router &r) : st_ (st), r_ (r) {}
-  void
-  session_requested (const std::string &sid, const std::string &,
-                     const std::optional<std::string> &offer) override
+  void session_requested (const std::string &sid, const std::string &,
+                          const std::optional<std::string> &offer) override
   {
     st_.last_session = sid;
     last = sid;
     if (offer)
       react (sid);
   }
-  void
-  session_ended (const std::string &sid) override
+  void session_ended (const std::string &sid) override
   {
     /* Racing the end: must be ignored. */
     r_.local_send_ice (id, sid, { "candidate:late", 0 });
   }
-  void
-  sdp (const std::string &sid, const std::string &type, const std::string &) override
+  void sdp (const std::string &sid, const std::string &type, const std::string &) override
   {
     if (type == "offer")
       react (sid);
   }
-  void
-  ice (const std::string &, guint, const std::string &) override
-  {
-  }
-  void
-  answer (const std::string &sid)
+  void ice (const std::string &, guint, const std::string &) override {}
+  void answer (const std::string &sid)
   {
     r_.local_send_sdp (id, sid, { "answer", "v=0\r\nm=audio 9 X 0\r\nm=video 9 X 96\r\n" });
     r_.local_send_ice (id, sid, { "candidate:1 1 udp 1 127.0.0.1 4 typ host", 1 });
   }
-  void
-  end_of_candidates (const std::string &sid)
-  {
-    r_.local_send_ice (id, sid, { "", 0 });
-  }
+  void end_of_candidates (const std::string &sid) { r_.local_send_ice (id, sid, { "", 0 }); }
   std::string id, last;
   char mode = 'a';
 
 private:
-  void
-  react (const std::string &sid)
+  void react (const std::string &sid)
   {
     if (mode == 'a')
       {
@@ -166,8 +152,7 @@ class ListenerSink : public PeerSink
 {
 public:
   explicit ListenerSink (State &st) : st_ (st) {}
-  void
-  send_text (const std::string &text) override
+  void send_text (const std::string &text) override
   {
     g_autoptr (JsonNode) n = json_from_string (text.c_str (), nullptr);
     if (!n || !JSON_NODE_HOLDS_OBJECT (n))
@@ -223,8 +208,8 @@ parse_request (std::string_view block, const State &st)
     {
       const size_t start = pos + 1;
       pos = text.find ('\n', start);
-      std::string line = text.substr (start, pos == std::string::npos ? std::string::npos
-                                                                       : pos - start);
+      std::string line
+          = text.substr (start, pos == std::string::npos ? std::string::npos : pos - start);
       if (line.empty ())
         {
           if (pos != std::string::npos)
@@ -266,7 +251,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   WhipConfig config;
   config.auth_token = size > 0 && (data[0] & 1) ? kToken : "";
-  config.cors_allow_origin = size > 0 && (data[0] & 2) ? "https://a.example, https://b.example" : "*";
+  config.cors_allow_origin
+      = size > 0 && (data[0] & 2) ? "https://a.example, https://b.example" : "*";
   config.gather_timeout_ms = 1;
   config.answer_timeout_ms = 1;
   config.max_body_size = 2048;
@@ -325,8 +311,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
               break;
             case 'w':
               if (!st.publisher.empty ())
-                router.handle_text (listener, rtc::proto::request_session (st.publisher,
-                                                                           std::nullopt));
+                router.handle_text (listener,
+                                    rtc::proto::request_session (st.publisher, std::nullopt));
               break;
             case 's':
               router.shutdown ();

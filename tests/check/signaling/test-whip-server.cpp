@@ -84,9 +84,9 @@ class FakeElement : public LocalPeer
 public:
   enum Mode
   {
-    Answer,  /* answer, one candidate, end of candidates: all at once */
-    Refuse,  /* end the session with `refusal` */
-    Silent,  /* nothing until the test calls answer() */
+    Answer, /* answer, one candidate, end of candidates: all at once */
+    Refuse, /* end the session with `refusal` */
+    Silent, /* nothing until the test calls answer() */
   };
 
   FakeElement (Router &router, unsigned role) : router_ (router)
@@ -100,64 +100,53 @@ public:
   }
   bool router_gone = false; /* the server went first: nothing to unregister from */
 
-  void
-  session_requested (const std::string &sid, const std::string &peer,
-                     const std::optional<std::string> &offer) override
+  void session_requested (const std::string &sid, const std::string &peer,
+                          const std::optional<std::string> &offer) override
   {
-    events.push_back ({ "session-requested", sid, peer, offer.value_or (""), 0, offer.has_value () });
+    events.push_back (
+        { "session-requested", sid, peer, offer.value_or (""), 0, offer.has_value () });
     if (offer)
       react (sid);
   }
-  void
-  session_ended (const std::string &sid) override
+  void session_ended (const std::string &sid) override
   {
     events.push_back ({ "session-ended", sid });
   }
-  void
-  sdp (const std::string &sid, const std::string &type, const std::string &sdp) override
+  void sdp (const std::string &sid, const std::string &type, const std::string &sdp) override
   {
     events.push_back ({ "sdp", sid, type, sdp });
     if (type == "offer")
       react (sid);
   }
-  void
-  ice (const std::string &sid, guint mline, const std::string &candidate) override
+  void ice (const std::string &sid, guint mline, const std::string &candidate) override
   {
     events.push_back ({ "ice", sid, candidate, "", mline });
   }
 
-  void
-  answer (const std::string &sid, bool with_end = true)
+  void answer (const std::string &sid, bool with_end = true)
   {
     router_.local_send_sdp (id, sid, { "answer", kAnswer });
     router_.local_send_ice (id, sid, { kCandidate, 1 });
     if (with_end)
       end_of_candidates (sid);
   }
-  void
-  end_of_candidates (const std::string &sid)
-  {
-    router_.local_send_ice (id, sid, { "", 0 });
-  }
+  void end_of_candidates (const std::string &sid) { router_.local_send_ice (id, sid, { "", 0 }); }
   /* The last session the element was asked for. */
-  std::string
-  last_session () const
+  std::string last_session () const
   {
     for (auto it = events.rbegin (); it != events.rend (); ++it)
       if (it->name == "session-requested")
         return it->session;
     return {};
   }
-  gsize
-  count (const char *name) const
+  gsize count (const char *name) const
   {
     gsize n = 0;
     for (const auto &e : events)
       n += e.name == name;
     return n;
   }
-  const Event *
-  last (const char *name) const
+  const Event *last (const char *name) const
   {
     for (auto it = events.rbegin (); it != events.rend (); ++it)
       if (it->name == name)
@@ -171,8 +160,7 @@ public:
   std::vector<Event> events;
 
 private:
-  void
-  react (const std::string &sid)
+  void react (const std::string &sid)
   {
     if (mode == Answer)
       answer (sid);
@@ -212,14 +200,9 @@ struct Fixture
     spin (20);
     server.reset ();
   }
-  FakeElement &
-  el ()
-  {
-    return *element;
-  }
+  FakeElement &el () { return *element; }
   /* Nothing left behind: no HTTP session, no remote peer, no Router session. */
-  void
-  assert_clean ()
+  void assert_clean ()
   {
     g_assert_true (wait_until ([&] { return server->whip ().resource_count () == 0; }));
     g_assert_cmpuint (server->router ().remote_count (), ==, 0);
@@ -236,8 +219,7 @@ struct Reply
   std::vector<std::pair<std::string, std::string>> headers;
 
   /* A reference, so that .c_str () outlives g_assert_cmpstr's temporaries. */
-  const std::string &
-  header (const char *name) const
+  const std::string &header (const char *name) const
   {
     static const std::string none;
     for (const auto &[k, v] : headers)
@@ -245,8 +227,7 @@ struct Reply
         return v;
     return none;
   }
-  bool
-  has (const char *name) const
+  bool has (const char *name) const
   {
     for (const auto &[k, v] : headers)
       if (g_ascii_strcasecmp (k.c_str (), name) == 0)
@@ -290,18 +271,9 @@ public:
   Request (const Request &) = delete;
   Request &operator= (const Request &) = delete;
 
-  bool
-  done () const
-  {
-    return done_;
-  }
-  void
-  cancel ()
-  {
-    g_cancellable_cancel (cancel_);
-  }
-  Reply
-  wait ()
+  bool done () const { return done_; }
+  void cancel () { g_cancellable_cancel (cancel_); }
+  Reply wait ()
   {
     if (!wait_until ([&] { return done_; }))
       g_error ("timed out waiting for the HTTP reply");
@@ -309,8 +281,7 @@ public:
   }
 
 private:
-  static void
-  on_done (GObject *src, GAsyncResult *res, gpointer data)
+  static void on_done (GObject *src, GAsyncResult *res, gpointer data)
   {
     auto *self = static_cast<Request *> (data);
     g_autoptr (GError) err = nullptr;
@@ -540,9 +511,9 @@ static void
 test_options_preflight ()
 {
   Fixture f (rtc::proto::kRoleConsumer);
-  Reply r = http (f.port, "OPTIONS", "/whip", {}, nullptr,
-                  { { "Origin", "https://studio.example" },
-                    { "Access-Control-Request-Method", "POST" } });
+  Reply r = http (
+      f.port, "OPTIONS", "/whip", {}, nullptr,
+      { { "Origin", "https://studio.example" }, { "Access-Control-Request-Method", "POST" } });
   g_assert_cmpuint (r.status, ==, 204);
   g_assert_cmpstr (r.header ("Accept-Post").c_str (), ==, "application/sdp");
   g_assert_cmpstr (r.header ("Access-Control-Allow-Origin").c_str (), ==, "*");
@@ -692,8 +663,8 @@ test_bad_posts ()
     {
       Reply r = http (f.port, c.method, c.path, c.body, c.content_type);
       if (r.status != c.status || !contains (r.body, c.reason))
-        g_error ("%s %s: expected %u with '%s', got %u '%s'", c.method, c.path, c.status,
-                 c.reason, r.status, r.body.c_str ());
+        g_error ("%s %s: expected %u with '%s', got %u '%s'", c.method, c.path, c.status, c.reason,
+                 r.status, r.body.c_str ());
       g_assert_true (g_str_has_prefix (r.header ("Content-Type").c_str (), "text/plain"));
       if (c.status == 405)
         g_assert_false (r.header ("Allow").empty ());
@@ -726,10 +697,10 @@ test_bad_patches ()
     { "application/trickle-ice-sdpfrag", "a=candidate:1 1 udp 1 1.2.3.4 5 typ host\r\n",
       etag.c_str (), 400, "before any m= line" },
     { "application/trickle-ice-sdpfrag", "garbage\r\n", etag.c_str (), 400, "line 1" },
-    { "application/trickle-ice-sdpfrag", "m=audio 9 RTP/AVP 0\r\na=mid:zz\r\n", etag.c_str (),
-      400, "unknown a=mid:zz" },
-    { "application/trickle-ice-sdpfrag", "a=ice-ufrag:new1\r\na=ice-pwd:newpassword\r\n", "*",
-      422, "ICE restarts are not supported" },
+    { "application/trickle-ice-sdpfrag", "m=audio 9 RTP/AVP 0\r\na=mid:zz\r\n", etag.c_str (), 400,
+      "unknown a=mid:zz" },
+    { "application/trickle-ice-sdpfrag", "a=ice-ufrag:new1\r\na=ice-pwd:newpassword\r\n", "*", 422,
+      "ICE restarts are not supported" },
   };
   for (const auto &c : cases)
     {
