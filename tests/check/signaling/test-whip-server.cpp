@@ -746,6 +746,42 @@ test_shutdown_answers_held_post ()
   g_assert_cmpuint (f.server->whip ().resource_count (), ==, 0);
 }
 
+/* A fake WebSocket peer that keeps what the Router sends it. */
+class InboxSink : public rtc::signaling::PeerSink
+{
+public:
+  explicit InboxSink (std::vector<std::string> &inbox) : inbox_ (inbox) {}
+  void send_text (const std::string &text) override { inbox_.push_back (text); }
+
+private:
+  std::vector<std::string> &inbox_;
+};
+
+static void
+test_websocket_consumer_cannot_take_a_whip_publisher ()
+{
+  Fixture f (rtc::proto::kRoleConsumer);
+  assert_created (post_offer (f, "/whip"), "/whip/");
+  Router &router = f.server->router ();
+  std::vector<std::string> inbox;
+  const std::string ws = router.add_remote (std::make_unique<InboxSink> (inbox));
+  router.handle_text (ws, R"({"type":"list"})");
+  /* The WHIP publisher is listed as a producer... */
+  const std::string &list = inbox.back ();
+  const auto at = list.find ("\"id\":\"");
+  g_assert_true (at != std::string::npos);
+  const std::string publisher = list.substr (at + 6, 36);
+  g_assert_true (g_uuid_string_is_valid (publisher.c_str ()));
+  /* ...but a session with it is ended at once: a WHIP resource serves the element only. */
+  router.handle_text (ws, rtc::proto::request_session (publisher, std::nullopt));
+  g_assert_true (contains (inbox.back (), "sessionStarted"));
+  g_assert_cmpuint (router.session_count (), ==, 2);
+  g_assert_true (wait_until ([&] { return contains (inbox.back (), "endSession"); }));
+  g_assert_cmpuint (router.session_count (), ==, 1);
+  g_assert_cmpuint (f.server->whip ().resource_count (), ==, 1);
+  router.remove_remote (ws);
+}
+
 static void
 test_server_destroyed_with_held_post ()
 {
@@ -790,6 +826,8 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/whip-server/max-peers", test_max_peers);
   g_test_add_func ("/signaling/whip-server/shutdown-answers-held-post",
                    test_shutdown_answers_held_post);
+  g_test_add_func ("/signaling/whip-server/websocket-consumer-cannot-take-a-whip-publisher",
+                   test_websocket_consumer_cannot_take_a_whip_publisher);
   g_test_add_func ("/signaling/whip-server/server-destroyed-with-held-post",
                    test_server_destroyed_with_held_post);
   return g_test_run ();
