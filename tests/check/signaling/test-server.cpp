@@ -805,6 +805,44 @@ test_whip_properties ()
   g_assert_null (token);
   g_assert_cmpstr (cors, ==, "*");
   g_assert_cmpuint (gather, ==, 1000);
+
+  /* ICE servers for WHIP clients are checked at start. */
+  g_object_set (s, "address", "127.0.0.1:0", "whip-ice-servers",
+                "stun://127.0.0.1:3478, turn://cam", nullptr);
+  g_autoptr (GError) err = nullptr;
+  g_assert_false (rtc_signaller_start (RTC_SIGNALLER (s), &err));
+  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (err->message, "'turn://cam'"));
+}
+
+static void
+test_whip_ice_servers_in_link_headers ()
+{
+  Fixture f (RTC_SIGNALLER_ROLE_CONSUMER);
+  rtc_signaller_stop (f.s ());
+  g_object_set (f.sig, "whip-ice-servers", "stun://127.0.0.1:3478,turn://u:p@127.0.0.1:3478",
+                nullptr);
+  g_assert_true (rtc_signaller_start (f.s (), nullptr));
+  g_object_get (f.sig, "port", &f.port, nullptr);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/whip", f.port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("OPTIONS", url);
+  bool done = false;
+  soup_session_send_and_read_async (
+      session, msg, G_PRIORITY_DEFAULT, nullptr,
+      [] (GObject *src, GAsyncResult *res, gpointer data) {
+        g_autoptr (GBytes) b = soup_session_send_and_read_finish (SOUP_SESSION (src), res, nullptr);
+        *static_cast<bool *> (data) = true;
+      },
+      &done);
+  g_assert_true (wait_until ([&] { return done; }));
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 204);
+  /* libsoup joins repeated headers with ", ". */
+  const char *links
+      = soup_message_headers_get_list (soup_message_get_response_headers (msg), "Link");
+  g_assert_nonnull (links);
+  g_assert_nonnull (strstr (links, "<stun:127.0.0.1:3478>; rel=\"ice-server\""));
+  g_assert_nonnull (strstr (links, "<turn:127.0.0.1:3478>; rel=\"ice-server\"; username=\"u\""));
 }
 
 static void
@@ -863,6 +901,8 @@ main (int argc, char **argv)
                    test_local_consumer_consumes_new_producers);
   g_test_add_func ("/signaling/server/remote-to-remote-session", test_remote_to_remote_session);
   g_test_add_func ("/signaling/server/whip-properties", test_whip_properties);
+  g_test_add_func ("/signaling/server/whip-ice-servers-in-link-headers",
+                   test_whip_ice_servers_in_link_headers);
   g_test_add_func ("/signaling/server/auth-token-guards-ws-and-whip",
                    test_auth_token_guards_ws_and_whip);
   g_test_add_func ("/signaling/server/whip-whep-can-be-turned-off",

@@ -5,6 +5,7 @@
  * and waited for with timeouts, so a missing reply fails, never hangs. The fake element answers
  * from inside its callbacks (re-entering the Router, as the fuzz target does) or, in `Silent`
  * mode, when the test says so. */
+#include "rtc-whip-signaller.h"
 #include "server.h"
 #include "whip-endpoint.h"
 
@@ -746,6 +747,30 @@ test_shutdown_answers_held_post ()
   g_assert_cmpuint (f.server->whip ().resource_count (), ==, 0);
 }
 
+static void
+test_ice_server_links ()
+{
+  using rtc::signaling::whip_ice_server_link;
+  const std::string stun = *whip_ice_server_link ("stun://stun.example.net:3478");
+  g_assert_cmpstr (stun.c_str (), ==, "<stun:stun.example.net:3478>; rel=\"ice-server\"");
+  const std::string turn
+      = *whip_ice_server_link ("turn://u%40x:p%3Aw@127.0.0.1:3478?transport=udp");
+  g_assert_cmpstr (turn.c_str (), ==,
+                   "<turn:127.0.0.1:3478?transport=udp>; rel=\"ice-server\"; username=\"u@x\"; "
+                   "credential=\"p:w\"; credential-type=\"password\"");
+  /* What our WHIP client reads back is what went in. */
+  g_auto (GStrv) back = rtc_whip_parse_ice_servers (turn.c_str ());
+  g_assert_cmpuint (g_strv_length (back), ==, 1);
+  g_assert_cmpstr (back[0], ==, "turn://u%40x:p%3Aw@127.0.0.1:3478?transport=udp");
+  const std::string turns = *whip_ice_server_link ("turns://a:b%22c@h:5349");
+  g_assert_cmpstr (turns.c_str (), ==,
+                   "<turns:h:5349>; rel=\"ice-server\"; username=\"a\"; credential=\"b\\\"c\"; "
+                   "credential-type=\"password\"");
+  for (const char *bad : { "http://x:1", "turn://host:3478", "stun://u:p@h:1", "stun://",
+                           "stun://a b:1", "stun://h:1>; rel=x" })
+    g_assert_false (whip_ice_server_link (bad).has_value ());
+}
+
 /* A fake WebSocket peer that keeps what the Router sends it. */
 class InboxSink : public rtc::signaling::PeerSink
 {
@@ -828,6 +853,7 @@ main (int argc, char **argv)
                    test_shutdown_answers_held_post);
   g_test_add_func ("/signaling/whip-server/websocket-consumer-cannot-take-a-whip-publisher",
                    test_websocket_consumer_cannot_take_a_whip_publisher);
+  g_test_add_func ("/signaling/whip-server/ice-server-links", test_ice_server_links);
   g_test_add_func ("/signaling/whip-server/server-destroyed-with-held-post",
                    test_server_destroyed_with_held_post);
   return g_test_run ();

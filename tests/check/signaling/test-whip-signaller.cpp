@@ -198,7 +198,8 @@ test_trickle (void)
   g_assert_true (rtc_signaller_start (RTC_SIGNALLER (sig), nullptr));
   const std::string sid = rec.wait (0).session;
   rtc_signaller_send_sdp (RTC_SIGNALLER (sig), sid.c_str (), "offer", OFFER);
-  g_assert_cmpstr (rec.wait (1).name.c_str (), ==, "sdp");
+  const Event answered = rec.wait (1);
+  g_assert_cmpstr (answered.name.c_str (), ==, "sdp");
   g_assert_null (strstr (srv.last ("POST").body.c_str (), "a=candidate"));
   g_assert_null (strstr (srv.last ("POST").body.c_str (), "end-of-candidates"));
 
