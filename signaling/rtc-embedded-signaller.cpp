@@ -14,6 +14,7 @@
 #include "rtc-embedded-signaller.h"
 
 #include "server.h"
+#include "whip-endpoint.h"
 
 #include <condition_variable>
 #include <memory>
@@ -79,6 +80,7 @@ struct Runtime
   std::string auth_token;
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
   guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
+  std::vector<std::string> whip_ice_server_links;
 
   /* bind handshake between start() and the thread */
   std::mutex bind_lock;
@@ -148,6 +150,7 @@ struct RtcEmbeddedSignallerPrivate
   std::string auth_token; /* "" = none */
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
   guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
+  std::string whip_ice_servers; /* as set, comma-separated */
 
   std::mutex state_lock;
   Runtime *rt = nullptr;
@@ -175,6 +178,7 @@ enum
   PROP_AUTH_TOKEN,
   PROP_CORS_ALLOW_ORIGIN,
   PROP_WHIP_GATHER_TIMEOUT,
+  PROP_WHIP_ICE_SERVERS,
 };
 
 static void rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface);
@@ -217,6 +221,7 @@ signaller_thread (gpointer data)
   config.whip.auth_token = rt->auth_token;
   config.whip.cors_allow_origin = rt->cors_allow_origin;
   config.whip.gather_timeout_ms = rt->whip_gather_timeout;
+  config.whip.ice_server_links = rt->whip_ice_server_links;
   RtcEmbeddedSignaller *self = rt->self;
   config.stats = [self] () { return call_http (self, true); };
   config.metrics = [self] () { return call_http (self, false); };
@@ -294,6 +299,23 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
     rt->auth_token = priv->auth_token;
     rt->cors_allow_origin = priv->cors_allow_origin;
     rt->whip_gather_timeout = priv->whip_gather_timeout;
+    g_auto (GStrv) servers = g_strsplit (priv->whip_ice_servers.c_str (), ",", -1);
+    for (gchar **url = servers; *url; url++)
+      {
+        g_strstrip (*url);
+        if (!**url)
+          continue;
+        std::optional<std::string> link = rtc::signaling::whip_ice_server_link (*url);
+        if (!link)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "property whip-ice-servers: '%s' is neither stun://HOST:PORT nor "
+                         "turn(s)://USER:PASS@HOST:PORT",
+                         *url);
+            return FALSE;
+          }
+        rt->whip_ice_server_links.push_back (*link);
+      }
     if (!priv->meta.empty ())
       {
         std::string err;
@@ -516,6 +538,12 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
     case PROP_WHIP_GATHER_TIMEOUT:
       priv->whip_gather_timeout = g_value_get_uint (value);
       break;
+    case PROP_WHIP_ICE_SERVERS:
+      {
+        const gchar *s = g_value_get_string (value);
+        priv->whip_ice_servers = s ? s : "";
+        break;
+      }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -575,6 +603,12 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
       {
         std::lock_guard lock (priv->settings_lock);
         g_value_set_uint (value, priv->whip_gather_timeout);
+        break;
+      }
+    case PROP_WHIP_ICE_SERVERS:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->whip_ice_servers.c_str ());
         break;
       }
     case PROP_PORT:
@@ -686,4 +720,11 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
                          "candidates (end of candidates ends the wait sooner); 0 answers at "
                          "once; read at start",
                          0, 60000, DEFAULT_WHIP_GATHER_TIMEOUT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_WHIP_ICE_SERVERS,
+      g_param_spec_string ("whip-ice-servers", "WHIP ICE servers",
+                           "Comma-separated STUN/TURN servers offered to WHIP and WHEP clients in "
+                           "Link headers: stun://HOST:PORT, turn(s)://USER:PASS@HOST:PORT"
+                           "[?transport=udp]; read at start",
+                           "", rw));
 }

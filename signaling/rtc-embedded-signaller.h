@@ -33,6 +33,8 @@ G_DECLARE_FINAL_TYPE (RtcEmbeddedSignaller, rtc_embedded_signaller, RTC, EMBEDDE
  *                         or a comma-separated list, "" for no CORS headers; default "*".
  *  "whip-gather-timeout" guint  ms a WHIP/WHEP answer waits for the element's end of
  *                         candidates, default 1000.
+ *  "whip-ice-servers" gchar*  comma-separated stun://HOST:PORT, turn(s)://USER:PASS@HOST:PORT
+ *                         sent to WHIP/WHEP clients as Link rel="ice-server", default "".
  */
 
 /* Returns a newly allocated body; called on the signaller's thread for each request. */

@@ -12,8 +12,8 @@ split_lines (std::string_view text)
   while (pos < text.size ())
     {
       const size_t nl = text.find ('\n', pos);
-      std::string line (text.substr (pos, nl == std::string_view::npos ? std::string_view::npos
-                                                                       : nl - pos));
+      std::string line (
+          text.substr (pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
       if (!line.empty () && line.back () == '\r')
         line.pop_back ();
       lines.push_back (std::move (line));

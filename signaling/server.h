@@ -60,6 +60,10 @@ public:
       = 0;
 };
 
+/* Compares a presented token with the secret without an early exit, so the time taken does not
+ * tell how much of a guess matched. */
+bool same_secret (const std::string &presented, const std::string &secret);
+
 constexpr unsigned kAllRoles = proto::kRoleProducer | proto::kRoleConsumer | proto::kRoleListener;
 
 struct Limits

@@ -18,11 +18,11 @@ constexpr const char *kSdp = "application/sdp";
 constexpr const char *kSdpFrag = "application/trickle-ice-sdpfrag";
 
 const std::string *
-find_header (const std::vector<std::pair<std::string, std::string>> &headers,
-             std::string_view name)
+find_header (const std::vector<std::pair<std::string, std::string>> &headers, std::string_view name)
 {
   for (const auto &[k, v] : headers)
-    if (k.size () == name.size () && g_ascii_strncasecmp (k.data (), name.data (), name.size ()) == 0)
+    if (k.size () == name.size ()
+        && g_ascii_strncasecmp (k.data (), name.data (), name.size ()) == 0)
       return &v;
   return nullptr;
 }
@@ -44,19 +44,8 @@ media_type (const std::string *content_type)
   if (!content_type)
     return {};
   std::string t = trim (std::string_view (*content_type).substr (0, content_type->find (';')));
-  std::transform (t.begin (), t.end (), t.begin (),
-                  [] (char c) { return g_ascii_tolower (c); });
+  std::transform (t.begin (), t.end (), t.begin (), [] (char c) { return g_ascii_tolower (c); });
   return t;
-}
-
-/* Compares without an early exit, so the time taken does not tell how much of a guess matched. */
-bool
-same_secret (const std::string &a, const std::string &b)
-{
-  unsigned diff = a.size () != b.size ();
-  for (gsize i = 0; i < b.size (); i++)
-    diff |= static_cast<unsigned char> (i < a.size () ? a[i] : 0) ^ static_cast<unsigned char> (b[i]);
-  return diff == 0;
 }
 
 std::string
@@ -154,6 +143,67 @@ http_error (guint status, const std::string &reason)
   return r;
 }
 
+namespace
+{
+
+/* A quoted-string (RFC 9110 5.6.4). */
+std::string
+quote (std::string_view s)
+{
+  std::string out = "\"";
+  for (char c : s)
+    {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+  return out + "\"";
+}
+
+std::string
+unescape (std::string_view s)
+{
+  g_autofree gchar *raw = g_uri_unescape_segment (s.data (), s.data () + s.size (), nullptr);
+  return raw ? raw : "";
+}
+
+} // namespace
+
+std::optional<std::string>
+whip_ice_server_link (std::string_view url)
+{
+  std::string scheme;
+  for (std::string_view s : { "stun", "turns", "turn" })
+    if (url.substr (0, s.size () + 3) == std::string (s) + "://")
+      {
+        scheme = s;
+        break;
+      }
+  if (scheme.empty ())
+    return std::nullopt;
+  std::string_view rest = url.substr (scheme.size () + 3);
+  std::string user, pass;
+  if (const auto at = rest.rfind ('@'); at != std::string_view::npos)
+    {
+      const std::string_view cred = rest.substr (0, at);
+      const auto colon = cred.find (':');
+      if (scheme == "stun" || colon == std::string_view::npos)
+        return std::nullopt;
+      user = unescape (cred.substr (0, colon));
+      pass = unescape (cred.substr (colon + 1));
+      rest = rest.substr (at + 1);
+    }
+  else if (scheme != "stun")
+    return std::nullopt; /* TURN needs credentials */
+  if (rest.empty () || rest.find_first_of ("<>\"\r\n ,;") != std::string_view::npos)
+    return std::nullopt;
+  std::string link = "<" + scheme + ":" + std::string (rest) + ">; rel=\"ice-server\"";
+  if (scheme != "stun")
+    link += "; username=" + quote (user) + "; credential=" + quote (pass)
+            + "; credential-type=\"password\"";
+  return link;
+}
+
 guint
 whip_status_for_refusal (std::string_view reason)
 {
@@ -168,10 +218,10 @@ whip_status_for_refusal (std::string_view reason)
 /* One WHIP or WHEP session. */
 struct WhipEndpoint::Resource
 {
-  std::string id;      /* in the URL: /whip/<id> */
+  std::string id; /* in the URL: /whip/<id> */
   bool whep = false;
-  std::string origin;  /* of the POST, for the CORS headers of the held reply */
-  std::string peer_id; /* the Router's remote peer */
+  std::string origin;   /* of the POST, for the CORS headers of the held reply */
+  std::string peer_id;  /* the Router's remote peer */
   Sink *sink = nullptr; /* owned by the Router */
   std::string session_id;
   std::string offer;
@@ -179,9 +229,9 @@ struct WhipEndpoint::Resource
   std::string etag;
   std::optional<std::string> answer;
   std::vector<std::pair<guint, std::string>> candidates;
-  bool complete = false;  /* the element's end of candidates arrived */
-  std::string last_error; /* the last error the Router sent about this session */
-  std::set<guint> ends_forwarded; /* m-lines whose end-of-candidates the element has */
+  bool complete = false;                  /* the element's end of candidates arrived */
+  std::string last_error;                 /* the last error the Router sent about this session */
+  std::set<guint> ends_forwarded;         /* m-lines whose end-of-candidates the element has */
   std::unique_ptr<HttpResponder> pending; /* the POST, until it is answered */
   GSource *timer = nullptr;
 
@@ -206,23 +256,17 @@ public:
     if (ep_)
       ep_->on_sink_gone (rid_);
   }
-  void
-  send_text (const std::string &text) override
+  void send_text (const std::string &text) override
   {
     if (ep_)
       ep_->on_router_text (rid_, text);
   }
-  void
-  close () override
+  void close () override
   {
     if (ep_)
       ep_->on_router_close (rid_);
   }
-  void
-  detach ()
-  {
-    ep_ = nullptr;
-  }
+  void detach () { ep_ = nullptr; }
 
 private:
   WhipEndpoint *ep_;
@@ -289,7 +333,8 @@ WhipEndpoint::add_common_headers (const std::string &origin, HttpResponse &respo
   if (allow.empty ())
     return;
   response.headers.emplace_back ("Access-Control-Allow-Origin", allow);
-  response.headers.emplace_back ("Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Post");
+  response.headers.emplace_back ("Access-Control-Expose-Headers",
+                                 "Location, ETag, Link, Accept-Post");
 }
 
 std::string
@@ -353,11 +398,17 @@ WhipEndpoint::handle_now (const HttpRequest &request, std::unique_ptr<HttpRespon
     return http_error (404, whep ? "WHEP is turned off on this server"
                                  : "WHIP is turned off on this server");
   if (router_.local_ids (whep ? proto::kRoleProducer : proto::kRoleConsumer).empty ())
-    return http_error (
-        404, whep ? "no stream to watch here: /whep plays a local producer (rtcbroadcastsink); "
-                    "this server ingests on /whip"
-                  : "no ingest here: /whip publishes into a local consumer (rtcingestsrc); "
-                    "this server plays out on /whep");
+    {
+      const bool other
+          = !router_.local_ids (whep ? proto::kRoleConsumer : proto::kRoleProducer).empty ();
+      std::string why = whep ? "no stream to watch here: /whep plays a local producer "
+                               "(rtcbroadcastsink)"
+                             : "no ingest here: /whip publishes into a local consumer "
+                               "(rtcingestsrc)";
+      if (other)
+        why += whep ? "; this server ingests on /whip" : "; this server plays out on /whep";
+      return http_error (404, why);
+    }
 
   const std::string &m = request.method;
   if (m == "OPTIONS")
@@ -394,8 +445,9 @@ WhipEndpoint::post (const HttpRequest &request, bool whep,
                                 + " bytes (limit " + std::to_string (config_.max_body_size) + ")");
   const std::string type = media_type (request.header ("Content-Type"));
   if (type != kSdp)
-    return http_error (415, "Content-Type must be application/sdp"
-                                + (type.empty () ? std::string () : ", not " + type.substr (0, 64)));
+    return http_error (415,
+                       "Content-Type must be application/sdp"
+                           + (type.empty () ? std::string () : ", not " + type.substr (0, 64)));
   std::string why;
   std::optional<sdp::OfferInfo> info = sdp::parse_offer (request.body, why);
   if (!info)
@@ -418,8 +470,8 @@ WhipEndpoint::post (const HttpRequest &request, bool whep,
   res->sink = sink.get ();
   resources_[rid] = std::move (res);
   /* The Router may call back into us from here on: look the resource up again after each call. */
-  const std::string peer = router_.add_remote (std::move (sink),
-                                               whep ? proto::kRoleConsumer : proto::kRoleProducer);
+  const std::string peer
+      = router_.add_remote (std::move (sink), whep ? proto::kRoleConsumer : proto::kRoleProducer);
   if (Resource *r = find (rid))
     r->peer_id = peer;
 
@@ -467,12 +519,14 @@ HttpResponse
 WhipEndpoint::patch (const HttpRequest &request, Resource &r)
 {
   if (request.body.size () > config_.max_body_size)
-    return http_error (413, "the SDP fragment is too large: " + std::to_string (request.body.size ())
-                                + " bytes (limit " + std::to_string (config_.max_body_size) + ")");
+    return http_error (413,
+                       "the SDP fragment is too large: " + std::to_string (request.body.size ())
+                           + " bytes (limit " + std::to_string (config_.max_body_size) + ")");
   const std::string type = media_type (request.header ("Content-Type"));
   if (type != kSdpFrag)
-    return http_error (415, "Content-Type must be application/trickle-ice-sdpfrag"
-                                + (type.empty () ? std::string () : ", not " + type.substr (0, 64)));
+    return http_error (415,
+                       "Content-Type must be application/trickle-ice-sdpfrag"
+                           + (type.empty () ? std::string () : ", not " + type.substr (0, 64)));
   const std::string *if_match = request.header ("If-Match");
   if (!if_match)
     return http_error (428, "PATCH needs If-Match with the ETag of the 201 response");
@@ -601,8 +655,9 @@ WhipEndpoint::on_timer (gpointer data)
     self->reply_created (*r); /* the gather timeout: what we have goes out */
   else
     {
-      self->reply_error (*r, 503, "the element did not answer within "
-                                      + std::to_string (self->config_.answer_timeout_ms) + " ms");
+      self->reply_error (*r, 503,
+                         "the element did not answer within "
+                             + std::to_string (self->config_.answer_timeout_ms) + " ms");
       self->drop (rid);
     }
   return G_SOURCE_REMOVE;
@@ -694,8 +749,9 @@ WhipEndpoint::on_router_text (const std::string &rid, std::string_view text)
     {
       if (m->sdp->type != "answer")
         {
-          reply_error (*r, 500, "the element sent an " + m->sdp->type.substr (0, 16)
-                                    + " where an answer was due");
+          reply_error (*r, 500,
+                       "the element sent an " + m->sdp->type.substr (0, 16)
+                           + " where an answer was due");
           drop (rid);
           return;
         }

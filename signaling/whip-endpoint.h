@@ -133,6 +133,11 @@ private:
   GSource *idle_ = nullptr;
 };
 
+/* A Link header value (RFC 9725 section 4.6) for an ICE server given as the elements write them:
+ * stun://HOST:PORT, turn://USER:PASS@HOST:PORT[?transport=udp|tcp], turns://...; user and
+ * password may be URI-escaped. nullopt for anything else. */
+std::optional<std::string> whip_ice_server_link (std::string_view url);
+
 /* An HTTP error: text/plain body "<reason>\n". */
 HttpResponse http_error (guint status, const std::string &reason);
 

@@ -737,6 +737,146 @@ test_remote_to_remote_session ()
   g_assert_cmpuint (f.rec.count (), ==, 0);
 }
 
+/* Tries a WebSocket upgrade; returns the HTTP status of the refusal, or 101 when it worked. */
+static guint
+ws_status (guint port, const char *query)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("ws://127.0.0.1:%u/ws%s", port, query);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  bool done = false;
+  SoupWebsocketConnection *conn = nullptr;
+  struct Ctx
+  {
+    SoupWebsocketConnection **conn;
+    bool *done;
+  } ctx{ &conn, &done };
+  soup_session_websocket_connect_async (
+      session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
+      [] (GObject *src, GAsyncResult *res, gpointer data) {
+        auto *c = static_cast<Ctx *> (data);
+        *c->conn = soup_session_websocket_connect_finish (SOUP_SESSION (src), res, nullptr);
+        *c->done = true;
+      },
+      &ctx);
+  g_assert_true (wait_until ([&] { return done; }));
+  if (!conn)
+    return soup_message_get_status (msg);
+  soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+  wait_until ([&] {
+    return soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_CLOSED;
+  });
+  g_object_unref (conn);
+  return 101;
+}
+
+static guint
+post_whip (guint port, const char *auth)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/whip", port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
+  if (auth)
+    soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", auth);
+  g_autoptr (GBytes) body = g_bytes_new_static ("hello", 5);
+  soup_message_set_request_body_from_bytes (msg, "application/sdp", body);
+  guint status = 0;
+  soup_session_send_and_read_async (
+      session, msg, G_PRIORITY_DEFAULT, nullptr,
+      [] (GObject *src, GAsyncResult *res, gpointer data) {
+        g_autoptr (GBytes) b = soup_session_send_and_read_finish (SOUP_SESSION (src), res, nullptr);
+        *static_cast<guint *> (data) = 1;
+      },
+      &status);
+  g_assert_true (wait_until ([&] { return status != 0; }));
+  return soup_message_get_status (msg);
+}
+
+static void
+test_whip_properties ()
+{
+  g_autoptr (GObject) s = G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, nullptr));
+  gboolean whip_whep = FALSE;
+  g_autofree gchar *token = nullptr, *cors = nullptr;
+  guint gather = 0;
+  g_object_get (s, "whip-whep", &whip_whep, "auth-token", &token, "cors-allow-origin", &cors,
+                "whip-gather-timeout", &gather, nullptr);
+  g_assert_true (whip_whep);
+  g_assert_null (token);
+  g_assert_cmpstr (cors, ==, "*");
+  g_assert_cmpuint (gather, ==, 1000);
+
+  /* ICE servers for WHIP clients are checked at start. */
+  g_object_set (s, "address", "127.0.0.1:0", "whip-ice-servers",
+                "stun://127.0.0.1:3478, turn://cam", nullptr);
+  g_autoptr (GError) err = nullptr;
+  g_assert_false (rtc_signaller_start (RTC_SIGNALLER (s), &err));
+  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (err->message, "'turn://cam'"));
+}
+
+static void
+test_whip_ice_servers_in_link_headers ()
+{
+  Fixture f (RTC_SIGNALLER_ROLE_CONSUMER);
+  rtc_signaller_stop (f.s ());
+  g_object_set (f.sig, "whip-ice-servers", "stun://127.0.0.1:3478,turn://u:p@127.0.0.1:3478",
+                nullptr);
+  g_assert_true (rtc_signaller_start (f.s (), nullptr));
+  g_object_get (f.sig, "port", &f.port, nullptr);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/whip", f.port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("OPTIONS", url);
+  bool done = false;
+  soup_session_send_and_read_async (
+      session, msg, G_PRIORITY_DEFAULT, nullptr,
+      [] (GObject *src, GAsyncResult *res, gpointer data) {
+        g_autoptr (GBytes) b = soup_session_send_and_read_finish (SOUP_SESSION (src), res, nullptr);
+        *static_cast<bool *> (data) = true;
+      },
+      &done);
+  g_assert_true (wait_until ([&] { return done; }));
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 204);
+  /* libsoup joins repeated headers with ", ". */
+  const char *links
+      = soup_message_headers_get_list (soup_message_get_response_headers (msg), "Link");
+  g_assert_nonnull (links);
+  g_assert_nonnull (strstr (links, "<stun:127.0.0.1:3478>; rel=\"ice-server\""));
+  g_assert_nonnull (strstr (links, "<turn:127.0.0.1:3478>; rel=\"ice-server\"; username=\"u\""));
+}
+
+static void
+test_auth_token_guards_ws_and_whip ()
+{
+  Fixture f (RTC_SIGNALLER_ROLE_CONSUMER);
+  rtc_signaller_stop (f.s ());
+  g_object_set (f.sig, "auth-token", "s3cret", nullptr);
+  g_autoptr (GError) err = nullptr;
+  g_assert_true (rtc_signaller_start (f.s (), &err));
+  g_object_get (f.sig, "port", &f.port, nullptr);
+
+  g_assert_cmpuint (ws_status (f.port, ""), ==, 401);
+  g_assert_cmpuint (ws_status (f.port, "?token=wrong"), ==, 401);
+  g_assert_cmpuint (ws_status (f.port, "?token=s3cret"), ==, 101);
+  g_assert_cmpuint (post_whip (f.port, nullptr), ==, 401);
+  g_assert_cmpuint (post_whip (f.port, "Bearer wrong"), ==, 401);
+  /* Past the token check: the body is no SDP. */
+  g_assert_cmpuint (post_whip (f.port, "Bearer s3cret"), ==, 400);
+}
+
+static void
+test_whip_whep_can_be_turned_off ()
+{
+  Fixture f (RTC_SIGNALLER_ROLE_CONSUMER);
+  g_assert_cmpuint (post_whip (f.port, nullptr), ==, 400);
+  rtc_signaller_stop (f.s ());
+  g_object_set (f.sig, "whip-whep", FALSE, nullptr);
+  g_autoptr (GError) err = nullptr;
+  g_assert_true (rtc_signaller_start (f.s (), &err));
+  g_object_get (f.sig, "port", &f.port, nullptr);
+  g_assert_cmpuint (post_whip (f.port, nullptr), ==, 404);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -760,5 +900,12 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/server/local-consumer-consumes-new-producers",
                    test_local_consumer_consumes_new_producers);
   g_test_add_func ("/signaling/server/remote-to-remote-session", test_remote_to_remote_session);
+  g_test_add_func ("/signaling/server/whip-properties", test_whip_properties);
+  g_test_add_func ("/signaling/server/whip-ice-servers-in-link-headers",
+                   test_whip_ice_servers_in_link_headers);
+  g_test_add_func ("/signaling/server/auth-token-guards-ws-and-whip",
+                   test_auth_token_guards_ws_and_whip);
+  g_test_add_func ("/signaling/server/whip-whep-can-be-turned-off",
+                   test_whip_whep_can_be_turned_off);
   return g_test_run ();
 }

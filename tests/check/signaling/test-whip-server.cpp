@@ -5,6 +5,7 @@
  * and waited for with timeouts, so a missing reply fails, never hangs. The fake element answers
  * from inside its callbacks (re-entering the Router, as the fuzz target does) or, in `Silent`
  * mode, when the test says so. */
+#include "rtc-whip-signaller.h"
 #include "server.h"
 #include "whip-endpoint.h"
 
@@ -84,75 +85,69 @@ class FakeElement : public LocalPeer
 public:
   enum Mode
   {
-    Answer,  /* answer, one candidate, end of candidates: all at once */
-    Refuse,  /* end the session with `refusal` */
-    Silent,  /* nothing until the test calls answer() */
+    Answer, /* answer, one candidate, end of candidates: all at once */
+    Refuse, /* end the session with `refusal` */
+    Silent, /* nothing until the test calls answer() */
   };
 
   FakeElement (Router &router, unsigned role) : router_ (router)
   {
     id = router_.add_local (this, role, "null");
   }
-  ~FakeElement () override { router_.remove_local (id); }
-
-  void
-  session_requested (const std::string &sid, const std::string &peer,
-                     const std::optional<std::string> &offer) override
+  ~FakeElement () override
   {
-    events.push_back ({ "session-requested", sid, peer, offer.value_or (""), 0, offer.has_value () });
+    if (!router_gone)
+      router_.remove_local (id);
+  }
+  bool router_gone = false; /* the server went first: nothing to unregister from */
+
+  void session_requested (const std::string &sid, const std::string &peer,
+                          const std::optional<std::string> &offer) override
+  {
+    events.push_back (
+        { "session-requested", sid, peer, offer.value_or (""), 0, offer.has_value () });
     if (offer)
       react (sid);
   }
-  void
-  session_ended (const std::string &sid) override
+  void session_ended (const std::string &sid) override
   {
     events.push_back ({ "session-ended", sid });
   }
-  void
-  sdp (const std::string &sid, const std::string &type, const std::string &sdp) override
+  void sdp (const std::string &sid, const std::string &type, const std::string &sdp) override
   {
     events.push_back ({ "sdp", sid, type, sdp });
     if (type == "offer")
       react (sid);
   }
-  void
-  ice (const std::string &sid, guint mline, const std::string &candidate) override
+  void ice (const std::string &sid, guint mline, const std::string &candidate) override
   {
     events.push_back ({ "ice", sid, candidate, "", mline });
   }
 
-  void
-  answer (const std::string &sid, bool with_end = true)
+  void answer (const std::string &sid, bool with_end = true)
   {
     router_.local_send_sdp (id, sid, { "answer", kAnswer });
     router_.local_send_ice (id, sid, { kCandidate, 1 });
     if (with_end)
       end_of_candidates (sid);
   }
-  void
-  end_of_candidates (const std::string &sid)
-  {
-    router_.local_send_ice (id, sid, { "", 0 });
-  }
+  void end_of_candidates (const std::string &sid) { router_.local_send_ice (id, sid, { "", 0 }); }
   /* The last session the element was asked for. */
-  std::string
-  last_session () const
+  std::string last_session () const
   {
     for (auto it = events.rbegin (); it != events.rend (); ++it)
       if (it->name == "session-requested")
         return it->session;
     return {};
   }
-  gsize
-  count (const char *name) const
+  gsize count (const char *name) const
   {
     gsize n = 0;
     for (const auto &e : events)
       n += e.name == name;
     return n;
   }
-  const Event *
-  last (const char *name) const
+  const Event *last (const char *name) const
   {
     for (auto it = events.rbegin (); it != events.rend (); ++it)
       if (it->name == name)
@@ -166,8 +161,7 @@ public:
   std::vector<Event> events;
 
 private:
-  void
-  react (const std::string &sid)
+  void react (const std::string &sid)
   {
     if (mode == Answer)
       answer (sid);
@@ -201,18 +195,15 @@ struct Fixture
   ~Fixture ()
   {
     element.reset ();
+    if (!server)
+      return;
     server->shutdown ();
     spin (20);
     server.reset ();
   }
-  FakeElement &
-  el ()
-  {
-    return *element;
-  }
+  FakeElement &el () { return *element; }
   /* Nothing left behind: no HTTP session, no remote peer, no Router session. */
-  void
-  assert_clean ()
+  void assert_clean ()
   {
     g_assert_true (wait_until ([&] { return server->whip ().resource_count () == 0; }));
     g_assert_cmpuint (server->router ().remote_count (), ==, 0);
@@ -229,8 +220,7 @@ struct Reply
   std::vector<std::pair<std::string, std::string>> headers;
 
   /* A reference, so that .c_str () outlives g_assert_cmpstr's temporaries. */
-  const std::string &
-  header (const char *name) const
+  const std::string &header (const char *name) const
   {
     static const std::string none;
     for (const auto &[k, v] : headers)
@@ -238,8 +228,7 @@ struct Reply
         return v;
     return none;
   }
-  bool
-  has (const char *name) const
+  bool has (const char *name) const
   {
     for (const auto &[k, v] : headers)
       if (g_ascii_strcasecmp (k.c_str (), name) == 0)
@@ -283,18 +272,9 @@ public:
   Request (const Request &) = delete;
   Request &operator= (const Request &) = delete;
 
-  bool
-  done () const
-  {
-    return done_;
-  }
-  void
-  cancel ()
-  {
-    g_cancellable_cancel (cancel_);
-  }
-  Reply
-  wait ()
+  bool done () const { return done_; }
+  void cancel () { g_cancellable_cancel (cancel_); }
+  Reply wait ()
   {
     if (!wait_until ([&] { return done_; }))
       g_error ("timed out waiting for the HTTP reply");
@@ -302,8 +282,7 @@ public:
   }
 
 private:
-  static void
-  on_done (GObject *src, GAsyncResult *res, gpointer data)
+  static void on_done (GObject *src, GAsyncResult *res, gpointer data)
   {
     auto *self = static_cast<Request *> (data);
     g_autoptr (GError) err = nullptr;
@@ -533,9 +512,9 @@ static void
 test_options_preflight ()
 {
   Fixture f (rtc::proto::kRoleConsumer);
-  Reply r = http (f.port, "OPTIONS", "/whip", {}, nullptr,
-                  { { "Origin", "https://studio.example" },
-                    { "Access-Control-Request-Method", "POST" } });
+  Reply r = http (
+      f.port, "OPTIONS", "/whip", {}, nullptr,
+      { { "Origin", "https://studio.example" }, { "Access-Control-Request-Method", "POST" } });
   g_assert_cmpuint (r.status, ==, 204);
   g_assert_cmpstr (r.header ("Accept-Post").c_str (), ==, "application/sdp");
   g_assert_cmpstr (r.header ("Access-Control-Allow-Origin").c_str (), ==, "*");
@@ -685,8 +664,8 @@ test_bad_posts ()
     {
       Reply r = http (f.port, c.method, c.path, c.body, c.content_type);
       if (r.status != c.status || !contains (r.body, c.reason))
-        g_error ("%s %s: expected %u with '%s', got %u '%s'", c.method, c.path, c.status,
-                 c.reason, r.status, r.body.c_str ());
+        g_error ("%s %s: expected %u with '%s', got %u '%s'", c.method, c.path, c.status, c.reason,
+                 r.status, r.body.c_str ());
       g_assert_true (g_str_has_prefix (r.header ("Content-Type").c_str (), "text/plain"));
       if (c.status == 405)
         g_assert_false (r.header ("Allow").empty ());
@@ -719,10 +698,10 @@ test_bad_patches ()
     { "application/trickle-ice-sdpfrag", "a=candidate:1 1 udp 1 1.2.3.4 5 typ host\r\n",
       etag.c_str (), 400, "before any m= line" },
     { "application/trickle-ice-sdpfrag", "garbage\r\n", etag.c_str (), 400, "line 1" },
-    { "application/trickle-ice-sdpfrag", "m=audio 9 RTP/AVP 0\r\na=mid:zz\r\n", etag.c_str (),
-      400, "unknown a=mid:zz" },
-    { "application/trickle-ice-sdpfrag", "a=ice-ufrag:new1\r\na=ice-pwd:newpassword\r\n", "*",
-      422, "ICE restarts are not supported" },
+    { "application/trickle-ice-sdpfrag", "m=audio 9 RTP/AVP 0\r\na=mid:zz\r\n", etag.c_str (), 400,
+      "unknown a=mid:zz" },
+    { "application/trickle-ice-sdpfrag", "a=ice-ufrag:new1\r\na=ice-pwd:newpassword\r\n", "*", 422,
+      "ICE restarts are not supported" },
   };
   for (const auto &c : cases)
     {
@@ -768,6 +747,80 @@ test_shutdown_answers_held_post ()
   g_assert_cmpuint (f.server->whip ().resource_count (), ==, 0);
 }
 
+static void
+test_ice_server_links ()
+{
+  using rtc::signaling::whip_ice_server_link;
+  const std::string stun = *whip_ice_server_link ("stun://stun.example.net:3478");
+  g_assert_cmpstr (stun.c_str (), ==, "<stun:stun.example.net:3478>; rel=\"ice-server\"");
+  const std::string turn
+      = *whip_ice_server_link ("turn://u%40x:p%3Aw@127.0.0.1:3478?transport=udp");
+  g_assert_cmpstr (turn.c_str (), ==,
+                   "<turn:127.0.0.1:3478?transport=udp>; rel=\"ice-server\"; username=\"u@x\"; "
+                   "credential=\"p:w\"; credential-type=\"password\"");
+  /* What our WHIP client reads back is what went in. */
+  g_auto (GStrv) back = rtc_whip_parse_ice_servers (turn.c_str ());
+  g_assert_cmpuint (g_strv_length (back), ==, 1);
+  g_assert_cmpstr (back[0], ==, "turn://u%40x:p%3Aw@127.0.0.1:3478?transport=udp");
+  const std::string turns = *whip_ice_server_link ("turns://a:b%22c@h:5349");
+  g_assert_cmpstr (turns.c_str (), ==,
+                   "<turns:h:5349>; rel=\"ice-server\"; username=\"a\"; credential=\"b\\\"c\"; "
+                   "credential-type=\"password\"");
+  for (const char *bad : { "http://x:1", "turn://host:3478", "stun://u:p@h:1", "stun://",
+                           "stun://a b:1", "stun://h:1>; rel=x" })
+    g_assert_false (whip_ice_server_link (bad).has_value ());
+}
+
+/* A fake WebSocket peer that keeps what the Router sends it. */
+class InboxSink : public rtc::signaling::PeerSink
+{
+public:
+  explicit InboxSink (std::vector<std::string> &inbox) : inbox_ (inbox) {}
+  void send_text (const std::string &text) override { inbox_.push_back (text); }
+
+private:
+  std::vector<std::string> &inbox_;
+};
+
+static void
+test_websocket_consumer_cannot_take_a_whip_publisher ()
+{
+  Fixture f (rtc::proto::kRoleConsumer);
+  assert_created (post_offer (f, "/whip"), "/whip/");
+  Router &router = f.server->router ();
+  std::vector<std::string> inbox;
+  const std::string ws = router.add_remote (std::make_unique<InboxSink> (inbox));
+  router.handle_text (ws, R"({"type":"list"})");
+  /* The WHIP publisher is listed as a producer... */
+  const std::string &list = inbox.back ();
+  const auto at = list.find ("\"id\":\"");
+  g_assert_true (at != std::string::npos);
+  const std::string publisher = list.substr (at + 6, 36);
+  g_assert_true (g_uuid_string_is_valid (publisher.c_str ()));
+  /* ...but a session with it is ended at once: a WHIP resource serves the element only. */
+  router.handle_text (ws, rtc::proto::request_session (publisher, std::nullopt));
+  g_assert_true (contains (inbox.back (), "sessionStarted"));
+  g_assert_cmpuint (router.session_count (), ==, 2);
+  g_assert_true (wait_until ([&] { return contains (inbox.back (), "endSession"); }));
+  g_assert_cmpuint (router.session_count (), ==, 1);
+  g_assert_cmpuint (f.server->whip ().resource_count (), ==, 1);
+  router.remove_remote (ws);
+}
+
+static void
+test_server_destroyed_with_held_post ()
+{
+  Fixture f (rtc::proto::kRoleProducer);
+  f.el ().mode = FakeElement::Silent;
+  Request req (f.port, "POST", "/whep", kOffer, "application/sdp");
+  g_assert_true (wait_until ([&] { return !f.el ().last_session ().empty (); }));
+  /* No shutdown() first, the element still registered: the held reply must neither crash nor
+   * leak, and the client must not hang. */
+  f.server.reset ();
+  f.el ().router_gone = true;
+  g_assert_true (wait_until ([&] { return req.done (); }));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -798,5 +851,10 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/whip-server/max-peers", test_max_peers);
   g_test_add_func ("/signaling/whip-server/shutdown-answers-held-post",
                    test_shutdown_answers_held_post);
+  g_test_add_func ("/signaling/whip-server/websocket-consumer-cannot-take-a-whip-publisher",
+                   test_websocket_consumer_cannot_take_a_whip_publisher);
+  g_test_add_func ("/signaling/whip-server/ice-server-links", test_ice_server_links);
+  g_test_add_func ("/signaling/whip-server/server-destroyed-with-held-post",
+                   test_server_destroyed_with_held_post);
   return g_test_run ();
 }

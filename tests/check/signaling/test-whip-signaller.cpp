@@ -4,6 +4,7 @@
  * retries, Link header parsing.
  *
  * The signaller runs its own thread; the server runs on the test thread's default context. */
+#include "rtc-embedded-signaller.h"
 #include "rtc-whip-signaller.h"
 #include "ws-client.h"
 
@@ -197,7 +198,8 @@ test_trickle (void)
   g_assert_true (rtc_signaller_start (RTC_SIGNALLER (sig), nullptr));
   const std::string sid = rec.wait (0).session;
   rtc_signaller_send_sdp (RTC_SIGNALLER (sig), sid.c_str (), "offer", OFFER);
-  g_assert_cmpstr (rec.wait (1).name.c_str (), ==, "sdp");
+  const Event answered = rec.wait (1);
+  g_assert_cmpstr (answered.name.c_str (), ==, "sdp");
   g_assert_null (strstr (srv.last ("POST").body.c_str (), "a=candidate"));
   g_assert_null (strstr (srv.last ("POST").body.c_str (), "end-of-candidates"));
 
@@ -344,6 +346,91 @@ test_sdp_add_candidates (void)
   g_assert_cmpstr (out, ==, "v=0\r\nm=video 9 X 96\r\na=mid:0\r\nm=audio 9 X 97\r\na=" CAND1 "\r\n");
 }
 
+/* Our WHIP client against our WHIP server: RtcWhipSignaller publishing to the /whip of an
+ * RtcEmbeddedSignaller in the consumer role (rtcingestsrc's), both on their own threads, the
+ * test playing both elements. */
+static void
+test_against_our_own_whip_endpoint (void)
+{
+  RtcEmbeddedSignaller *server = RTC_EMBEDDED_SIGNALLER (
+      g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address", "127.0.0.1:0", "role",
+                    RTC_SIGNALLER_ROLE_CONSUMER, "auth-token", "good", nullptr));
+  Recorder srec;
+  srec.connect (server);
+  g_assert_true (rtc_signaller_start (RTC_SIGNALLER (server), nullptr));
+  guint port = 0;
+  g_object_get (server, "port", &port, nullptr);
+
+  const std::string url = "http://127.0.0.1:" + std::to_string (port) + "/whip";
+  RtcWhipSignaller *client = make (url, "good", 50);
+  Recorder crec;
+  crec.connect (client);
+  g_assert_true (rtc_signaller_start (RTC_SIGNALLER (client), nullptr));
+  const std::string csid = crec.wait (0).session;
+
+  /* The publisher offers with one candidate; the gather timeout sends it. */
+  rtc_signaller_send_sdp (RTC_SIGNALLER (client), csid.c_str (), "offer", OFFER);
+  rtc_signaller_send_ice (RTC_SIGNALLER (client), csid.c_str (), 0, CAND1);
+  Event req = srec.wait (0);
+  g_assert_cmpstr (req.name.c_str (), ==, "session-requested");
+  g_assert_false (req.has_b);
+  const std::string ssid = req.session;
+  Event offer = srec.wait (1);
+  g_assert_cmpstr (offer.name.c_str (), ==, "sdp");
+  g_assert_cmpstr (offer.a.c_str (), ==, "offer");
+  g_assert_nonnull (strstr (offer.b.c_str (), "a=" CAND1 "\r\n"));
+
+  /* The ingest answers with a candidate and its end of candidates: the 201 carries both. */
+  rtc_signaller_send_sdp (RTC_SIGNALLER (server), ssid.c_str (), "answer",
+                          ANSWER "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:video0\r\n"
+                                 "m=audio 9 UDP/TLS/RTP/SAVPF 97\r\na=mid:audio1\r\n");
+  rtc_signaller_send_ice (RTC_SIGNALLER (server), ssid.c_str (), 1, CAND2);
+  rtc_signaller_send_ice (RTC_SIGNALLER (server), ssid.c_str (), 0, "");
+  Event answer = crec.wait (1);
+  g_assert_cmpstr (answer.name.c_str (), ==, "sdp");
+  g_assert_cmpstr (answer.a.c_str (), ==, "answer");
+  const size_t c2 = answer.b.find ("a=" CAND2 "\r\n"), m2 = answer.b.find ("m=audio");
+  g_assert_true (c2 != std::string::npos && m2 != std::string::npos);
+  g_assert_cmpuint (c2, >, m2);
+  g_assert_nonnull (strstr (answer.b.c_str (), "a=end-of-candidates"));
+
+  /* A later candidate and the end of gathering go out as a PATCH and reach the ingest. */
+  rtc_signaller_send_ice (RTC_SIGNALLER (client), csid.c_str (), 1, CAND2);
+  rtc_signaller_send_ice (RTC_SIGNALLER (client), csid.c_str (), 0, "");
+  g_assert_true (wait_until ([&] {
+    std::lock_guard l (srec.lock);
+    gsize ends = 0;
+    for (const auto &e : srec.events)
+      ends += e.name == "ice" && e.a.empty ();
+    return ends == 2;
+  }));
+  {
+    std::lock_guard l (srec.lock);
+    bool cand = false;
+    for (const auto &e : srec.events)
+      cand = cand || (e.name == "ice" && e.a == CAND2 && e.n == 1 && e.session == ssid);
+    g_assert_true (cand);
+  }
+
+  /* The publisher ends: DELETE, and the ingest hears of it. */
+  rtc_signaller_end_session (RTC_SIGNALLER (client), csid.c_str (), nullptr);
+  g_assert_true (wait_until ([&] {
+    std::lock_guard l (srec.lock);
+    return srec.events.back ().name == "session-ended";
+  }));
+  const Event ended = srec.wait (srec.count () - 1);
+  g_assert_cmpstr (ended.session.c_str (), ==, ssid.c_str ());
+  {
+    std::lock_guard l (crec.lock);
+    for (const auto &e : crec.events)
+      g_assert_cmpstr (e.name.c_str (), !=, "error");
+  }
+  rtc_signaller_stop (RTC_SIGNALLER (client));
+  g_object_unref (client);
+  rtc_signaller_stop (RTC_SIGNALLER (server));
+  g_object_unref (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,5 +443,7 @@ main (int argc, char **argv)
   g_test_add_func ("/whip-signaller/bad-uri", test_bad_uri);
   g_test_add_func ("/whip-signaller/link-parsing", test_link_parsing);
   g_test_add_func ("/whip-signaller/sdp-add-candidates", test_sdp_add_candidates);
+  g_test_add_func ("/whip-signaller/against-our-own-whip-endpoint",
+                   test_against_our_own_whip_endpoint);
   return g_test_run ();
 }
