@@ -48,6 +48,7 @@ enum
   PROP_ICE_LOCAL_ADDRESSES,
   PROP_VIDEO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
+  PROP_PLAYOUT_DELAY,
   PROP_CONNECT_TIMEOUT,
   PROP_URL,
   PROP_VIEWERS,
@@ -110,6 +111,7 @@ rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Tr
   Settings s = copy_settings (self);
   auto feed = std::make_shared<Feed> (
       codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name);
+  feed->set_playout_delay (s.playout_delay);
   rtc::Error err;
   Ptr<GstPad> sinkpad (feed->build (GST_BIN (self), live, track->video ? s.video_bitrate : 0,
                                     s.keyframe_interval, err.out ()));
@@ -454,6 +456,17 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_KEYFRAME_INTERVAL:
       s.keyframe_interval = g_value_get_uint (value);
       break;
+    case PROP_PLAYOUT_DELAY:
+      {
+        s.playout_delay = g_value_get_int (value);
+        gint ms = s.playout_delay;
+        lock.unlock ();
+        std::lock_guard tl (self->priv->tracks_lock);
+        for (auto &t : self->priv->tracks)
+          for (auto &[codec, feed] : t->feeds)
+            feed->set_playout_delay (ms);
+        break;
+      }
     case PROP_CONNECT_TIMEOUT:
       s.connect_timeout = g_value_get_uint (value);
       break;
@@ -509,6 +522,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_KEYFRAME_INTERVAL:
       g_value_set_uint (value, s.keyframe_interval);
+      break;
+    case PROP_PLAYOUT_DELAY:
+      g_value_set_int (value, s.playout_delay);
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, s.connect_timeout);
@@ -630,6 +646,15 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "keyframe-interval", "Keyframe interval",
           "Maximum frames between keyframes of encoded video (0 = only when a viewer asks)", 0,
           G_MAXINT, DEFAULT_KEYFRAME_INTERVAL, rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_PLAYOUT_DELAY,
+      g_param_spec_int (
+          "playout-delay", "Playout delay",
+          "Longest time in ms a viewer may hold video frames to smooth network jitter, sent in "
+          "the playout-delay RTP header extension that browsers based on libwebrtc honour; 0 = "
+          "show each frame as soon as it is decoded (lowest latency), -1 = let the viewer decide "
+          "(no extension); changeable while playing",
+          -1, 40950, DEFAULT_PLAYOUT_DELAY, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_CONNECT_TIMEOUT,
       g_param_spec_uint (

@@ -3,6 +3,7 @@
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
 
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 namespace rtc {
@@ -286,6 +287,53 @@ with_payload_type (GstBuffer *buf, int pt)
   return out;
 }
 
+// @buf with the playout-delay extension (minimum 0, maximum @max_ms; 0 means "show frames as
+// soon as they are decoded"), for the first packet of a video frame. Built by hand, not with
+// gst_rtp_buffer_add_extension_onebyte_header (): a new header memory (fixed header, CSRCs,
+// the one-byte extension block) followed by the packet's payload memories, shared. A packet
+// that already has an extension or padding is left as it is.
+static GstBuffer *
+with_playout_delay (GstBuffer *buf, gint max_ms)
+{
+  gsize size = gst_buffer_get_size (buf);
+  guint8 fixed[12];
+  if (size < sizeof fixed || gst_buffer_extract (buf, 0, fixed, sizeof fixed) != sizeof fixed)
+    return gst_buffer_ref (buf);
+  const bool padding = fixed[0] & 0x20, extension = fixed[0] & 0x10;
+  const gsize hdrlen = 12 + 4 * (fixed[0] & 0x0f);
+  if (padding || extension || size < hdrlen)
+    return gst_buffer_ref (buf);
+  const guint max = MIN ((guint)max_ms / 10, 0xfffu); // 10 ms units
+  GstMemory *header = gst_allocator_alloc (nullptr, hdrlen + 8, nullptr);
+  GstMapInfo map;
+  if (!gst_memory_map (header, &map, GST_MAP_WRITE))
+    {
+      gst_memory_unref (header);
+      return gst_buffer_ref (buf);
+    }
+  gst_buffer_extract (buf, 0, map.data, hdrlen);
+  map.data[0] |= 0x10; // X: an extension follows the CSRCs
+  guint8 *ext = map.data + hdrlen;
+  ext[0] = 0xbe; // one-byte header extensions (RFC 8285), one 32-bit word
+  ext[1] = 0xde;
+  ext[2] = 0;
+  ext[3] = 1;
+  ext[4] = (guint8)((kPlayoutDelayExtId << 4) | (3 - 1)); // id, length - 1
+  ext[5] = 0;                                             // min 0 | max (12 bits each)
+  ext[6] = (guint8)(max >> 8);
+  ext[7] = (guint8)(max & 0xff);
+  gst_memory_unmap (header, &map);
+  GstBuffer *out = gst_buffer_new ();
+  gst_buffer_append_memory (out, header);
+  GstBuffer *payload = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, hdrlen, size - hdrlen);
+  out = gst_buffer_append (out, payload);
+  gst_buffer_copy_into (out, buf, (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS
+                                                       | GST_BUFFER_COPY_TIMESTAMPS
+                                                       | GST_BUFFER_COPY_META),
+                        0, -1);
+  return out;
+}
+
 GstFlowReturn
 Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
 {
@@ -312,6 +360,21 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
     }
 
   bool video = g_str_equal (self->codec_->media, "video");
+  // Only this thread touches frame_start_.
+  if (video)
+    {
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      bool marker = false;
+      if (gst_rtp_buffer_map (buf.get (), GST_MAP_READ, &rtp))
+        {
+          marker = gst_rtp_buffer_get_marker (&rtp);
+          gst_rtp_buffer_unmap (&rtp);
+        }
+      gint delay = self->playout_delay_ms_.load ();
+      if (self->frame_start_ && delay >= 0)
+        buf.reset (with_playout_delay (buf.get (), delay));
+      self->frame_start_ = marker;
+    }
   // How long the buffer took from entering the pipeline to the fan-out (live input: its
   // running time is its capture time), for latency tracing with GST_DEBUG=rtcbroadcastsink:6.
   if (G_UNLIKELY (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG)

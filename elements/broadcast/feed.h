@@ -56,6 +56,8 @@ public:
   // request per kKeyframeMinInterval; a request inside that window is sent when it ends.
   void request_keyframe ();
   void set_bitrate (guint kbps);
+  // The playout-delay extension's maximum on video packets, in ms; -1 sends no extension.
+  void set_playout_delay (gint ms) { playout_delay_ms_.store (ms); }
 
   const CodecInfo *codec () const { return codec_; }
   Mode mode () const { return mode_; }
@@ -92,6 +94,8 @@ private:
   gint64 last_keyframe_request_us_ = 0;
   bool keyframe_request_pending_ = false;
   std::atomic<guint64> buffers_out_{ 0 };
+  bool frame_start_ = true; // the next video packet starts a frame (streaming thread only)
+  std::atomic<gint> playout_delay_ms_{ -1 };
 };
 
 } // namespace rtc

@@ -29,6 +29,7 @@ GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_KEYFRAME_INTERVAL 120
 #define DEFAULT_CONNECT_TIMEOUT 30
+#define DEFAULT_PLAYOUT_DELAY 0
 
 namespace rtc::broadcast
 {
@@ -46,6 +47,7 @@ struct Settings
   guint video_bitrate = DEFAULT_VIDEO_BITRATE;
   guint keyframe_interval = DEFAULT_KEYFRAME_INTERVAL;
   guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+  gint playout_delay = DEFAULT_PLAYOUT_DELAY;
 };
 
 // One input pad: a tee that feeds one Feed per codec in use.

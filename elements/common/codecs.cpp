@@ -80,7 +80,8 @@ codec_offer_caps (const CodecInfo *codec)
                   + std::to_string (codec->clock_rate);
   if (g_str_equal (codec->media, "video"))
     s += ", rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
-         "rtcp-fb-ccm-fir=(boolean)true";
+         "rtcp-fb-ccm-fir=(boolean)true, extmap-"
+         + std::to_string (kPlayoutDelayExtId) + "=(string)" + kPlayoutDelayUri;
   if (codec->offer_fields)
     s += std::string (", ") + codec->offer_fields;
   return gst_caps_from_string (s.c_str ());

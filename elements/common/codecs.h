@@ -26,6 +26,12 @@ struct CodecInfo
   const char *depayloader;
 };
 
+// RTP header extension that tells the receiver how long it may hold frames (libwebrtc's
+// "playout-delay": 12-bit minimum and maximum, in 10 ms units). Offered on our video m-lines
+// under this id; the feeds put it on the first packet of every frame.
+constexpr guint kPlayoutDelayExtId = 6;
+constexpr const char *kPlayoutDelayUri = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+
 // nullptr when unknown.
 const CodecInfo *codec_by_name (const std::string &name);
 const CodecInfo *codec_by_encoded_caps (const GstCaps *caps);

@@ -2,6 +2,7 @@
  * signaller against a real receiving webrtcbin on loopback (no browser, no network). */
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -80,11 +81,13 @@ struct Receiver
   std::mutex lock;
   std::string encoding_name;
   int video_pt = -1;
+  int playout_max_ms = -1; // the last playout-delay extension's maximum, -1 = none seen
+  int frames_with_playout_delay = 0;
   std::string answer;
 };
 
 static GstPadProbeReturn
-count_buffers (GstPad *pad, GstPadProbeInfo *, gpointer data)
+count_buffers (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   auto *r = static_cast<Receiver *> (data);
   GstCaps *caps = gst_pad_get_current_caps (pad);
@@ -96,6 +99,20 @@ count_buffers (GstPad *pad, GstPadProbeInfo *, gpointer data)
           std::lock_guard l (r->lock);
           r->encoding_name = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
           gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &r->video_pt);
+          GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+          if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+            {
+              gpointer data = nullptr;
+              guint size = 0;
+              if (gst_rtp_buffer_get_extension_onebyte_header (&rtp, 6, 0, &data, &size)
+                  && size == 3)
+                {
+                  const guint8 *d = static_cast<const guint8 *> (data);
+                  r->playout_max_ms = (((d[1] & 0x0f) << 8) | d[2]) * 10;
+                  r->frames_with_playout_delay++;
+                }
+              gst_rtp_buffer_unmap (&rtp);
+            }
           r->video_buffers++;
         }
       gst_caps_unref (caps);
@@ -556,6 +573,47 @@ GST_START_TEST (test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a
 }
 GST_END_TEST;
 
+GST_START_TEST (test_video_frames_carry_the_playout_delay_the_property_asks_for)
+{
+  for (int delay : { 0, 150, -1 })
+    {
+      auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+      GstElement *sink;
+      std::string extra = "playout-delay=" + std::to_string (delay);
+      GstElement *pipe = make_sender (sig, extra.c_str (), &sink);
+      gst_element_set_state (pipe, GST_STATE_PLAYING);
+      Receiver r;
+      rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "pd", "p", nullptr);
+      std::string offer = wait_offer (sig, "pd");
+      fail_unless (offer.find ("a=extmap:6 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay")
+                       != std::string::npos,
+                   "the offer announces the extension:\n%s", offer.c_str ());
+      receiver_start (&r, sig, "pd");
+      rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "pd", "answer", receiver_answer (&r, offer).c_str ());
+      fail_unless (wait_until ([&] { return r.video_buffers.load () >= 150; }, 15000));
+      {
+        std::lock_guard l (r.lock);
+        if (delay < 0)
+          {
+            fail_unless_equals_int (r.frames_with_playout_delay, 0);
+          }
+        else
+          {
+            // Once per frame (the first packet), not on every packet.
+            fail_unless (r.frames_with_playout_delay > 5, "%d", r.frames_with_playout_delay);
+            fail_unless (r.frames_with_playout_delay < r.video_buffers.load ());
+            fail_unless_equals_int (r.playout_max_ms, delay);
+          }
+      }
+      receiver_stop (&r);
+      gst_element_set_state (pipe, GST_STATE_NULL);
+      gst_object_unref (sink);
+      gst_object_unref (pipe);
+      g_object_unref (sig);
+    }
+}
+GST_END_TEST;
+
 GST_START_TEST (test_max_viewers_refuses_the_next_viewer_with_a_reason)
 {
   auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
@@ -667,6 +725,7 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_pre_encoded_h264_is_passed_through_without_an_encoder);
   tcase_add_test (tc, test_a_viewer_that_offers_gets_an_answer_in_its_own_payload_types);
   tcase_add_test (tc, test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a_reason);
+  tcase_add_test (tc, test_video_frames_carry_the_playout_delay_the_property_asks_for);
   tcase_add_test (tc, test_max_viewers_refuses_the_next_viewer_with_a_reason);
   tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
