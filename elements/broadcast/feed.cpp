@@ -13,8 +13,8 @@ static constexpr gint64 kKeyframeMinIntervalUs = 250 * 1000;
 // Bound on the GOP cache; a longer GOP is not cached (new viewers then wait for a keyframe).
 static constexpr std::size_t kMaxGopPackets = 6000;
 
-Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name)
-    : codec_ (codec), mode_ (mode), track_ (std::move (track_name))
+Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc)
+    : codec_ (codec), mode_ (mode), track_ (std::move (track_name)), ssrc_ (ssrc)
 {
 }
 
@@ -84,7 +84,7 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
             gst_object_unref (e);
           return nullptr;
         }
-      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, nullptr);
+      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, "ssrc", ssrc_, nullptr);
       if (g_str_equal (codec_->payloader, "rtph264pay"))
         {
           g_object_set (payloader, "config-interval", -1, nullptr);
@@ -131,6 +131,14 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       GstPad *pad = gst_element_get_static_pad (payloader, "sink");
       gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_payloader_input, this, nullptr);
       gst_object_unref (pad);
+    }
+  if (encoder_)
+    {
+      // rtcencodebin makes its payloader in NULL->READY; the SSRC must be set before PAUSED.
+      gst_element_set_state (encoder_.get (), GST_STATE_READY);
+      Ptr<GstElement> pay (gst_bin_get_by_name (GST_BIN (encoder_.get ()), "payloader"));
+      if (pay)
+        g_object_set (pay.get (), "ssrc", ssrc_, nullptr);
     }
   for (auto it = chain.rbegin (); it != chain.rend (); ++it)
     gst_element_sync_state_with_parent (*it);

@@ -211,6 +211,7 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
   gst_bin_add (GST_BIN (self), peer);
 
+  const bool announce_ssrc = self->priv->signalling.announces_ssrc ();
   for (auto &track : tracks)
     {
       std::vector<const CodecInfo *> codecs;
@@ -219,6 +220,11 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
         codecs = track->codecs;
       }
       GstCaps *caps = offer_caps_for (codecs);
+      // a=ssrc for peers that demultiplex by SSRC only (Janus drops packets of SSRCs its SDP
+      // does not know); browsers on our signalling get no a=ssrc, as before.
+      if (announce_ssrc && !gst_caps_is_empty (caps))
+        gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track->ssrc,
+                           nullptr);
       GstPadTemplate *templ
           = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
       GstPad *pad = gst_element_request_pad (peer, templ, nullptr, caps);

@@ -15,6 +15,13 @@ Signalling::get () const
   return signaller;
 }
 
+bool
+Signalling::announces_ssrc () const
+{
+  Ptr<GObject> sig = get ();
+  return sig && G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WHIP_SIGNALLER);
+}
+
 Ptr<GObject>
 Signalling::child (RtcSignallerRole role)
 {

@@ -63,6 +63,9 @@ public:
   std::string url;
 
   Ptr<GObject> get () const;
+  // Whether offers must announce their SSRCs (a=ssrc): the signaller in use talks to a server
+  // that demultiplexes by SSRC (WHIP endpoints, Janus).
+  bool announces_ssrc () const;
 
   // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
   // application's signaller when one was set, else a client of a remote server, used when
