@@ -577,8 +577,8 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
       g_param_spec_boolean (
           "serve", "Serve",
           "Run the embedded web and signalling server; false to use a remote one through the "
-          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint "
-          "for rtcbroadcastsink)",
+          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint, "
+          "or janus+http(s)://HOST:PORT/janus for a Janus VideoRoom)",
           DEFAULT_SERVE, rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_SIGNALLER,
