@@ -67,6 +67,8 @@ struct Runtime
   std::vector<std::pair<guint, std::string>> cands; /* every local candidate, for retries */
   bool complete = false;
   bool trickling = false; /* the publish request was acknowledged: candidates go out at once */
+  std::vector<std::pair<guint, std::string>> outbox; /* to trickle, one request at a time */
+  bool trickle_inflight = false;
   GSource *keepalive_timer = nullptr, *retry_timer = nullptr;
 
   ~Runtime ()
@@ -140,7 +142,8 @@ rtc_janus_api_url (const gchar *uri)
   g_autoptr (GUri) parsed = g_uri_parse (rest, G_URI_FLAGS_NONE, nullptr);
   if (!parsed || !g_uri_get_host (parsed) || !*g_uri_get_host (parsed))
     return nullptr;
-  std::string url = rest;
+  const bool tls = g_ascii_strncasecmp (rest, "https://", 8) == 0;
+  std::string url = std::string (tls ? "https://" : "http://") + (rest + (tls ? 8 : 7));
   while (url.size () > 1 && url.back () == '/')
     url.pop_back ();
   return g_strdup (url.c_str ());
@@ -419,6 +422,7 @@ hang_up (Runtime *rt, GCancellable *cancel, std::function<void ()> then = nullpt
   const bool joined = rt->joined;
   rt->jsession = rt->handle = 0;
   rt->joined = rt->published = rt->answered = rt->trickling = false;
+  rt->outbox.clear ();
   if (!jsession)
     {
       if (then)
@@ -503,9 +507,15 @@ session_lost (Runtime *rt, const std::string &why)
   rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
 }
 
+/* Sends the first candidate of the outbox ("" is the end of candidates), then the next: in
+ * order, so that "completed" never overtakes a candidate. */
 static void
-send_trickle (Runtime *rt, guint mline, const std::string &cand)
+pump_trickles (Runtime *rt)
 {
+  if (rt->trickle_inflight || rt->outbox.empty () || !rt->handle)
+    return;
+  const auto [mline, cand] = rt->outbox.front ();
+  rt->outbox.erase (rt->outbox.begin ());
   JsonObject *c = json_object_new ();
   if (cand.empty ())
     json_object_set_boolean_member (c, "completed", TRUE);
@@ -518,10 +528,22 @@ send_trickle (Runtime *rt, guint mline, const std::string &cand)
     }
   JsonObject *o = janus_request ("trickle");
   json_object_set_object_member (o, "candidate", c);
-  api_post (rt, handle_url (rt), o, rt->cancel, [] (JsonObject *, const std::string &why) {
+  rt->trickle_inflight = true;
+  const guint gen = rt->gen;
+  api_post (rt, handle_url (rt), o, rt->cancel, [rt, gen] (JsonObject *, const std::string &why) {
+    rt->trickle_inflight = false;
     if (!why.empty ())
       g_message ("rtckit janus: trickle failed: %s", why.c_str ());
+    if (gen == rt->gen && !rt->stopping)
+      pump_trickles (rt);
   });
+}
+
+static void
+send_trickle (Runtime *rt, guint mline, const std::string &cand)
+{
+  rt->outbox.emplace_back (mline, cand);
+  pump_trickles (rt);
 }
 
 static void
