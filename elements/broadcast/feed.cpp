@@ -106,6 +106,11 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
   // Live input is sent as soon as it is payloaded; a file is paced by the clock.
   g_object_set (sink, "sync", live ? FALSE : TRUE, "async", FALSE, "enable-last-sample", FALSE,
                 "max-buffers", 64, "drop", FALSE, "qos", FALSE, nullptr);
+  // The payloader (ours, or rtcencodebin's) takes the SSRC from downstream caps when it
+  // negotiates: unlike its property, whatever state it is in when the feed starts.
+  Ptr<GstCaps> ssrc_caps (gst_caps_new_simple ("application/x-rtp", "ssrc", G_TYPE_UINT, ssrc_,
+                                               nullptr));
+  g_object_set (sink, "caps", ssrc_caps.get (), nullptr);
   GstAppSinkCallbacks cb = {};
   cb.new_sample = on_new_sample;
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, this, nullptr);
@@ -131,14 +136,6 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       GstPad *pad = gst_element_get_static_pad (payloader, "sink");
       gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_payloader_input, this, nullptr);
       gst_object_unref (pad);
-    }
-  if (encoder_)
-    {
-      // rtcencodebin makes its payloader in NULL->READY; the SSRC must be set before PAUSED.
-      gst_element_set_state (encoder_.get (), GST_STATE_READY);
-      Ptr<GstElement> pay (gst_bin_get_by_name (GST_BIN (encoder_.get ()), "payloader"));
-      if (pay)
-        g_object_set (pay.get (), "ssrc", ssrc_, nullptr);
     }
   for (auto it = chain.rbegin (); it != chain.rend (); ++it)
     gst_element_sync_state_with_parent (*it);
