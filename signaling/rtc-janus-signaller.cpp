@@ -529,12 +529,12 @@ pump_trickles (Runtime *rt)
   JsonObject *o = janus_request ("trickle");
   json_object_set_object_member (o, "candidate", c);
   rt->trickle_inflight = true;
-  const guint gen = rt->gen;
-  api_post (rt, handle_url (rt), o, rt->cancel, [rt, gen] (JsonObject *, const std::string &why) {
+  api_post (rt, handle_url (rt), o, rt->cancel, [rt] (JsonObject *, const std::string &why) {
     rt->trickle_inflight = false;
     if (!why.empty ())
       g_message ("rtckit janus: trickle failed: %s", why.c_str ());
-    if (gen == rt->gen && !rt->stopping)
+    /* The outbox may belong to a newer attempt by now (hang_up() emptied it): send that. */
+    if (!rt->stopping)
       pump_trickles (rt);
   });
 }
