@@ -207,11 +207,13 @@ window.sub = {state: 'starting', error: null, display: null};
 STATS_JS = """(async () => {
   if (!window.pc) return {state: sub.state, error: sub.error};
   const st = await pc.getStats();
-  let v = null;
-  st.forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video') v = r; });
+  let v = null, a = null;
+  st.forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'video') v = r;
+                    if (r.type === 'inbound-rtp' && r.kind === 'audio') a = r; });
   return {state: sub.state, error: sub.error, display: sub.display, pc: pc.connectionState,
           framesDecoded: v ? v.framesDecoded : 0, width: v ? v.frameWidth : 0,
-          freezeCount: v ? v.freezeCount : 0, pliCount: v ? v.pliCount : 0};
+          freezeCount: v ? v.freezeCount : 0, pliCount: v ? v.pliCount : 0,
+          audioPackets: a ? a.packetsReceived : 0};
 })()"""
 
 

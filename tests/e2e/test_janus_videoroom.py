@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Issue 6, Janus VideoRoom: rtcbroadcastsink publishes straight into Debian's Janus through its
-HTTP API (signaller::uri=janus+http://...): it creates an H.264 room (create-room), joins it as a
-publisher with a display name and publishes; headless Chromium subscribing through Janus decodes
-the video. Stopping the pipeline leaves the room.
+HTTP API (signaller::uri=janus+http://...): it creates an H.264 + Opus room (create-room), joins
+it as a publisher with a display name and publishes; headless Chromium subscribing through Janus
+decodes the video and receives the audio. Stopping the pipeline leaves the room.
 
 Janus runs in a network namespace of this test (see janus.py). Needs root (ip netns)."""
 
@@ -28,12 +28,13 @@ def main():
     with J.Netns(), J.start_janus(workdir) as janus:
         # Properties of the Janus signaller before signaller::uri: gst-launch 1.22 sets them in
         # reverse order, and the uri turns the child into a Janus signaller.
-        with Pipeline("videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 "
-                      f"! rtcbroadcastsink serve=false signaller::room={room} "
+        with Pipeline(f"rtcbroadcastsink name=s serve=false signaller::room={room} "
                       f"signaller::display={DISPLAY} signaller::create-room=true "
                       "signaller::keepalive-interval=5 "
                       f"signaller::uri=janus+http://{J.NS_IP}:8088/janus "
-                      f"ice-local-addresses={J.HOST_IP} video-codecs=h264",
+                      f"ice-local-addresses={J.HOST_IP} video-codecs=h264 "
+                      "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 "
+                      "! s.video_0 audiotestsrc is-live=true ! s.audio_0",
                       name="janus-videoroom") as pipe:
             diag = lambda: f"{janus.tail(30)}\n{pipe.tail(20)}"  # noqa: E731
             wait_for(lambda: "WebRTC media is now available" in janus.text(), 20,
@@ -44,6 +45,8 @@ def main():
                       diag=full_diag)
                 check(fps > 15, f"{fps:.1f} fps decoded", diag=full_diag)
                 check(s.get("width") == 320, f"width {s.get('width')}", diag=full_diag)
+                check((s.get("audioPackets") or 0) > 50, "Chromium receives the audio too",
+                      diag=full_diag)
             check("Unknown SSRC" not in janus.text(), "Janus dropped packets of an unknown SSRC",
                   diag=diag)
             check(pipe.alive(), "the pipeline is still running", diag=pipe.tail)
