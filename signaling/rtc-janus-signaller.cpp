@@ -481,9 +481,9 @@ attempt_failed (Runtime *rt, const std::string &why)
     }
   std::string after
       = rt->attempts > 1 ? " (after " + std::to_string (rt->attempts) + " attempts)" : "";
-  g_autofree gchar *text = g_strdup_printf ("Janus VideoRoom at %s, room %" G_GUINT64_FORMAT
-                                            ": %s%s",
-                                            rt->uri.c_str (), rt->room, why.c_str (), after.c_str ());
+  g_autofree gchar *text
+      = g_strdup_printf ("Janus VideoRoom at %s, room %" G_GUINT64_FORMAT ": %s%s",
+                         rt->uri.c_str (), rt->room, why.c_str (), after.c_str ());
   rt->sid.clear ();
   rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
 }
@@ -586,7 +586,7 @@ handle_event (Runtime *rt, JsonObject *ev)
 {
   const std::string kind = member_string (ev, "janus");
   const gint64 sender = member_int (ev, "sender");
-  if (kind == "keepalive" || kind == "ack" || (sender && (guint64) sender != rt->handle))
+  if (kind == "keepalive" || kind == "ack" || (sender && (guint64)sender != rt->handle))
     return;
   if (kind == "event" || kind == "success")
     {
@@ -628,7 +628,7 @@ handle_event (Runtime *rt, JsonObject *ev)
           const std::string cand = member_string (c, "candidate");
           if (!cand.empty ())
             rtc_signaller_emit_ice (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
-                                    (guint) member_int (c, "sdpMLineIndex"), cand.c_str ());
+                                    (guint)member_int (c, "sdpMLineIndex"), cand.c_str ());
         }
       return;
     }
@@ -769,7 +769,7 @@ join_room (Runtime *rt, guint gen)
   JsonObject *body = json_object_new ();
   json_object_set_string_member (body, "request", "join");
   json_object_set_string_member (body, "ptype", "publisher");
-  json_object_set_int_member (body, "room", (gint64) rt->room);
+  json_object_set_int_member (body, "room", (gint64)rt->room);
   if (!rt->display.empty ())
     json_object_set_string_member (body, "display", rt->display.c_str ());
   if (!rt->pin.empty ())
@@ -795,7 +795,7 @@ ensure_room (Runtime *rt, guint gen)
     }
   JsonObject *body = json_object_new ();
   json_object_set_string_member (body, "request", "exists");
-  json_object_set_int_member (body, "room", (gint64) rt->room);
+  json_object_set_int_member (body, "room", (gint64)rt->room);
   videoroom_message (rt, body, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
     if (gen != rt->gen || rt->stopping)
       return;
@@ -814,7 +814,7 @@ ensure_room (Runtime *rt, guint gen)
       }
     JsonObject *create = json_object_new ();
     json_object_set_string_member (create, "request", "create");
-    json_object_set_int_member (create, "room", (gint64) rt->room);
+    json_object_set_int_member (create, "room", (gint64)rt->room);
     json_object_set_string_member (create, "description", "rtckit");
     g_autofree gchar *vc = rtc_janus_sdp_codecs (rt->offer.c_str (), "video");
     g_autofree gchar *ac = rtc_janus_sdp_codecs (rt->offer.c_str (), "audio");
@@ -859,7 +859,7 @@ attempt (Runtime *rt)
                   attempt_failed (rt, why.empty () ? "no session id in Janus's reply" : why);
                   return;
                 }
-              rt->jsession = (guint64) id;
+              rt->jsession = (guint64)id;
               poll_events (rt);
               clear_source (&rt->keepalive_timer);
               rt->keepalive_timer = add_timeout (rt, rt->keepalive_s * 1000, keepalive_due);
@@ -872,11 +872,11 @@ attempt (Runtime *rt)
                           const gint64 h = member_int (member_object (reply, "data"), "id");
                           if (!why.empty () || h <= 0)
                             {
-                              attempt_failed (rt, why.empty () ? "no handle id in Janus's reply"
-                                                               : why);
+                              attempt_failed (rt,
+                                              why.empty () ? "no handle id in Janus's reply" : why);
                               return;
                             }
-                          rt->handle = (guint64) h;
+                          rt->handle = (guint64)h;
                           ensure_room (rt, gen);
                         });
             });
@@ -1062,19 +1062,17 @@ static void
 rtc_janus_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                               const gchar *sdp)
 {
-  post (RTC_JANUS_SIGNALLER (signaller),
-        [sid = std::string (session_id), type = std::string (type), sdp = std::string (sdp)] (
-            Runtime &rt) {
-          if (sid != rt.sid || !rt.offer.empty ())
-            return;
-          if (type != "offer")
-            {
-              g_warning ("rtckit janus: a VideoRoom publisher sends the offer, not an %s",
-                         type.c_str ());
-              return;
-            }
-          take_offer (&rt, sdp);
-        });
+  post (RTC_JANUS_SIGNALLER (signaller), [sid = std::string (session_id), type = std::string (type),
+                                          sdp = std::string (sdp)] (Runtime &rt) {
+    if (sid != rt.sid || !rt.offer.empty ())
+      return;
+    if (type != "offer")
+      {
+        g_warning ("rtckit janus: a VideoRoom publisher sends the offer, not an %s", type.c_str ());
+        return;
+      }
+    take_offer (&rt, sdp);
+  });
 }
 
 static void
@@ -1185,8 +1183,7 @@ get_string (GValue *value, const std::string &s)
 }
 
 static void
-rtc_janus_signaller_get_property (GObject *object, guint prop_id, GValue *value,
-                                  GParamSpec *pspec)
+rtc_janus_signaller_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   RtcJanusSignallerPrivate *priv = RTC_JANUS_SIGNALLER (object)->priv;
   if (prop_id == PROP_PUBLISHER_ID)
@@ -1274,14 +1271,14 @@ rtc_janus_signaller_class_init (RtcJanusSignallerClass *klass)
                            "Janus HTTP API, janus+http(s)://HOST:PORT/PATH (e.g. "
                            "janus+http://127.0.0.1:8088/janus); read at start",
                            nullptr, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_ROOM,
-      g_param_spec_uint64 ("room", "Room", "VideoRoom room to publish in", 0, G_MAXINT64,
-                           DEFAULT_ROOM, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_DISPLAY,
-      g_param_spec_string ("display", "Display name",
-                           "The publisher's display name in the room", DEFAULT_DISPLAY, rw));
+  g_object_class_install_property (gobject_class, PROP_ROOM,
+                                   g_param_spec_uint64 ("room", "Room",
+                                                        "VideoRoom room to publish in", 0,
+                                                        G_MAXINT64, DEFAULT_ROOM, rw));
+  g_object_class_install_property (gobject_class, PROP_DISPLAY,
+                                   g_param_spec_string ("display", "Display name",
+                                                        "The publisher's display name in the room",
+                                                        DEFAULT_DISPLAY, rw));
   g_object_class_install_property (
       gobject_class, PROP_PIN,
       g_param_spec_string ("pin", "PIN", "PIN of the room (to join it, and set on creation)",

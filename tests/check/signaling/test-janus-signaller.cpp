@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#define OFFER                                                                                    \
-  "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE video0 audio1\r\n"             \
-  "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:video0\r\na=sendonly\r\n"     \
-  "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"                        \
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:audio1\r\na=sendonly\r\n"       \
+#define OFFER                                                                                      \
+  "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE video0 audio1\r\n"              \
+  "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:video0\r\na=sendonly\r\n"        \
+  "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"                         \
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:audio1\r\na=sendonly\r\n"          \
   "a=rtpmap:111 OPUS/48000/2\r\n"
 #define ANSWER "v=0\r\no=- 2 0 IN IP4 10.0.0.2\r\ns=VideoRoom 1234\r\nt=0 0\r\n"
 #define CAND1 "candidate:1 1 UDP 2122260223 127.0.0.1 50000 typ host"
@@ -55,9 +55,9 @@ struct FakeJanus
   SoupServerMessage *poll = nullptr;
 
   /* behaviour */
-  std::string token;         /* required "token" when set */
-  bool room_exists = true;   /* answer to "exists" */
-  std::string join_error;    /* "426 No such room" makes join fail */
+  std::string token;       /* required "token" when set */
+  bool room_exists = true; /* answer to "exists" */
+  std::string join_error;  /* "426 No such room" makes join fail */
   bool answer_publish = true;
 
   FakeJanus ()
@@ -67,7 +67,7 @@ struct FakeJanus
     g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err));
     GSList *uris = soup_server_get_uris (server);
     port = g_uri_get_port (static_cast<GUri *> (uris->data));
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   }
   ~FakeJanus ()
   {
@@ -144,8 +144,8 @@ struct FakeJanus
                                       body.size ());
   }
 
-  static void
-  handle (SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+  static void handle (SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
+                      gpointer data)
   {
     auto *self = static_cast<FakeJanus *> (data);
     const std::string method = soup_server_message_get_method (msg);
@@ -153,11 +153,12 @@ struct FakeJanus
     if (method == "GET")
       {
         self->hits.push_back ({ method, p, "poll", "", nullptr });
-        const char *tok = query ? static_cast<const char *> (g_hash_table_lookup (query, "token"))
-                                : nullptr;
+        const char *tok
+            = query ? static_cast<const char *> (g_hash_table_lookup (query, "token")) : nullptr;
         if (!self->token.empty () && g_strcmp0 (tok, self->token.c_str ()) != 0)
           {
-            respond (msg, "{\"janus\":\"error\",\"error\":{\"code\":403,\"reason\":\"bad token\"}}");
+            respond (msg,
+                     "{\"janus\":\"error\",\"error\":{\"code\":403,\"reason\":\"bad token\"}}");
             return;
           }
         if (self->poll)
@@ -182,8 +183,9 @@ struct FakeJanus
                           : nullptr;
     if (!self->token.empty () && g_strcmp0 (tok, self->token.c_str ()) != 0)
       {
-        respond (msg, head + "\"janus\":\"error\",\"error\":{\"code\":403,\"reason\":"
-                             "\"Unauthorized request (wrong or missing secret/token)\"}}");
+        respond (msg, head
+                          + "\"janus\":\"error\",\"error\":{\"code\":403,\"reason\":"
+                            "\"Unauthorized request (wrong or missing secret/token)\"}}");
         return;
       }
     const std::string ack = head + "\"janus\":\"ack\"}";
@@ -196,14 +198,16 @@ struct FakeJanus
     else if (verb == "destroy")
       respond (msg, head + "\"janus\":\"success\"}");
     else if (verb == "message" && request == "exists")
-      respond (msg, head + "\"janus\":\"success\",\"plugindata\":{\"plugin\":"
-                           "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"success\","
-                           "\"room\":1234,\"exists\":"
-                           + (self->room_exists ? "true" : "false") + "}}}");
+      respond (msg, head
+                        + "\"janus\":\"success\",\"plugindata\":{\"plugin\":"
+                          "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"success\","
+                          "\"room\":1234,\"exists\":"
+                        + (self->room_exists ? "true" : "false") + "}}}");
     else if (verb == "message" && request == "create")
-      respond (msg, head + "\"janus\":\"success\",\"plugindata\":{\"plugin\":"
-                           "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"created\","
-                           "\"room\":1234}}}");
+      respond (msg, head
+                        + "\"janus\":\"success\",\"plugindata\":{\"plugin\":"
+                          "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"created\","
+                          "\"room\":1234}}}");
     else if (verb == "message" && request == "join")
       {
         respond (msg, ack);
@@ -230,7 +234,8 @@ struct FakeJanus
     else if (verb == "message" && request == "leave")
       respond (msg, ack);
     else
-      respond (msg, head + "\"janus\":\"error\",\"error\":{\"code\":456,\"reason\":\"unexpected\"}}");
+      respond (msg,
+               head + "\"janus\":\"error\",\"error\":{\"code\":456,\"reason\":\"unexpected\"}}");
   }
 };
 
@@ -240,26 +245,29 @@ expect (Recorder &rec, gsize index, const char *name)
 {
   Event e = rec.wait (index);
   if (e.name != name)
-    g_error ("signal #%" G_GSIZE_FORMAT " is %s (%s), not %s", index, e.name.c_str (),
-             e.a.c_str (), name);
+    g_error ("signal #%" G_GSIZE_FORMAT " is %s (%s), not %s", index, e.name.c_str (), e.a.c_str (),
+             name);
 }
 
 static RtcJanusSignaller *
 make (const std::string &uri, guint retries = 0)
 {
   return RTC_JANUS_SIGNALLER (g_object_new (RTC_TYPE_JANUS_SIGNALLER, "uri", uri.c_str (),
-                                            "display", "cam one", "pin", "1111", "retries",
-                                            retries, "timeout", 2000, nullptr));
+                                            "display", "cam one", "pin", "1111", "retries", retries,
+                                            "timeout", 2000, nullptr));
 }
 
 /* stop() waits for leave + destroy: the server runs on this thread, so stop from another. */
 static void
 stop_serving (RtcJanusSignaller *sig, FakeJanus &srv)
 {
-  GThread *stopper = g_thread_new ("stop", [] (gpointer s) -> gpointer {
-    rtc_signaller_stop (RTC_SIGNALLER (s));
-    return nullptr;
-  }, sig);
+  GThread *stopper = g_thread_new (
+      "stop",
+      [] (gpointer s) -> gpointer {
+        rtc_signaller_stop (RTC_SIGNALLER (s));
+        return nullptr;
+      },
+      sig);
   wait_until ([&] { return srv.count ("destroy") > 0; });
   g_thread_join (stopper);
 }
@@ -300,14 +308,14 @@ test_publish (void)
   g_assert_cmpstr (answer.b.c_str (), ==, ANSWER);
 
   const Hit &join = srv.last ("message", "join");
-  g_assert_cmpstr (join.path.c_str (), ==, "/janus/" G_STRINGIFY (SESSION) "/" G_STRINGIFY (HANDLE));
+  g_assert_cmpstr (join.path.c_str (), ==,
+                   "/janus/" G_STRINGIFY (SESSION) "/" G_STRINGIFY (HANDLE));
   JsonObject *jb = json_object_get_object_member (join.body, "body");
   g_assert_cmpstr (member (jb, "ptype"), ==, "publisher");
   g_assert_cmpint (json_object_get_int_member (jb, "room"), ==, 1234);
   g_assert_cmpstr (member (jb, "display"), ==, "cam one");
   g_assert_cmpstr (member (jb, "pin"), ==, "1111");
-  g_assert_cmpstr (member (srv.last ("attach").body, "plugin"), ==,
-                   "janus.plugin.videoroom");
+  g_assert_cmpstr (member (srv.last ("attach").body, "plugin"), ==, "janus.plugin.videoroom");
   const Hit &publish = srv.last ("message", "publish");
   g_assert_cmpstr (member (publish.body, "jsep", "type"), ==, "offer");
   g_assert_cmpstr (member (publish.body, "jsep", "sdp"), ==, OFFER);
@@ -336,14 +344,15 @@ test_publish (void)
   g_object_get (sig, "publisher-id", &publisher, nullptr);
   g_assert_cmpuint (publisher, ==, PUBLISHER);
 
-  srv.push_event ("{\"janus\":\"trickle\",\"session_id\":" G_STRINGIFY (SESSION) ",\"sender\":"
-                  G_STRINGIFY (HANDLE) ",\"candidate\":{\"sdpMid\":\"video0\",\"sdpMLineIndex\":0,"
+  srv.push_event (
+      "{\"janus\":\"trickle\",\"session_id\":" G_STRINGIFY (SESSION) ",\"sender\":" G_STRINGIFY (
+          HANDLE) ",\"candidate\":{\"sdpMid\":\"video0\",\"sdpMLineIndex\":0,"
                   "\"candidate\":\"" REMOTE_CAND "\"}}");
   Event ice = rec.wait (2);
   g_assert_cmpstr (ice.name.c_str (), ==, "ice");
   g_assert_cmpstr (ice.a.c_str (), ==, REMOTE_CAND);
-  srv.push_event ("{\"janus\":\"trickle\",\"sender\":" G_STRINGIFY (HANDLE)
-                  ",\"candidate\":{\"completed\":true}}");
+  srv.push_event ("{\"janus\":\"trickle\",\"sender\":" G_STRINGIFY (
+      HANDLE) ",\"candidate\":{\"completed\":true}}");
   g_assert_true (rec.wait (3).a == "");
 
   stop_serving (sig, srv);
@@ -508,8 +517,8 @@ test_hangup (void)
   const std::string sid = rec.wait (0).session;
   rtc_signaller_send_sdp (RTC_SIGNALLER (sig), sid.c_str (), "offer", OFFER);
   rec.wait (1);
-  srv.push_event ("{\"janus\":\"hangup\",\"session_id\":" G_STRINGIFY (SESSION) ",\"sender\":"
-                  G_STRINGIFY (HANDLE) ",\"reason\":\"DTLS alert\"}");
+  srv.push_event ("{\"janus\":\"hangup\",\"session_id\":" G_STRINGIFY (
+      SESSION) ",\"sender\":" G_STRINGIFY (HANDLE) ",\"reason\":\"DTLS alert\"}");
   Event e = rec.wait (2);
   g_assert_cmpstr (e.name.c_str (), ==, "session-ended");
   g_assert_cmpstr (e.session.c_str (), ==, sid.c_str ());
