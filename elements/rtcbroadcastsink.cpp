@@ -110,7 +110,7 @@ rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Tr
   }
   Settings s = copy_settings (self);
   auto feed = std::make_shared<Feed> (
-      codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name);
+      codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name, track->ssrc);
   feed->set_playout_delay (s.playout_delay);
   rtc::Error err;
   Ptr<GstPad> sinkpad (feed->build (GST_BIN (self), live, track->video ? s.video_bitrate : 0,
@@ -255,6 +255,14 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
       }
     next = MAX (next, index + 1);
     track->name = (video ? "video_" : "audio_") + std::to_string (index);
+    // Unique among the tracks, which share one bundled transport per viewer.
+    for (bool unique = false; !unique;)
+      {
+        track->ssrc = g_random_int_range (1, G_MAXINT32);
+        unique = true;
+        for (auto &t : self->priv->tracks)
+          unique = unique && t->ssrc != track->ssrc;
+      }
   }
   GstElement *tee = gst_element_factory_make ("tee", nullptr);
   g_object_set (tee, "allow-not-linked", TRUE, nullptr);
@@ -585,8 +593,8 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
       g_param_spec_boolean (
           "serve", "Serve",
           "Run the embedded web and signalling server; false to use a remote one through the "
-          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint "
-          "for rtcbroadcastsink)",
+          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint, "
+          "or janus+http(s)://HOST:PORT/janus for a Janus VideoRoom)",
           DEFAULT_SERVE, rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_SIGNALLER,

@@ -14,7 +14,7 @@ RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-p
  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools"
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-gi python3-gst-1.0
  gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps python3-numpy python3-matplotlib janus
- gstreamer1.0-plugins-base-apps openssl"
+ gstreamer1.0-plugins-base-apps openssl curl"
 
 install_missing() {
   local missing=()
@@ -76,8 +76,12 @@ case "$cmd" in
     ;;
   test)
     install_missing $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS
+    # simple-whip-server needs Node; any nodejs will do (NodeSource's conflicts with Debian's npm).
+    command -v node >/dev/null || install_missing nodejs
+    command -v npm >/dev/null || install_missing npm
     build
     install_npm
+    "$ROOT/tools/install-e2e-deps.sh" "$BUILD"
     exec "$ROOT/tools/run-tests.sh" "$BUILD"
     ;;
   *)

@@ -14,8 +14,8 @@ static constexpr gint64 kKeyframeMinIntervalUs = 250 * 1000;
 // Bound on the GOP cache; a longer GOP is not cached (new viewers then wait for a keyframe).
 static constexpr std::size_t kMaxGopPackets = 6000;
 
-Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name)
-    : codec_ (codec), mode_ (mode), track_ (std::move (track_name))
+Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc)
+    : codec_ (codec), mode_ (mode), track_ (std::move (track_name)), ssrc_ (ssrc)
 {
 }
 
@@ -85,7 +85,7 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
             gst_object_unref (e);
           return nullptr;
         }
-      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, nullptr);
+      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, "ssrc", ssrc_, nullptr);
       if (g_str_equal (codec_->payloader, "rtph264pay"))
         {
           g_object_set (payloader, "config-interval", -1, nullptr);
@@ -118,6 +118,11 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
   // Live input is sent as soon as it is payloaded; a file is paced by the clock.
   g_object_set (sink, "sync", live ? FALSE : TRUE, "async", FALSE, "enable-last-sample", FALSE,
                 "max-buffers", 64, "drop", FALSE, "qos", FALSE, nullptr);
+  // The payloader (ours, or rtcencodebin's) takes the SSRC from downstream caps when it
+  // negotiates: unlike its property, whatever state it is in when the feed starts.
+  Ptr<GstCaps> ssrc_caps (gst_caps_new_simple ("application/x-rtp", "ssrc", G_TYPE_UINT, ssrc_,
+                                               nullptr));
+  g_object_set (sink, "caps", ssrc_caps.get (), nullptr);
   GstAppSinkCallbacks cb = {};
   cb.new_sample = on_new_sample;
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, this, nullptr);

@@ -32,7 +32,9 @@ public:
     Passthrough, // already-encoded input: parse and payload, keep a GOP cache for new viewers
   };
 
-  Feed (const CodecInfo *codec, Mode mode, std::string track_name);
+  // @ssrc: the SSRC of the RTP packets (one per track, whatever the codec), so that an offer can
+  // announce it (a=ssrc) before the first packet, for peers that demultiplex by SSRC (Janus).
+  Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc);
   ~Feed ();
   Feed (const Feed &) = delete;
   Feed &operator= (const Feed &) = delete;
@@ -62,6 +64,7 @@ public:
   const CodecInfo *codec () const { return codec_; }
   Mode mode () const { return mode_; }
   const std::string &track_name () const { return track_; }
+  guint32 ssrc () const { return ssrc_; }
   // Encoder factory name ("x264enc"), empty in passthrough.
   const std::string &encoder_factory () const { return encoder_factory_; }
   guint64 buffers_out () const { return buffers_out_.load (); }
@@ -74,6 +77,7 @@ private:
   const CodecInfo *codec_;
   Mode mode_;
   std::string track_;
+  guint32 ssrc_;
   std::vector<Ptr<GstElement>> elements_;
   Ptr<GstElement> encoder_; // rtcencodebin in Encode mode
   std::string encoder_factory_; // set by build()

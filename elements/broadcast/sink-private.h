@@ -56,6 +56,7 @@ struct Track
   GstRtcBroadcastSink *owner = nullptr; // the element outlives its tracks
   std::string name;                     // "video_0"
   bool video = true;
+  guint32 ssrc = 0; // of every feed of this track: a viewer gets one codec per track
   GstPad *ghost = nullptr; // owned by the element
   Ptr<GstElement> tee;
   // Guarded by BroadcastPrivate::tracks_lock:

@@ -423,17 +423,27 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
         }
     }
   else
-    for (auto &track : tracks)
-      {
-        std::vector<const CodecInfo *> codecs;
+    {
+      const bool announce_ssrc = self->priv->signalling.announces_ssrc ();
+      for (auto &track : tracks)
         {
-          std::lock_guard lock (self->priv->tracks_lock);
-          codecs = track->codecs;
+          std::vector<const CodecInfo *> codecs;
+          {
+            std::lock_guard lock (self->priv->tracks_lock);
+            codecs = track->codecs;
+          }
+          GstCaps *caps = offer_caps_for (codecs);
+          // a=ssrc for peers that demultiplex by SSRC only (Janus drops packets of SSRCs its SDP
+          // does not know). Not for browsers on our signalling: with a=ssrc (whose msid webrtcbin
+          // makes the same for audio and video) Chromium dropped ~6x more frames of a passthrough
+          // stream, likely from A/V sync holding video back; video-only a=ssrc did not.
+          if (announce_ssrc && !gst_caps_is_empty (caps))
+            gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track->ssrc,
+                               nullptr);
+          v->tracks.push_back (add_viewer_track (peer, session_id, track, caps));
+          gst_caps_unref (caps);
         }
-        GstCaps *caps = offer_caps_for (codecs);
-        v->tracks.push_back (add_viewer_track (peer, session_id, track, caps));
-        gst_caps_unref (caps);
-      }
+    }
 
   auto connect = [&] (const char *signal, GCallback cb) {
     rtc::connect_boxed (peer, signal, cb, SessionRef{ self, session_id });
@@ -680,7 +690,8 @@ on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_
                           const gchar *offer, GstRtcBroadcastSink *self)
 {
   std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
-  self->priv->worker->invoke ([self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
+  self->priv->worker->invoke (
+      [self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
 }
 
 static void

@@ -15,6 +15,15 @@ Signalling::get () const
   return signaller;
 }
 
+bool
+Signalling::announces_ssrc () const
+{
+  Ptr<GObject> sig = get ();
+  return sig
+         && (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WHIP_SIGNALLER)
+             || G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_JANUS_SIGNALLER));
+}
+
 Ptr<GObject>
 Signalling::child (RtcSignallerRole role, bool serve)
 {
@@ -69,6 +78,8 @@ Signalling::retarget (GObject *child)
                     || g_ascii_strncasecmp (u, "https://", 8) == 0;
   const bool ws = g_ascii_strncasecmp (u, "ws://", 5) == 0
                   || g_ascii_strncasecmp (u, "wss://", 6) == 0;
+  const bool janus = g_ascii_strncasecmp (u, "janus+http://", 13) == 0
+                     || g_ascii_strncasecmp (u, "janus+https://", 14) == 0;
   GType want;
   {
     std::lock_guard lock (lock_);
@@ -76,6 +87,8 @@ Signalling::retarget (GObject *child)
       return;
     if (http) // WHIP for a producer, WHEP for a consumer
       want = RTC_TYPE_WHIP_SIGNALLER;
+    else if (janus && remote_role_ == RTC_SIGNALLER_ROLE_PRODUCER)
+      want = RTC_TYPE_JANUS_SIGNALLER;
     else if (ws)
       want = RTC_TYPE_WS_SIGNALLER;
     else

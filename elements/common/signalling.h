@@ -6,6 +6,7 @@
 #include "gst-ptr.h"
 
 #include "signaling/rtc-embedded-signaller.h"
+#include "signaling/rtc-janus-signaller.h"
 #include "signaling/rtc-signaller.h"
 #include "signaling/rtc-whip-signaller.h"
 #include "signaling/rtc-ws-signaller.h"
@@ -63,14 +64,18 @@ public:
   std::string url;
 
   Ptr<GObject> get () const;
+  // Whether offers must announce their SSRCs (a=ssrc): the signaller in use talks to a server
+  // that demultiplexes by SSRC (WHIP endpoints, Janus VideoRoom).
+  bool announces_ssrc () const;
 
   // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
   // application's signaller when one was set; else, with @serve, the embedded server
   // (RtcEmbeddedSignaller: `signaller::auth-token=...`), kept from run to run; else a client of
   // a remote server, used when serve=false, created on first use with @role. The URI scheme picks the client: the child
   // starts as a WebSocket client (RtcWsSignaller); setting its `uri` to http:// or https://
-  // (producer role only) replaces it with a WHIP client (RtcWhipSignaller), and ws(s):// back,
-  // carrying uri, auth-token and timeout over. Later lookups of `signaller` return the new
+  // (producer role only) replaces it with a WHIP client (RtcWhipSignaller), janus+http:// or
+  // janus+https:// (producer role only) with a Janus VideoRoom publisher (RtcJanusSignaller),
+  // and ws(s):// back, carrying uri, auth-token and timeout over. Later lookups of `signaller` return the new
   // object, so WHIP-only properties (signaller::retries) must come after signaller::uri.
   Ptr<GObject> child (RtcSignallerRole role, bool serve);
   // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.

@@ -289,6 +289,42 @@ GST_START_TEST (test_signaller_child_takes_the_remote_server_uri_and_names_it_wh
 }
 GST_END_TEST;
 
+GST_START_TEST (test_a_janus_uri_publishes_to_janus_and_an_unreachable_janus_is_an_element_error)
+{
+  GError *err = nullptr;
+  // gst-launch 1.22 sets child properties last to first: room before the uri reaches the Janus
+  // signaller that the uri made.
+  GstElement *pipe = gst_parse_launch (
+      "videotestsrc is-live=true ! rtcbroadcastsink name=s serve=false video-codecs=vp8 "
+      "signaller::room=4321 signaller::uri=janus+http://127.0.0.1:1/janus", &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY (sink), "signaller");
+  fail_unless_equals_string (G_OBJECT_TYPE_NAME (child), "RtcJanusSignaller");
+  guint64 room = 0;
+  g_object_get (child, "room", &room, nullptr);
+  fail_unless_equals_uint64 (room, 4321);
+  g_object_unref (child);
+
+  GstBus *bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error message on the bus");
+  GError *gerr = nullptr;
+  gst_message_parse_error (msg, &gerr, nullptr);
+  fail_unless (strstr (gerr->message, "janus+http://127.0.0.1:1/janus") != nullptr,
+               "error does not name the URI: %s", gerr->message);
+  fail_unless (strstr (gerr->message, "room 4321") != nullptr, "error does not name the room: %s",
+               gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_port_in_use_is_an_element_error_naming_the_address)
 {
   GError *err = nullptr;
@@ -730,6 +766,7 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
   tcase_add_test (tc, test_signaller_child_takes_the_remote_server_uri_and_names_it_when_unreachable);
+  tcase_add_test (tc, test_a_janus_uri_publishes_to_janus_and_an_unreachable_janus_is_an_element_error);
   return s;
 }
 
