@@ -489,6 +489,12 @@ Router::local_send_ice (const std::string &local_id, const std::string &session_
   msg.kind = proto::Kind::Peer;
   msg.session_id = s.id;
   msg.ice = ice;
+  if (ice.candidate.empty ())
+    {
+      Peer *remote = find_peer (s.producer == local_id ? s.consumer : s.producer);
+      if (!remote || !remote->sink || !remote->sink->wants_end_of_candidates ())
+        return;
+    }
   if (Peer *p = find_peer (local_id))
     forward_peer (*p, msg);
 }

@@ -43,6 +43,10 @@ public:
   virtual void send_text (const std::string &text) = 0;
   /* Ask the transport to close; it reports back later through Router::remove_remote(). */
   virtual void close () {}
+  /* Whether the local peer's end of candidates (an empty candidate) is sent to this peer. Not
+   * to WebSocket peers: browsers finish without it, and webrtcbin 1.22 peers (gst-plugins-rs
+   * clients, ours in the tests) take "" as a malformed candidate; WHIP/WHEP need it. */
+  virtual bool wants_end_of_candidates () const { return false; }
 };
 
 /* An in-process peer (the element's side of the embedded signaller). */

@@ -266,6 +266,7 @@ public:
     if (ep_)
       ep_->on_router_close (rid_);
   }
+  bool wants_end_of_candidates () const override { return true; }
   void detach () { ep_ = nullptr; }
 
 private:

@@ -35,7 +35,10 @@ loopback_peer_route_ice (GstElement *webrtc, TestSignaller *sig, const std::stri
       GConnectFlags (0));
   std::lock_guard l (*sig->lock);
   (*sig->routes)[sid] = [webrtc] (guint mline, const std::string &cand) {
-    g_signal_emit_by_name (webrtc, "add-ice-candidate", mline, cand.c_str ());
+    // The element's end of candidates ("") is for WHIP/WHEP; webrtcbin 1.22 takes it for a
+    // malformed candidate (its end-of-candidates is a NULL string).
+    if (!cand.empty ())
+      g_signal_emit_by_name (webrtc, "add-ice-candidate", mline, cand.c_str ());
   };
 }
 
