@@ -429,6 +429,42 @@ on_peer_failed (GstElement *, const gchar *reason, gpointer data)
       [self, ref, why] { remove_publisher (self, ref->session_id, why.c_str (), true, true); });
 }
 
+namespace
+{
+struct NegotiatedCtx
+{
+  GstRtcIngestSrc *self;
+  std::string session_id;
+  std::string error_prefix; // put before webrtcbin's error text
+};
+} // namespace
+
+// rtcpeerbin's done callback once both descriptions are set (our answer, or the remote answer to
+// our offer): on the worker, the publisher has joined or is refused.
+static void
+on_negotiated (GstRtcPeerBin *, const GError *error, gpointer data)
+{
+  auto *ctx = static_cast<NegotiatedCtx *> (data);
+  auto *self = ctx->self;
+  std::string sid = ctx->session_id;
+  std::string err = error ? ctx->error_prefix + error->message : "";
+  self->priv->worker->invoke ([self, sid, err] {
+    auto it = self->priv->publishers.find (sid);
+    if (it == self->priv->publishers.end ())
+      return;
+    if (!err.empty ())
+      {
+        refuse (self, sid, err);
+        return;
+      }
+    Publisher *p = it->second.get ();
+    p->answered = true;
+    post_element_message (self, gst_structure_new ("rtckit-publisher-joined", "publisher-id",
+                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
+                                                   G_TYPE_STRING, sid.c_str (), nullptr));
+  });
+}
+
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
 static void
 handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::string &offer)
@@ -494,35 +530,9 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   GST_INFO_OBJECT (self, "publisher %s (session %s): answering with %s", p->peer_id.c_str (),
                    session_id.c_str (), summary.c_str ());
 
-  struct Ctx
-  {
-    GstRtcIngestSrc *self;
-    std::string session_id;
-  };
-  gst_rtc_peer_bin_answer (
-      GST_RTC_PEER_BIN (peer), offer.c_str (),
-      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
-        auto *ctx = static_cast<Ctx *> (data);
-        auto *self = ctx->self;
-        std::string sid = ctx->session_id, err = error ? error->message : "";
-        self->priv->worker->invoke ([self, sid, err] {
-          auto it = self->priv->publishers.find (sid);
-          if (it == self->priv->publishers.end ())
-            return;
-          if (!err.empty ())
-            {
-              refuse (self, sid, err);
-              return;
-            }
-          Publisher *p = it->second.get ();
-          p->answered = true;
-          post_element_message (self,
-                                gst_structure_new ("rtckit-publisher-joined", "publisher-id",
-                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
-                                                   G_TYPE_STRING, sid.c_str (), nullptr));
-        });
-      },
-      rtc::boxed (Ctx{ self, session_id }), rtc::free_boxed<Ctx>);
+  gst_rtc_peer_bin_answer (GST_RTC_PEER_BIN (peer), offer.c_str (), on_negotiated,
+                           rtc::boxed (NegotiatedCtx{ self, session_id, "" }),
+                           rtc::free_boxed<NegotiatedCtx>);
   for (auto &[mline, cand] : p->early_ice)
     gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (peer), mline, cand.c_str ());
   p->early_ice.clear ();
@@ -613,35 +623,10 @@ handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
   p->expected_tracks = p->ref->codecs.size ();
   GST_INFO_OBJECT (self, "session %s: the sender answered with %s", sid.c_str (),
                    summary.c_str ());
-  struct Ctx
-  {
-    GstRtcIngestSrc *self;
-    std::string session_id;
-  };
   gst_rtc_peer_bin_set_remote_description (
-      GST_RTC_PEER_BIN (p->peer.get ()), "answer", answer.c_str (),
-      [] (GstRtcPeerBin *, const GError *error, gpointer data) {
-        auto *ctx = static_cast<Ctx *> (data);
-        auto *self = ctx->self;
-        std::string sid = ctx->session_id, err = error ? error->message : "";
-        self->priv->worker->invoke ([self, sid, err] {
-          auto it = self->priv->publishers.find (sid);
-          if (it == self->priv->publishers.end ())
-            return;
-          if (!err.empty ())
-            {
-              refuse (self, sid, "the SDP answer was refused: " + err);
-              return;
-            }
-          Publisher *p = it->second.get ();
-          p->answered = true;
-          post_element_message (self,
-                                gst_structure_new ("rtckit-publisher-joined", "publisher-id",
-                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
-                                                   G_TYPE_STRING, sid.c_str (), nullptr));
-        });
-      },
-      rtc::boxed (Ctx{ self, sid }), rtc::free_boxed<Ctx>);
+      GST_RTC_PEER_BIN (p->peer.get ()), "answer", answer.c_str (), on_negotiated,
+      rtc::boxed (NegotiatedCtx{ self, sid, "the SDP answer was refused: " }),
+      rtc::free_boxed<NegotiatedCtx>);
   for (auto &[mline, cand] : p->early_ice)
     gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (p->peer.get ()), mline, cand.c_str ());
   p->early_ice.clear ();
