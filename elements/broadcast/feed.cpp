@@ -97,24 +97,13 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       chain.push_back (payloader);
     }
 
-  // The fan-out (every viewer's SRTP and send) runs on a thread of its own, so that it never
-  // delays the encoder or the user's source; if it falls far behind (2000 packets, seconds of
-  // video), the oldest packets go. Bounded in packets, not time: a time limit made the queue
-  // drop packets of a healthy stream (the benchmark's pixel clock: 1 in 3 frames undecodable).
-  GstElement *fanout_queue = make ("queue", error);
-  GstElement *sink = fanout_queue ? make ("appsink", error) : nullptr;
+  GstElement *sink = make ("appsink", error);
   if (!sink)
     {
-      if (fanout_queue)
-        gst_object_unref (fanout_queue);
       for (auto *e : chain)
         gst_object_unref (e);
       return nullptr;
     }
-  g_object_set (fanout_queue, "max-size-buffers", 2000u, "max-size-bytes", 0u, "max-size-time",
-                (guint64)0, nullptr);
-  gst_util_set_object_arg (G_OBJECT (fanout_queue), "leaky", "downstream");
-  chain.push_back (fanout_queue);
   // Live input is sent as soon as it is payloaded; a file is paced by the clock.
   g_object_set (sink, "sync", live ? FALSE : TRUE, "async", FALSE, "enable-last-sample", FALSE,
                 "max-buffers", 64, "drop", FALSE, "qos", FALSE, nullptr);
@@ -180,14 +169,14 @@ Feed::teardown (GstBin *bin)
 }
 
 void
-Feed::subscribe (GstPad *pad, int pt)
+Feed::subscribe (GstElement *appsrc, int pt)
 {
   bool first;
   {
     std::lock_guard lock (lock_);
     if (pt == (int)codec_->pt)
       pt = -1;
-    subs_.push_back ({ Ptr<GstPad>::ref (pad), mode_ == Mode::Passthrough, pt });
+    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough, pt });
     first = subs_.size () == 1;
   }
   if (first && valve_)
@@ -196,12 +185,13 @@ Feed::subscribe (GstPad *pad, int pt)
 }
 
 void
-Feed::unsubscribe (GstPad *pad)
+Feed::unsubscribe (GstElement *appsrc)
 {
   bool last;
   {
     std::lock_guard lock (lock_);
-    auto n = std::erase_if (subs_, [pad] (const Subscriber &s) { return s.pad.get () == pad; });
+    auto n = std::erase_if (subs_,
+                            [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
     last = n > 0 && subs_.empty ();
   }
   if (last && valve_)
@@ -351,7 +341,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
     return GST_FLOW_OK;
   Ptr<GstBuffer> buf = Ptr<GstBuffer>::ref (in);
 
-  // Viewers' pads carry a zero-based TIME segment on the pipeline clock: send running time.
+  // Viewers' appsrcs run on the pipeline clock with a zero-based segment: send running time.
   const GstSegment *seg = gst_sample_get_segment (sample.get ());
   if (seg && GST_BUFFER_PTS_IS_VALID (in))
     {
@@ -394,7 +384,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
       }
   struct Push
   {
-    Ptr<GstPad> pad;
+    Ptr<GstElement> appsrc;
     bool backlog;
     int pt;
   };
@@ -431,23 +421,20 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
         s.needs_cache = false;
         if (with_backlog && backlog.empty ())
           backlog = self->gop_;
-        pushes.push_back ({ s.pad, with_backlog, s.pt });
+        pushes.push_back ({ s.appsrc, with_backlog, s.pt });
       }
   }
-  // One buffer at a time, shared by reference. The result is not ours to act on: a viewer that
-  // is leaving answers FLUSHING or NOT_LINKED, and the others must not notice.
-  // The pad's stream lock is held while pushing so that a leaving viewer's deactivation waits
-  // for the push in flight: its peer is never torn down under the feed's thread.
+  // One buffer at a time, not buffer lists: GStreamer 1.22's basesrc takes a submitted list's
+  // first buffer writable and unrefs NULL when a flush meets a list (a crash with shared lists,
+  // a critical with copies; both seen when viewers leave). The buffers are shared by reference.
   for (auto &p : pushes)
     {
-      GstPad *pad = p.pad.get ();
-      GST_PAD_STREAM_LOCK (pad);
+      auto *src = GST_APP_SRC (p.appsrc.get ());
       if (p.backlog)
         for (auto &b : backlog)
-          gst_pad_push (pad, with_payload_type (b.get (), p.pt));
+          gst_app_src_push_buffer (src, with_payload_type (b.get (), p.pt));
       else
-        gst_pad_push (pad, with_payload_type (buf.get (), p.pt));
-      GST_PAD_STREAM_UNLOCK (pad);
+        gst_app_src_push_buffer (src, with_payload_type (buf.get (), p.pt));
     }
   self->buffers_out_++;
   self->maybe_send_keyframe_request (g_get_monotonic_time ());

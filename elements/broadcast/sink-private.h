@@ -77,8 +77,7 @@ struct KeyframeRoute
 struct ViewerTrack
 {
   std::shared_ptr<Track> track;
-  // A parentless source pad linked to the viewer's rtcpeerbin: the feed pushes into it.
-  Ptr<GstPad> pad;
+  Ptr<GstElement> appsrc; // the viewer's own: the feed pushes into it
   std::shared_ptr<KeyframeRoute> route;
   const CodecInfo *codec = nullptr; // set once the codec is agreed
   int pt = -1; // the viewer's payload type when it offered (WHEP), -1 = the codec's own

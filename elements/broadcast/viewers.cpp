@@ -6,6 +6,7 @@
 #include "offer-choice.h"
 #include "rtcpeerbin.h"
 
+#include <gst/app/gstappsrc.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -46,19 +47,17 @@ remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const c
         feed = std::move (vt.route->feed);
       }
       if (feed)
-        feed->unsubscribe (vt.pad.get ());
+        feed->unsubscribe (vt.appsrc.get ());
     }
-  // No new push starts; deactivating the pad waits for one in flight (the feed holds the pad's
-  // stream lock while pushing). Then nothing runs in the peer on the feed's thread: unlink it
-  // and take it out of the pipeline.
-  for (auto &vt : v->tracks)
-    {
-      gst_pad_set_active (vt.pad.get (), FALSE);
-      if (Ptr<GstPad> peer_pad{ gst_pad_get_peer (vt.pad.get ()) })
-        gst_pad_unlink (vt.pad.get (), peer_pad.get ());
-    }
+  // Nothing pushes into this viewer any more: take it out of the pipeline.
   gst_element_set_locked_state (v->peer.get (), TRUE);
+  for (auto &vt : v->tracks)
+    gst_element_set_locked_state (vt.appsrc.get (), TRUE);
+  for (auto &vt : v->tracks)
+    gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
   gst_element_set_state (v->peer.get (), GST_STATE_NULL);
+  for (auto &vt : v->tracks)
+    gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
   gst_bin_remove (GST_BIN (self), v->peer.get ());
 
   {
@@ -118,7 +117,7 @@ subscribe_viewer (Viewer *v)
         feed = vt.route->feed;
       }
       if (feed)
-        feed->subscribe (vt.pad.get (), vt.pt);
+        feed->subscribe (vt.appsrc.get (), vt.pt);
     }
 }
 
@@ -168,66 +167,30 @@ on_peer_failed (GstElement *, const gchar *reason, SessionRef *ref)
 }
 
 // Upstream events from the viewer's peer: keyframe requests (PLI/FIR turned into
-// force-key-unit by webrtcbin) go to the feed; everything else ends here.
-static gboolean
-on_viewer_pad_event (GstPad *pad, GstObject *, GstEvent *event)
+// force-key-unit by webrtcbin) go to the feed.
+static GstPadProbeReturn
+on_viewer_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
 {
-  if (gst_video_event_is_force_key_unit (event))
-    {
-      auto *route = static_cast<std::shared_ptr<KeyframeRoute> *> (
-          g_object_get_data (G_OBJECT (pad), "rtckit-route"));
-      std::shared_ptr<Feed> feed;
-      if (route)
-        {
-          std::lock_guard lock ((*route)->lock);
-          feed = (*route)->feed;
-        }
-      if (feed)
-        feed->request_keyframe ();
-    }
-  gst_event_unref (event);
-  return TRUE;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  auto *route = static_cast<std::shared_ptr<KeyframeRoute> *> (user_data);
+  std::shared_ptr<Feed> feed;
+  {
+    std::lock_guard lock ((*route)->lock);
+    feed = (*route)->feed;
+  }
+  if (feed)
+    feed->request_keyframe ();
+  return GST_PAD_PROBE_DROP;
 }
 
-static gboolean
-on_viewer_pad_query (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  switch (GST_QUERY_TYPE (query))
-    {
-    case GST_QUERY_CAPS:
-      {
-        Ptr<GstCaps> caps (gst_pad_get_current_caps (pad));
-        if (!caps)
-          caps.reset (gst_caps_new_empty_simple ("application/x-rtp"));
-        GstCaps *filter = nullptr;
-        gst_query_parse_caps (query, &filter);
-        if (filter)
-          caps.reset (gst_caps_intersect (filter, caps.get ()));
-        gst_query_set_caps_result (query, caps.get ());
-        return TRUE;
-      }
-    case GST_QUERY_LATENCY:
-      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
-      return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
-    }
-}
-
-// The sticky events a viewer's pad starts with: stream-start, caps, and a zero-based TIME
-// segment (buffers carry running time).
+// The viewer's codec is agreed: its appsrc announces it (the caps reach webrtcbin without a
+// buffer, which an answer waits for).
 static void
 start_viewer_stream (const ViewerTrack &vt, GstCaps *caps)
 {
-  GstPad *pad = vt.pad.get ();
-  std::string stream_id = std::string ("rtckit/") + GST_PAD_NAME (pad);
-  GstEvent *ss = gst_event_new_stream_start (stream_id.c_str ());
-  gst_event_set_group_id (ss, gst_util_group_id_next ());
-  gst_pad_push_event (pad, ss);
-  gst_pad_push_event (pad, gst_event_new_caps (caps));
-  GstSegment seg;
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_pad_push_event (pad, gst_event_new_segment (&seg));
+  gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps);
 }
 
 static GstCaps *
@@ -240,26 +203,31 @@ offer_caps_for (const std::vector<const CodecInfo *> &codecs)
 }
 
 // A media track of a new viewer: a request pad of its rtcpeerbin with @caps as codec
-// preferences, linked from a pad of our own that the feed will push into.
+// preferences, fed by the viewer's own appsrc.
 static ViewerTrack
-add_viewer_track (GstElement *peer, const std::string &session_id,
-                  const std::shared_ptr<Track> &track, GstCaps *caps)
+add_viewer_track (GstRtcBroadcastSink *self, GstElement *peer, const std::shared_ptr<Track> &track,
+                  GstCaps *caps)
 {
   GstPadTemplate *templ
       = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
   Ptr<GstPad> sinkpad (gst_element_request_pad (peer, templ, nullptr, caps));
+  GstElement *src = gst_element_factory_make ("appsrc", nullptr);
+  // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
+  // PLI repair that), and never blocks the feed.
+  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
+                FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0,
+                "max-time", (guint64)0, "emit-signals", FALSE, nullptr);
+  gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
+  gst_bin_add (GST_BIN (self), src);
+  Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
+  if (sinkpad)
+    gst_pad_link (srcpad.get (), sinkpad.get ());
   ViewerTrack vt;
   vt.track = track;
-  std::string name = session_id + ":" + track->name;
-  vt.pad = Ptr<GstPad> (GST_PAD (gst_object_ref_sink (gst_pad_new (name.c_str (), GST_PAD_SRC))));
+  vt.appsrc = Ptr<GstElement>::ref (src);
   vt.route = std::make_shared<KeyframeRoute> ();
-  g_object_set_data_full (G_OBJECT (vt.pad.get ()), "rtckit-route", rtc::boxed (vt.route),
-                          rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
-  gst_pad_set_event_function (vt.pad.get (), on_viewer_pad_event);
-  gst_pad_set_query_function (vt.pad.get (), on_viewer_pad_query);
-  gst_pad_set_active (vt.pad.get (), TRUE);
-  if (sinkpad)
-    gst_pad_link (vt.pad.get (), sinkpad.get ());
+  gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
+                     rtc::boxed (vt.route), rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
   return vt;
 }
 
@@ -347,7 +315,7 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
           continue;
         }
       used[t] = true;
-      ViewerTrack vt = add_viewer_track (peer, v->session_id, tracks[t], choice.caps);
+      ViewerTrack vt = add_viewer_track (self, peer, tracks[t], choice.caps);
       vt.codec = choice.codec;
       vt.pt = (int)choice.pt;
       vt.caps = Ptr<GstCaps>::ref (choice.caps);
@@ -415,7 +383,10 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
           GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
                                ("Viewer %s: %s", session_id.c_str (), why.c_str ()), (nullptr));
           for (auto &vt : v->tracks)
-            gst_pad_set_active (vt.pad.get (), FALSE);
+            {
+              gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
+              gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
+            }
           gst_element_set_state (peer, GST_STATE_NULL);
           gst_bin_remove (GST_BIN (self), peer);
           refuse_session (self, session_id, why);
@@ -440,7 +411,7 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
           if (announce_ssrc && !gst_caps_is_empty (caps))
             gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track->ssrc,
                                nullptr);
-          v->tracks.push_back (add_viewer_track (peer, session_id, track, caps));
+          v->tracks.push_back (add_viewer_track (self, peer, track, caps));
           gst_caps_unref (caps);
         }
     }
@@ -463,6 +434,8 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     self->priv->viewer_count = self->priv->viewers.size () + 1;
   }
   gst_element_sync_state_with_parent (peer);
+  for (auto &vt : v->tracks)
+    gst_element_sync_state_with_parent (vt.appsrc.get ());
   // Answering: the caps go now (webrtcbin answers once they reached it). Offering: once the
   // answer chose the codec.
   for (auto &vt : v->tracks)
