@@ -476,45 +476,41 @@ sink_pads_without_caps (GstRtcPeerBin *self)
 namespace
 {
 // Send mode answers wait for caps on every sink pad (webrtcbin 1.22 answers NULL without them).
+// notify::caps comes once the caps are stored on the pad, so connecting first and then looking
+// at the pads misses none (an event probe could see the event pass before it is stored).
 struct CapsWait
 {
   AnswerCtx *ctx = nullptr;
   std::mutex lock; // guards the members below
-  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> probes;
-  std::vector<GstPad *> arrived; // pads whose caps event is passing their probe
+  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> handlers;
   bool done = false;
 };
 } // namespace
 
-// Creates the answer once every waited-for pad has caps (or is receiving them now); once only.
+// Creates the answer once every waited-for pad has caps; once only.
 static void
-caps_wait_check (const std::shared_ptr<CapsWait> &w, GstPad *arriving)
+caps_wait_check (const std::shared_ptr<CapsWait> &w)
 {
-  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> probes;
+  std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> handlers;
   {
     std::lock_guard lock (w->lock);
     if (w->done)
       return;
-    if (arriving)
-      w->arrived.push_back (arriving);
-    for (auto &[pad, id] : w->probes)
-      if (!gst_pad_has_current_caps (pad.get ())
-          && std::find (w->arrived.begin (), w->arrived.end (), pad.get ()) == w->arrived.end ())
+    for (auto &[pad, id] : w->handlers)
+      if (!gst_pad_has_current_caps (pad.get ()))
         return;
     w->done = true;
-    probes = std::move (w->probes);
+    handlers = std::move (w->handlers);
   }
-  for (auto &[pad, id] : probes)
-    gst_pad_remove_probe (pad.get (), id);
+  for (auto &[pad, id] : handlers)
+    g_signal_handler_disconnect (pad.get (), id);
   create_answer_now (w->ctx);
 }
 
-static GstPadProbeReturn
-on_sink_caps (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+static void
+on_sink_caps (GstPad *, GParamSpec *, gpointer data)
 {
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS)
-    caps_wait_check (*static_cast<std::shared_ptr<CapsWait> *> (data), pad);
-  return GST_PAD_PROBE_OK;
+  caps_wait_check (*static_cast<std::shared_ptr<CapsWait> *> (data));
 }
 
 static void
@@ -533,15 +529,16 @@ create_answer_when_caps (AnswerCtx *ctx)
     std::lock_guard lock (w->lock);
     for (auto &pad : pads)
       {
-        gulong id = gst_pad_add_probe (
-            pad.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_sink_caps,
+        gulong id = g_signal_connect_data (
+            pad.get (), "notify::caps", G_CALLBACK (on_sink_caps),
             new std::shared_ptr<CapsWait> (w),
-            [] (gpointer d) { delete static_cast<std::shared_ptr<CapsWait> *> (d); });
-        w->probes.emplace_back (pad, id);
+            [] (gpointer d, GClosure *) { delete static_cast<std::shared_ptr<CapsWait> *> (d); },
+            GConnectFlags (0));
+        w->handlers.emplace_back (pad, id);
       }
   }
-  // Caps may have arrived between the first look and the probes.
-  caps_wait_check (w, nullptr);
+  // Caps may have been stored before the handlers were connected.
+  caps_wait_check (w);
 }
 
 void

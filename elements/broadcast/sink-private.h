@@ -95,6 +95,7 @@ struct Viewer
   bool answered = false;  // the codecs are agreed (its answer applied, or our answer made)
   bool connected = false; // subscribed to the feeds: packets flow to it
   bool connected_early = false; // the connection came up before the codecs were applied
+  bool subscribed = false;      // in its feeds' subscriber lists
 };
 
 struct PendingSession

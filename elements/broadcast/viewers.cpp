@@ -106,6 +106,9 @@ on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRe
 // Packets start flowing to a viewer once its connection is up: what was pushed before DTLS
 // was lost anyway. Subscribing asks the feed for a keyframe (or sends its cached GOP), so the
 // first frame a viewer gets is decodable, and a join costs one forced keyframe, not two.
+// A viewer that offered (WHEP) is subscribed before its connection is up: webrtcbin answers
+// only once caps reached it, and with a buffer they surely have; at connect it then only asks
+// for the keyframe.
 static void
 subscribe_viewer (Viewer *v)
 {
@@ -116,9 +119,14 @@ subscribe_viewer (Viewer *v)
         std::lock_guard lock (vt.route->lock);
         feed = vt.route->feed;
       }
-      if (feed)
+      if (!feed)
+        continue;
+      if (v->subscribed)
+        feed->request_keyframe ();
+      else
         feed->subscribe (vt.appsrc.get (), vt.pt);
     }
+  v->subscribed = true;
 }
 
 static void
@@ -441,6 +449,8 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   for (auto &vt : v->tracks)
     if (vt.caps)
       start_viewer_stream (vt, vt.caps.get ());
+  if (answering)
+    subscribe_viewer (v.get ());
   self->priv->viewers[session_id] = std::move (v);
   if (!answering)
     {

@@ -1,5 +1,7 @@
 #include "loopback-peer.h"
 
+#include <memory>
+
 #include <gst/check/gstcheck.h>
 #include <gst/sdp/sdp.h>
 
@@ -34,7 +36,11 @@ loopback_peer_route_ice (GstElement *webrtc, TestSignaller *sig, const std::stri
       new IceCtx{ sig, sid }, [] (gpointer d, GClosure *) { delete static_cast<IceCtx *> (d); },
       GConnectFlags (0));
   std::lock_guard l (*sig->lock);
-  (*sig->routes)[sid] = [webrtc] (guint mline, const std::string &cand) {
+  // The route holds its own reference: the element may still send a candidate (a late one, or
+  // the end of gathering) after the test has stopped and released this webrtcbin.
+  std::shared_ptr<GstElement> keep (GST_ELEMENT (gst_object_ref (webrtc)), gst_object_unref);
+  (*sig->routes)[sid] = [keep] (guint mline, const std::string &cand) {
+    GstElement *webrtc = keep.get ();
     // The element's end of candidates ("") is for WHIP/WHEP; webrtcbin 1.22 takes it for a
     // malformed candidate (its end-of-candidates is a NULL string).
     if (!cand.empty ())
