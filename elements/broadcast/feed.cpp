@@ -3,7 +3,6 @@
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
 
-#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 namespace rtc {
@@ -85,7 +84,7 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
             gst_object_unref (e);
           return nullptr;
         }
-      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, "ssrc", ssrc_, nullptr);
+      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, nullptr);
       if (g_str_equal (codec_->payloader, "rtph264pay"))
         {
           g_object_set (payloader, "config-interval", -1, nullptr);
@@ -358,13 +357,9 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
   // Only this thread touches frame_start_.
   if (video)
     {
-      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-      bool marker = false;
-      if (gst_rtp_buffer_map (buf.get (), GST_MAP_READ, &rtp))
-        {
-          marker = gst_rtp_buffer_get_marker (&rtp);
-          gst_rtp_buffer_unmap (&rtp);
-        }
+      // The marker bit (second header byte) ends a frame; no need to map the whole packet.
+      guint8 b1 = 0;
+      bool marker = gst_buffer_extract (buf.get (), 1, &b1, 1) == 1 && (b1 & 0x80);
       gint delay = self->playout_delay_ms_.load ();
       if (self->frame_start_ && delay >= 0)
         buf.reset (with_playout_delay (buf.get (), delay));
