@@ -81,7 +81,7 @@ struct ViewerTrack
   std::shared_ptr<KeyframeRoute> route;
   const CodecInfo *codec = nullptr; // set once the codec is agreed
   int pt = -1; // the viewer's payload type when it offered (WHEP), -1 = the codec's own
-  Ptr<GstCaps> caps; // what the pad carries, once the codec is agreed
+  Ptr<GstCaps> offered_caps; // WHEP: the viewer's caps for this track, set on the running appsrc
 };
 
 // Owned and touched by the worker thread only.

@@ -193,13 +193,6 @@ on_viewer_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
-// The viewer's codec is agreed: its appsrc announces it (the caps reach webrtcbin without a
-// buffer, which an answer waits for).
-static void
-start_viewer_stream (const ViewerTrack &vt, GstCaps *caps)
-{
-  gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps);
-}
 
 static GstCaps *
 offer_caps_for (const std::vector<const CodecInfo *> &codecs)
@@ -326,7 +319,7 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
       ViewerTrack vt = add_viewer_track (self, peer, tracks[t], choice.caps);
       vt.codec = choice.codec;
       vt.pt = (int)choice.pt;
-      vt.caps = Ptr<GstCaps>::ref (choice.caps);
+      vt.offered_caps = Ptr<GstCaps>::ref (choice.caps);
       v->tracks.push_back (std::move (vt));
     }
   gst_sdp_message_free (sdp);
@@ -444,11 +437,11 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   gst_element_sync_state_with_parent (peer);
   for (auto &vt : v->tracks)
     gst_element_sync_state_with_parent (vt.appsrc.get ());
-  // Answering: the caps go now (webrtcbin answers once they reached it). Offering: once the
-  // answer chose the codec.
+  // Answering: the caps go now (they reach webrtcbin without a buffer, and it answers once
+  // they did). Offering: once the answer chose the codec (apply_answer).
   for (auto &vt : v->tracks)
-    if (vt.caps)
-      start_viewer_stream (vt, vt.caps.get ());
+    if (vt.offered_caps)
+      gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), vt.offered_caps.get ());
   if (answering)
     subscribe_viewer (v.get ());
   self->priv->viewers[session_id] = std::move (v);
@@ -593,8 +586,8 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     {
       if (!vt.codec || !route_to_feed (self, vt))
         continue;
-      vt.caps = Ptr<GstCaps> (rtc::codec_offer_caps (vt.codec));
-      start_viewer_stream (vt, vt.caps.get ());
+      Ptr<GstCaps> caps (rtc::codec_offer_caps (vt.codec));
+      gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps.get ());
     }
   viewer_joined (self, v);
 }
