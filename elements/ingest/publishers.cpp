@@ -465,6 +465,45 @@ on_negotiated (GstRtcPeerBin *, const GError *error, gpointer data)
   });
 }
 
+// A new rtcpeerbin for @p with the element's ICE settings (p->peer), and the PeerRef its
+// handlers share (p->ref); nullptr, and the publisher refused, when rtcpeerbin is missing.
+static GstElement *
+new_peer (GstRtcIngestSrc *self, Publisher *p, const Settings &s)
+{
+  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  if (!peer)
+    {
+      refuse (self, p->session_id, "internal error: rtcpeerbin is missing");
+      return nullptr;
+    }
+  p->peer = Ptr<GstElement>::ref (peer);
+  g_object_set (peer, "session-id", p->session_id.c_str (), "peer-id", p->peer_id.c_str (),
+                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
+                s.ice_local_addresses.c_str (), nullptr);
+  if (!s.stun_server.empty ())
+    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
+  p->ref = std::make_shared<PeerRef> ();
+  p->ref->self = self;
+  p->ref->session_id = p->session_id;
+  p->ref->publisher_id = p->peer_id;
+  return peer;
+}
+
+// Connects @p's peer to our handlers (its receivers added) and starts it inside the element.
+static void
+start_peer (GstRtcIngestSrc *self, Publisher *p)
+{
+  GstElement *peer = p->peer.get ();
+  const auto &ref = p->ref;
+  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
+  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
+  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
+  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
+  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
+  gst_bin_add (GST_BIN (self), peer);
+  gst_element_sync_state_with_parent (peer);
+}
+
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
 static void
 handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::string &offer)
@@ -494,23 +533,10 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
       refuse (self, session_id, choice.error);
       return;
     }
-  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  GstElement *peer = new_peer (self, p, s);
   if (!peer)
-    {
-      refuse (self, session_id, "internal error: rtcpeerbin is missing");
-      return;
-    }
-  p->peer = Ptr<GstElement>::ref (peer);
-  g_object_set (peer, "session-id", session_id.c_str (), "peer-id", p->peer_id.c_str (),
-                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
-                s.ice_local_addresses.c_str (), nullptr);
-  if (!s.stun_server.empty ())
-    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
-
-  auto ref = std::make_shared<PeerRef> ();
-  ref->self = self;
-  ref->session_id = session_id;
-  ref->publisher_id = p->peer_id;
+    return;
+  auto &ref = p->ref;
   std::string summary;
   for (auto &m : choice.mlines)
     {
@@ -520,13 +546,7 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
                  + std::to_string (m.pt) + ")";
     }
   p->expected_tracks = choice.mlines.size ();
-  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
-  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
-  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
-  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
-  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
-  gst_bin_add (GST_BIN (self), peer);
-  gst_element_sync_state_with_parent (peer);
+  start_peer (self, p);
   GST_INFO_OBJECT (self, "publisher %s (session %s): answering with %s", p->peer_id.c_str (),
                    session_id.c_str (), summary.c_str ());
 
@@ -545,19 +565,10 @@ make_offer (GstRtcIngestSrc *self, Publisher *p)
   Settings s = copy_settings (self);
   auto video = rtc::parse_codec_list (s.video_codecs, "video");
   auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
-  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  GstElement *peer = new_peer (self, p, s);
   if (!peer)
-    {
-      refuse (self, p->session_id, "internal error: rtcpeerbin is missing");
-      return;
-    }
-  p->peer = Ptr<GstElement>::ref (peer);
+    return;
   p->offered = true;
-  g_object_set (peer, "session-id", p->session_id.c_str (), "peer-id", p->peer_id.c_str (),
-                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
-                s.ice_local_addresses.c_str (), nullptr);
-  if (!s.stun_server.empty ())
-    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
   for (const auto *list : { &video, &audio })
     {
       if (list->empty ())
@@ -568,18 +579,7 @@ make_offer (GstRtcIngestSrc *self, Publisher *p)
       gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), caps);
       gst_caps_unref (caps);
     }
-  auto ref = std::make_shared<PeerRef> ();
-  ref->self = self;
-  ref->session_id = p->session_id;
-  ref->publisher_id = p->peer_id;
-  p->ref = ref;
-  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
-  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
-  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
-  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
-  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
-  gst_bin_add (GST_BIN (self), peer);
-  gst_element_sync_state_with_parent (peer);
+  start_peer (self, p);
   GST_INFO_OBJECT (self, "session %s: offering to receive %s / %s", p->session_id.c_str (),
                    rtc::codec_names (video).c_str (), rtc::codec_names (audio).c_str ());
   gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));

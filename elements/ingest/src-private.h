@@ -91,7 +91,8 @@ struct Publisher
 {
   std::string session_id, peer_id;
   Ptr<GstElement> peer; // rtcpeerbin, once the offer arrived (or once we offered)
-  std::shared_ptr<PeerRef> ref; // we offered (WHEP): its codecs are filled from the answer
+  std::shared_ptr<PeerRef> ref; // shared with the peer's handlers; when we offered (WHEP) its
+                                // codecs are filled from the answer
   bool offered = false;         // we made the offer; the remote answers
   std::size_t expected_tracks = 0;
   std::vector<std::shared_ptr<Track>> tracks;
