@@ -3,9 +3,18 @@
 
 #include "elements/elements.h"
 
+#include <openssl/crypto.h>
+
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
+  // webrtcbin's DTLS runs on OpenSSL, which by default frees its global state from an atexit()
+  // handler. GStreamer's pool threads can still be ending (and freeing their OpenSSL thread
+  // state) when the application returns from main() right after stopping a pipeline: that race
+  // crashed or hung processes at exit (OpenSSL issue #6214). Without the handler the kernel
+  // reclaims that memory instead. This takes effect only if nothing in the process initialised
+  // OpenSSL before rtckit was loaded; an application that did keeps its own choice.
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
   gboolean ok = TRUE;
   ok &= GST_ELEMENT_REGISTER (rtcencodebin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcpeerbin, plugin);

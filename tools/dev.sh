@@ -9,7 +9,7 @@ ROOT=$PWD
 BUILD=${RTCKIT_BUILD_DIR:-$ROOT/build}
 
 BUILD_PKGS="meson ninja-build g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
- libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev"
+ libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev libssl-dev"
 RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools"
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-gi python3-gst-1.0
