@@ -49,13 +49,16 @@ remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const c
       if (feed)
         feed->unsubscribe (vt.appsrc.get ());
     }
-  // Nothing pushes into this viewer any more: take it out of the pipeline.
+  // Nothing pushes into this viewer any more: take it out of the pipeline, downstream first.
+  // An appsrc's thread may be blocked inside the peer (a sink of a PAUSED webrtcbin waits for
+  // PLAYING while the pipeline stops): stopping that appsrc first waited forever for its stream
+  // lock. The stopped peer flushes instead, and the appsrc's push returns FLUSHING.
   gst_element_set_locked_state (v->peer.get (), TRUE);
   for (auto &vt : v->tracks)
     gst_element_set_locked_state (vt.appsrc.get (), TRUE);
+  gst_element_set_state (v->peer.get (), GST_STATE_NULL);
   for (auto &vt : v->tracks)
     gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
-  gst_element_set_state (v->peer.get (), GST_STATE_NULL);
   for (auto &vt : v->tracks)
     gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
   gst_bin_remove (GST_BIN (self), v->peer.get ());
