@@ -4,11 +4,11 @@ namespace rtc
 {
 
 void
-call_later (GMainContext *ctx, std::function<void ()> fn)
+call_later (GMainContext *ctx, std::function<void ()> fn, gint priority)
 {
   using Fn = std::function<void ()>;
   GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_priority (source, priority);
   g_source_set_callback (
       source,
       [] (gpointer data) -> gboolean {

@@ -8,8 +8,8 @@
 namespace rtc
 {
 
-/* Runs @fn on @ctx's thread, later, in the order of the calls (default priority). If the
+/* Runs @fn on @ctx's thread, later, in the order of the calls (of one @priority). If the
  * context is destroyed first, @fn is freed without running. */
-void call_later (GMainContext *ctx, std::function<void ()> fn);
+void call_later (GMainContext *ctx, std::function<void ()> fn, gint priority = G_PRIORITY_DEFAULT);
 
 } // namespace rtc
