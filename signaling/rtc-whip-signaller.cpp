@@ -1,14 +1,15 @@
 /* RtcWhipSignaller: see rtc-whip-signaller.h.
  *
  * Threads: start()/stop() and the methods run on element threads; the SoupSession, every request
- * and every signal emission live on the signaller thread (Runtime::ctx). Methods attach an idle
- * source to that context, so calls keep their order and never re-enter a handler.
+ * and every signal emission live on the signaller thread (Runtime, a rtc::ClientLoop). Methods post
+ * to that thread, so calls keep their order and never re-enter a handler.
  *
- * Lock order: start_lock -> settings_lock; state_lock is a leaf. No lock is held while a signal is
- * emitted or a property notified.
+ * Lock order: start_lock -> settings_lock; state_lock and the client slot's lock are leaves. No
+ * lock is held while a signal is emitted or a property notified.
  */
-#include "call-later.h"
 #include "rtc-whip-signaller.h"
+
+#include "client-loop.h"
 #include "sdp-text.h"
 
 #include <libsoup/soup.h>
@@ -30,12 +31,9 @@
 namespace
 {
 
-struct Runtime
+struct Runtime : rtc::ClientLoop
 {
   RtcWhipSignaller *self = nullptr;
-  GMainContext *ctx = g_main_context_new ();
-  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
-  GThread *thread = nullptr;
 
   /* configuration, copied at start */
   std::string uri, token;
@@ -45,9 +43,7 @@ struct Runtime
   /* (thread) below */
   SoupSession *session = nullptr;
   GCancellable *cancel = g_cancellable_new (); /* every request but the final DELETE */
-  int pending = 0;                             /* requests in flight */
-  bool stopping = false;
-  gint64 deadline = 0;
+  rtc::HttpRequests http;
 
   std::string sid; /* the session; "" once ended */
   std::string offer, post_body;
@@ -57,19 +53,14 @@ struct Runtime
   bool eoc_pending = false;
   guint attempts = 0;
   std::vector<std::pair<guint, std::string>> cands; /* before the POST, or queued for PATCH */
-  GSource *gather_timer = nullptr, *retry_timer = nullptr, *patch_timer = nullptr;
+  rtc::Timer gather_timer, retry_timer, patch_timer;
   std::string resource, etag;
   bool trickle = true, patch_inflight = false;
   /* from the offer, for trickle-ice-sdpfrag bodies */
   std::string ufrag, pwd;
   std::vector<std::string> mlines, mids;
 
-  ~Runtime ()
-  {
-    g_object_unref (cancel);
-    g_main_loop_unref (loop);
-    g_main_context_unref (ctx);
-  }
+  ~Runtime () override { g_object_unref (cancel); }
 };
 
 } // namespace
@@ -83,8 +74,9 @@ struct RtcWhipSignallerPrivate
   guint retries = DEFAULT_RETRIES, timeout_ms = DEFAULT_TIMEOUT;
   guint gather_ms = DEFAULT_GATHER_TIMEOUT;
 
+  rtc::ClientSlot<Runtime> client;
+
   std::mutex state_lock;
-  Runtime *rt = nullptr;
   std::vector<std::string> ice_servers;
   std::string resource;
 };
@@ -235,48 +227,7 @@ rtc_whip_parse_ice_servers (const gchar *link_header)
 
 /* ---- signaller thread --------------------------------------------------------------------- */
 
-static void
-clear_source (GSource **source)
-{
-  if (*source)
-    {
-      g_source_destroy (*source);
-      g_source_unref (*source);
-      *source = nullptr;
-    }
-}
-
-static GSource *
-add_timeout (Runtime *rt, guint ms, GSourceFunc func)
-{
-  GSource *source = g_timeout_source_new (ms);
-  g_source_set_callback (source, func, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  return source;
-}
-
-using Done = std::function<void (SoupMessage *, GBytes *, GError *)>;
-
-struct Request
-{
-  Runtime *rt;
-  SoupMessage *msg;
-  Done done;
-};
-
-static void
-on_response (GObject *source, GAsyncResult *res, gpointer data)
-{
-  std::unique_ptr<Request> req (static_cast<Request *> (data));
-  GError *err = nullptr;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &err);
-  req->rt->pending--;
-  req->done (req->msg, body, err);
-  if (body)
-    g_bytes_unref (body);
-  g_clear_error (&err);
-  g_object_unref (req->msg);
-}
+using Done = rtc::HttpRequests::Done;
 
 /* Sends @method to @url; @done runs on this thread with the message and the body or an error. */
 static bool
@@ -299,50 +250,23 @@ send_request (Runtime *rt, const char *method, const std::string &url, const cha
       g_autoptr (GBytes) bytes = g_bytes_new (body.data (), body.size ());
       soup_message_set_request_body_from_bytes (msg, content_type, bytes);
     }
-  rt->pending++;
-  soup_session_send_and_read_async (rt->session, msg, G_PRIORITY_DEFAULT, cancel, on_response,
-                                    new Request{ rt, msg, std::move (done) });
+  rt->http.send (rt->session, msg, cancel, std::move (done));
   return true;
 }
 
 static std::string
 describe_failure (SoupMessage *msg, GBytes *body, GError *err)
 {
-  if (err)
-    return err->message;
-  std::string text = "HTTP " + std::to_string (soup_message_get_status (msg));
-  if (const char *reason = soup_message_get_reason_phrase (msg))
-    text += std::string (" ") + reason;
-  gsize size = 0;
-  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
-  if (data && size)
-    {
-      std::string snippet (data, MIN (size, 200));
-      snippet.erase (snippet.find_last_not_of (" \t\r\n") + 1);
-      if (!snippet.empty ()
-          && g_utf8_validate (snippet.data (), static_cast<gssize> (snippet.size ()), nullptr))
-        text += " (" + snippet + ")";
-    }
-  return text;
+  return err ? err->message : rtc::describe_http_status (msg, body);
 }
 
 static void flush_patch (Runtime *rt);
 
-static gboolean
-patch_due (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->patch_timer);
-  rt->patch_timer = nullptr;
-  flush_patch (rt);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 schedule_patch (Runtime *rt)
 {
-  if (!rt->patch_timer && rt->answered)
-    rt->patch_timer = add_timeout (rt, PATCH_BATCH_MS, patch_due);
+  if (!rt->patch_timer.pending () && rt->answered)
+    rt->patch_timer.once (rt->context (), PATCH_BATCH_MS, [rt] { flush_patch (rt); });
 }
 
 /* Queued local candidates to the resource as one trickle-ice-sdpfrag (RFC 8840) PATCH. */
@@ -380,7 +304,7 @@ flush_patch (Runtime *rt)
   send_request (rt, "PATCH", rt->resource, "application/trickle-ice-sdpfrag", frag, rt->cancel,
                 [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
                   rt->patch_inflight = false;
-                  if (rt->stopping || rt->sid != sid)
+                  if (rt->stopping () || rt->sid != sid)
                     return;
                   const guint status = err ? 0 : soup_message_get_status (msg);
                   if (status == SOUP_STATUS_METHOD_NOT_ALLOWED
@@ -419,20 +343,10 @@ set_state (Runtime *rt, const std::string &resource, std::vector<std::string> *s
 
 static void send_post (Runtime *rt);
 
-static gboolean
-retry_due (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->retry_timer);
-  rt->retry_timer = nullptr;
-  send_post (rt);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_post_response (Runtime *rt, const std::string &sid, SoupMessage *msg, GBytes *body, GError *err)
 {
-  if (rt->stopping || rt->sid != sid)
+  if (rt->stopping () || rt->sid != sid)
     return;
   const guint status = err ? 0 : soup_message_get_status (msg);
   if (status != SOUP_STATUS_CREATED)
@@ -442,7 +356,7 @@ on_post_response (Runtime *rt, const std::string &sid, SoupMessage *msg, GBytes 
         {
           g_message ("rtckit whip: POST to %s failed (%s), retrying (%u of %u)", rt->uri.c_str (),
                      why.c_str (), rt->attempts, rt->retries);
-          rt->retry_timer = add_timeout (rt, RETRY_INTERVAL_MS, retry_due);
+          rt->retry_timer.once (rt->context (), RETRY_INTERVAL_MS, [rt] { send_post (rt); });
           return;
         }
       std::string after
@@ -515,23 +429,13 @@ send_post (Runtime *rt)
 static void
 post_offer (Runtime *rt)
 {
-  clear_source (&rt->gather_timer);
+  rt->gather_timer.cancel ();
   if (rt->posted || rt->offer.empty () || rt->sid.empty ())
     return;
   rt->posted = true;
   rt->post_body = rtc::sdp::add_candidates (rt->offer, rt->cands, rt->complete);
   rt->cands.clear ();
   send_post (rt);
-}
-
-static gboolean
-gather_due (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->gather_timer);
-  rt->gather_timer = nullptr;
-  post_offer (rt);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -559,7 +463,7 @@ take_offer (Runtime *rt, const std::string &sdp)
   if (rt->complete || rt->gather_ms == 0)
     post_offer (rt);
   else
-    rt->gather_timer = add_timeout (rt, rt->gather_ms, gather_due);
+    rt->gather_timer.once (rt->context (), rt->gather_ms, [rt] { post_offer (rt); });
 }
 
 static void
@@ -588,86 +492,23 @@ static void
 end_current (Runtime *rt)
 {
   rt->sid.clear ();
-  clear_source (&rt->gather_timer);
-  clear_source (&rt->retry_timer);
-  clear_source (&rt->patch_timer);
+  rt->gather_timer.cancel ();
+  rt->retry_timer.cancel ();
+  rt->patch_timer.cancel ();
   rt->cands.clear ();
-}
-
-static gboolean
-emit_session (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  if (!rt->stopping && !rt->sid.empty ())
-    rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (), "whip",
-                                          nullptr);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-signaller_thread (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_main_context_push_thread_default (rt->ctx);
-  const guint secs = (rt->timeout_ms + 999) / 1000;
-  rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
-  GSource *source = g_idle_source_new ();
-  g_source_set_callback (source, emit_session, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_main_loop_run (rt->loop);
-  g_cancellable_cancel (rt->cancel);
-  /* Let cancelled requests complete before the session and context go. */
-  const gint64 limit = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  while (rt->pending > 0 && g_get_monotonic_time () < limit)
-    g_main_context_iteration (rt->ctx, TRUE);
-  g_clear_object (&rt->session);
-  while (g_main_context_iteration (rt->ctx, FALSE))
-    ;
-  g_main_context_pop_thread_default (rt->ctx);
-  return nullptr;
-}
-
-/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
-static void
-post (RtcWhipSignaller *self, std::function<void (Runtime &)> fn)
-{
-  std::lock_guard lock (self->priv->state_lock);
-  Runtime *rt = self->priv->rt;
-  if (!rt)
-    return;
-  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
-    if (!rt->stopping)
-      fn (*rt);
-  });
 }
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
 
-static gboolean
-shutdown_poll (gpointer data)
+static void
+shutdown_start (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  if (rt->pending == 0 || g_get_monotonic_time () >= rt->deadline)
-    {
-      g_main_loop_quit (rt->loop);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-shutdown_start (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  rt->stopping = true;
   end_current (rt);
   g_cancellable_cancel (rt->cancel);
-  rt->deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
+  const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
   /* The final DELETE has its own (never cancelled) cancellable; the deadline bounds it. */
   delete_resource (rt, nullptr, nullptr);
-  g_source_unref (add_timeout (rt, 10, shutdown_poll));
-  return G_SOURCE_REMOVE;
+  rt->quit_when ([rt] { return rt->http.pending () == 0; }, deadline);
 }
 
 static void
@@ -676,21 +517,8 @@ rtc_whip_signaller_stop (RtcSignaller *signaller)
   RtcWhipSignaller *self = RTC_WHIP_SIGNALLER (signaller);
   RtcWhipSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  Runtime *rt;
-  {
-    std::lock_guard lock (priv->state_lock);
-    rt = priv->rt;
-    priv->rt = nullptr;
-  }
-  if (!rt)
-    return;
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, shutdown_start, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_thread_join (rt->thread);
-  delete rt;
+  if (std::unique_ptr<Runtime> rt = priv->client.take ())
+    rt->stop ([rt = rt.get ()] { shutdown_start (rt); });
 }
 
 static gboolean
@@ -699,11 +527,8 @@ rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
   RtcWhipSignaller *self = RTC_WHIP_SIGNALLER (signaller);
   RtcWhipSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  {
-    std::lock_guard lock (priv->state_lock);
-    if (priv->rt)
-      return TRUE;
-  }
+  if (priv->client.running ())
+    return TRUE;
   auto rt = std::make_unique<Runtime> ();
   rt->self = self;
   {
@@ -728,10 +553,25 @@ rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
   rt->sid = uuid;
   {
     std::lock_guard lock (priv->state_lock);
-    priv->rt = rt.get ();
     priv->resource.clear ();
   }
-  rt->thread = g_thread_new ("rtcwhipsignaller", signaller_thread, rt.get ());
+  priv->client.put (rt.get ());
+  rt->spawn ("rtcwhipsignaller", [rt = rt.get ()] {
+    const guint secs = (rt->timeout_ms + 999) / 1000;
+    rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
+    rt->post (
+        [rt] {
+          if (!rt->sid.empty ())
+            rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
+                                                  "whip", nullptr);
+        },
+        G_PRIORITY_DEFAULT_IDLE);
+    rt->run ();
+    g_cancellable_cancel (rt->cancel);
+    /* Let cancelled requests complete before the session and context go. */
+    rt->http.drain (rt->context (), 2 * G_USEC_PER_SEC);
+    g_clear_object (&rt->session);
+  });
   rt.release ();
   return TRUE;
 }
@@ -740,7 +580,7 @@ static void
 rtc_whip_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                              const gchar *sdp)
 {
-  post (RTC_WHIP_SIGNALLER (signaller),
+  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), type = std::string (type), sdp = std::string (sdp)] (
             Runtime &rt) {
           if (sid != rt.sid || !rt.offer.empty ())
@@ -758,7 +598,7 @@ static void
 rtc_whip_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
                              const gchar *candidate)
 {
-  post (RTC_WHIP_SIGNALLER (signaller),
+  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), mline_index,
          cand = std::string (candidate ? candidate : "")] (Runtime &rt) {
           if (sid != rt.sid)
@@ -789,7 +629,7 @@ static void
 rtc_whip_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                                 const gchar *reason)
 {
-  post (RTC_WHIP_SIGNALLER (signaller),
+  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), why = std::string (reason ? reason : "")] (Runtime &rt) {
           if (sid != rt.sid)
             return;
