@@ -1,17 +1,19 @@
 /* RtcJanusSignaller: see rtc-janus-signaller.h.
  *
  * Threads: start()/stop() and the methods run on element threads; the SoupSessions, every
- * request and every signal emission live on the signaller thread (Runtime::ctx).
+ * request and every signal emission live on the signaller thread (Runtime, a rtc::ClientLoop).
  *
  * One connection attempt is a chain of requests (create, attach, [exists, create room], join,
  * publish); every callback of the chain carries the attempt's generation and does nothing once
  * a newer attempt (a retry) or the end of the session made it stale.
  *
- * Lock order: start_lock -> settings_lock; state_lock is a leaf. No lock is held while a signal is
- * emitted or a property notified.
+ * Lock order: start_lock -> settings_lock; state_lock and the client slot's lock are leaves. No
+ * lock is held while a signal is emitted or a property notified.
  */
-#include "call-later.h"
 #include "rtc-janus-signaller.h"
+
+#include "client-loop.h"
+#include "sdp-text.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -37,12 +39,9 @@
 namespace
 {
 
-struct Runtime
+struct Runtime : rtc::ClientLoop
 {
   RtcJanusSignaller *self = nullptr;
-  GMainContext *ctx = g_main_context_new ();
-  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
-  GThread *thread = nullptr;
 
   /* configuration, copied at start */
   std::string uri, api, display, pin, secret, token, apisecret;
@@ -53,9 +52,7 @@ struct Runtime
   /* (thread) below */
   SoupSession *session = nullptr, *poll_session = nullptr;
   GCancellable *cancel = g_cancellable_new (); /* every request but the final leave/destroy */
-  int pending = 0;
-  bool stopping = false;
-  gint64 deadline = 0;
+  rtc::HttpRequests http;
 
   std::string sid; /* the session; "" once ended */
   std::string offer;
@@ -69,14 +66,9 @@ struct Runtime
   bool trickling = false; /* the publish request was acknowledged: candidates go out at once */
   std::vector<std::pair<guint, std::string>> outbox; /* to trickle, one request at a time */
   bool trickle_inflight = false;
-  GSource *keepalive_timer = nullptr, *retry_timer = nullptr;
+  rtc::Timer keepalive_timer, retry_timer;
 
-  ~Runtime ()
-  {
-    g_object_unref (cancel);
-    g_main_loop_unref (loop);
-    g_main_context_unref (ctx);
-  }
+  ~Runtime () override { g_object_unref (cancel); }
 };
 
 } // namespace
@@ -91,8 +83,9 @@ struct RtcJanusSignallerPrivate
   bool create_room = DEFAULT_CREATE_ROOM;
   guint keepalive_s = DEFAULT_KEEPALIVE, retries = DEFAULT_RETRIES, timeout_ms = DEFAULT_TIMEOUT;
 
+  rtc::ClientSlot<Runtime> client;
+
   std::mutex state_lock;
-  Runtime *rt = nullptr;
   guint64 publisher_id = 0;
 };
 
@@ -149,24 +142,7 @@ rtc_janus_api_url (const gchar *uri)
   return g_strdup (url.c_str ());
 }
 
-static std::vector<std::string>
-split_lines (const std::string &text)
-{
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < text.size ())
-    {
-      size_t nl = text.find ('\n', pos);
-      std::string line = text.substr (pos, nl == std::string::npos ? std::string::npos : nl - pos);
-      if (!line.empty () && line.back () == '\r')
-        line.pop_back ();
-      lines.push_back (line);
-      if (nl == std::string::npos)
-        break;
-      pos = nl + 1;
-    }
-  return lines;
-}
+using rtc::sdp::split_lines;
 
 gchar *
 rtc_janus_sdp_codecs (const gchar *sdp, const gchar *media)
@@ -257,68 +233,19 @@ videoroom_error (JsonObject *msg)
 
 /* ---- signaller thread ----------------------------------------------------------------------- */
 
-static void
-clear_source (GSource **source)
-{
-  if (*source)
-    {
-      g_source_destroy (*source);
-      g_source_unref (*source);
-      *source = nullptr;
-    }
-}
-
-static GSource *
-add_timeout (Runtime *rt, guint ms, GSourceFunc func)
-{
-  GSource *source = g_timeout_source_new (ms);
-  g_source_set_callback (source, func, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  return source;
-}
-
 /* @reply: the reply object, or nullptr with @error set (transport, HTTP or Janus error). */
 using Done = std::function<void (JsonObject *reply, const std::string &error)>;
 
-struct Request
-{
-  Runtime *rt;
-  SoupMessage *msg;
-  Done done;
-};
-
-static std::string
-describe_http (SoupMessage *msg, GBytes *body)
-{
-  std::string text = "HTTP " + std::to_string (soup_message_get_status (msg));
-  if (const char *reason = soup_message_get_reason_phrase (msg))
-    text += std::string (" ") + reason;
-  gsize size = 0;
-  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
-  if (data && size)
-    {
-      std::string snippet (data, MIN (size, 200));
-      snippet.erase (snippet.find_last_not_of (" \t\r\n") + 1);
-      if (!snippet.empty ()
-          && g_utf8_validate (snippet.data (), static_cast<gssize> (snippet.size ()), nullptr))
-        text += " (" + snippet + ")";
-    }
-  return text;
-}
-
+/* The reply of a Janus API request, or why there is none (transport, HTTP or Janus error). */
 static void
-on_response (GObject *source, GAsyncResult *res, gpointer data)
+on_api_reply (SoupMessage *msg, GBytes *body, GError *err, const Done &done)
 {
-  std::unique_ptr<Request> req (static_cast<Request *> (data));
-  GError *err = nullptr;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &err);
-  req->rt->pending--;
   std::string why;
   JsonNode *node = nullptr;
   if (err)
     why = std::string ("cannot reach it: ") + err->message;
-  else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (req->msg)))
-    why = describe_http (req->msg, body);
+  else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    why = rtc::describe_http_status (msg, body);
   else
     {
       gsize size = 0;
@@ -338,13 +265,9 @@ on_response (GObject *source, GAsyncResult *res, gpointer data)
             }
         }
     }
-  req->done (why.empty () ? json_node_get_object (node) : nullptr, why);
+  done (why.empty () ? json_node_get_object (node) : nullptr, why);
   if (node)
     json_node_unref (node);
-  if (body)
-    g_bytes_unref (body);
-  g_clear_error (&err);
-  g_object_unref (req->msg);
 }
 
 /* POSTs @body (transfer full; transaction, token and apisecret added) to @url. */
@@ -367,9 +290,10 @@ api_post (Runtime *rt, const std::string &url, JsonObject *body, GCancellable *c
     }
   g_autoptr (GBytes) bytes = g_bytes_new (text.data (), text.size ());
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  rt->pending++;
-  soup_session_send_and_read_async (rt->session, msg, G_PRIORITY_DEFAULT, cancel, on_response,
-                                    new Request{ rt, msg, std::move (done) });
+  rt->http.send (rt->session, msg, cancel,
+                 [done = std::move (done)] (SoupMessage *msg, GBytes *body, GError *err) {
+                   on_api_reply (msg, body, err, done);
+                 });
 }
 
 static JsonObject *
@@ -417,7 +341,7 @@ set_publisher_id (Runtime *rt, guint64 id)
 static void
 hang_up (Runtime *rt, GCancellable *cancel, std::function<void ()> then = nullptr)
 {
-  clear_source (&rt->keepalive_timer);
+  rt->keepalive_timer.cancel ();
   const guint64 jsession = rt->jsession, handle = rt->handle;
   const bool joined = rt->joined;
   rt->jsession = rt->handle = 0;
@@ -454,21 +378,11 @@ hang_up (Runtime *rt, GCancellable *cancel, std::function<void ()> then = nullpt
 
 static void attempt (Runtime *rt);
 
-static gboolean
-retry_due (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->retry_timer);
-  rt->retry_timer = nullptr;
-  attempt (rt);
-  return G_SOURCE_REMOVE;
-}
-
 /* The current attempt failed: retry from a new Janus session, or give up with an error. */
 static void
 attempt_failed (Runtime *rt, const std::string &why)
 {
-  if (rt->stopping || rt->sid.empty ())
+  if (rt->stopping () || rt->sid.empty ())
     return;
   rt->gen++;
   hang_up (rt, nullptr);
@@ -476,7 +390,7 @@ attempt_failed (Runtime *rt, const std::string &why)
     {
       g_message ("rtckit janus: %s: %s, retrying (%u of %u)", rt->uri.c_str (), why.c_str (),
                  rt->attempts, rt->retries);
-      rt->retry_timer = add_timeout (rt, RETRY_INTERVAL_MS, retry_due);
+      rt->retry_timer.once (rt->context (), RETRY_INTERVAL_MS, [rt] { attempt (rt); });
       return;
     }
   std::string after
@@ -492,7 +406,7 @@ attempt_failed (Runtime *rt, const std::string &why)
 static void
 session_lost (Runtime *rt, const std::string &why)
 {
-  if (rt->stopping || rt->sid.empty ())
+  if (rt->stopping () || rt->sid.empty ())
     return;
   if (!rt->answered)
     {
@@ -534,7 +448,7 @@ pump_trickles (Runtime *rt)
     if (!why.empty ())
       g_message ("rtckit janus: trickle failed: %s", why.c_str ());
     /* The outbox may belong to a newer attempt by now (hang_up() emptied it): send that. */
-    if (!rt->stopping)
+    if (!rt->stopping ())
       pump_trickles (rt);
   });
 }
@@ -569,7 +483,7 @@ send_publish (Runtime *rt)
   json_object_set_string_member (jsep, "sdp", rt->offer.c_str ());
   rt->published = true;
   videoroom_message (rt, body, jsep, [rt, gen] (JsonObject *reply, const std::string &why) {
-    if (gen != rt->gen || rt->stopping)
+    if (gen != rt->gen || rt->stopping ())
       return;
     std::string err = why.empty () ? videoroom_error (reply) : why;
     if (!err.empty ())
@@ -648,33 +562,22 @@ handle_event (Runtime *rt, JsonObject *ev)
     g_debug ("rtckit janus: PeerConnection with Janus is up");
 }
 
-struct Poll
-{
-  Runtime *rt;
-  SoupMessage *msg;
-  guint64 jsession;
-};
-
 static void poll_events (Runtime *rt);
 
+/* An answer of the long poll of @jsession: events, then the next poll. */
 static void
-on_poll (GObject *source, GAsyncResult *res, gpointer data)
+on_poll (Runtime *rt, guint64 jsession, SoupMessage *msg, GBytes *body, GError *err)
 {
-  std::unique_ptr<Poll> p (static_cast<Poll *> (data));
-  Runtime *rt = p->rt;
-  GError *err = nullptr;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &err);
-  rt->pending--;
-  if (rt->polling == p->jsession)
+  if (rt->polling == jsession)
     rt->polling = 0;
-  JsonNode *node = nullptr;
+  if (rt->stopping () || rt->jsession != jsession)
+    return;
+  g_autoptr (JsonNode) node = nullptr;
   std::string why;
-  if (rt->stopping || rt->jsession != p->jsession)
-    goto out;
   if (err)
     why = err->message;
-  else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (p->msg)))
-    why = describe_http (p->msg, body);
+  else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    why = rtc::describe_http_status (msg, body);
   else
     {
       gsize size = 0;
@@ -686,49 +589,40 @@ on_poll (GObject *source, GAsyncResult *res, gpointer data)
   if (!why.empty ())
     {
       session_lost (rt, "long poll: " + why);
-      goto out;
+      return;
     }
-  {
-    /* One event, or an array of them (maxev > 1). */
-    std::vector<JsonObject *> events;
-    if (JSON_NODE_HOLDS_OBJECT (node))
-      events.push_back (json_node_get_object (node));
-    else if (JSON_NODE_HOLDS_ARRAY (node))
-      {
-        JsonArray *arr = json_node_get_array (node);
-        for (guint i = 0; i < json_array_get_length (arr); i++)
-          if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (arr, i)))
-            events.push_back (json_node_get_object (json_array_get_element (arr, i)));
-      }
-    for (JsonObject *ev : events)
-      {
-        if (rt->jsession != p->jsession)
-          goto out;
-        if (member_string (ev, "janus") == "error")
-          {
-            JsonObject *e = member_object (ev, "error");
-            session_lost (rt, "Janus error " + std::to_string (member_int (e, "code")) + ": "
-                                  + member_string (e, "reason"));
-            goto out;
-          }
-        handle_event (rt, ev);
-      }
-  }
+  /* One event, or an array of them (maxev > 1). */
+  std::vector<JsonObject *> events;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    events.push_back (json_node_get_object (node));
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *arr = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (arr); i++)
+        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (arr, i)))
+          events.push_back (json_node_get_object (json_array_get_element (arr, i)));
+    }
+  for (JsonObject *ev : events)
+    {
+      if (rt->jsession != jsession)
+        return;
+      if (member_string (ev, "janus") == "error")
+        {
+          JsonObject *e = member_object (ev, "error");
+          session_lost (rt, "Janus error " + std::to_string (member_int (e, "code")) + ": "
+                                + member_string (e, "reason"));
+          return;
+        }
+      handle_event (rt, ev);
+    }
   poll_events (rt);
-out:
-  if (node)
-    json_node_unref (node);
-  if (body)
-    g_bytes_unref (body);
-  g_clear_error (&err);
-  g_object_unref (p->msg);
 }
 
 /* The long poll of the Janus session: one GET at a time, again after each answer. */
 static void
 poll_events (Runtime *rt)
 {
-  if (rt->polling || !rt->jsession || rt->stopping)
+  if (rt->polling || !rt->jsession || rt->stopping ())
     return;
   rt->polling = rt->jsession;
   std::string url = session_url (rt) + "?maxev=10";
@@ -743,24 +637,23 @@ poll_events (Runtime *rt)
       url += std::string ("&apisecret=") + t;
     }
   SoupMessage *msg = soup_message_new ("GET", url.c_str ());
-  rt->pending++;
-  soup_session_send_and_read_async (rt->poll_session, msg, G_PRIORITY_DEFAULT, rt->cancel, on_poll,
-                                    new Poll{ rt, msg, rt->jsession });
+  rt->http.send (rt->poll_session, msg, rt->cancel,
+                 [rt, jsession = rt->jsession] (SoupMessage *msg, GBytes *body, GError *err) {
+                   on_poll (rt, jsession, msg, body, err);
+                 });
 }
 
-static gboolean
-keepalive_due (gpointer data)
+static void
+keepalive_due (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
   if (!rt->jsession)
-    return G_SOURCE_CONTINUE;
+    return;
   const guint64 jsession = rt->jsession;
   api_post (rt, session_url (rt), janus_request ("keepalive"), rt->cancel,
             [rt, jsession] (JsonObject *, const std::string &why) {
               if (!why.empty () && rt->jsession == jsession)
                 session_lost (rt, "keepalive: " + why);
             });
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -775,7 +668,7 @@ join_room (Runtime *rt, guint gen)
   if (!rt->pin.empty ())
     json_object_set_string_member (body, "pin", rt->pin.c_str ());
   videoroom_message (rt, body, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
-    if (gen != rt->gen || rt->stopping)
+    if (gen != rt->gen || rt->stopping ())
       return;
     if (!why.empty ())
       attempt_failed (rt, why);
@@ -797,7 +690,7 @@ ensure_room (Runtime *rt, guint gen)
   json_object_set_string_member (body, "request", "exists");
   json_object_set_int_member (body, "room", (gint64)rt->room);
   videoroom_message (rt, body, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
-    if (gen != rt->gen || rt->stopping)
+    if (gen != rt->gen || rt->stopping ())
       return;
     std::string err = why.empty () ? videoroom_error (reply) : why;
     if (!err.empty ())
@@ -827,7 +720,7 @@ ensure_room (Runtime *rt, guint gen)
     if (!rt->pin.empty ())
       json_object_set_string_member (create, "pin", rt->pin.c_str ());
     videoroom_message (rt, create, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
-      if (gen != rt->gen || rt->stopping)
+      if (gen != rt->gen || rt->stopping ())
         return;
       std::string err = why.empty () ? videoroom_error (reply) : why;
       /* 427: created meanwhile by someone else, which is as good */
@@ -845,13 +738,13 @@ ensure_room (Runtime *rt, guint gen)
 static void
 attempt (Runtime *rt)
 {
-  if (rt->stopping || rt->sid.empty ())
+  if (rt->stopping () || rt->sid.empty ())
     return;
   rt->attempts++;
   const guint gen = ++rt->gen;
   api_post (rt, rt->api, janus_request ("create"), rt->cancel,
             [rt, gen] (JsonObject *reply, const std::string &why) {
-              if (gen != rt->gen || rt->stopping)
+              if (gen != rt->gen || rt->stopping ())
                 return;
               const gint64 id = member_int (member_object (reply, "data"), "id");
               if (!why.empty () || id <= 0)
@@ -861,13 +754,15 @@ attempt (Runtime *rt)
                 }
               rt->jsession = (guint64)id;
               poll_events (rt);
-              clear_source (&rt->keepalive_timer);
-              rt->keepalive_timer = add_timeout (rt, rt->keepalive_s * 1000, keepalive_due);
+              rt->keepalive_timer.every (rt->context (), rt->keepalive_s * 1000, [rt] {
+                keepalive_due (rt);
+                return true;
+              });
               JsonObject *o = janus_request ("attach");
               json_object_set_string_member (o, "plugin", VIDEOROOM);
               api_post (rt, session_url (rt), o, rt->cancel,
                         [rt, gen] (JsonObject *reply, const std::string &why) {
-                          if (gen != rt->gen || rt->stopping)
+                          if (gen != rt->gen || rt->stopping ())
                             return;
                           const gint64 h = member_int (member_object (reply, "data"), "id");
                           if (!why.empty () || h <= 0)
@@ -902,88 +797,21 @@ end_current (Runtime *rt)
 {
   rt->sid.clear ();
   rt->gen++;
-  clear_source (&rt->retry_timer);
+  rt->retry_timer.cancel ();
   rt->cands.clear ();
-}
-
-static gboolean
-emit_session (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  if (!rt->stopping && !rt->sid.empty ())
-    rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (), "janus",
-                                          nullptr);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-signaller_thread (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_main_context_push_thread_default (rt->ctx);
-  const guint secs = (rt->timeout_ms + 999) / 1000;
-  rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
-  rt->poll_session = soup_session_new_with_options ("timeout", POLL_TIMEOUT_S, nullptr);
-  GSource *source = g_idle_source_new ();
-  g_source_set_callback (source, emit_session, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_main_loop_run (rt->loop);
-  g_cancellable_cancel (rt->cancel);
-  clear_source (&rt->keepalive_timer);
-  clear_source (&rt->retry_timer);
-  /* Let cancelled requests complete before the sessions and context go. */
-  const gint64 limit = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  while (rt->pending > 0 && g_get_monotonic_time () < limit)
-    g_main_context_iteration (rt->ctx, TRUE);
-  g_clear_object (&rt->session);
-  g_clear_object (&rt->poll_session);
-  while (g_main_context_iteration (rt->ctx, FALSE))
-    ;
-  g_main_context_pop_thread_default (rt->ctx);
-  return nullptr;
-}
-
-/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
-static void
-post (RtcJanusSignaller *self, std::function<void (Runtime &)> fn)
-{
-  std::lock_guard lock (self->priv->state_lock);
-  Runtime *rt = self->priv->rt;
-  if (!rt)
-    return;
-  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
-    if (!rt->stopping)
-      fn (*rt);
-  });
 }
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
 
-static gboolean
-shutdown_poll (gpointer data)
+static void
+shutdown_start (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  if (rt->pending == 0 || g_get_monotonic_time () >= rt->deadline)
-    {
-      g_main_loop_quit (rt->loop);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-shutdown_start (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  rt->stopping = true;
   end_current (rt);
   g_cancellable_cancel (rt->cancel);
-  rt->deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
+  const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
   /* leave and destroy are not cancelled; the deadline bounds them. */
   hang_up (rt, nullptr);
-  g_source_unref (add_timeout (rt, 10, shutdown_poll));
-  return G_SOURCE_REMOVE;
+  rt->quit_when ([rt] { return rt->http.pending () == 0; }, deadline);
 }
 
 static void
@@ -992,21 +820,8 @@ rtc_janus_signaller_stop (RtcSignaller *signaller)
   RtcJanusSignaller *self = RTC_JANUS_SIGNALLER (signaller);
   RtcJanusSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  Runtime *rt;
-  {
-    std::lock_guard lock (priv->state_lock);
-    rt = priv->rt;
-    priv->rt = nullptr;
-  }
-  if (!rt)
-    return;
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, shutdown_start, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_thread_join (rt->thread);
-  delete rt;
+  if (std::unique_ptr<Runtime> rt = priv->client.take ())
+    rt->stop ([rt = rt.get ()] { shutdown_start (rt); });
 }
 
 static gboolean
@@ -1015,11 +830,8 @@ rtc_janus_signaller_start (RtcSignaller *signaller, GError **error)
   RtcJanusSignaller *self = RTC_JANUS_SIGNALLER (signaller);
   RtcJanusSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  {
-    std::lock_guard lock (priv->state_lock);
-    if (priv->rt)
-      return TRUE;
-  }
+  if (priv->client.running ())
+    return TRUE;
   auto rt = std::make_unique<Runtime> ();
   rt->self = self;
   {
@@ -1050,10 +862,29 @@ rtc_janus_signaller_start (RtcSignaller *signaller, GError **error)
   rt->sid = uuid;
   {
     std::lock_guard lock (priv->state_lock);
-    priv->rt = rt.get ();
     priv->publisher_id = 0;
   }
-  rt->thread = g_thread_new ("rtcjanussignaller", signaller_thread, rt.get ());
+  priv->client.put (rt.get ());
+  rt->spawn ("rtcjanussignaller", [rt = rt.get ()] {
+    const guint secs = (rt->timeout_ms + 999) / 1000;
+    rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
+    rt->poll_session = soup_session_new_with_options ("timeout", POLL_TIMEOUT_S, nullptr);
+    rt->post (
+        [rt] {
+          if (!rt->sid.empty ())
+            rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
+                                                  "janus", nullptr);
+        },
+        G_PRIORITY_DEFAULT_IDLE);
+    rt->run ();
+    g_cancellable_cancel (rt->cancel);
+    rt->keepalive_timer.cancel ();
+    rt->retry_timer.cancel ();
+    /* Let cancelled requests complete before the sessions and context go. */
+    rt->http.drain (rt->context (), 2 * G_USEC_PER_SEC);
+    g_clear_object (&rt->session);
+    g_clear_object (&rt->poll_session);
+  });
   rt.release ();
   return TRUE;
 }
@@ -1062,7 +893,7 @@ static void
 rtc_janus_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                               const gchar *sdp)
 {
-  post (RTC_JANUS_SIGNALLER (signaller), [sid = std::string (session_id), type = std::string (type),
+  RTC_JANUS_SIGNALLER (signaller)->priv->client.post ([sid = std::string (session_id), type = std::string (type),
                                           sdp = std::string (sdp)] (Runtime &rt) {
     if (sid != rt.sid || !rt.offer.empty ())
       return;
@@ -1079,7 +910,7 @@ static void
 rtc_janus_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
                               const gchar *candidate)
 {
-  post (RTC_JANUS_SIGNALLER (signaller),
+  RTC_JANUS_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), mline_index,
          cand = std::string (candidate ? candidate : "")] (Runtime &rt) {
           if (sid != rt.sid)
@@ -1099,7 +930,7 @@ static void
 rtc_janus_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                                  const gchar *reason)
 {
-  post (RTC_JANUS_SIGNALLER (signaller),
+  RTC_JANUS_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), why = std::string (reason ? reason : "")] (Runtime &rt) {
           if (sid != rt.sid)
             return;
