@@ -1,16 +1,17 @@
 /* RtcWsSignaller: see rtc-ws-signaller.h.
  *
  * Threads: start()/stop() and the methods run on element threads; the SoupSession, the
- * connection and every signal emission live on the signaller thread (Runtime::ctx). Methods
- * attach an idle source to that context, so calls keep their order and never re-enter a
+ * connection and every signal emission live on the signaller thread (Runtime, a
+ * rtc::ClientLoop). Methods post to that thread, so calls keep their order and never re-enter a
  * handler.
  *
- * Lock order: start_lock -> settings_lock; state_lock and Runtime::first_lock are leaves. No
- * lock is held while a signal is emitted or a property notified.
+ * Lock order: start_lock -> settings_lock; state_lock, the client slot's lock and
+ * Runtime::first_lock are leaves. No lock is held while a signal is emitted or a property
+ * notified.
  */
-#include "call-later.h"
 #include "rtc-ws-signaller.h"
 
+#include "client-loop.h"
 #include "protocol.h"
 
 #include <json-glib/json-glib.h>
@@ -38,12 +39,9 @@ namespace
 
 /* Everything that exists between start() and stop(). Fields marked (thread) are only touched on
  * the signaller thread. */
-struct Runtime
+struct Runtime : rtc::ClientLoop
 {
   RtcWsSignaller *self = nullptr;
-  GMainContext *ctx = g_main_context_new ();
-  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
-  GThread *thread = nullptr;
 
   /* configuration, copied at start */
   std::string uri, token, ca_file, producer_id;
@@ -61,26 +59,19 @@ struct Runtime
   SoupSession *session = nullptr;          /* (thread) */
   GCancellable *cancel = nullptr;          /* (thread) the attempt in progress */
   SoupWebsocketConnection *conn = nullptr; /* (thread) */
-  GSource *attempt_timer = nullptr;        /* (thread) connect + welcome deadline */
-  GSource *retry_timer = nullptr;          /* (thread) */
-  GSource *keepalive_timer = nullptr;      /* (thread) */
+  rtc::Timer attempt_timer;                /* (thread) connect + welcome deadline */
+  rtc::Timer retry_timer;                  /* (thread) */
+  rtc::Timer keepalive_timer;              /* (thread) */
   gint64 last_heard = 0;                   /* (thread) */
   bool ever_connected = false;             /* (thread) */
   bool welcomed = false;                   /* (thread) */
-  bool stopping = false;                   /* (thread) no more signals, no reconnect */
   bool failed = false;                     /* (thread) auth refused: no more retries */
   guint backoff = 0;                       /* (thread) ms */
   guint epoch = 0;                         /* (thread) connection generation */
   std::map<std::string, guint> sessions;   /* (thread) session id -> epoch it belongs to */
   bool starting = false;                   /* (thread) consumer: startSession in flight */
-  gint64 deadline = 0;                     /* (thread) shutdown */
 
-  ~Runtime ()
-  {
-    g_clear_error (&first_error);
-    g_main_loop_unref (loop);
-    g_main_context_unref (ctx);
-  }
+  ~Runtime () override { g_clear_error (&first_error); }
 };
 
 } // namespace
@@ -96,8 +87,9 @@ struct RtcWsSignallerPrivate
   guint timeout_ms = DEFAULT_TIMEOUT;
   guint backoff_min = DEFAULT_RECONNECT_INTERVAL, backoff_max = DEFAULT_RECONNECT_MAX_INTERVAL;
 
+  rtc::ClientSlot<Runtime> client;
+
   std::mutex state_lock;
-  Runtime *rt = nullptr;
   std::string peer_id;
   bool connected = false;
 };
@@ -133,26 +125,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (RtcWsSignaller, rtc_ws_signaller, G_TYPE_OBJECT,
 /* ---- signaller thread --------------------------------------------------------------------- */
 
 static void connect_attempt (Runtime *rt);
-
-static void
-clear_source (GSource **source)
-{
-  if (*source)
-    {
-      g_source_destroy (*source);
-      g_source_unref (*source);
-      *source = nullptr;
-    }
-}
-
-static GSource *
-add_timeout (Runtime *rt, guint ms, GSourceFunc func)
-{
-  GSource *source = g_timeout_source_new (ms);
-  g_source_set_callback (source, func, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  return source;
-}
 
 static void
 set_state (Runtime *rt, bool connected, const std::string &peer_id)
@@ -257,7 +229,7 @@ handle_message (Runtime *rt, const std::string &text)
       rt->epoch++;
       rt->backoff = rt->backoff_min;
       rt->ever_connected = true;
-      clear_source (&rt->attempt_timer);
+      rt->attempt_timer.cancel ();
       const unsigned roles = rt->role == RTC_SIGNALLER_ROLE_CONSUMER
                                  ? rtc::proto::kRoleConsumer | rtc::proto::kRoleListener
                                  : rtc::proto::kRoleProducer;
@@ -368,7 +340,7 @@ on_ws_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer d
 {
   auto *rt = static_cast<Runtime *> (data);
   rt->last_heard = g_get_monotonic_time ();
-  if (type != SOUP_WEBSOCKET_DATA_TEXT || rt->stopping)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || rt->stopping ())
     return;
   gsize size = 0;
   auto *bytes = static_cast<const char *> (g_bytes_get_data (message, &size));
@@ -391,21 +363,11 @@ on_ws_closed (SoupWebsocketConnection *conn, gpointer data)
   lost (rt, why);
 }
 
-static gboolean
-retry_due (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->retry_timer);
-  rt->retry_timer = nullptr;
-  connect_attempt (rt);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 drop_connection (Runtime *rt)
 {
-  clear_source (&rt->attempt_timer);
-  clear_source (&rt->keepalive_timer);
+  rt->attempt_timer.cancel ();
+  rt->keepalive_timer.cancel ();
   if (rt->cancel)
     {
       g_cancellable_cancel (rt->cancel);
@@ -428,7 +390,7 @@ lost (Runtime *rt, const char *why)
   drop_connection (rt);
   rt->welcomed = false;
   rt->starting = false;
-  if (rt->stopping)
+  if (rt->stopping ())
     return;
   if (was_welcomed)
     {
@@ -442,34 +404,21 @@ lost (Runtime *rt, const char *why)
                                      rt->uri.c_str (), why));
       return;
     }
-  if (rt->failed || rt->retry_timer)
+  if (rt->failed || rt->retry_timer.pending ())
     return;
-  rt->retry_timer = add_timeout (rt, rt->backoff, retry_due);
+  rt->retry_timer.once (rt->context (), rt->backoff, [rt] { connect_attempt (rt); });
   rt->backoff = MIN (rt->backoff * 2, rt->backoff_max);
 }
 
-static gboolean
-attempt_timed_out (gpointer data)
+static bool
+keepalive_check (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  g_source_unref (rt->attempt_timer);
-  rt->attempt_timer = nullptr;
-  lost (rt, "timed out");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-keepalive_check (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
   if (g_get_monotonic_time () - rt->last_heard > 3 * KEEPALIVE_SECONDS * G_USEC_PER_SEC)
     {
-      g_source_unref (rt->keepalive_timer);
-      rt->keepalive_timer = nullptr;
       lost (rt, "no answer to keepalive pings");
-      return G_SOURCE_REMOVE;
+      return false;
     }
-  return G_SOURCE_CONTINUE;
+  return true;
 }
 
 /* One connection attempt; its cancellable tells a late completion from the current one. */
@@ -511,7 +460,8 @@ on_connected (GObject *source, GAsyncResult *res, gpointer data)
   g_signal_connect (rt->conn, "message", G_CALLBACK (on_ws_message), rt);
   g_signal_connect (rt->conn, "pong", G_CALLBACK (on_ws_pong), rt);
   g_signal_connect (rt->conn, "closed", G_CALLBACK (on_ws_closed), rt);
-  rt->keepalive_timer = add_timeout (rt, KEEPALIVE_SECONDS * 1000, keepalive_check);
+  rt->keepalive_timer.every (rt->context (), KEEPALIVE_SECONDS * 1000,
+                            [rt] { return keepalive_check (rt); });
   /* attempt_timer keeps running until welcome arrives. */
 }
 
@@ -545,7 +495,7 @@ on_status (SoupMessage *msg, gpointer data)
 static void
 connect_attempt (Runtime *rt)
 {
-  if (rt->stopping || rt->failed)
+  if (rt->stopping () || rt->failed)
     return;
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", rt->uri.c_str ());
   if (!msg)
@@ -565,17 +515,16 @@ connect_attempt (Runtime *rt)
     }
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_status), rt);
   rt->cancel = g_cancellable_new ();
-  rt->attempt_timer = add_timeout (rt, rt->timeout_ms, attempt_timed_out);
+  rt->attempt_timer.once (rt->context (), rt->timeout_ms, [rt] { lost (rt, "timed out"); });
   soup_session_websocket_connect_async (rt->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
                                         rt->cancel, on_connected,
                                         new Attempt{ rt, G_CANCELLABLE (g_object_ref (rt->cancel)) });
 }
 
-static gpointer
-signaller_thread (gpointer data)
+/* The signaller thread, from connecting to the end of the run. */
+static void
+run_thread (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  g_main_context_push_thread_default (rt->ctx);
   rt->session = soup_session_new ();
   bool ok = true;
   if (!rt->ca_file.empty ())
@@ -597,32 +546,14 @@ signaller_thread (gpointer data)
   if (ok)
     {
       connect_attempt (rt);
-      g_main_loop_run (rt->loop);
+      rt->run ();
     }
   drop_connection (rt);
-  clear_source (&rt->retry_timer);
+  rt->retry_timer.cancel ();
   /* Let cancelled attempts and the close complete before the session and context go. */
-  while (g_main_context_iteration (rt->ctx, FALSE))
+  while (g_main_context_iteration (rt->context (), FALSE))
     ;
   g_clear_object (&rt->session);
-  while (g_main_context_iteration (rt->ctx, FALSE))
-    ;
-  g_main_context_pop_thread_default (rt->ctx);
-  return nullptr;
-}
-
-/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
-static void
-post (RtcWsSignaller *self, std::function<void (Runtime &)> fn)
-{
-  std::lock_guard lock (self->priv->state_lock);
-  Runtime *rt = self->priv->rt;
-  if (!rt)
-    return;
-  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
-    if (!rt->stopping)
-      fn (*rt);
-  });
 }
 
 /* Whether a message for @sid can go out: a session of the current connection. */
@@ -635,27 +566,12 @@ current_session (Runtime &rt, const std::string &sid)
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
 
-static gboolean
-shutdown_poll (gpointer data)
+static void
+shutdown_start (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  if (!rt->conn || soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_CLOSED
-      || g_get_monotonic_time () >= rt->deadline)
-    {
-      g_main_loop_quit (rt->loop);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-shutdown_start (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  rt->stopping = true;
-  clear_source (&rt->retry_timer);
-  clear_source (&rt->attempt_timer);
-  clear_source (&rt->keepalive_timer);
+  rt->retry_timer.cancel ();
+  rt->attempt_timer.cancel ();
+  rt->keepalive_timer.cancel ();
   if (rt->cancel)
     {
       g_cancellable_cancel (rt->cancel);
@@ -667,10 +583,12 @@ shutdown_start (gpointer data)
   rt->sessions.clear ();
   if (rt->conn && soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (rt->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, "signaller stopped");
-  rt->deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-  if (shutdown_poll (rt) == G_SOURCE_CONTINUE)
-    g_source_unref (add_timeout (rt, 10, shutdown_poll));
-  return G_SOURCE_REMOVE;
+  rt->quit_when (
+      [rt] {
+        return !rt->conn
+               || soup_websocket_connection_get_state (rt->conn) == SOUP_WEBSOCKET_STATE_CLOSED;
+      },
+      g_get_monotonic_time () + G_USEC_PER_SEC / 2);
 }
 
 static void
@@ -679,26 +597,19 @@ rtc_ws_signaller_stop (RtcSignaller *signaller)
   RtcWsSignaller *self = RTC_WS_SIGNALLER (signaller);
   RtcWsSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  Runtime *rt;
+  std::unique_ptr<Runtime> rt = priv->client.take ();
+  if (!rt)
+    return;
   bool was_connected;
   {
     std::lock_guard lock (priv->state_lock);
-    rt = priv->rt;
-    priv->rt = nullptr;
     was_connected = priv->connected;
     priv->connected = false;
     priv->peer_id.clear ();
   }
-  if (!rt)
-    return;
-  /* Queued after any call posted before priv->rt was cleared: those still go out. */
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, shutdown_start, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_thread_join (rt->thread);
-  delete rt;
+  /* Calls posted before take() still go out. */
+  rt->stop ([rt = rt.get ()] { shutdown_start (rt); });
+  rt.reset ();
   if (was_connected)
     {
       g_object_notify (G_OBJECT (self), "connected");
@@ -712,11 +623,8 @@ rtc_ws_signaller_start (RtcSignaller *signaller, GError **error)
   RtcWsSignaller *self = RTC_WS_SIGNALLER (signaller);
   RtcWsSignallerPrivate *priv = self->priv;
   std::unique_lock start (priv->start_lock);
-  {
-    std::lock_guard lock (priv->state_lock);
-    if (priv->rt)
-      return TRUE; /* already running */
-  }
+  if (priv->client.running ())
+    return TRUE;
 
   auto rt = std::make_unique<Runtime> ();
   rt->self = self;
@@ -755,11 +663,8 @@ rtc_ws_signaller_start (RtcSignaller *signaller, GError **error)
   /* Published before the thread runs: signals and notifies from it may read properties, and
    * methods called from handlers of the first session must reach this runtime. */
   Runtime *raw = rt.get ();
-  {
-    std::lock_guard lock (priv->state_lock);
-    priv->rt = raw;
-  }
-  raw->thread = g_thread_new ("rtcwssignaller", signaller_thread, raw);
+  priv->client.put (raw);
+  raw->spawn ("rtcwssignaller", [raw] { run_thread (raw); });
   GError *first_error = nullptr;
   {
     std::unique_lock lock (raw->first_lock);
@@ -791,7 +696,7 @@ static void
 rtc_ws_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                            const gchar *sdp)
 {
-  post (RTC_WS_SIGNALLER (signaller),
+  RTC_WS_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id), body = rtc::proto::SdpBody{ type, sdp }] (Runtime &rt) {
           if (current_session (rt, sid))
             send_text (&rt, rtc::proto::peer_sdp (sid, body));
@@ -809,7 +714,7 @@ rtc_ws_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, gui
    * finish without it. */
   if (!candidate || !*candidate)
     return;
-  post (RTC_WS_SIGNALLER (signaller),
+  RTC_WS_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id),
          body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {
           if (current_session (rt, sid))
@@ -822,7 +727,7 @@ rtc_ws_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                               const gchar *reason)
 {
   /* The protocol has no reason field in a client's endSession: the reason is only logged. */
-  post (RTC_WS_SIGNALLER (signaller),
+  RTC_WS_SIGNALLER (signaller)->priv->client.post (
         [sid = std::string (session_id),
          why = std::string (reason ? reason : "")] (Runtime &rt) {
           const bool current = current_session (rt, sid);
