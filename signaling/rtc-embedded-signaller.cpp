@@ -2,17 +2,17 @@
  * for one local peer.
  *
  * Threads: start()/stop() and the methods run on element threads; the server, the Router and
- * every signal emission live on the signaller thread (Runtime::ctx). Methods never touch the
- * server directly: they attach an idle source to the context, so calls are serialised, never
- * re-enter the Router from a signal handler, and can never run after stop() joined.
+ * every signal emission live on the signaller thread (Runtime, a rtc::ClientLoop). Methods never
+ * touch the server directly: they post to that thread, so calls are serialised, never re-enter
+ * the Router from a signal handler, and can never run after stop() joined.
  *
- * Lock order: start_lock -> settings_lock; state_lock is a leaf (never held while taking another
- * lock, attaching is the only thing done under it besides copying). No lock is held while a
- * signal is emitted or a callback is called.
+ * Lock order: start_lock -> settings_lock; state_lock and the client slot's lock are leaves
+ * (never held while taking another lock; attaching is the only thing done under the slot's lock).
+ * No lock is held while a signal is emitted or a callback is called.
  */
-#include "call-later.h"
 #include "rtc-embedded-signaller.h"
 
+#include "client-loop.h"
 #include "server.h"
 #include "whip-endpoint.h"
 
@@ -64,12 +64,9 @@ private:
 
 /* Everything that exists between start() and stop(). Fields marked (thread) are only touched
  * on the signaller thread. */
-struct Runtime
+struct Runtime : rtc::ClientLoop
 {
   RtcEmbeddedSignaller *self = nullptr;
-  GMainContext *ctx = g_main_context_new ();
-  GMainLoop *loop = g_main_loop_new (ctx, FALSE);
-  GThread *thread = nullptr;
 
   /* configuration, copied at start */
   std::string address;
@@ -92,22 +89,15 @@ struct Runtime
 
   std::unique_ptr<rtc::signaling::Server> server; /* (thread) */
   LocalHandler handler{ *this };
-  bool stopping = false;     /* (thread) set by the shutdown source: no more signals */
-  gint64 deadline = 0;       /* (thread) shutdown gives sockets this long to close */
 
-  ~Runtime ()
-  {
-    g_clear_error (&bind_error);
-    g_main_loop_unref (loop);
-    g_main_context_unref (ctx);
-  }
+  ~Runtime () override { g_clear_error (&bind_error); }
 };
 
 void
 LocalHandler::session_requested (const std::string &session_id, const std::string &peer_id,
                                  const std::optional<std::string> &offer)
 {
-  if (!rt_.stopping)
+  if (!rt_.stopping ())
     rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt_.self), session_id.c_str (),
                                           peer_id.c_str (), offer ? offer->c_str () : nullptr);
 }
@@ -115,14 +105,14 @@ LocalHandler::session_requested (const std::string &session_id, const std::strin
 void
 LocalHandler::session_ended (const std::string &session_id)
 {
-  if (!rt_.stopping)
+  if (!rt_.stopping ())
     rtc_signaller_emit_session_ended (RTC_SIGNALLER (rt_.self), session_id.c_str ());
 }
 
 void
 LocalHandler::sdp (const std::string &session_id, const std::string &type, const std::string &sdp)
 {
-  if (!rt_.stopping)
+  if (!rt_.stopping ())
     rtc_signaller_emit_sdp (RTC_SIGNALLER (rt_.self), session_id.c_str (), type.c_str (),
                             sdp.c_str ());
 }
@@ -130,7 +120,7 @@ LocalHandler::sdp (const std::string &session_id, const std::string &type, const
 void
 LocalHandler::ice (const std::string &session_id, guint mline_index, const std::string &candidate)
 {
-  if (!rt_.stopping)
+  if (!rt_.stopping ())
     rtc_signaller_emit_ice (RTC_SIGNALLER (rt_.self), session_id.c_str (), mline_index,
                             candidate.c_str ());
 }
@@ -152,8 +142,9 @@ struct RtcEmbeddedSignallerPrivate
   guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
   std::string whip_ice_servers; /* as set, comma-separated */
 
+  rtc::ClientSlot<Runtime> client;
+
   std::mutex state_lock;
-  Runtime *rt = nullptr;
   guint port = 0;
   std::string peer_id;
   std::shared_ptr<HttpCallback> stats, metrics;
@@ -205,12 +196,10 @@ call_http (RtcEmbeddedSignaller *self, bool stats)
   return std::string (body);
 }
 
-static gpointer
-signaller_thread (gpointer data)
+/* The signaller thread: binds, tells start() how that went, serves until stop(). */
+static void
+run_thread (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  g_main_context_push_thread_default (rt->ctx);
-
   rtc::signaling::ServerConfig config;
   config.limits.max_message_size = rt->max_message_size;
   /* One token for every way in: /whip and /whep (Authorization: Bearer), and /ws (the same
@@ -249,28 +238,20 @@ signaller_thread (gpointer data)
 
   if (ok)
     {
-      g_main_loop_run (rt->loop);
+      rt->run ();
+      /* What this teardown schedules (closing streams) runs before the context goes: see
+       * ClientLoop::spawn(). */
       rt->server.reset ();
-      /* Let libsoup finish what the teardown scheduled (closing streams) before the context
-       * goes away. */
-      while (g_main_context_iteration (rt->ctx, FALSE))
-        ;
     }
-  g_main_context_pop_thread_default (rt->ctx);
-  return nullptr;
 }
 
 /* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
 static void
 post (RtcEmbeddedSignaller *self, std::function<void (Runtime &)> fn)
 {
-  std::lock_guard lock (self->priv->state_lock);
-  Runtime *rt = self->priv->rt;
-  if (!rt)
-    return;
-  rtc::call_later (rt->ctx, [rt, fn = std::move (fn)] {
-    if (rt->server)
-      fn (*rt);
+  self->priv->client.post ([fn = std::move (fn)] (Runtime &rt) {
+    if (rt.server)
+      fn (rt);
   });
 }
 
@@ -282,11 +263,8 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
   RtcEmbeddedSignaller *self = RTC_EMBEDDED_SIGNALLER (signaller);
   RtcEmbeddedSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  {
-    std::lock_guard lock (priv->state_lock);
-    if (priv->rt)
-      return TRUE; /* already running */
-  }
+  if (priv->client.running ())
+    return TRUE;
 
   auto rt = std::make_unique<Runtime> ();
   rt->self = self;
@@ -330,14 +308,14 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
       }
   }
 
-  rt->thread = g_thread_new ("rtcsignaller", signaller_thread, rt.get ());
+  rt->spawn ("rtcsignaller", [rt = rt.get ()] { run_thread (rt); });
   {
     std::unique_lock lock (rt->bind_lock);
     rt->bind_cond.wait (lock, [&] { return rt->bind_done; });
   }
   if (rt->bind_error)
     {
-      g_thread_join (rt->thread);
+      rt->join ();
       g_propagate_error (error, rt->bind_error);
       rt->bind_error = nullptr;
       return FALSE;
@@ -347,43 +325,21 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
     std::lock_guard lock (priv->state_lock);
     priv->port = rt->port;
     priv->peer_id = rt->local_id;
-    priv->rt = rt.release ();
   }
+  priv->client.put (rt.release ());
   g_object_notify (G_OBJECT (self), "port");
   g_object_notify (G_OBJECT (self), "peer-id");
   return TRUE;
 }
 
-static gboolean
-shutdown_poll (gpointer data)
+static void
+shutdown_start (Runtime *rt)
 {
-  auto *rt = static_cast<Runtime *> (data);
-  /* Give peers a moment to receive endSession and acknowledge the close frame. */
-  if (!rt->server || rt->server->router ().remote_count () == 0
-      || g_get_monotonic_time () >= rt->deadline)
-    {
-      g_main_loop_quit (rt->loop);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-shutdown_start (gpointer data)
-{
-  auto *rt = static_cast<Runtime *> (data);
-  rt->stopping = true;
   if (rt->server)
     rt->server->shutdown ();
-  rt->deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-  if (shutdown_poll (rt) == G_SOURCE_CONTINUE)
-    {
-      GSource *poll = g_timeout_source_new (10);
-      g_source_set_callback (poll, shutdown_poll, rt, nullptr);
-      g_source_attach (poll, rt->ctx);
-      g_source_unref (poll);
-    }
-  return G_SOURCE_REMOVE;
+  /* Give peers a moment to receive endSession and acknowledge the close frame. */
+  rt->quit_when ([rt] { return !rt->server || rt->server->router ().remote_count () == 0; },
+                 g_get_monotonic_time () + G_USEC_PER_SEC / 2);
 }
 
 static void
@@ -392,24 +348,17 @@ rtc_embedded_signaller_stop (RtcSignaller *signaller)
   RtcEmbeddedSignaller *self = RTC_EMBEDDED_SIGNALLER (signaller);
   RtcEmbeddedSignallerPrivate *priv = self->priv;
   std::lock_guard start (priv->start_lock);
-  Runtime *rt;
+  std::unique_ptr<Runtime> rt = priv->client.take ();
+  if (!rt)
+    return;
   {
     std::lock_guard lock (priv->state_lock);
-    rt = priv->rt;
-    priv->rt = nullptr;
     priv->port = 0;
     priv->peer_id.clear ();
   }
-  if (!rt)
-    return;
-  /* Queued after any call posted before priv->rt was cleared: those still go out. */
-  GSource *source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, shutdown_start, rt, nullptr);
-  g_source_attach (source, rt->ctx);
-  g_source_unref (source);
-  g_thread_join (rt->thread);
-  delete rt;
+  /* Calls posted before take() still go out. */
+  rt->stop ([rt = rt.get ()] { shutdown_start (rt); });
+  rt.reset ();
   g_object_notify (G_OBJECT (self), "port");
   g_object_notify (G_OBJECT (self), "peer-id");
 }
