@@ -154,7 +154,8 @@ Timer::attach (GMainContext *ctx, guint ms, bool once, std::function<bool ()> fn
 {
   cancel ();
   source_ = g_timeout_source_new (ms);
-  g_source_set_callback (source_, timer_due, new TimerCall{ &source_, source_, once, std::move (fn) },
+  g_source_set_callback (source_, timer_due,
+                         new TimerCall{ &source_, source_, once, std::move (fn) },
                          [] (gpointer data) { delete static_cast<TimerCall *> (data); });
   g_source_attach (source_, ctx);
 }

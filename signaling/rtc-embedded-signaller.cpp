@@ -14,6 +14,7 @@
 
 #include "client-loop.h"
 #include "server.h"
+#include "string-property.h"
 #include "whip-endpoint.h"
 
 #include <condition_variable>
@@ -452,20 +453,14 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
   switch (prop_id)
     {
     case PROP_ADDRESS:
-      {
-        const gchar *s = g_value_get_string (value);
-        priv->address = s ? s : DEFAULT_ADDRESS;
-        break;
-      }
+      rtc::set_string_property (priv->address, value, DEFAULT_ADDRESS);
+      break;
     case PROP_ROLE:
       priv->role = static_cast<RtcSignallerRole> (g_value_get_enum (value));
       break;
     case PROP_META:
-      {
-        const gchar *s = g_value_get_string (value);
-        priv->meta = s ? s : "";
-        break;
-      }
+      rtc::set_string_property (priv->meta, value);
+      break;
     case PROP_MAX_MESSAGE_SIZE:
       priv->max_message_size = g_value_get_uint (value);
       break;
@@ -473,26 +468,17 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
       priv->whip_whep = g_value_get_boolean (value);
       break;
     case PROP_AUTH_TOKEN:
-      {
-        const gchar *s = g_value_get_string (value);
-        priv->auth_token = s ? s : "";
-        break;
-      }
+      rtc::set_string_property (priv->auth_token, value);
+      break;
     case PROP_CORS_ALLOW_ORIGIN:
-      {
-        const gchar *s = g_value_get_string (value);
-        priv->cors_allow_origin = s ? s : "";
-        break;
-      }
+      rtc::set_string_property (priv->cors_allow_origin, value);
+      break;
     case PROP_WHIP_GATHER_TIMEOUT:
       priv->whip_gather_timeout = g_value_get_uint (value);
       break;
     case PROP_WHIP_ICE_SERVERS:
-      {
-        const gchar *s = g_value_get_string (value);
-        priv->whip_ice_servers = s ? s : "";
-        break;
-      }
+      rtc::set_string_property (priv->whip_ice_servers, value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -521,7 +507,7 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
     case PROP_META:
       {
         std::lock_guard lock (priv->settings_lock);
-        g_value_set_string (value, priv->meta.empty () ? nullptr : priv->meta.c_str ());
+        rtc::get_string_property (value, priv->meta);
         break;
       }
     case PROP_MAX_MESSAGE_SIZE:
@@ -539,7 +525,7 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
     case PROP_AUTH_TOKEN:
       {
         std::lock_guard lock (priv->settings_lock);
-        g_value_set_string (value, priv->auth_token.empty () ? nullptr : priv->auth_token.c_str ());
+        rtc::get_string_property (value, priv->auth_token);
         break;
       }
     case PROP_CORS_ALLOW_ORIGIN:
@@ -569,7 +555,7 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
     case PROP_PEER_ID:
       {
         std::lock_guard lock (priv->state_lock);
-        g_value_set_string (value, priv->peer_id.empty () ? nullptr : priv->peer_id.c_str ());
+        rtc::get_string_property (value, priv->peer_id);
         break;
       }
     default:

@@ -14,6 +14,7 @@
 
 #include "client-loop.h"
 #include "sdp-text.h"
+#include "string-property.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -801,6 +802,13 @@ end_current (Runtime *rt)
   rt->cands.clear ();
 }
 
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcJanusSignaller *self, std::function<void (Runtime &)> fn)
+{
+  self->priv->client.post (std::move (fn));
+}
+
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
 
 static void
@@ -893,7 +901,7 @@ static void
 rtc_janus_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                               const gchar *sdp)
 {
-  RTC_JANUS_SIGNALLER (signaller)->priv->client.post ([sid = std::string (session_id), type = std::string (type),
+  post (RTC_JANUS_SIGNALLER (signaller), [sid = std::string (session_id), type = std::string (type),
                                           sdp = std::string (sdp)] (Runtime &rt) {
     if (sid != rt.sid || !rt.offer.empty ())
       return;
@@ -910,7 +918,7 @@ static void
 rtc_janus_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
                               const gchar *candidate)
 {
-  RTC_JANUS_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_JANUS_SIGNALLER (signaller),
         [sid = std::string (session_id), mline_index,
          cand = std::string (candidate ? candidate : "")] (Runtime &rt) {
           if (sid != rt.sid)
@@ -930,7 +938,7 @@ static void
 rtc_janus_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                                  const gchar *reason)
 {
-  RTC_JANUS_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_JANUS_SIGNALLER (signaller),
         [sid = std::string (session_id), why = std::string (reason ? reason : "")] (Runtime &rt) {
           if (sid != rt.sid)
             return;
@@ -953,12 +961,8 @@ rtc_janus_signaller_iface_init (RtcSignallerInterface *iface)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-static void
-set_string (std::string &out, const GValue *value)
-{
-  const gchar *s = g_value_get_string (value);
-  out = s ? s : "";
-}
+using rtc::get_string_property;
+using rtc::set_string_property;
 
 static void
 rtc_janus_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
@@ -969,28 +973,28 @@ rtc_janus_signaller_set_property (GObject *object, guint prop_id, const GValue *
   switch (prop_id)
     {
     case PROP_URI:
-      set_string (priv->uri, value);
+      set_string_property (priv->uri, value);
       break;
     case PROP_ROOM:
       priv->room = g_value_get_uint64 (value);
       break;
     case PROP_DISPLAY:
-      set_string (priv->display, value);
+      set_string_property (priv->display, value);
       break;
     case PROP_PIN:
-      set_string (priv->pin, value);
+      set_string_property (priv->pin, value);
       break;
     case PROP_SECRET:
-      set_string (priv->secret, value);
+      set_string_property (priv->secret, value);
       break;
     case PROP_CREATE_ROOM:
       priv->create_room = g_value_get_boolean (value);
       break;
     case PROP_AUTH_TOKEN:
-      set_string (priv->token, value);
+      set_string_property (priv->token, value);
       break;
     case PROP_API_SECRET:
-      set_string (priv->apisecret, value);
+      set_string_property (priv->apisecret, value);
       break;
     case PROP_KEEPALIVE_INTERVAL:
       priv->keepalive_s = g_value_get_uint (value);
@@ -1008,12 +1012,6 @@ rtc_janus_signaller_set_property (GObject *object, guint prop_id, const GValue *
 }
 
 static void
-get_string (GValue *value, const std::string &s)
-{
-  g_value_set_string (value, s.empty () ? nullptr : s.c_str ());
-}
-
-static void
 rtc_janus_signaller_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   RtcJanusSignallerPrivate *priv = RTC_JANUS_SIGNALLER (object)->priv;
@@ -1027,28 +1025,28 @@ rtc_janus_signaller_get_property (GObject *object, guint prop_id, GValue *value,
   switch (prop_id)
     {
     case PROP_URI:
-      get_string (value, priv->uri);
+      get_string_property (value, priv->uri);
       break;
     case PROP_ROOM:
       g_value_set_uint64 (value, priv->room);
       break;
     case PROP_DISPLAY:
-      get_string (value, priv->display);
+      get_string_property (value, priv->display);
       break;
     case PROP_PIN:
-      get_string (value, priv->pin);
+      get_string_property (value, priv->pin);
       break;
     case PROP_SECRET:
-      get_string (value, priv->secret);
+      get_string_property (value, priv->secret);
       break;
     case PROP_CREATE_ROOM:
       g_value_set_boolean (value, priv->create_room);
       break;
     case PROP_AUTH_TOKEN:
-      get_string (value, priv->token);
+      get_string_property (value, priv->token);
       break;
     case PROP_API_SECRET:
-      get_string (value, priv->apisecret);
+      get_string_property (value, priv->apisecret);
       break;
     case PROP_KEEPALIVE_INTERVAL:
       g_value_set_uint (value, priv->keepalive_s);

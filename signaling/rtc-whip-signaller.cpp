@@ -11,6 +11,7 @@
 
 #include "client-loop.h"
 #include "sdp-text.h"
+#include "string-property.h"
 
 #include <libsoup/soup.h>
 
@@ -498,6 +499,13 @@ end_current (Runtime *rt)
   rt->cands.clear ();
 }
 
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcWhipSignaller *self, std::function<void (Runtime &)> fn)
+{
+  self->priv->client.post (std::move (fn));
+}
+
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
 
 static void
@@ -580,7 +588,7 @@ static void
 rtc_whip_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                              const gchar *sdp)
 {
-  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WHIP_SIGNALLER (signaller),
         [sid = std::string (session_id), type = std::string (type), sdp = std::string (sdp)] (
             Runtime &rt) {
           if (sid != rt.sid || !rt.offer.empty ())
@@ -598,7 +606,7 @@ static void
 rtc_whip_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, guint mline_index,
                              const gchar *candidate)
 {
-  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WHIP_SIGNALLER (signaller),
         [sid = std::string (session_id), mline_index,
          cand = std::string (candidate ? candidate : "")] (Runtime &rt) {
           if (sid != rt.sid)
@@ -629,7 +637,7 @@ static void
 rtc_whip_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                                 const gchar *reason)
 {
-  RTC_WHIP_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WHIP_SIGNALLER (signaller),
         [sid = std::string (session_id), why = std::string (reason ? reason : "")] (Runtime &rt) {
           if (sid != rt.sid)
             return;
@@ -659,16 +667,13 @@ rtc_whip_signaller_set_property (GObject *object, guint prop_id, const GValue *v
 {
   RtcWhipSignallerPrivate *priv = RTC_WHIP_SIGNALLER (object)->priv;
   std::lock_guard lock (priv->settings_lock);
-  const gchar *s;
   switch (prop_id)
     {
     case PROP_URI:
-      s = g_value_get_string (value);
-      priv->uri = s ? s : "";
+      rtc::set_string_property (priv->uri, value);
       break;
     case PROP_AUTH_TOKEN:
-      s = g_value_get_string (value);
-      priv->token = s ? s : "";
+      rtc::set_string_property (priv->token, value);
       break;
     case PROP_RETRIES:
       priv->retries = g_value_get_uint (value);
@@ -694,7 +699,7 @@ rtc_whip_signaller_get_property (GObject *object, guint prop_id, GValue *value,
     {
       std::lock_guard lock (priv->state_lock);
       if (prop_id == PROP_RESOURCE_URL)
-        g_value_set_string (value, priv->resource.empty () ? nullptr : priv->resource.c_str ());
+        rtc::get_string_property (value, priv->resource);
       else
         {
           gchar **v = g_new0 (gchar *, priv->ice_servers.size () + 1);
@@ -708,10 +713,10 @@ rtc_whip_signaller_get_property (GObject *object, guint prop_id, GValue *value,
   switch (prop_id)
     {
     case PROP_URI:
-      g_value_set_string (value, priv->uri.empty () ? nullptr : priv->uri.c_str ());
+      rtc::get_string_property (value, priv->uri);
       break;
     case PROP_AUTH_TOKEN:
-      g_value_set_string (value, priv->token.empty () ? nullptr : priv->token.c_str ());
+      rtc::get_string_property (value, priv->token);
       break;
     case PROP_RETRIES:
       g_value_set_uint (value, priv->retries);

@@ -13,6 +13,7 @@
 
 #include "client-loop.h"
 #include "protocol.h"
+#include "string-property.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -461,7 +462,7 @@ on_connected (GObject *source, GAsyncResult *res, gpointer data)
   g_signal_connect (rt->conn, "pong", G_CALLBACK (on_ws_pong), rt);
   g_signal_connect (rt->conn, "closed", G_CALLBACK (on_ws_closed), rt);
   rt->keepalive_timer.every (rt->context (), KEEPALIVE_SECONDS * 1000,
-                            [rt] { return keepalive_check (rt); });
+                             [rt] { return keepalive_check (rt); });
   /* attempt_timer keeps running until welcome arrives. */
 }
 
@@ -562,6 +563,13 @@ current_session (Runtime &rt, const std::string &sid)
 {
   auto it = rt.sessions.find (sid);
   return it != rt.sessions.end () && it->second == rt.epoch && rt.welcomed;
+}
+
+/* Runs @fn on the signaller thread, later; dropped if the signaller is not running. */
+static void
+post (RtcWsSignaller *self, std::function<void (Runtime &)> fn)
+{
+  self->priv->client.post (std::move (fn));
 }
 
 /* ---- RtcSignaller ------------------------------------------------------------------------- */
@@ -696,7 +704,7 @@ static void
 rtc_ws_signaller_send_sdp (RtcSignaller *signaller, const gchar *session_id, const gchar *type,
                            const gchar *sdp)
 {
-  RTC_WS_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WS_SIGNALLER (signaller),
         [sid = std::string (session_id), body = rtc::proto::SdpBody{ type, sdp }] (Runtime &rt) {
           if (current_session (rt, sid))
             send_text (&rt, rtc::proto::peer_sdp (sid, body));
@@ -714,7 +722,7 @@ rtc_ws_signaller_send_ice (RtcSignaller *signaller, const gchar *session_id, gui
    * finish without it. */
   if (!candidate || !*candidate)
     return;
-  RTC_WS_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WS_SIGNALLER (signaller),
         [sid = std::string (session_id),
          body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {
           if (current_session (rt, sid))
@@ -727,7 +735,7 @@ rtc_ws_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
                               const gchar *reason)
 {
   /* The protocol has no reason field in a client's endSession: the reason is only logged. */
-  RTC_WS_SIGNALLER (signaller)->priv->client.post (
+  post (RTC_WS_SIGNALLER (signaller),
         [sid = std::string (session_id),
          why = std::string (reason ? reason : "")] (Runtime &rt) {
           const bool current = current_session (rt, sid);
@@ -753,12 +761,8 @@ rtc_ws_signaller_iface_init (RtcSignallerInterface *iface)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-static void
-set_string (std::string &field, const GValue *value, const char *fallback = "")
-{
-  const gchar *s = g_value_get_string (value);
-  field = s ? s : fallback;
-}
+using rtc::get_string_property;
+using rtc::set_string_property;
 
 static void
 rtc_ws_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
@@ -769,19 +773,19 @@ rtc_ws_signaller_set_property (GObject *object, guint prop_id, const GValue *val
   switch (prop_id)
     {
     case PROP_URI:
-      set_string (priv->uri, value, DEFAULT_URI);
+      set_string_property (priv->uri, value, DEFAULT_URI);
       break;
     case PROP_AUTH_TOKEN:
-      set_string (priv->token, value);
+      set_string_property (priv->token, value);
       break;
     case PROP_ROLE:
       priv->role = static_cast<RtcSignallerRole> (g_value_get_enum (value));
       break;
     case PROP_META:
-      set_string (priv->meta, value);
+      set_string_property (priv->meta, value);
       break;
     case PROP_PRODUCER_ID:
-      set_string (priv->producer_id, value);
+      set_string_property (priv->producer_id, value);
       break;
     case PROP_TIMEOUT:
       priv->timeout_ms = g_value_get_uint (value);
@@ -793,18 +797,12 @@ rtc_ws_signaller_set_property (GObject *object, guint prop_id, const GValue *val
       priv->backoff_max = g_value_get_uint (value);
       break;
     case PROP_CA_FILE:
-      set_string (priv->ca_file, value);
+      set_string_property (priv->ca_file, value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
     }
-}
-
-static void
-get_string (GValue *value, const std::string &field)
-{
-  g_value_set_string (value, field.empty () ? nullptr : field.c_str ());
 }
 
 static void
@@ -815,7 +813,7 @@ rtc_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value, GP
     {
       std::lock_guard lock (priv->state_lock);
       if (prop_id == PROP_PEER_ID)
-        get_string (value, priv->peer_id);
+        get_string_property (value, priv->peer_id);
       else
         g_value_set_boolean (value, priv->connected);
       return;
@@ -827,16 +825,16 @@ rtc_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value, GP
       g_value_set_string (value, priv->uri.c_str ());
       break;
     case PROP_AUTH_TOKEN:
-      get_string (value, priv->token);
+      get_string_property (value, priv->token);
       break;
     case PROP_ROLE:
       g_value_set_enum (value, priv->role);
       break;
     case PROP_META:
-      get_string (value, priv->meta);
+      get_string_property (value, priv->meta);
       break;
     case PROP_PRODUCER_ID:
-      get_string (value, priv->producer_id);
+      get_string_property (value, priv->producer_id);
       break;
     case PROP_TIMEOUT:
       g_value_set_uint (value, priv->timeout_ms);
@@ -848,7 +846,7 @@ rtc_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value, GP
       g_value_set_uint (value, priv->backoff_max);
       break;
     case PROP_CA_FILE:
-      get_string (value, priv->ca_file);
+      get_string_property (value, priv->ca_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
