@@ -186,7 +186,7 @@ Timer::cancel ()
     }
 }
 
-/* ---- HttpRequests ---------------------------------------------------------------------------- */
+/* ---- HttpClient ------------------------------------------------------------------------------ */
 
 namespace
 {
@@ -195,7 +195,7 @@ struct Request
 {
   int *pending;
   SoupMessage *msg;
-  HttpRequests::Done done;
+  HttpClient::Done done;
 };
 
 void
@@ -214,20 +214,37 @@ on_response (GObject *source, GAsyncResult *res, gpointer data)
 
 } // namespace
 
-void
-HttpRequests::send (SoupSession *session, SoupMessage *msg, GCancellable *cancel, Done done)
+HttpClient::HttpClient () : cancel_ (g_cancellable_new ()) {}
+
+HttpClient::~HttpClient ()
 {
-  pending_++;
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancel, on_response,
-                                    new Request{ &pending_, msg, std::move (done) });
+  g_clear_object (&session_);
+  g_object_unref (cancel_);
 }
 
 void
-HttpRequests::drain (GMainContext *ctx, gint64 timeout_us)
+HttpClient::open (guint timeout_ms)
 {
-  const gint64 limit = g_get_monotonic_time () + timeout_us;
+  const guint secs = (timeout_ms + 999) / 1000;
+  session_ = soup_session_new_with_options ("timeout", secs, nullptr);
+}
+
+void
+HttpClient::send (SoupMessage *msg, GCancellable *cancel, Done done, SoupSession *session)
+{
+  pending_++;
+  soup_session_send_and_read_async (session ? session : session_, msg, G_PRIORITY_DEFAULT, cancel,
+                                    on_response, new Request{ &pending_, msg, std::move (done) });
+}
+
+void
+HttpClient::close (GMainContext *ctx)
+{
+  cancel ();
+  const gint64 limit = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
   while (pending_ > 0 && g_get_monotonic_time () < limit)
     g_main_context_iteration (ctx, TRUE);
+  g_clear_object (&session_);
 }
 
 std::string

@@ -137,25 +137,41 @@ private:
   GSource *source_ = nullptr;
 };
 
-/* HTTP requests of one signaller thread, counted so that a shutdown can wait for the last ones. */
-class HttpRequests
+/* The HTTP side of a signaller thread (WHIP, Janus): a SoupSession, the cancellable of the
+ * ordinary requests, and the count of requests in flight, so that a shutdown can let its last
+ * requests (DELETE, leave) finish while it cancels the others. (thread): all of it. */
+class HttpClient
 {
 public:
   /* @body: the response body (nullptr on error); @error: the transport error or nullptr. */
   using Done = std::function<void (SoupMessage *msg, GBytes *body, GError *error)>;
 
-  /* (thread) Sends @msg (transfer full) on @session; @done runs on this thread once it is
-   * answered, failed or cancelled. */
-  void send (SoupSession *session, SoupMessage *msg, GCancellable *cancel, Done done);
+  HttpClient ();
+  ~HttpClient ();
+  HttpClient (const HttpClient &) = delete;
+  HttpClient &operator= (const HttpClient &) = delete;
 
-  /* (thread) Requests in flight. */
+  /* Opens the session: one request may take @timeout_ms, rounded up to seconds. */
+  void open (guint timeout_ms);
+
+  /* For the ordinary requests: cancel() cancels them, the last ones go without it. */
+  GCancellable *cancellable () const { return cancel_; }
+  void cancel () { g_cancellable_cancel (cancel_); }
+
+  /* Sends @msg (transfer full) on our session, or on @session (another one of this thread);
+   * @done runs on this thread once it is answered, failed or cancelled. */
+  void send (SoupMessage *msg, GCancellable *cancel, Done done, SoupSession *session = nullptr);
+
+  /* Requests in flight. */
   int pending () const { return pending_; }
 
-  /* (thread) Dispatches @ctx until no request is in flight or @timeout_us passed: cancelled
-   * requests complete before their session and context go. */
-  void drain (GMainContext *ctx, gint64 timeout_us);
+  /* Cancels, lets requests in flight complete (for 2 s at most, dispatching @ctx) and closes
+   * the session: before the other sessions of @ctx and the context itself go. */
+  void close (GMainContext *ctx);
 
 private:
+  SoupSession *session_ = nullptr;
+  GCancellable *cancel_;
   int pending_ = 0;
 };
 

@@ -51,9 +51,8 @@ struct Runtime : rtc::ClientLoop
   guint keepalive_s = DEFAULT_KEEPALIVE, retries = DEFAULT_RETRIES, timeout_ms = DEFAULT_TIMEOUT;
 
   /* (thread) below */
-  SoupSession *session = nullptr, *poll_session = nullptr;
-  GCancellable *cancel = g_cancellable_new (); /* every request but the final leave/destroy */
-  rtc::HttpRequests http;
+  rtc::HttpClient http; /* its cancellable: every request but the final leave/destroy */
+  SoupSession *poll_session = nullptr;
 
   std::string sid; /* the session; "" once ended */
   std::string offer;
@@ -68,8 +67,6 @@ struct Runtime : rtc::ClientLoop
   std::vector<std::pair<guint, std::string>> outbox; /* to trickle, one request at a time */
   bool trickle_inflight = false;
   rtc::Timer keepalive_timer, retry_timer;
-
-  ~Runtime () override { g_object_unref (cancel); }
 };
 
 } // namespace
@@ -291,7 +288,7 @@ api_post (Runtime *rt, const std::string &url, JsonObject *body, GCancellable *c
     }
   g_autoptr (GBytes) bytes = g_bytes_new (text.data (), text.size ());
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  rt->http.send (rt->session, msg, cancel,
+  rt->http.send (msg, cancel,
                  [done = std::move (done)] (SoupMessage *msg, GBytes *body, GError *err) {
                    on_api_reply (msg, body, err, done);
                  });
@@ -325,7 +322,7 @@ videoroom_message (Runtime *rt, JsonObject *body, JsonObject *jsep, Done done)
   json_object_set_object_member (o, "body", body);
   if (jsep)
     json_object_set_object_member (o, "jsep", jsep);
-  api_post (rt, handle_url (rt), o, rt->cancel, std::move (done));
+  api_post (rt, handle_url (rt), o, rt->http.cancellable (), std::move (done));
 }
 
 static void
@@ -444,14 +441,15 @@ pump_trickles (Runtime *rt)
   JsonObject *o = janus_request ("trickle");
   json_object_set_object_member (o, "candidate", c);
   rt->trickle_inflight = true;
-  api_post (rt, handle_url (rt), o, rt->cancel, [rt] (JsonObject *, const std::string &why) {
-    rt->trickle_inflight = false;
-    if (!why.empty ())
-      g_message ("rtckit janus: trickle failed: %s", why.c_str ());
-    /* The outbox may belong to a newer attempt by now (hang_up() emptied it): send that. */
-    if (!rt->stopping ())
-      pump_trickles (rt);
-  });
+  api_post (rt, handle_url (rt), o, rt->http.cancellable (),
+            [rt] (JsonObject *, const std::string &why) {
+              rt->trickle_inflight = false;
+              if (!why.empty ())
+                g_message ("rtckit janus: trickle failed: %s", why.c_str ());
+              /* The outbox may be a newer attempt's by now (hang_up() emptied it): send that. */
+              if (!rt->stopping ())
+                pump_trickles (rt);
+            });
 }
 
 static void
@@ -638,10 +636,12 @@ poll_events (Runtime *rt)
       url += std::string ("&apisecret=") + t;
     }
   SoupMessage *msg = soup_message_new ("GET", url.c_str ());
-  rt->http.send (rt->poll_session, msg, rt->cancel,
-                 [rt, jsession = rt->jsession] (SoupMessage *msg, GBytes *body, GError *err) {
-                   on_poll (rt, jsession, msg, body, err);
-                 });
+  rt->http.send (
+      msg, rt->http.cancellable (),
+      [rt, jsession = rt->jsession] (SoupMessage *msg, GBytes *body, GError *err) {
+        on_poll (rt, jsession, msg, body, err);
+      },
+      rt->poll_session);
 }
 
 static void
@@ -650,7 +650,7 @@ keepalive_due (Runtime *rt)
   if (!rt->jsession)
     return;
   const guint64 jsession = rt->jsession;
-  api_post (rt, session_url (rt), janus_request ("keepalive"), rt->cancel,
+  api_post (rt, session_url (rt), janus_request ("keepalive"), rt->http.cancellable (),
             [rt, jsession] (JsonObject *, const std::string &why) {
               if (!why.empty () && rt->jsession == jsession)
                 session_lost (rt, "keepalive: " + why);
@@ -743,7 +743,7 @@ attempt (Runtime *rt)
     return;
   rt->attempts++;
   const guint gen = ++rt->gen;
-  api_post (rt, rt->api, janus_request ("create"), rt->cancel,
+  api_post (rt, rt->api, janus_request ("create"), rt->http.cancellable (),
             [rt, gen] (JsonObject *reply, const std::string &why) {
               if (gen != rt->gen || rt->stopping ())
                 return;
@@ -761,7 +761,7 @@ attempt (Runtime *rt)
               });
               JsonObject *o = janus_request ("attach");
               json_object_set_string_member (o, "plugin", VIDEOROOM);
-              api_post (rt, session_url (rt), o, rt->cancel,
+              api_post (rt, session_url (rt), o, rt->http.cancellable (),
                         [rt, gen] (JsonObject *reply, const std::string &why) {
                           if (gen != rt->gen || rt->stopping ())
                             return;
@@ -815,7 +815,7 @@ static void
 shutdown_start (Runtime *rt)
 {
   end_current (rt);
-  g_cancellable_cancel (rt->cancel);
+  rt->http.cancel ();
   const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
   /* leave and destroy are not cancelled; the deadline bounds them. */
   hang_up (rt, nullptr);
@@ -874,8 +874,7 @@ rtc_janus_signaller_start (RtcSignaller *signaller, GError **error)
   }
   priv->client.put (rt.get ());
   rt->spawn ("rtcjanussignaller", [rt = rt.get ()] {
-    const guint secs = (rt->timeout_ms + 999) / 1000;
-    rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
+    rt->http.open (rt->timeout_ms);
     rt->poll_session = soup_session_new_with_options ("timeout", POLL_TIMEOUT_S, nullptr);
     rt->post (
         [rt] {
@@ -885,12 +884,9 @@ rtc_janus_signaller_start (RtcSignaller *signaller, GError **error)
         },
         G_PRIORITY_DEFAULT_IDLE);
     rt->run ();
-    g_cancellable_cancel (rt->cancel);
     rt->keepalive_timer.cancel ();
     rt->retry_timer.cancel ();
-    /* Let cancelled requests complete before the sessions and context go. */
-    rt->http.drain (rt->context (), 2 * G_USEC_PER_SEC);
-    g_clear_object (&rt->session);
+    rt->http.close (rt->context ()); /* the long poll too: it counts among the requests */
     g_clear_object (&rt->poll_session);
   });
   rt.release ();

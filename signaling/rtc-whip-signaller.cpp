@@ -42,9 +42,7 @@ struct Runtime : rtc::ClientLoop
   guint gather_ms = DEFAULT_GATHER_TIMEOUT;
 
   /* (thread) below */
-  SoupSession *session = nullptr;
-  GCancellable *cancel = g_cancellable_new (); /* every request but the final DELETE */
-  rtc::HttpRequests http;
+  rtc::HttpClient http; /* its cancellable: every request but the final DELETE */
 
   std::string sid; /* the session; "" once ended */
   std::string offer, post_body;
@@ -60,8 +58,6 @@ struct Runtime : rtc::ClientLoop
   /* from the offer, for trickle-ice-sdpfrag bodies */
   std::string ufrag, pwd;
   std::vector<std::string> mlines, mids;
-
-  ~Runtime () override { g_object_unref (cancel); }
 };
 
 } // namespace
@@ -228,7 +224,7 @@ rtc_whip_parse_ice_servers (const gchar *link_header)
 
 /* ---- signaller thread --------------------------------------------------------------------- */
 
-using Done = rtc::HttpRequests::Done;
+using Done = rtc::HttpClient::Done;
 
 /* Sends @method to @url; @done runs on this thread with the message and the body or an error. */
 static bool
@@ -251,7 +247,7 @@ send_request (Runtime *rt, const char *method, const std::string &url, const cha
       g_autoptr (GBytes) bytes = g_bytes_new (body.data (), body.size ());
       soup_message_set_request_body_from_bytes (msg, content_type, bytes);
     }
-  rt->http.send (rt->session, msg, cancel, std::move (done));
+  rt->http.send (msg, cancel, std::move (done));
   return true;
 }
 
@@ -302,8 +298,8 @@ flush_patch (Runtime *rt)
   rt->eoc_pending = false;
   rt->patch_inflight = true;
   const std::string sid = rt->sid;
-  send_request (rt, "PATCH", rt->resource, "application/trickle-ice-sdpfrag", frag, rt->cancel,
-                [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
+  send_request (rt, "PATCH", rt->resource, "application/trickle-ice-sdpfrag", frag,
+                rt->http.cancellable (), [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
                   rt->patch_inflight = false;
                   if (rt->stopping () || rt->sid != sid)
                     return;
@@ -415,7 +411,7 @@ send_post (Runtime *rt)
 {
   rt->attempts++;
   const std::string sid = rt->sid;
-  if (!send_request (rt, "POST", rt->uri, "application/sdp", rt->post_body, rt->cancel,
+  if (!send_request (rt, "POST", rt->uri, "application/sdp", rt->post_body, rt->http.cancellable (),
                      [rt, sid] (SoupMessage *msg, GBytes *body, GError *err) {
                        on_post_response (rt, sid, msg, body, err);
                      }))
@@ -512,7 +508,7 @@ static void
 shutdown_start (Runtime *rt)
 {
   end_current (rt);
-  g_cancellable_cancel (rt->cancel);
+  rt->http.cancel ();
   const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
   /* The final DELETE has its own (never cancelled) cancellable; the deadline bounds it. */
   delete_resource (rt, nullptr, nullptr);
@@ -565,8 +561,7 @@ rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
   }
   priv->client.put (rt.get ());
   rt->spawn ("rtcwhipsignaller", [rt = rt.get ()] {
-    const guint secs = (rt->timeout_ms + 999) / 1000;
-    rt->session = soup_session_new_with_options ("timeout", secs, nullptr);
+    rt->http.open (rt->timeout_ms);
     rt->post (
         [rt] {
           if (!rt->sid.empty ())
@@ -575,10 +570,7 @@ rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
         },
         G_PRIORITY_DEFAULT_IDLE);
     rt->run ();
-    g_cancellable_cancel (rt->cancel);
-    /* Let cancelled requests complete before the session and context go. */
-    rt->http.drain (rt->context (), 2 * G_USEC_PER_SEC);
-    g_clear_object (&rt->session);
+    rt->http.close (rt->context ());
   });
   rt.release ();
   return TRUE;
