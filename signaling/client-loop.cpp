@@ -107,6 +107,18 @@ ClientLoop::quit_when (std::function<bool ()> done, gint64 deadline)
   g_source_unref (source);
 }
 
+void
+post_session_requested (ClientLoop &loop, RtcSignaller *signaller, const std::string &sid,
+                        const char *peer_id)
+{
+  loop.post (
+      [signaller, &sid, peer_id] {
+        if (!sid.empty ())
+          rtc_signaller_emit_session_requested (signaller, sid.c_str (), peer_id, nullptr);
+      },
+      G_PRIORITY_DEFAULT_IDLE);
+}
+
 /* ---- Timer ----------------------------------------------------------------------------------- */
 
 namespace

@@ -8,6 +8,8 @@
  * Plain C++ for the signalling library; not part of any public header. */
 #pragma once
 
+#include "rtc-signaller.h"
+
 #include <glib.h>
 #include <libsoup/soup.h>
 
@@ -68,6 +70,12 @@ private:
   std::function<void ()> body_;
   bool stopping_ = false; /* (thread) */
 };
+
+/* (thread) For a client with one session of its own (WHIP, Janus): emits session-requested for
+ * @sid (read then; nothing when "" by then) from @peer_id (static), once @loop runs what is
+ * already queued, unless stop() began. */
+void post_session_requested (ClientLoop &loop, RtcSignaller *signaller, const std::string &sid,
+                             const char *peer_id);
 
 /* Where a signaller keeps its running ClientLoop (subclass @Run): start() puts one in, stop()
  * takes it out, and methods post to whichever is there.

@@ -876,13 +876,7 @@ rtc_janus_signaller_start (RtcSignaller *signaller, GError **error)
   rt->spawn ("rtcjanussignaller", [rt = rt.get ()] {
     rt->http.open (rt->timeout_ms);
     rt->poll_session = soup_session_new_with_options ("timeout", POLL_TIMEOUT_S, nullptr);
-    rt->post (
-        [rt] {
-          if (!rt->sid.empty ())
-            rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
-                                                  "janus", nullptr);
-        },
-        G_PRIORITY_DEFAULT_IDLE);
+    rtc::post_session_requested (*rt, RTC_SIGNALLER (rt->self), rt->sid, "janus");
     rt->run ();
     rt->keepalive_timer.cancel ();
     rt->retry_timer.cancel ();

@@ -562,13 +562,7 @@ rtc_whip_signaller_start (RtcSignaller *signaller, GError **error)
   priv->client.put (rt.get ());
   rt->spawn ("rtcwhipsignaller", [rt = rt.get ()] {
     rt->http.open (rt->timeout_ms);
-    rt->post (
-        [rt] {
-          if (!rt->sid.empty ())
-            rtc_signaller_emit_session_requested (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
-                                                  "whip", nullptr);
-        },
-        G_PRIORITY_DEFAULT_IDLE);
+    rtc::post_session_requested (*rt, RTC_SIGNALLER (rt->self), rt->sid, "whip");
     rt->run ();
     rt->http.close (rt->context ());
   });
