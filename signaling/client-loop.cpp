@@ -250,6 +250,15 @@ HttpClient::send (SoupMessage *msg, GCancellable *cancel, Done done, SoupSession
 }
 
 void
+HttpClient::finish (ClientLoop &loop, guint timeout_ms, const std::function<void ()> &last_requests)
+{
+  cancel ();
+  const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (timeout_ms) * 1000;
+  last_requests ();
+  loop.quit_when ([this] { return pending_ == 0; }, deadline);
+}
+
+void
 HttpClient::close (GMainContext *ctx)
 {
   cancel ();

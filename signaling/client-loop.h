@@ -173,6 +173,11 @@ public:
   /* Requests in flight. */
   int pending () const { return pending_; }
 
+  /* The shutdown of @loop: cancels the ordinary requests, calls @last_requests (which sends
+   * the final ones without the cancellable), and quits @loop once none is in flight or
+   * @timeout_ms passed. */
+  void finish (ClientLoop &loop, guint timeout_ms, const std::function<void ()> &last_requests);
+
   /* Cancels, lets requests in flight complete (for 2 s at most, dispatching @ctx) and closes
    * the session: before the other sessions of @ctx and the context itself go. */
   void close (GMainContext *ctx);

@@ -815,11 +815,8 @@ static void
 shutdown_start (Runtime *rt)
 {
   end_current (rt);
-  rt->http.cancel ();
-  const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
-  /* leave and destroy are not cancelled; the deadline bounds them. */
-  hang_up (rt, nullptr);
-  rt->quit_when ([rt] { return rt->http.pending () == 0; }, deadline);
+  /* leave and destroy are not cancelled; the timeout bounds them. */
+  rt->http.finish (*rt, rt->timeout_ms, [rt] { hang_up (rt, nullptr); });
 }
 
 static void

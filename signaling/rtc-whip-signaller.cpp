@@ -508,11 +508,8 @@ static void
 shutdown_start (Runtime *rt)
 {
   end_current (rt);
-  rt->http.cancel ();
-  const gint64 deadline = g_get_monotonic_time () + static_cast<gint64> (rt->timeout_ms) * 1000;
-  /* The final DELETE has its own (never cancelled) cancellable; the deadline bounds it. */
-  delete_resource (rt, nullptr, nullptr);
-  rt->quit_when ([rt] { return rt->http.pending () == 0; }, deadline);
+  /* The final DELETE goes without the cancellable; the timeout bounds it. */
+  rt->http.finish (*rt, rt->timeout_ms, [rt] { delete_resource (rt, nullptr, nullptr); });
 }
 
 static void
