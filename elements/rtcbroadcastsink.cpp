@@ -37,19 +37,13 @@ GST_DEBUG_CATEGORY (rtc_broadcast_sink_debug);
 enum
 {
   PROP_0,
-  PROP_ADDRESS,
-  PROP_SERVE,
-  PROP_SIGNALLER,
-  PROP_VIDEO_CODECS,
+  PROP_ENDPOINT, // rtc::install_endpoint_properties: address, serve, signaller, ICE, timeout
+  PROP_VIDEO_CODECS = PROP_ENDPOINT + rtc::kEndpointPropCount,
   PROP_AUDIO_CODECS,
   PROP_MAX_VIEWERS,
-  PROP_STUN_SERVER,
-  PROP_TURN_SERVERS,
-  PROP_ICE_LOCAL_ADDRESSES,
   PROP_VIDEO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
   PROP_PLAYOUT_DELAY,
-  PROP_CONNECT_TIMEOUT,
   PROP_URL,
   PROP_VIEWERS,
 };
@@ -424,17 +418,10 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
   };
   std::unique_lock lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
+  if (rtc::set_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
+    return;
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      s.address = str ().empty () ? DEFAULT_ADDRESS : str ();
-      break;
-    case PROP_SERVE:
-      s.serve = g_value_get_boolean (value);
-      break;
-    case PROP_SIGNALLER:
-      self->priv->signalling.set_signaller_locked (G_OBJECT (g_value_get_object (value)));
-      break;
     case PROP_VIDEO_CODECS:
       s.video_codecs = str ();
       break;
@@ -443,15 +430,6 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       break;
     case PROP_MAX_VIEWERS:
       s.max_viewers = g_value_get_uint (value);
-      break;
-    case PROP_STUN_SERVER:
-      s.stun_server = str ();
-      break;
-    case PROP_TURN_SERVERS:
-      s.turn_servers = str ();
-      break;
-    case PROP_ICE_LOCAL_ADDRESSES:
-      s.ice_local_addresses = str ();
       break;
     case PROP_VIDEO_BITRATE:
       {
@@ -475,9 +453,6 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
             feed->set_playout_delay (ms);
         break;
       }
-    case PROP_CONNECT_TIMEOUT:
-      s.connect_timeout = g_value_get_uint (value);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -496,17 +471,10 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     }
   std::lock_guard lock (self->priv->settings_lock);
   const Settings &s = self->priv->settings;
+  if (rtc::get_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
+    return;
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      g_value_set_string (value, s.address.c_str ());
-      break;
-    case PROP_SERVE:
-      g_value_set_boolean (value, s.serve);
-      break;
-    case PROP_SIGNALLER:
-      g_value_set_object (value, self->priv->signalling.signaller.get ());
-      break;
     case PROP_VIDEO_CODECS:
       g_value_set_string (value, s.video_codecs.c_str ());
       break;
@@ -516,15 +484,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_MAX_VIEWERS:
       g_value_set_uint (value, s.max_viewers);
       break;
-    case PROP_STUN_SERVER:
-      g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ());
-      break;
-    case PROP_TURN_SERVERS:
-      g_value_set_string (value, s.turn_servers.c_str ());
-      break;
-    case PROP_ICE_LOCAL_ADDRESSES:
-      g_value_set_string (value, s.ice_local_addresses.c_str ());
-      break;
     case PROP_VIDEO_BITRATE:
       g_value_set_uint (value, s.video_bitrate);
       break;
@@ -533,9 +492,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_PLAYOUT_DELAY:
       g_value_set_int (value, s.playout_delay);
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      g_value_set_uint (value, s.connect_timeout);
       break;
     case PROP_URL:
       g_value_set_string (value, self->priv->signalling.url.empty ()
@@ -580,30 +536,11 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
       = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_property (
-      gobject_class, PROP_ADDRESS,
-      g_param_spec_string (
-          "address", "Address",
-          "HOST:PORT the embedded web server listens on; 0.0.0.0:8080 serves the LAN, port 0 "
-          "picks a free port (read it back from 'url')",
-          DEFAULT_ADDRESS,
-          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property (
-      gobject_class, PROP_SERVE,
-      g_param_spec_boolean (
-          "serve", "Serve",
-          "Run the embedded web and signalling server; false to use a remote one through the "
-          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint, "
-          "or janus+http(s)://HOST:PORT/janus for a Janus VideoRoom)",
-          DEFAULT_SERVE, rw_ready));
-  g_object_class_install_property (
-      gobject_class, PROP_SIGNALLER,
-      g_param_spec_object (
-          "signaller", "Signaller",
-          "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one from an application to use any signalling transport, whatever 'serve' says",
-          G_TYPE_OBJECT,
-          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  rtc::install_endpoint_properties (
+      gobject_class, PROP_ENDPOINT,
+      { "viewer", " (or an http(s):// WHIP endpoint, or janus+http(s)://HOST:PORT/janus for a "
+                  "Janus VideoRoom)" });
+
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_CODECS,
       g_param_spec_string (
@@ -623,25 +560,6 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "max-viewers", "Maximum viewers",
           "Viewers accepted at once (0 = no limit); a viewer over the limit is told why", 0,
           G_MAXUINT, DEFAULT_MAX_VIEWERS, rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string (
-          "stun-server", "STUN server",
-          "STUN server for new viewers as stun://host:port (none by default: fine on a LAN)",
-          nullptr, rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string (
-          "turn-servers", "TURN servers",
-          "Comma-separated TURN servers for new viewers, turn(s)://user:password@host:port", "",
-          rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_ICE_LOCAL_ADDRESSES,
-      g_param_spec_string (
-          "ice-local-addresses", "ICE local addresses",
-          "Comma-separated local IP addresses ICE may use for new viewers (e.g. 127.0.0.1 to "
-          "keep media on loopback); empty means every interface but loopback",
-          "", rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint (
@@ -663,12 +581,6 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "show each frame as soon as it is decoded (lowest latency), -1 = let the viewer decide "
           "(no extension); changeable while playing",
           -1, 40950, DEFAULT_PLAYOUT_DELAY, rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_CONNECT_TIMEOUT,
-      g_param_spec_uint (
-          "connect-timeout", "Connect timeout",
-          "Seconds a new viewer may take to connect before it is dropped (0 = forever)", 0, 3600,
-          DEFAULT_CONNECT_TIMEOUT, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_URL,
       g_param_spec_string ("url", "URL", "Where viewers open the stream, once started", nullptr,

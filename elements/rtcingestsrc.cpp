@@ -40,16 +40,10 @@ GST_DEBUG_CATEGORY (rtc_ingest_src_debug);
 enum
 {
   PROP_0,
-  PROP_ADDRESS,
-  PROP_SERVE,
-  PROP_SIGNALLER,
-  PROP_VIDEO_CODECS,
+  PROP_ENDPOINT, // rtc::install_endpoint_properties: address, serve, signaller, ICE, timeout
+  PROP_VIDEO_CODECS = PROP_ENDPOINT + rtc::kEndpointPropCount,
   PROP_AUDIO_CODECS,
   PROP_MAX_PUBLISHERS,
-  PROP_STUN_SERVER,
-  PROP_TURN_SERVERS,
-  PROP_ICE_LOCAL_ADDRESSES,
-  PROP_CONNECT_TIMEOUT,
   PROP_PRODUCER_ID,
   PROP_URL,
   PROP_PUBLISHERS,
@@ -230,17 +224,10 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
   };
   std::lock_guard lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
+  if (rtc::set_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
+    return;
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      s.address = str ().empty () ? DEFAULT_ADDRESS : str ();
-      break;
-    case PROP_SERVE:
-      s.serve = g_value_get_boolean (value);
-      break;
-    case PROP_SIGNALLER:
-      self->priv->signalling.set_signaller_locked (G_OBJECT (g_value_get_object (value)));
-      break;
     case PROP_VIDEO_CODECS:
       s.video_codecs = str ();
       break;
@@ -249,18 +236,6 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       break;
     case PROP_MAX_PUBLISHERS:
       s.max_publishers = g_value_get_uint (value);
-      break;
-    case PROP_STUN_SERVER:
-      s.stun_server = str ();
-      break;
-    case PROP_TURN_SERVERS:
-      s.turn_servers = str ();
-      break;
-    case PROP_ICE_LOCAL_ADDRESSES:
-      s.ice_local_addresses = str ();
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      s.connect_timeout = g_value_get_uint (value);
       break;
     case PROP_PRODUCER_ID:
       s.producer_id = str ();
@@ -283,17 +258,10 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     }
   std::lock_guard lock (self->priv->settings_lock);
   const Settings &s = self->priv->settings;
+  if (rtc::get_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
+    return;
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      g_value_set_string (value, s.address.c_str ());
-      break;
-    case PROP_SERVE:
-      g_value_set_boolean (value, s.serve);
-      break;
-    case PROP_SIGNALLER:
-      g_value_set_object (value, self->priv->signalling.signaller.get ());
-      break;
     case PROP_VIDEO_CODECS:
       g_value_set_string (value, s.video_codecs.c_str ());
       break;
@@ -302,18 +270,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_MAX_PUBLISHERS:
       g_value_set_uint (value, s.max_publishers);
-      break;
-    case PROP_STUN_SERVER:
-      g_value_set_string (value, s.stun_server.empty () ? nullptr : s.stun_server.c_str ());
-      break;
-    case PROP_TURN_SERVERS:
-      g_value_set_string (value, s.turn_servers.c_str ());
-      break;
-    case PROP_ICE_LOCAL_ADDRESSES:
-      g_value_set_string (value, s.ice_local_addresses.c_str ());
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      g_value_set_uint (value, s.connect_timeout);
       break;
     case PROP_PRODUCER_ID:
       g_value_set_string (value, s.producer_id.empty () ? nullptr : s.producer_id.c_str ());
@@ -365,28 +321,10 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
       = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_property (
-      gobject_class, PROP_ADDRESS,
-      g_param_spec_string (
-          "address", "Address",
-          "HOST:PORT the embedded web server listens on; 0.0.0.0:8080 serves the LAN, port 0 "
-          "picks a free port (read it back from 'url')",
-          DEFAULT_ADDRESS, rw_ready));
-  g_object_class_install_property (
-      gobject_class, PROP_SERVE,
-      g_param_spec_boolean (
-          "serve", "Serve",
-          "Run the embedded web and signalling server; false to use a remote one through the "
-          "'signaller' child: signaller::uri=ws://HOST:PORT/ws (or an http(s):// WHIP endpoint "
-          "for rtcbroadcastsink)",
-          DEFAULT_SERVE, rw_ready));
-  g_object_class_install_property (
-      gobject_class, PROP_SIGNALLER,
-      g_param_spec_object (
-          "signaller", "Signaller",
-          "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one from an application to use any signalling transport, whatever 'serve' says",
-          G_TYPE_OBJECT, rw_ready));
+  rtc::install_endpoint_properties (
+      gobject_class, PROP_ENDPOINT,
+      { "publisher", " (or an http(s):// WHEP endpoint to play from)" });
+
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_CODECS,
       g_param_spec_string (
@@ -407,38 +345,12 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
           "Publishers accepted at once (0 = no limit); a publisher over the limit is told why", 0,
           G_MAXUINT, DEFAULT_MAX_PUBLISHERS, rw_playing));
   g_object_class_install_property (
-      gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string (
-          "stun-server", "STUN server",
-          "STUN server for new publishers as stun://host:port (none by default: fine on a LAN)",
-          nullptr, rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string (
-          "turn-servers", "TURN servers",
-          "Comma-separated TURN servers for new publishers, turn(s)://user:password@host:port", "",
-          rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_ICE_LOCAL_ADDRESSES,
-      g_param_spec_string (
-          "ice-local-addresses", "ICE local addresses",
-          "Comma-separated local IP addresses ICE may use for new publishers (e.g. 127.0.0.1 to "
-          "keep media on loopback); empty means every interface but loopback",
-          "", rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_CONNECT_TIMEOUT,
-      g_param_spec_uint (
-          "connect-timeout", "Connect timeout",
-          "Seconds a new publisher may take to connect before it is dropped (0 = forever)", 0, 3600,
-          DEFAULT_CONNECT_TIMEOUT, rw_playing));
-  g_object_class_install_property (
       gobject_class, PROP_PRODUCER_ID,
       g_param_spec_string (
           "producer-id", "Producer id",
           "With serve=false: the remote producer to receive from (its peer id on the signalling "
           "server, signaller::uri=ws://HOST:PORT/ws); unset takes the first producer there",
-          nullptr,
-          GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+          nullptr, rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_URL,
       g_param_spec_string ("url", "URL", "The publish page's address, once started", nullptr, ro));

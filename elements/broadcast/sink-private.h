@@ -9,6 +9,7 @@
 #include "broadcast/stats.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"
+#include "endpoint-props.h"
 #include "signalling.h"
 #include "worker.h"
 
@@ -21,32 +22,23 @@
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
 
-#define DEFAULT_ADDRESS "127.0.0.1:8080"
-#define DEFAULT_SERVE TRUE
 #define DEFAULT_VIDEO_CODECS "h264,vp8"
 #define DEFAULT_AUDIO_CODECS "opus"
 #define DEFAULT_MAX_VIEWERS 0
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_KEYFRAME_INTERVAL 120
-#define DEFAULT_CONNECT_TIMEOUT 30
 #define DEFAULT_PLAYOUT_DELAY 0
 
 namespace rtc::broadcast
 {
 
-struct Settings
+struct Settings : rtc::EndpointSettings
 {
-  std::string address = DEFAULT_ADDRESS;
-  bool serve = DEFAULT_SERVE;
   std::string video_codecs = DEFAULT_VIDEO_CODECS;
   std::string audio_codecs = DEFAULT_AUDIO_CODECS;
   guint max_viewers = DEFAULT_MAX_VIEWERS;
-  std::string stun_server;
-  std::string turn_servers;
-  std::string ice_local_addresses;
   guint video_bitrate = DEFAULT_VIDEO_BITRATE;
   guint keyframe_interval = DEFAULT_KEYFRAME_INTERVAL;
-  guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   gint playout_delay = DEFAULT_PLAYOUT_DELAY;
 };
 

@@ -6,6 +6,7 @@
 
 #include "gst-ptr.h"
 #include "common/offer-choice.h"
+#include "endpoint-props.h"
 #include "signalling.h"
 #include "worker.h"
 
@@ -19,12 +20,9 @@
 GST_DEBUG_CATEGORY_EXTERN (rtc_ingest_src_debug);
 #define GST_CAT_DEFAULT rtc_ingest_src_debug
 
-#define DEFAULT_ADDRESS "127.0.0.1:8080"
-#define DEFAULT_SERVE TRUE
 #define DEFAULT_VIDEO_CODECS "h264,vp8,vp9"
 #define DEFAULT_AUDIO_CODECS "opus"
 #define DEFAULT_MAX_PUBLISHERS 0
-#define DEFAULT_CONNECT_TIMEOUT 30
 // How long the first tracks of a publisher wait for the others before its pads are announced.
 #define READY_TIMEOUT_MS 3000
 
@@ -46,17 +44,11 @@ enum
 };
 extern guint signals[N_SIGNALS]; // rtcingestsrc.cpp
 
-struct Settings
+struct Settings : rtc::EndpointSettings
 {
-  std::string address = DEFAULT_ADDRESS;
-  bool serve = DEFAULT_SERVE;
   std::string video_codecs = DEFAULT_VIDEO_CODECS;
   std::string audio_codecs = DEFAULT_AUDIO_CODECS;
   guint max_publishers = DEFAULT_MAX_PUBLISHERS;
-  std::string stun_server;
-  std::string turn_servers;
-  std::string ice_local_addresses;
-  guint connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   std::string producer_id; // serve=false: the remote producer to receive (empty: the first)
 };
 
