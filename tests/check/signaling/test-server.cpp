@@ -4,6 +4,7 @@
  * context of the test thread and wait with timeouts, so a missing message fails, never hangs. */
 #include "rtc-embedded-signaller.h"
 #include "server.h"
+#include "ws-client.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -15,85 +16,6 @@
 #include <vector>
 
 extern "C" GResource *rtckit_web_get_resource (void);
-
-#define TIMEOUT_MS 5000
-
-template <typename Pred>
-static bool
-wait_until (Pred pred, guint timeout_ms = TIMEOUT_MS)
-{
-  const gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!pred ())
-    {
-      if (g_get_monotonic_time () > end)
-        return false;
-      if (!g_main_context_iteration (nullptr, FALSE))
-        g_usleep (500);
-    }
-  return true;
-}
-
-/* ---- signal recorder ---------------------------------------------------------------------- */
-
-struct Event
-{
-  std::string name, session, a, b;
-  guint n = 0;
-  bool has_b = false;
-};
-
-struct Recorder
-{
-  std::mutex lock;
-  std::vector<Event> events;
-
-  void
-  push (Event e)
-  {
-    std::lock_guard l (lock);
-    events.push_back (std::move (e));
-  }
-  gsize
-  count ()
-  {
-    std::lock_guard l (lock);
-    return events.size ();
-  }
-  /* Waits for the event at @index and returns a copy. */
-  Event
-  wait (gsize index)
-  {
-    if (!wait_until ([&] { return count () > index; }))
-      g_error ("timed out waiting for signal #%" G_GSIZE_FORMAT, index);
-    std::lock_guard l (lock);
-    return events[index];
-  }
-};
-
-static void
-on_session_requested (RtcSignaller *, const gchar *sid, const gchar *peer, const gchar *offer,
-                      Recorder *r)
-{
-  r->push ({ "session-requested", sid, peer, offer ? offer : "", 0, offer != nullptr });
-}
-
-static void
-on_session_ended (RtcSignaller *, const gchar *sid, Recorder *r)
-{
-  r->push ({ "session-ended", sid });
-}
-
-static void
-on_sdp (RtcSignaller *, const gchar *sid, const gchar *type, const gchar *sdp, Recorder *r)
-{
-  r->push ({ "sdp", sid, type, sdp });
-}
-
-static void
-on_ice (RtcSignaller *, const gchar *sid, guint mline, const gchar *cand, Recorder *r)
-{
-  r->push ({ "ice", sid, cand, "", mline });
-}
 
 /* A started signaller with its recorder. */
 struct Fixture
@@ -109,10 +31,7 @@ struct Fixture
     sig = RTC_EMBEDDED_SIGNALLER (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "address",
                                                 "127.0.0.1:0", "role", role, "meta", meta,
                                                 "max-message-size", max_size, nullptr));
-    g_signal_connect (sig, "session-requested", G_CALLBACK (on_session_requested), &rec);
-    g_signal_connect (sig, "session-ended", G_CALLBACK (on_session_ended), &rec);
-    g_signal_connect (sig, "sdp", G_CALLBACK (on_sdp), &rec);
-    g_signal_connect (sig, "ice", G_CALLBACK (on_ice), &rec);
+    rec.connect (sig);
     g_autoptr (GError) err = nullptr;
     if (!rtc_signaller_start (RTC_SIGNALLER (sig), &err))
       g_error ("start failed: %s", err->message);
@@ -133,150 +52,6 @@ struct Fixture
     return RTC_SIGNALLER (sig);
   }
 };
-
-/* ---- WebSocket client --------------------------------------------------------------------- */
-
-class Client
-{
-public:
-  explicit Client (guint port)
-  {
-    session_ = soup_session_new ();
-    g_autofree gchar *url = g_strdup_printf ("ws://127.0.0.1:%u/ws", port);
-    g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-    GError *err = nullptr;
-    bool done = false;
-    struct Ctx
-    {
-      Client *self;
-      GError **err;
-      bool *done;
-    } ctx{ this, &err, &done };
-    soup_session_websocket_connect_async (
-        session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
-        [] (GObject *src, GAsyncResult *res, gpointer data) {
-          auto *c = static_cast<Ctx *> (data);
-          c->self->conn_ = soup_session_websocket_connect_finish (SOUP_SESSION (src), res, c->err);
-          *c->done = true;
-        },
-        &ctx);
-    if (!wait_until ([&] { return done; }) || !conn_)
-      g_error ("websocket connect failed: %s", err ? err->message : "timeout");
-    g_signal_connect (conn_, "message", G_CALLBACK (on_message), this);
-    JsonObject *welcome = expect ("welcome");
-    peer_id = json_object_get_string_member (welcome, "peerId");
-    g_assert_true (g_uuid_string_is_valid (peer_id.c_str ()));
-  }
-  ~Client ()
-  {
-    if (conn_)
-      {
-        g_signal_handlers_disconnect_by_data (conn_, this);
-        close ();
-        g_object_unref (conn_);
-      }
-    g_object_unref (session_);
-    for (JsonNode *n : inbox_)
-      json_node_unref (n);
-    for (JsonNode *n : seen_)
-      json_node_unref (n);
-  }
-
-  void
-  send (const std::string &text)
-  {
-    soup_websocket_connection_send_text (conn_, text.c_str ());
-  }
-  void
-  send_binary ()
-  {
-    soup_websocket_connection_send_binary (conn_, "\x01\x02", 2);
-  }
-  void
-  close ()
-  {
-    if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-    wait_until ([&] { return closed (); });
-  }
-  bool
-  closed () const
-  {
-    return soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_CLOSED;
-  }
-
-  /* Next message (owned by the client until it is destroyed). */
-  JsonObject *
-  next ()
-  {
-    if (!wait_until ([&] { return !inbox_.empty (); }))
-      g_error ("timed out waiting for a message");
-    JsonNode *n = inbox_.front ();
-    inbox_.pop_front ();
-    seen_.push_back (n);
-    return json_node_get_object (n);
-  }
-  JsonObject *
-  expect (const char *type)
-  {
-    JsonObject *o = next ();
-    const char *got = json_object_get_string_member (o, "type");
-    if (g_strcmp0 (got, type) != 0)
-      {
-        g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), o);
-        g_autofree gchar *s = json_to_string (n, FALSE);
-        g_error ("expected '%s', got %s", type, s);
-      }
-    return o;
-  }
-  /* Expects an error whose details contain @fragment. */
-  void
-  expect_error (const char *fragment)
-  {
-    JsonObject *o = expect ("error");
-    const char *details = json_object_get_string_member (o, "details");
-    if (!strstr (details, fragment))
-      g_error ("error '%s' does not mention '%s'", details, fragment);
-  }
-  bool
-  idle (guint ms)
-  {
-    wait_until ([] { return false; }, ms);
-    return inbox_.empty ();
-  }
-  gsize
-  pending () const
-  {
-    return inbox_.size ();
-  }
-
-  std::string peer_id;
-
-private:
-  static void
-  on_message (SoupWebsocketConnection *, gint type, GBytes *bytes, Client *self)
-  {
-    g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-    gsize len = 0;
-    const char *data = static_cast<const char *> (g_bytes_get_data (bytes, &len));
-    g_autoptr (GError) err = nullptr;
-    JsonNode *n = json_from_string (std::string (data, len).c_str (), &err);
-    g_assert_no_error (err);
-    g_assert_true (JSON_NODE_HOLDS_OBJECT (n));
-    self->inbox_.push_back (n);
-  }
-
-  SoupSession *session_ = nullptr;
-  SoupWebsocketConnection *conn_ = nullptr;
-  std::deque<JsonNode *> inbox_;
-  std::vector<JsonNode *> seen_;
-};
-
-static const char *
-str (JsonObject *o, const char *member)
-{
-  return json_object_get_string_member (o, member);
-}
 
 /* Starts a session from @c to the local producer; returns the session id. */
 static std::string

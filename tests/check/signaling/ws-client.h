@@ -1,6 +1,6 @@
-/* Test helpers shared by the standalone-server and RtcWsSignaller tests: waiting on the default
- * main context with timeouts, a raw libsoup WebSocket client speaking JSON, and a recorder of
- * RtcSignaller signals. Everything fails the test rather than hang. */
+/* Test helpers shared by the signalling tests (embedded and standalone servers, the client
+ * signallers): waiting on the default main context with timeouts, a raw libsoup WebSocket
+ * client speaking JSON, and a recorder of RtcSignaller signals. Everything fails the test rather than hang. */
 #pragma once
 
 #include "rtc-signaller.h"
@@ -117,6 +117,12 @@ public:
   {
     soup_websocket_connection_send_text (conn_, text.c_str ());
   }
+  /* A binary frame: the protocol is JSON text only. */
+  void
+  send_binary ()
+  {
+    soup_websocket_connection_send_binary (conn_, "\x01\x02", 2);
+  }
   void
   close ()
   {
@@ -171,6 +177,11 @@ public:
   {
     wait_until ([] { return false; }, ms);
     return inbox_.empty ();
+  }
+  gsize
+  pending () const
+  {
+    return inbox_.size ();
   }
 
   std::string peer_id;
