@@ -267,31 +267,42 @@ on_connection_state (GObject *, GParamSpec *, GstRtcPeerBin *self)
   g_object_notify (G_OBJECT (self), "connection-state");
 }
 
+// The @kind ("offer" or "answer") that create-offer/create-answer replied with becomes our local
+// description: returns its text, or "" with *@error saying why webrtcbin made none.
+static std::string
+apply_created (GstRtcPeerBin *self, GstPromise *promise, const char *kind, std::string *error)
+{
+  GstWebRTCSessionDescription *desc = nullptr;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  if (reply)
+    gst_structure_get (reply, kind, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
+  if (!desc)
+    {
+      GError *err = nullptr;
+      if (reply)
+        gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
+      *error = std::string ("could not create an ") + kind + ": "
+               + (err ? err->message : "webrtcbin returned none");
+      g_clear_error (&err);
+      return "";
+    }
+  g_signal_emit_by_name (self->priv->webrtc, "set-local-description", desc, nullptr);
+  rtc::GStr text (gst_sdp_message_as_text (desc->sdp));
+  gst_webrtc_session_description_free (desc);
+  return text.get ();
+}
+
 static void
 on_offer_created (GstPromise *promise, gpointer user_data)
 {
   auto *self = GST_RTC_PEER_BIN (user_data);
   rtc::Ptr<GstPromise> owned (promise);
-  GstWebRTCSessionDescription *offer = nullptr;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  if (reply)
-    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
-  if (!offer)
-    {
-      GError *err = nullptr;
-      if (reply)
-        gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
-      std::string msg = std::string ("could not create an offer: ")
-                        + (err ? err->message : "webrtcbin returned none");
-      g_clear_error (&err);
-      fail (self, msg.c_str ());
-      gst_object_unref (self);
-      return;
-    }
-  g_signal_emit_by_name (self->priv->webrtc, "set-local-description", offer, nullptr);
-  rtc::GStr text (gst_sdp_message_as_text (offer->sdp));
-  gst_webrtc_session_description_free (offer);
-  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "offer", text.get ());
+  std::string error;
+  std::string text = apply_created (self, promise, "offer", &error);
+  if (text.empty ())
+    fail (self, error.c_str ());
+  else
+    g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "offer", text.c_str ());
   gst_object_unref (self);
 }
 
@@ -422,27 +433,16 @@ on_answer_created (GstPromise *promise, gpointer user_data)
   auto *ctx = static_cast<AnswerCtx *> (user_data);
   auto *self = ctx->self;
   rtc::Ptr<GstPromise> owned (promise);
-  GstWebRTCSessionDescription *answer = nullptr;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  if (reply)
-    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-  if (!answer)
+  std::string error;
+  std::string text = apply_created (self, promise, "answer", &error);
+  if (text.empty ())
     {
-      GError *err = nullptr;
-      if (reply)
-        gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
-      std::string msg = std::string ("could not create an answer: ")
-                        + (err ? err->message : "webrtcbin returned none");
-      g_clear_error (&err);
-      answer_finish (ctx, msg.c_str ());
+      answer_finish (ctx, error.c_str ());
       return;
     }
-  g_signal_emit_by_name (self->priv->webrtc, "set-local-description", answer, nullptr);
-  rtc::GStr text (gst_sdp_message_as_text (answer->sdp));
-  gst_webrtc_session_description_free (answer);
   // The transports exist now that both descriptions are known.
   watch_dtls_transports (self);
-  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "answer", text.get ());
+  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "answer", text.c_str ());
   answer_finish (ctx, nullptr);
 }
 
