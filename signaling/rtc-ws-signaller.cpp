@@ -608,16 +608,17 @@ rtc_ws_signaller_stop (RtcSignaller *signaller)
   std::unique_ptr<Runtime> rt = priv->client.take ();
   if (!rt)
     return;
-  bool was_connected;
-  {
-    std::lock_guard lock (priv->state_lock);
-    was_connected = priv->connected;
-    priv->connected = false;
-    priv->peer_id.clear ();
-  }
   /* Calls posted before take() still go out. */
   rt->stop ([rt = rt.get ()] { shutdown_start (rt); });
   rt.reset ();
+  /* Only now that the thread is gone: a welcome it handled during the stop set these again. */
+  bool was_connected;
+  {
+    std::lock_guard lock (priv->state_lock);
+    was_connected = priv->connected || !priv->peer_id.empty ();
+    priv->connected = false;
+    priv->peer_id.clear ();
+  }
   if (was_connected)
     {
       g_object_notify (G_OBJECT (self), "connected");
