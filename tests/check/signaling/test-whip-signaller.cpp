@@ -40,11 +40,7 @@ struct WhipServer
   WhipServer ()
   {
     soup_server_add_handler (server, "/whip", handle, this, nullptr);
-    g_autoptr (GError) err = nullptr;
-    g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err));
-    GSList *uris = soup_server_get_uris (server);
-    port = g_uri_get_port (static_cast<GUri *> (uris->data));
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    port = listen_on_loopback (server);
   }
   ~WhipServer () { g_object_unref (server); }
 

@@ -38,6 +38,19 @@ str (JsonObject *o, const char *member)
   return json_object_get_string_member (o, member);
 }
 
+/* Makes @server listen on a free port of 127.0.0.1 and returns the port: the fake servers the
+ * client signallers are tested against (WHIP endpoint, Janus). */
+static inline guint
+listen_on_loopback (SoupServer *server)
+{
+  g_autoptr (GError) err = nullptr;
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err));
+  GSList *uris = soup_server_get_uris (server);
+  const guint port = g_uri_get_port (static_cast<GUri *> (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  return port;
+}
+
 /* ---- raw WebSocket client ----------------------------------------------------------------- */
 
 class Client
