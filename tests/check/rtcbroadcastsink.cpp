@@ -36,6 +36,23 @@ make_sender (TestSignaller *sig, const char *extra, GstElement **sink_out)
   return pipe;
 }
 
+// A sender whose video is already H.264 (an IP camera stand-in): passed through, no encoder.
+static GstElement *
+make_h264_passthrough_sender (TestSignaller *sig, GstElement **sink_out)
+{
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! "
+      "video/x-h264,profile=constrained-baseline ! h264parse ! s.video_0",
+      &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  g_object_set (sink, "signaller", sig, nullptr);
+  *sink_out = sink;
+  return pipe;
+}
+
 // Keeps only the listed payload types on the m=video line of an offer (and their attributes).
 static std::string
 keep_video_pts (const std::string &sdp, const std::vector<std::string> &keep)
@@ -485,13 +502,8 @@ GST_END_TEST;
 GST_START_TEST (test_pre_encoded_h264_is_passed_through_without_an_encoder)
 {
   auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
-  GError *err = nullptr;
-  GstElement *pipe = gst_parse_launch (
-      "rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 videotestsrc is-live=true ! "
-      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! "
-      "video/x-h264,profile=constrained-baseline ! h264parse ! s.video_0", &err);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
-  g_object_set (sink, "signaller", sig, nullptr);
+  GstElement *sink;
+  GstElement *pipe = make_h264_passthrough_sender (sig, &sink);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "pt", "p", nullptr);
   std::string offer = wait_offer (sig, "pt");
@@ -579,13 +591,8 @@ GST_END_TEST;
 GST_START_TEST (test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a_reason)
 {
   auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
-  GError *err = nullptr;
-  GstElement *pipe = gst_parse_launch (
-      "rtcbroadcastsink name=s ice-local-addresses=127.0.0.1 videotestsrc is-live=true ! "
-      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! "
-      "video/x-h264,profile=constrained-baseline ! h264parse ! s.video_0", &err);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
-  g_object_set (sink, "signaller", sig, nullptr);
+  GstElement *sink;
+  GstElement *pipe = make_h264_passthrough_sender (sig, &sink);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   Receiver r;
   receiver_start (&r, sig, "vp8only");
