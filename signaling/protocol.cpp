@@ -397,8 +397,20 @@ parse_client_message (std::string_view text, std::string &error)
   if (type == "setProtocolVersion")
     {
       msg.kind = Kind::SetProtocolVersion;
-      if (!get_required_string (obj, "", "version", msg.version, error))
+      std::string version;
+      if (!get_required_string (obj, "", "version", version, error))
         return std::nullopt;
+      /* serde's spelling ("v1_1", what webrtcsink sends) and the human one ("1.1"). */
+      if (version == "v1_1" || version == "1.1")
+        msg.version = Version::V1_1;
+      else if (version == "v1_0" || version == "1.0")
+        msg.version = Version::V1_0;
+      else
+        {
+          error = "unknown protocol version '" + version.substr (0, 64)
+                  + "' (expected \"v1_0\" or \"v1_1\")";
+          return std::nullopt;
+        }
     }
   else if (type == "setPeerStatus")
     {
@@ -431,10 +443,12 @@ parse_client_message (std::string_view text, std::string &error)
       if (!parse_peer (obj, msg, error))
         return std::nullopt;
     }
-  else if (type == "endSession")
+  else if (type == "endSession" || type == "endSessionV1_1")
     {
       msg.kind = Kind::EndSession;
-      if (!get_required_string (obj, "", "sessionId", msg.session_id, error))
+      msg.v1_1 = type == "endSessionV1_1";
+      if (!get_required_string (obj, "", "sessionId", msg.session_id, error)
+          || (msg.v1_1 && !get_string (obj, "", "error", false, msg.error, error)))
         return std::nullopt;
     }
   else if (type == "list")
@@ -507,6 +521,18 @@ std::string
 end_session (const std::string &session_id)
 {
   return Writer ("endSession").str ("sessionId", session_id).text ();
+}
+
+std::string
+end_session_v1_1 (const std::string &session_id, const std::optional<std::string> &error)
+{
+  Writer w ("endSessionV1_1");
+  w.str ("sessionId", session_id);
+  if (error)
+    w.str ("error", *error);
+  else
+    w.raw ("error", "null");
+  return w.text ();
 }
 
 std::string

@@ -52,15 +52,24 @@ enum class Kind
 
 const char *kind_name (Kind kind);
 
+/* Protocol versions of gst-plugins-rs' server: 1.1 adds endSessionV1_1 (an end with a reason). */
+enum class Version
+{
+  V1_0,
+  V1_1,
+};
+
 struct ClientMessage
 {
   Kind kind = Kind::List;
-  std::string version;                /* SetProtocolVersion */
+  Version version = Version::V1_0;    /* SetProtocolVersion */
   unsigned roles = 0;                 /* SetPeerStatus */
   std::string meta = "null";          /* SetPeerStatus: compact JSON, an object or null */
   std::optional<std::string> peer_id; /* SetPeerStatus (optional), StartSession (required) */
   std::optional<std::string> offer;   /* StartSession */
   std::string session_id;             /* Peer, EndSession */
+  std::optional<std::string> error;   /* EndSession sent as endSessionV1_1 (optional) */
+  bool v1_1 = false;                  /* EndSession: sent as endSessionV1_1 */
   std::optional<SdpBody> sdp;         /* Peer: exactly one of sdp / ice */
   std::optional<IceBody> ice;
 };
@@ -90,6 +99,9 @@ std::string start_session (const std::string &consumer_id, const std::string &se
 std::string peer_sdp (const std::string &session_id, const SdpBody &sdp);
 std::string peer_ice (const std::string &session_id, const IceBody &ice);
 std::string end_session (const std::string &session_id);
+/* Protocol 1.1: the end of a session with the reason, if any ("error": null without one). */
+std::string end_session_v1_1 (const std::string &session_id,
+                              const std::optional<std::string> &error);
 std::string list (const std::vector<PeerInfo> &producers);
 std::string list_consumers (const std::vector<PeerInfo> &consumers);
 std::string error (const std::string &details,

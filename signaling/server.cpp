@@ -160,24 +160,31 @@ Router::remove_local (const std::string &peer_id)
 }
 
 void
+Router::end_sessions_of (const std::string &peer_id, unsigned role)
+{
+  std::vector<std::string> ended;
+  for (const auto &[sid, s] : sessions_)
+    if (((role & proto::kRoleProducer) && s.producer == peer_id)
+        || ((role & proto::kRoleConsumer) && s.consumer == peer_id))
+      ended.push_back (sid);
+  for (const auto &sid : ended)
+    end_session (sid, peer_id, std::nullopt);
+}
+
+void
 Router::remove_peer_now (const std::string &peer_id)
 {
   Peer *p = find_peer (peer_id);
   if (!p)
     return;
-  std::vector<std::string> ended;
-  for (const auto &[sid, s] : sessions_)
-    if (s.producer == peer_id || s.consumer == peer_id)
-      ended.push_back (sid);
-  for (const auto &sid : ended)
-    end_session (sid, peer_id, std::nullopt);
-
-  const bool was_producer = p->roles & proto::kRoleProducer;
+  end_sessions_of (peer_id, proto::kRoleProducer | proto::kRoleConsumer);
+  const std::string meta = p->meta;
   /* Keep the sink alive until the map no longer points at it: its destructor may close. */
   std::unique_ptr<PeerSink> sink = std::move (p->sink);
   peers_.erase (peer_id);
-  if (was_producer)
-    notify_listeners (peer_id, 0, "null");
+  /* As the reference server does: every peer that leaves is announced, whatever its roles,
+   * with its last meta, so listeners' lists of producers and consumers stay true. */
+  notify_listeners (peer_id, 0, meta);
 }
 
 bool
@@ -250,17 +257,21 @@ Router::handle_binary (const std::string &peer_id)
 void
 Router::dispatch (Peer &peer, proto::ClientMessage &msg)
 {
+  const bool first = !peer.spoke;
+  peer.spoke = true;
   switch (msg.kind)
     {
     case proto::Kind::SetProtocolVersion:
-      /* Accepted and ignored: we speak the 1.x message set whatever the client announces. */
-      break;
-    case proto::Kind::SetPeerStatus:
-      if (msg.peer_id && *msg.peer_id != peer.id)
+      if (!first)
         {
-          reply_error (peer, "field 'peerId' does not match your peer id");
+          reply_error (peer, "setProtocolVersion must be the first message");
           return;
         }
+      peer.version = msg.version;
+      break;
+    case proto::Kind::SetPeerStatus:
+      /* A peerId in the message is ignored, as the reference server does: a peer can only set
+       * its own status. */
       if (unsigned denied = msg.roles & ~peer.allowed)
         {
           reply_error (peer, "not allowed to take the role '" + proto::role_names (denied)[0]
@@ -270,12 +281,7 @@ Router::dispatch (Peer &peer, proto::ClientMessage &msg)
       set_roles (peer, msg.roles, msg.meta);
       break;
     case proto::Kind::StartSession:
-      if (!(peer.allowed & proto::kRoleConsumer))
-        {
-          reply_error (peer, "not allowed to start sessions: wrong or missing consumer token");
-          return;
-        }
-      if (std::string err = start_session (peer, *msg.peer_id, msg.offer); !err.empty ())
+      if (std::string err = request_session (peer, *msg.peer_id, msg.offer); !err.empty ())
         reply_error (peer, err);
       break;
     case proto::Kind::Peer:
@@ -283,13 +289,22 @@ Router::dispatch (Peer &peer, proto::ClientMessage &msg)
       break;
     case proto::Kind::EndSession:
       {
+        if (msg.error && peer.version < proto::Version::V1_1)
+          {
+            reply_error (peer, "endSessionV1_1 with an error needs protocol version 1.1: send "
+                               "{\"type\":\"setProtocolVersion\",\"version\":\"v1_1\"} first");
+            return;
+          }
         auto it = sessions_.find (msg.session_id);
+        /* A session that is already over: the other side may have ended it while this message
+         * was on its way. Only logged, as the reference server does. */
         if (it == sessions_.end ())
-          reply_error (peer, "unknown session " + quoted (msg.session_id));
+          g_debug ("rtckit signalling: endSession for unknown session %s from %s",
+                   msg.session_id.substr (0, 64).c_str (), peer.id.c_str ());
         else if (it->second.producer != peer.id && it->second.consumer != peer.id)
           reply_error (peer, "you are not part of session " + quoted (msg.session_id));
         else
-          end_session (msg.session_id, peer.id, std::nullopt);
+          end_session (msg.session_id, peer.id, msg.error);
         break;
       }
     case proto::Kind::List:
@@ -310,7 +325,13 @@ Router::dispatch (Peer &peer, proto::ClientMessage &msg)
 void
 Router::set_roles (Peer &peer, unsigned roles, const std::string &meta)
 {
-  const bool was_producer = peer.roles & proto::kRoleProducer;
+  /* The same status again changes nothing and tells nobody (gstwebrtc-api sends it again when
+   * a producer session closes). */
+  if (roles == peer.roles && meta == peer.meta)
+    return;
+  const unsigned old = peer.roles;
+  /* A peer that stops producing (or consuming) ends the sessions it held in that role. */
+  end_sessions_of (peer.id, old & ~roles & (proto::kRoleProducer | proto::kRoleConsumer));
   peer.roles = roles;
   peer.meta = meta;
   notify_listeners (peer.id, roles, meta);
@@ -318,7 +339,7 @@ Router::set_roles (Peer &peer, unsigned roles, const std::string &meta)
   /* Local consumers (rtcingestsrc) consume every producer that appears, like gst-plugins-rs'
    * webrtcsrc does; a local consumer that appears consumes the existing producers. */
   std::vector<std::string> consumers, producers;
-  if (!was_producer && (roles & proto::kRoleProducer))
+  if (!(old & proto::kRoleProducer) && (roles & proto::kRoleProducer))
     {
       producers.push_back (peer.id);
       for (const auto &[id, p] : peers_)
@@ -334,16 +355,20 @@ Router::set_roles (Peer &peer, unsigned roles, const std::string &meta)
     }
   for (const auto &c : consumers)
     for (const auto &pr : producers)
-      if (Peer *cp = find_peer (c))
-        start_session (*cp, pr, std::nullopt);
+      {
+        Peer *cp = find_peer (c), *pp = find_peer (pr);
+        if (cp && pp)
+          start_session (*pp, *cp, std::nullopt);
+      }
 }
 
 void
 Router::notify_listeners (const std::string &about, unsigned roles, const std::string &meta)
 {
+  /* The peer itself too, when it listens: gstwebrtc-api waits for its own status echo. */
   const std::string text = proto::peer_status_changed (about, roles, meta);
   for (auto &[id, p] : peers_)
-    if (id != about && (p.roles & proto::kRoleListener))
+    if (p.roles & proto::kRoleListener)
       send (p, text);
 }
 
@@ -358,44 +383,77 @@ Router::peers_with (unsigned role)
 }
 
 std::string
-Router::start_session (Peer &consumer, const std::string &producer_id,
-                       const std::optional<std::string> &offer)
+Router::request_session (Peer &from, const std::string &to_id,
+                         const std::optional<std::string> &offer)
 {
-  if (producer_id == consumer.id)
+  if (to_id == from.id)
     return "cannot start a session with yourself";
-  Peer *producer = find_peer (producer_id);
-  if (!producer)
-    return "unknown peer " + quoted (producer_id);
-  if (!(producer->roles & proto::kRoleProducer))
-    return "peer " + quoted (producer_id) + " is not a producer";
+  Peer *to = find_peer (to_id);
+  if (!to)
+    return "unknown peer " + quoted (to_id);
+  const bool to_producer = to->roles & proto::kRoleProducer;
+  if (to_producer && !(from.allowed & proto::kRoleConsumer))
+    return "not allowed to start sessions: wrong or missing consumer token";
+  if (!to_producer && !(to->roles & proto::kRoleConsumer))
+    return "peer " + quoted (to_id) + " is neither a producer nor a consumer";
+  /* Otherwise a producer starts a session with a consumer (gstwebrtc-api's
+   * createProducerSessionForConsumer) and offers next. */
+  if (!to_producer && !(from.allowed & proto::kRoleProducer))
+    return "not allowed to start sessions with consumers: wrong or missing producer token";
+  if (!to_producer && offer)
+    return "a producer sends its offer in a 'peer' message, not in 'startSession'";
+  Peer &producer = to_producer ? *to : from, &consumer = to_producer ? from : *to;
 
+  /* One session per producer and consumer: when both ask at once (a consumer that consumes
+   * every new producer, a producer that starts a session with it), the second request gets
+   * the first session again instead of a second peer connection between the same two. */
+  for (const auto &[sid, s] : sessions_)
+    if (s.producer == producer.id && s.consumer == consumer.id)
+      {
+        if (offer)
+          return "already in session " + quoted (sid) + " with peer " + quoted (to_id);
+        if (to_producer)
+          send (from, proto::session_started (producer.id, sid));
+        else
+          send (from, proto::start_session (consumer.id, sid, std::nullopt));
+        return {};
+      }
+  start_session (producer, consumer, offer);
+  return {};
+}
+
+void
+Router::start_session (Peer &producer, Peer &consumer, const std::optional<std::string> &offer)
+{
   const std::string sid = new_uuid ();
-  sessions_[sid] = Session{ sid, producer->id, consumer.id };
+  sessions_[sid] = Session{ sid, producer.id, consumer.id };
 
   /* The consumer learns the session id before the producer can answer with an offer. */
   if (consumer.local)
-    queue_local (consumer.id, [sid, pid = producer->id] (LocalPeer &l) {
+    queue_local (consumer.id, [sid, pid = producer.id] (LocalPeer &l) {
       l.session_requested (sid, pid, std::nullopt);
     });
   else
-    send (consumer, proto::session_started (producer->id, sid));
+    send (consumer, proto::session_started (producer.id, sid));
 
-  if (producer->local)
-    queue_local (producer->id, [sid, cid = consumer.id, offer] (LocalPeer &l) {
+  if (producer.local)
+    queue_local (producer.id, [sid, cid = consumer.id, offer] (LocalPeer &l) {
       l.session_requested (sid, cid, offer);
     });
   else
-    send (*producer, proto::start_session (consumer.id, sid, offer));
-  return {};
+    send (producer, proto::start_session (consumer.id, sid, offer));
 }
 
 void
 Router::forward_peer (Peer &from, proto::ClientMessage &msg)
 {
   auto it = sessions_.find (msg.session_id);
+  /* Candidates and descriptions still on their way when a session ended: only logged, as the
+   * reference server does. */
   if (it == sessions_.end ())
     {
-      reply_error (from, "unknown session " + quoted (msg.session_id));
+      g_debug ("rtckit signalling: peer message for unknown session %s from %s",
+               msg.session_id.substr (0, 64).c_str (), from.id.c_str ());
       return;
     }
   const Session &s = it->second;
@@ -446,12 +504,21 @@ Router::end_session (const std::string &session_id, const std::string &ender,
     return;
   if (other->local)
     {
+      if (reason)
+        g_debug ("rtckit signalling: session %s ended: %s", s.id.c_str (), reason->c_str ());
       queue_local (other->id, [sid = s.id] (LocalPeer &l) { l.session_ended (sid); });
       return;
     }
-  if (reason)
-    send (*other, proto::error (*reason, s.id));
-  send (*other, proto::end_session (s.id));
+  /* 1.1 peers get the reason inside endSessionV1_1; 1.0 peers (our pages, gstwebrtc-api) an
+   * error naming the session right before the endSession. */
+  if (other->version >= proto::Version::V1_1)
+    send (*other, proto::end_session_v1_1 (s.id, reason));
+  else
+    {
+      if (reason)
+        send (*other, proto::error (*reason, s.id));
+      send (*other, proto::end_session (s.id));
+    }
 }
 
 /* A local call for a session the peer is not in: ignored, the element may race a remote end. */

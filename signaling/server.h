@@ -129,6 +129,8 @@ private:
     unsigned roles = 0;
     unsigned allowed = kAllRoles;
     std::string meta = "null";
+    proto::Version version = proto::Version::V1_0;
+    bool spoke = false; /* sent a message: setProtocolVersion must come first */
     gint64 window_start = 0; /* flood guard: start of the current one-second window */
     guint window_count = 0;
     bool window_warned = false;
@@ -148,9 +150,13 @@ private:
   bool rate_ok (Peer &peer);
   void dispatch (Peer &peer, proto::ClientMessage &msg);
   void set_roles (Peer &peer, unsigned roles, const std::string &meta);
-  /* Creates a session; returns an error text or "" on success. */
-  std::string start_session (Peer &consumer, const std::string &producer_id,
-                             const std::optional<std::string> &offer);
+  /* Handles startSession from @from to @to_id, which may be a producer (@from consumes) or a
+   * consumer (@from produces); returns an error text or "" on success. */
+  std::string request_session (Peer &from, const std::string &to_id,
+                               const std::optional<std::string> &offer);
+  void start_session (Peer &producer, Peer &consumer, const std::optional<std::string> &offer);
+  /* Ends the sessions in which @peer_id holds @role (kRoleProducer or kRoleConsumer). */
+  void end_sessions_of (const std::string &peer_id, unsigned role);
   void forward_peer (Peer &from, proto::ClientMessage &msg);
   /* Removes @session_id; tells the side that is not @ender (endSession or session-ended). */
   void end_session (const std::string &session_id, const std::string &ender,

@@ -108,8 +108,11 @@ test_listener_gets_peer_status_changed ()
   Fixture f;
   Client listener (f.port), producer (f.port);
   listener.send (R"({"type":"setPeerStatus","roles":["listener"],"meta":null})");
-  producer.send (R"({"type":"setPeerStatus","roles":["producer"],"meta":{"n":1}})");
+  /* A listener hears about itself too (gstwebrtc-api waits for that echo). */
   JsonObject *o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, listener.peer_id.c_str ());
+  producer.send (R"({"type":"setPeerStatus","roles":["producer"],"meta":{"n":1}})");
+  o = listener.expect ("peerStatusChanged");
   g_assert_cmpstr (str (o, "peerId"), ==, producer.peer_id.c_str ());
   JsonArray *roles = json_object_get_array_member (o, "roles");
   g_assert_cmpuint (json_array_get_length (roles), ==, 1);
@@ -122,11 +125,13 @@ test_listener_gets_peer_status_changed ()
       json_array_get_length (json_object_get_array_member (listener.expect ("list"), "producers")),
       ==, 2);
 
-  /* A producer that goes away is announced with no roles. */
+  /* A producer that goes away is announced with no roles and its last meta. */
   producer.close ();
   o = listener.expect ("peerStatusChanged");
   g_assert_cmpstr (str (o, "peerId"), ==, producer.peer_id.c_str ());
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "roles")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "meta"), "n"), ==,
+                   1);
 }
 
 static void
@@ -166,11 +171,13 @@ test_session_with_local_producer ()
   g_assert_cmpstr (e.name.c_str (), ==, "session-ended");
   g_assert_cmpstr (e.session.c_str (), ==, sid.c_str ());
 
-  /* The session is gone on both sides. */
+  /* The session is gone on both sides; late messages are dropped without a reply, as the
+   * reference server does (they crossed the end on the wire). */
   rtc_signaller_send_sdp (f.s (), sid.c_str (), "offer", "late");
   c.send (rtc::proto::peer_sdp (sid, { "answer", "late" }));
-  c.expect_error ("unknown session");
+  c.send (rtc::proto::request_end_session (sid));
   g_assert_true (c.idle (100));
+  g_assert_cmpuint (f.rec.count (), ==, 4);
 }
 
 static void
@@ -219,6 +226,7 @@ test_bad_inputs_get_errors ()
   Fixture f;
   Client c (f.port), other (f.port);
   other.send (R"({"type":"setPeerStatus","roles":["listener"]})");
+  other.expect ("peerStatusChanged");
   std::string foreign = start_local_session (f, other, 0);
   std::string mine = start_local_session (f, c, 1);
   (void) mine;
@@ -239,15 +247,14 @@ test_bad_inputs_get_errors ()
     { R"({"type":"peer","sessionId":"x"})", "exactly one of 'sdp' or 'ice'" },
     { R"({"type":"setPeerStatus","roles":"producer"})", "must be an array" },
     { R"({"type":"peer","sessionId":1,"ice":{}})", "'sessionId' must be a string" },
-    { R"({"type":"peer","sessionId":"nope","sdp":{"type":"offer","sdp":"v=0"}})",
-      "unknown session 'nope'" },
-    { R"({"type":"endSession","sessionId":"nope"})", "unknown session 'nope'" },
     { rtc::proto::peer_sdp (foreign, { "answer", "v=0" }), "not part of session" },
     { rtc::proto::request_end_session (foreign), "not part of session" },
     { R"({"type":"setPeerStatus","roles":["producer","consumer"]})", "cannot be held together" },
-    { R"({"type":"setPeerStatus","roles":[],"peerId":"someone-else"})", "does not match" },
     { R"({"type":"startSession","peerId":"ghost"})", "unknown peer 'ghost'" },
-    { rtc::proto::request_session (other.peer_id, std::nullopt), "is not a producer" },
+    { rtc::proto::request_session (other.peer_id, std::nullopt),
+      "is neither a producer nor a consumer" },
+    { R"({"type":"setProtocolVersion","version":"v1_1"})", "must be the first message" },
+    { R"({"type":"endSessionV1_1","sessionId":"x","error":"e"})", "needs protocol version 1.1" },
     { rtc::proto::request_session (c.peer_id, std::nullopt), "yourself" },
     { R"({"type":"list","pad":")" + big + "\"}", "bytes (limit 65536)" },
   };
@@ -512,6 +519,136 @@ test_remote_to_remote_session ()
   g_assert_cmpuint (f.rec.count (), ==, 0);
 }
 
+/* ---- what gst-plugins-rs' reference server does, flow by flow ---------------------------- */
+
+static void
+test_what_the_reference_tolerates_gets_no_error ()
+{
+  Fixture f;
+  Client c (f.port), listener (f.port);
+  listener.send (R"({"type":"setPeerStatus","roles":["listener"]})");
+  listener.expect ("peerStatusChanged");
+
+  /* setProtocolVersion as the first message, in serde's spelling. */
+  c.send (R"({"type":"setProtocolVersion","version":"v1_1"})");
+  /* A peerId that is not ours is ignored: the status is set on our own id. */
+  c.send (R"({"type":"setPeerStatus","roles":["producer"],"meta":null,"peerId":"someone-else"})");
+  JsonObject *o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, c.peer_id.c_str ());
+  /* The same status again tells nobody. */
+  c.send (R"({"type":"setPeerStatus","roles":["producer"],"meta":null})");
+  /* Ending a session that does not exist (any more) is only logged; so are late messages. */
+  c.send (R"({"type":"endSession","sessionId":"gone"})");
+  c.send (R"({"type":"endSessionV1_1","sessionId":"gone","error":null})");
+  c.send (R"({"type":"peer","sessionId":"gone","ice":{"candidate":"c","sdpMLineIndex":0}})");
+  g_assert_true (c.idle (100));
+  g_assert_true (listener.idle (0));
+  /* offer: null is no offer. */
+  c.send (R"({"type":"startSession","peerId":")" + f.local_id + R"(","offer":null})");
+  std::string sid = str (c.expect ("sessionStarted"), "sessionId");
+  Event e = f.rec.wait (0);
+  g_assert_cmpstr (e.session.c_str (), ==, sid.c_str ());
+  g_assert_false (e.has_b);
+}
+
+static void
+test_every_peer_that_leaves_is_announced_with_its_meta ()
+{
+  Fixture f;
+  Client listener (f.port);
+  auto consumer = std::make_unique<Client> (f.port);
+  auto nobody = std::make_unique<Client> (f.port);
+  listener.send (R"({"type":"setPeerStatus","roles":["listener"]})");
+  listener.expect ("peerStatusChanged");
+  consumer->send (R"({"type":"setPeerStatus","roles":["consumer"],"meta":{"who":"viewer"}})");
+  g_assert_cmpstr (str (listener.expect ("peerStatusChanged"), "peerId"), ==,
+                   consumer->peer_id.c_str ());
+
+  const std::string cid = consumer->peer_id, nid = nobody->peer_id;
+  consumer->close ();
+  JsonObject *o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, cid.c_str ());
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "roles")), ==, 0);
+  g_assert_cmpstr (str (json_object_get_object_member (o, "meta"), "who"), ==, "viewer");
+  /* A peer that never set a status leaves with no roles and null meta. */
+  nobody->close ();
+  o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, nid.c_str ());
+  g_assert_true (json_node_is_null (json_object_get_member (o, "meta")));
+}
+
+static void
+test_producer_starts_session_with_consumer ()
+{
+  Fixture f;
+  Client producer (f.port), consumer (f.port);
+  consumer.send (R"({"type":"setPeerStatus","roles":["consumer","listener"]})");
+  consumer.expect ("peerStatusChanged");
+  producer.send (R"({"type":"setPeerStatus","roles":["producer"]})");
+  consumer.expect ("peerStatusChanged");
+  producer.send (rtc::proto::request_session (consumer.peer_id, std::nullopt));
+  JsonObject *o = consumer.expect ("sessionStarted");
+  g_assert_cmpstr (str (o, "peerId"), ==, producer.peer_id.c_str ());
+  std::string sid = str (o, "sessionId");
+  o = producer.expect ("startSession");
+  g_assert_cmpstr (str (o, "peerId"), ==, consumer.peer_id.c_str ());
+  g_assert_cmpstr (str (o, "sessionId"), ==, sid.c_str ());
+  /* The producer offers, as in any session. */
+  producer.send (rtc::proto::peer_sdp (sid, { "offer", "v=0 p" }));
+  g_assert_cmpstr (str (json_object_get_object_member (consumer.expect ("peer"), "sdp"), "sdp"), ==,
+                   "v=0 p");
+  /* A producer that stops producing ends its sessions. */
+  producer.send (R"({"type":"setPeerStatus","roles":["listener"]})");
+  g_assert_cmpstr (str (consumer.expect ("endSession"), "sessionId"), ==, sid.c_str ());
+  g_assert_cmpstr (str (consumer.expect ("peerStatusChanged"), "peerId"), ==,
+                   producer.peer_id.c_str ());
+}
+
+static void
+test_producer_session_for_local_consumer_reuses_its_session ()
+{
+  Fixture f (RTC_SIGNALLER_ROLE_CONSUMER);
+  Client c (f.port);
+  /* The local consumer asks every new producer for a session at once... */
+  c.send (R"({"type":"setPeerStatus","roles":["producer","listener"]})");
+  c.expect ("peerStatusChanged");
+  std::string sid = str (c.expect ("startSession"), "sessionId");
+  /* ...so the producer's own startSession to it gets that session again, not a second one. */
+  c.send (rtc::proto::request_session (f.local_id, std::nullopt));
+  JsonObject *o = c.expect ("startSession");
+  g_assert_cmpstr (str (o, "sessionId"), ==, sid.c_str ());
+  g_assert_cmpstr (str (o, "peerId"), ==, f.local_id.c_str ());
+  g_assert_true (c.idle (100));
+  g_assert_cmpuint (f.rec.count (), ==, 1);
+}
+
+static void
+test_protocol_1_1_ends_with_the_reason_inside ()
+{
+  Fixture f;
+  Client producer (f.port), consumer (f.port);
+  for (Client *c : { &producer, &consumer })
+    c->send (R"({"type":"setProtocolVersion","version":"v1_1"})");
+  producer.send (R"({"type":"setPeerStatus","roles":["producer"]})");
+  consumer.send (rtc::proto::request_session (producer.peer_id, std::nullopt));
+  std::string sid = str (consumer.expect ("sessionStarted"), "sessionId");
+  producer.expect ("startSession");
+  producer.send (R"({"type":"endSessionV1_1","sessionId":")" + sid + R"(","error":"bye"})");
+  JsonObject *o = consumer.expect ("endSessionV1_1");
+  g_assert_cmpstr (str (o, "sessionId"), ==, sid.c_str ());
+  g_assert_cmpstr (str (o, "error"), ==, "bye");
+
+  /* The element's reason reaches a 1.1 peer the same way, without a separate error. */
+  sid = start_local_session (f, consumer, 0);
+  rtc_signaller_end_session (f.s (), sid.c_str (), "codec not supported");
+  o = consumer.expect ("endSessionV1_1");
+  g_assert_cmpstr (str (o, "error"), ==, "codec not supported");
+  sid = start_local_session (f, consumer, 1);
+  rtc_signaller_end_session (f.s (), sid.c_str (), nullptr);
+  g_assert_true (json_node_is_null (
+      json_object_get_member (consumer.expect ("endSessionV1_1"), "error")));
+}
+
 /* Tries a WebSocket upgrade; returns the HTTP status of the refusal, or 101 when it worked. */
 static guint
 ws_status (guint port, const char *query)
@@ -675,6 +812,16 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/server/local-consumer-consumes-new-producers",
                    test_local_consumer_consumes_new_producers);
   g_test_add_func ("/signaling/server/remote-to-remote-session", test_remote_to_remote_session);
+  g_test_add_func ("/signaling/server/reference/tolerated-input-gets-no-error",
+                   test_what_the_reference_tolerates_gets_no_error);
+  g_test_add_func ("/signaling/server/reference/every-leave-announced-with-meta",
+                   test_every_peer_that_leaves_is_announced_with_its_meta);
+  g_test_add_func ("/signaling/server/reference/producer-starts-session-with-consumer",
+                   test_producer_starts_session_with_consumer);
+  g_test_add_func ("/signaling/server/reference/producer-session-for-local-consumer",
+                   test_producer_session_for_local_consumer_reuses_its_session);
+  g_test_add_func ("/signaling/server/reference/v1-1-end-session-carries-reason",
+                   test_protocol_1_1_ends_with_the_reason_inside);
   g_test_add_func ("/signaling/server/whip-properties", test_whip_properties);
   g_test_add_func ("/signaling/server/whip-ice-servers-in-link-headers",
                    test_whip_ice_servers_in_link_headers);

@@ -112,8 +112,11 @@ test_flow_peer_status_list_and_list_consumers ()
   Standalone s;
   Client listener (s.port), producer (s.port), consumer (s.port);
   register_as (listener, R"(["listener"])");
-  register_as (producer, R"(["producer"])", R"({"name":"cam"})");
+  /* A listener is told about its own status too (gstwebrtc-api waits for that echo). */
   JsonObject *o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, listener.peer_id.c_str ());
+  register_as (producer, R"(["producer"])", R"({"name":"cam"})");
+  o = listener.expect ("peerStatusChanged");
   g_assert_cmpstr (str (o, "peerId"), ==, producer.peer_id.c_str ());
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (o, "roles"), 0),
                    ==, "producer");
@@ -121,7 +124,7 @@ test_flow_peer_status_list_and_list_consumers ()
   register_as (consumer, R"(["consumer"])");
   o = listener.expect ("peerStatusChanged");
   g_assert_cmpstr (str (o, "peerId"), ==, consumer.peer_id.c_str ());
-  /* The peer itself is not told about its own status. */
+  /* A peer that does not listen hears nothing about anyone, itself included. */
   g_assert_true (producer.idle (50));
 
   listener.send (R"({"type":"list"})");
@@ -135,9 +138,15 @@ test_flow_peer_status_list_and_list_consumers ()
   g_assert_cmpstr (str (json_array_get_object_element (list, 0), "id"), ==,
                    consumer.peer_id.c_str ());
 
+  /* Peers that leave are announced whatever their roles, with no roles and their last meta. */
   producer.close ();
   o = listener.expect ("peerStatusChanged");
   g_assert_cmpstr (str (o, "peerId"), ==, producer.peer_id.c_str ());
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "roles")), ==, 0);
+  g_assert_cmpstr (str (json_object_get_object_member (o, "meta"), "name"), ==, "cam");
+  consumer.close ();
+  o = listener.expect ("peerStatusChanged");
+  g_assert_cmpstr (str (o, "peerId"), ==, consumer.peer_id.c_str ());
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "roles")), ==, 0);
 }
 
@@ -231,7 +240,8 @@ test_bad_input_errors_and_others_untouched ()
     { R"({"type":"setPeerStatus","roles":["producer","consumer"]})", "cannot be held together" },
     { R"({"type":"setPeerStatus","roles":["admin"]})", "unknown role 'admin'" },
     { R"({"type":"startSession","peerId":"ghost"})", "unknown peer 'ghost'" },
-    { rtc::proto::request_session (bystander.peer_id, std::nullopt), "is not a producer" },
+    { rtc::proto::request_session (bystander.peer_id, std::nullopt),
+      "is neither a producer nor a consumer" },
     { rtc::proto::peer_sdp (sid, { "offer", "v=0" }), "not part of session" },
     { R"({"type":"list","pad":")" + big + "\"}", "bytes (limit 65536)" },
   };
@@ -338,6 +348,7 @@ test_tokens_grant_roles ()
   Standalone s (tokens ("ptok", "ctok"));
   Client producer (s.url (), "ptok");
   register_as (producer, R"(["producer","listener"])");
+  producer.expect ("peerStatusChanged"); /* its own status, as a listener */
   Client consumer (s.url ("?token=ctok"));
   /* The consumer token does not make a producer. */
   register_as (consumer, R"(["producer"])");
@@ -403,6 +414,7 @@ test_keepalive_drops_silent_peer ()
   Standalone s (config);
   Client listener (s.port);
   register_as (listener, R"(["listener"])");
+  listener.expect ("peerStatusChanged");
 
   g_autoptr (GSocketClient) sc = g_socket_client_new ();
   g_autoptr (GError) err = nullptr;
@@ -419,7 +431,10 @@ test_keepalive_drops_silent_peer ()
   g_assert_true (wait_until ([&] { return s.server->router ().remote_count () == 2; }));
   /* 3 intervals of silence (we never read, so never pong), checked every interval. */
   g_assert_true (wait_until ([&] { return s.server->router ().remote_count () == 1; }, 6000));
-  /* The answering client survives. */
+  /* The answering client survives, and hears that the silent one left. */
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (listener.expect ("peerStatusChanged"), "roles")),
+                    ==, 0);
   listener.send (R"({"type":"list"})");
   listener.expect ("list");
 }
