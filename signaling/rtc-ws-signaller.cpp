@@ -30,6 +30,8 @@
 #define DEFAULT_URI "ws://127.0.0.1:8443/ws"
 #define DEFAULT_ROLE RTC_SIGNALLER_ROLE_PRODUCER
 #define DEFAULT_TIMEOUT 5000
+/* A consumer that ended a session looks for a producer again after this long (ms). */
+static constexpr guint kLookAgainMs = 1000;
 #define DEFAULT_RECONNECT_INTERVAL 500
 #define DEFAULT_RECONNECT_MAX_INTERVAL 2000
 /* Pings from our side find a server that vanished without closing (host down, NAT). */
@@ -70,7 +72,8 @@ struct Runtime : rtc::ClientLoop
   guint backoff = 0;                       /* (thread) ms */
   guint epoch = 0;                         /* (thread) connection generation */
   std::map<std::string, guint> sessions;   /* (thread) session id -> epoch it belongs to */
-  bool starting = false;                   /* (thread) consumer: startSession in flight */
+  std::string starting;                    /* (thread) consumer: startSession in flight to it */
+  rtc::Timer look_timer;                   /* (thread) consumer: look again after ending one */
 
   ~Runtime () override { g_clear_error (&first_error); }
 };
@@ -180,12 +183,12 @@ has_live_session (Runtime *rt)
 static void
 maybe_start_session (Runtime *rt, const std::string &producer)
 {
-  if (rt->role != RTC_SIGNALLER_ROLE_CONSUMER || rt->starting || has_live_session (rt)
+  if (rt->role != RTC_SIGNALLER_ROLE_CONSUMER || !rt->starting.empty () || has_live_session (rt)
       || !rt->welcomed)
     return;
   if (!rt->producer_id.empty () && producer != rt->producer_id)
     return;
-  rt->starting = true;
+  rt->starting = producer;
   send_text (rt, rtc::proto::request_session (producer, std::nullopt));
 }
 
@@ -250,9 +253,27 @@ handle_message (Runtime *rt, const std::string &text)
     }
   if (g_str_equal (type, "sessionStarted") && sid && peer)
     {
-      if (!rt->starting)
+      if (rt->role != RTC_SIGNALLER_ROLE_CONSUMER)
         return;
-      rt->starting = false;
+      /* The session the producer started with us, announced again as the answer to ours. */
+      if (rt->sessions.count (sid))
+        {
+          if (rt->starting == peer)
+            rt->starting.clear ();
+          return;
+        }
+      /* The answer to our startSession, or a producer that started a session with us (the
+       * reference server allows it: gstwebrtc-api's createProducerSessionForConsumer). Either
+       * way the producer offers next. */
+      if (rt->starting == peer)
+        rt->starting.clear ();
+      else if (!rt->producer_id.empty () && rt->producer_id != peer)
+        {
+          g_message ("rtckit signaller: refusing a session from producer %s: producer-id is %s",
+                     peer, rt->producer_id.c_str ());
+          send_text (rt, rtc::proto::request_end_session (sid));
+          return;
+        }
       rt->sessions[sid] = rt->epoch;
       rtc_signaller_emit_session_requested (s, sid, peer, nullptr);
       return;
@@ -330,8 +351,8 @@ handle_message (Runtime *rt, const std::string &text)
                  details ? details : "(no details)");
       /* An error without a session in answer to our startSession: the producer is gone or
        * refused; wait for the next producer announcement. */
-      if (!sid && rt->starting)
-        rt->starting = false;
+      if (!sid)
+        rt->starting.clear ();
       return;
     }
 }
@@ -390,7 +411,7 @@ lost (Runtime *rt, const char *why)
   const bool was_welcomed = rt->welcomed;
   drop_connection (rt);
   rt->welcomed = false;
-  rt->starting = false;
+  rt->starting.clear ();
   if (rt->stopping ())
     return;
   if (was_welcomed)
@@ -580,6 +601,7 @@ shutdown_start (Runtime *rt)
   rt->retry_timer.cancel ();
   rt->attempt_timer.cancel ();
   rt->keepalive_timer.cancel ();
+  rt->look_timer.cancel ();
   if (rt->cancel)
     {
       g_cancellable_cancel (rt->cancel);
@@ -746,7 +768,9 @@ rtc_ws_signaller_end_session (RtcSignaller *signaller, const gchar *session_id,
             g_debug ("rtckit signaller: ending session %s: %s", sid.c_str (), why.c_str ());
           if (current)
             send_text (&rt, rtc::proto::request_end_session (sid));
-          look_for_producer (&rt);
+          /* Not at once: the element ends its sessions when it stops, right before stop(), and
+           * a new session asked for then would only be ended again. */
+          rt.look_timer.once (rt.context (), kLookAgainMs, [rt = &rt] { look_for_producer (rt); });
         });
 }
 

@@ -270,6 +270,39 @@ test_consumer_takes_first_producer_that_appears ()
   g_assert_true (second.idle (200));
 }
 
+static void
+test_consumer_accepts_a_session_a_producer_starts ()
+{
+  ServerProcess server;
+  Sig c (server.url (), RTC_SIGNALLER_ROLE_CONSUMER);
+  c.start ();
+  /* Not announced as a producer, so the consumer does not ask first: the producer starts the
+   * session (gstwebrtc-api's createProducerSessionForConsumer) and offers. */
+  Client producer (server.port ());
+  producer.send (rtc::proto::request_session (c.peer_id (), std::nullopt));
+  consumer_session (c, producer, 0);
+}
+
+static void
+test_consumer_that_ends_a_session_looks_again_a_second_later ()
+{
+  ServerProcess server;
+  Sig c (server.url (), RTC_SIGNALLER_ROLE_CONSUMER);
+  c.start ();
+  Client producer (server.port ());
+  producer.send (rtc::proto::set_peer_status (rtc::proto::kRoleProducer, "null"));
+  consumer_session (c, producer, 0);
+  const std::string sid = c.rec.wait (0).session;
+  rtc_signaller_end_session (c.s (), sid.c_str (), "the pipeline stops");
+  g_assert_cmpstr (str (producer.expect ("endSession"), "sessionId"), ==, sid.c_str ());
+  /* Not at once: an element ends its sessions right before it stops the signaller. */
+  g_assert_true (producer.idle (500));
+  JsonObject *again = producer.expect ("startSession");
+  const std::string cid = c.peer_id ();
+  g_assert_cmpstr (str (again, "peerId"), ==, cid.c_str ());
+  g_assert_cmpstr (str (again, "sessionId"), !=, sid.c_str ());
+}
+
 /* ---- start() failures --------------------------------------------------------------------- */
 
 static void
@@ -448,6 +481,10 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/ws-signaller/consumer/producer-id", test_consumer_with_producer_id);
   g_test_add_func ("/signaling/ws-signaller/consumer/first-producer-that-appears",
                    test_consumer_takes_first_producer_that_appears);
+  g_test_add_func ("/signaling/ws-signaller/consumer/session-a-producer-starts",
+                   test_consumer_accepts_a_session_a_producer_starts);
+  g_test_add_func ("/signaling/ws-signaller/consumer/looks-again-a-second-after-ending",
+                   test_consumer_that_ends_a_session_looks_again_a_second_later);
   g_test_add_func ("/signaling/ws-signaller/start/unreachable", test_start_fails_unreachable);
   g_test_add_func ("/signaling/ws-signaller/start/wrong-token", test_start_fails_wrong_token);
   g_test_add_func ("/signaling/ws-signaller/reconnect/server-restart",
