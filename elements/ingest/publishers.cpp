@@ -7,6 +7,8 @@
 #include "rtcpeerbin.h"
 
 #include <gst/video/video.h>
+
+#include <algorithm>
 #include <gst/webrtc/webrtc.h>
 
 using namespace rtc::ingest;
@@ -94,7 +96,10 @@ destroy_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
   for (auto &e : t->chain)
     gst_element_set_state (e.get (), GST_STATE_NULL);
   if (t->added)
-    gst_element_remove_pad (GST_ELEMENT (self), t->ghost.get ());
+    {
+      self->priv->flows.remove (t->ghost.get ());
+      gst_element_remove_pad (GST_ELEMENT (self), t->ghost.get ());
+    }
   t->added = false;
   for (auto &e : t->chain)
     gst_bin_remove (GST_BIN (self), e.get ());
@@ -104,6 +109,7 @@ destroy_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
 static void
 add_track_pad (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
 {
+  self->priv->flows.add (t->ghost.get ());
   gst_element_add_pad (GST_ELEMENT (self), t->ghost.get ());
   t->added = true;
 }
@@ -125,6 +131,10 @@ announce (GstRtcIngestSrc *self, Publisher *p)
 {
   p->ready = true;
   cancel_ready_timer (p);
+  // Video first, whatever arrived first: gst-launch links the first pad that fits, so
+  // "rtcingestsrc ! queue ! decodebin ! videoconvert ! ..." gets the video.
+  std::stable_partition (p->tracks.begin (), p->tracks.end (),
+                         [] (const std::shared_ptr<Track> &t) { return t->video; });
   std::vector<std::string> names;
   for (auto &t : p->tracks)
     {

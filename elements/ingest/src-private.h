@@ -7,6 +7,7 @@
 #include "gst-ptr.h"
 #include "common/offer-choice.h"
 #include "endpoint-props.h"
+#include "flow-combiner.h"
 #include "signalling.h"
 #include "worker.h"
 
@@ -107,6 +108,9 @@ struct IngestPrivate
 
   std::atomic<guint> next_video{ 0 }, next_audio{ 0 };
   std::atomic<bool> eos{ false };
+
+  // A pad nobody linked stops neither the pipeline nor the other pads (all publishers' pads).
+  rtc::PadFlowCombiner flows;
 
   std::unique_ptr<rtc::Worker> worker;
   // Worker-thread state:

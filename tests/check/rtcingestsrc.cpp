@@ -134,6 +134,8 @@ struct Ingest
   std::vector<std::string> ready_pads;
   int buffers_at_ready = -1;
   std::vector<std::string> ready_publishers;
+  // Pads left unlinked, as gst-launch leaves the ones it cannot link ("*": all of them).
+  std::vector<std::string> unlinked;
 };
 
 static GstPadProbeReturn
@@ -171,9 +173,25 @@ on_ingest_data (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+static bool
+left_unlinked (Ingest *in, const char *name)
+{
+  for (const auto &u : in->unlinked)
+    if (u == "*" || u == name)
+      return true;
+  return false;
+}
+
 static void
 on_ingest_pad_added (GstElement *, GstPad *pad, Ingest *in)
 {
+  if (left_unlinked (in, GST_PAD_NAME (pad)))
+    {
+      std::lock_guard l (in->lock);
+      in->pads[GST_PAD_NAME (pad)].name = GST_PAD_NAME (pad);
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_ingest_data, in, nullptr);
+      return;
+    }
   GstElement *fs = gst_element_factory_make ("fakesink", nullptr);
   g_object_set (fs, "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add (GST_BIN (in->pipe), fs);
@@ -385,6 +403,62 @@ GST_START_TEST (test_every_pad_of_a_publisher_exists_before_any_buffer_flows)
   gst_message_unref (m);
   fail_unless (wait_until ([&] { return pad_has_buffers (&in, "video_0", 5); }),
                "data never flowed after ready");
+  publisher_stop (&p);
+  ingest_stop (&in);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_an_unlinked_pad_stops_neither_the_pipeline_nor_the_other_pads)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  Ingest in;
+  in.unlinked = { "audio_0" };
+  ingest_start (&in, sig);
+  Publisher p;
+  publish (&p, sig, "s1", "vp8", true);
+  // The probe on the unlinked pad counts what was pushed into nothing.
+  fail_unless (wait_until ([&] {
+                 return pad_has_buffers (&in, "video_0", 10) && pad_has_buffers (&in, "audio_0", 10);
+               }),
+               "no media (video_0 %d, audio_0 %d)", pad_info (&in, "video_0").buffers,
+               pad_info (&in, "audio_0").buffers);
+  const int video = pad_info (&in, "video_0").buffers, audio = pad_info (&in, "audio_0").buffers;
+  // Two more seconds: both keep flowing, and nothing stopped the pipeline.
+  GstMessage *err = gst_bus_timed_pop_filtered (in.bus, 2 * GST_SECOND, GST_MESSAGE_ERROR);
+  if (err)
+    {
+      GError *e = nullptr;
+      gst_message_parse_error (err, &e, nullptr);
+      fail ("the pipeline failed: %s", e->message);
+    }
+  fail_unless (pad_info (&in, "video_0").buffers > video + 20, "video stalled at %d",
+               pad_info (&in, "video_0").buffers);
+  fail_unless (pad_info (&in, "audio_0").buffers > audio + 20, "audio stalled at %d",
+               pad_info (&in, "audio_0").buffers);
+  publisher_stop (&p);
+  ingest_stop (&in);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_when_every_pad_is_unlinked_the_source_fails_with_not_linked)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  Ingest in;
+  in.unlinked = { "*" };
+  ingest_start (&in, sig);
+  Publisher p;
+  publish (&p, sig, "s1", "vp8", true);
+  GstMessage *err = gst_bus_timed_pop_filtered (in.bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (err != nullptr, "no error with every pad unlinked");
+  GError *e = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (err, &e, &debug);
+  fail_unless (strstr (debug, "not-linked") != nullptr, "error %s (%s)", e->message, debug);
+  g_error_free (e);
+  g_free (debug);
+  gst_message_unref (err);
   publisher_stop (&p);
   ingest_stop (&in);
   g_object_unref (sig);
@@ -617,6 +691,8 @@ rtcingestsrc_suite (void)
   tcase_add_test (tc, test_vp8_and_opus_publisher_gets_one_pad_per_track_with_encoded_caps);
   tcase_add_test (tc, test_h264_publisher_offering_in_its_request_gets_parsed_h264_access_units);
   tcase_add_test (tc, test_every_pad_of_a_publisher_exists_before_any_buffer_flows);
+  tcase_add_test (tc, test_an_unlinked_pad_stops_neither_the_pipeline_nor_the_other_pads);
+  tcase_add_test (tc, test_when_every_pad_is_unlinked_the_source_fails_with_not_linked);
   tcase_add_test (tc, test_pads_carry_a_publisher_id_stream_tag);
   tcase_add_test (tc, test_a_publisher_ending_its_session_ends_its_pads_with_eos_then_removes_them);
   tcase_add_test (tc, test_two_publishers_at_once_get_their_own_pads);
