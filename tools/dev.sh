@@ -31,7 +31,7 @@ install_missing() {
 
 # JavaScript packages the e2e tests use as third-party clients (not committed): npm's registry,
 # into <build>/test-deps. Node.js and npm come from Debian when the machine has none.
-TEST_NPM="whip-whep@1.2.0"
+TEST_NPM="whip-whep@1.2.0 gstwebrtc-api@3.0.0"
 install_npm() {
   local dir="$BUILD/test-deps" want=() spec name
   for spec in $TEST_NPM; do
@@ -42,8 +42,9 @@ install_npm() {
   [ ${#want[@]} -eq 0 ] && return 0
   command -v npm >/dev/null || install_missing nodejs npm
   mkdir -p "$dir"
-  echo "rtckit: npm install ${want[*]} into $dir"
-  npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error "${want[@]}"
+  # All of them at once: with --no-save, npm removes what the command line does not name.
+  echo "rtckit: npm install $TEST_NPM into $dir (missing: ${want[*]})"
+  npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error $TEST_NPM
 }
 
 build() {
