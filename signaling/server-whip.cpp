@@ -61,7 +61,8 @@ public:
     g_signal_connect (msg_, "finished", G_CALLBACK (on_gone), this);
     /* libsoup 3.2 does not read a paused message's connection, so it would only notice a
      * client that gave up when the answer is written: watch for the end of the stream. */
-    if (GSocket *sock = soup_server_message_get_socket (msg_))
+    if (GSocket *sock = server_->listener_ ? server_->listener_->socket_of (msg_)
+                                           : soup_server_message_get_socket (msg_))
       {
         watch_ = g_socket_create_source (
             sock, static_cast<GIOCondition> (G_IO_IN | G_IO_HUP | G_IO_ERR), nullptr);

@@ -776,6 +776,7 @@ Server::~Server ()
       g_source_destroy (keepalive_);
       g_source_unref (keepalive_);
     }
+  listener_.reset ();
   if (soup_)
     {
       soup_server_disconnect (soup_);
@@ -1055,9 +1056,12 @@ Server::listen (const std::string &address, GError **error)
   soup_server_add_handler (soup_, "/ws", on_ws_request, this, nullptr);
 
   g_autoptr (GError) err = nullptr;
-  const auto options = static_cast<SoupServerListenOptions> (cert ? SOUP_SERVER_LISTEN_HTTPS : 0);
-  if (!soup_server_listen (soup_, addr, options, &err))
+  ListenerLimits limits = config_.listener;
+  limits.max_body_size = config_.whip.max_body_size;
+  listener_ = std::make_unique<HttpListener> (soup_, cert, limits);
+  if (!listener_->listen (addr, &err))
     {
+      listener_.reset ();
       const int code = err->domain == G_IO_ERROR ? err->code : G_IO_ERROR_FAILED;
       if (code == G_IO_ERROR_ADDRESS_IN_USE)
         g_set_error (error, G_IO_ERROR, code,
@@ -1071,15 +1075,7 @@ Server::listen (const std::string &address, GError **error)
       return false;
     }
 
-  GSList *listeners = soup_server_get_listeners (soup_);
-  if (listeners)
-    {
-      g_autoptr (GSocketAddress) local
-          = g_socket_get_local_address (G_SOCKET (listeners->data), nullptr);
-      if (local && G_IS_INET_SOCKET_ADDRESS (local))
-        port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  port_ = listener_->port ();
 
   if (config_.keepalive_interval)
     {
@@ -1094,6 +1090,8 @@ void
 Server::shutdown (bool notify_sessions)
 {
   router_.shutdown (notify_sessions);
+  if (listener_)
+    listener_->close ();
   if (soup_)
     soup_server_disconnect (soup_);
 }

@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include "http-listener.h"
 #include "protocol.h"
 
 #include <libsoup/soup.h>
@@ -222,6 +223,9 @@ struct ServerConfig
   std::string tls_cert_file;     /* PEM files; when set the server speaks https/wss only */
   std::string tls_key_file;
   WhipConfig whip; /* its max_peers is taken from max_peers above */
+  /* Connections, timeouts and request bodies (every path); its max_body_size is taken from
+   * whip.max_body_size, the largest body any endpoint takes. */
+  ListenerLimits listener;
 };
 
 class Server
@@ -238,6 +242,9 @@ public:
   guint port () const { return port_; }
   Router &router () { return router_; }
   WhipEndpoint &whip () { return *whip_; }
+  /* The accept loop's counters (connections refused, timed out, bodies too large); null
+   * before listen(). */
+  const HttpListener *listener () const { return listener_.get (); }
   /* Ends all sessions (see Router::shutdown), closes all sockets and stops accepting. */
   void shutdown (bool notify_sessions = true);
   bool is_tls () const { return !config_.tls_cert_file.empty (); }
@@ -266,6 +273,7 @@ private:
   Router router_;
   std::unique_ptr<WhipEndpoint> whip_; /* after router_: goes first, its peers with it */
   SoupServer *soup_ = nullptr;
+  std::unique_ptr<HttpListener> listener_;
   guint port_ = 0;
   GSource *keepalive_ = nullptr;
   std::vector<WsSink *> sinks_; /* live /ws connections, for the keepalive check */
