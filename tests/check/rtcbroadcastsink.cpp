@@ -523,9 +523,12 @@ GST_START_TEST (test_pre_encoded_h264_is_passed_through_without_an_encoder)
 }
 GST_END_TEST;
 
-// A viewer that offers (a WHEP player): recvonly transceivers with its own payload numbers.
+// A viewer that offers (a WHEP player): recvonly transceivers with its own payload numbers, or
+// transceivers of @direction.
 static std::string
-receiver_offer (Receiver *r, const char *video_caps, const char *audio_caps)
+receiver_offer (Receiver *r, const char *video_caps, const char *audio_caps,
+                GstWebRTCRTPTransceiverDirection direction
+                = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY)
 {
   for (const char *c : { video_caps, audio_caps })
     {
@@ -533,8 +536,7 @@ receiver_offer (Receiver *r, const char *video_caps, const char *audio_caps)
         continue;
       GstCaps *caps = gst_caps_from_string (c);
       GstWebRTCRTPTransceiver *trans = nullptr;
-      g_signal_emit_by_name (r->webrtc, "add-transceiver",
-                             GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+      g_signal_emit_by_name (r->webrtc, "add-transceiver", direction, caps, &trans);
       gst_caps_unref (caps);
       fail_unless (trans != nullptr);
       gst_object_unref (trans);
@@ -730,9 +732,25 @@ GST_START_TEST (test_out_of_order_and_unknown_session_messages_are_harmless)
   rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "nobody", "answer", "v=0\r\n");
   rtc_signaller_emit_ice (RTC_SIGNALLER (sig), "nobody", 0, "candidate:1 1 UDP 1 127.0.0.1 9 typ host");
   rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "nobody");
-  // A session that offers (we are the offerer) is refused with a reason.
-  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "offerer", "p", "v=0\r\n");
+  // A peer whose offer only sends (a publisher at the viewers' door) is refused with a reason. The
+  // offer is real SDP in a codec the stream sends: the direction is what the element refuses.
+  Receiver publisher;
+  receiver_start (&publisher, sig, "offerer");
+  const std::string sendonly = receiver_offer (
+      &publisher,
+      "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+      "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+      nullptr, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY);
+  fail_unless (sendonly.find ("a=sendonly") != std::string::npos, "%s", sendonly.c_str ());
+  fail_unless (sendonly.find ("a=rtpmap:102 H264/90000") != std::string::npos, "%s",
+               sendonly.c_str ());
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "offerer", "p", sendonly.c_str ());
   fail_unless (wait_until ([&] { return !sent_for (sig, "offerer", "end").empty (); }));
+  const std::string refused = sent_for (sig, "offerer", "end").front ().a;
+  fail_unless (refused.find ("the offer asks for no media this stream sends") != std::string::npos,
+               "reason: %s", refused.c_str ());
+  fail_unless (sent_for (sig, "offerer", "sdp").empty (), "the refused peer got an answer");
+  receiver_stop (&publisher);
   // Garbage instead of an answer ends that session only.
   rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "garbage", "p", nullptr);
   wait_offer (sig, "garbage");
