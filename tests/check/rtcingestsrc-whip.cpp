@@ -220,13 +220,25 @@ GST_START_TEST (test_a_whip_publisher_posting_to_slash_whip_gets_its_video_out_o
   g_object_get (src, "publishers", &publishers, nullptr);
   fail_unless_equals_int (publishers, 1);
 
-  /* DELETE ends the publisher: its pad ends, the resource is gone. */
+  /* DELETE ends the publisher: its pad gets EOS and goes, the resource is gone. */
   fail_unless_equals_int (http ("DELETE", base + created.location).status, 200);
   fail_unless (wait_until ([&] {
     guint n = 1;
     g_object_get (src, "publishers", &n, nullptr);
     return n == 0;
   }));
+  fail_unless (wait_until ([&] {
+                 std::lock_guard l (received.lock);
+                 return received.eos;
+               }),
+               "the publisher's pad got no EOS");
+  fail_unless (wait_until ([&] {
+                 GST_OBJECT_LOCK (src);
+                 const bool none = GST_ELEMENT (src)->numsrcpads == 0;
+                 GST_OBJECT_UNLOCK (src);
+                 return none;
+               }),
+               "the publisher's pad was not removed");
   fail_unless_equals_int (http ("DELETE", base + created.location).status, 404);
 
   gst_element_set_state (pub, GST_STATE_NULL);

@@ -622,6 +622,10 @@ GST_START_TEST (test_garbage_sdp_ends_only_that_session)
                           "candidate:1 1 UDP 1 127.0.0.1 9 typ host");
   rtc_signaller_emit_session_ended (RTC_SIGNALLER (sig), "nobody");
   fail_unless (wait_until ([&] { return !sent_for (sig, "answerer", "end").empty (); }));
+  // Refused for being an answer, whatever its text.
+  const std::string reason = sent_for (sig, "answerer", "end").front ().a;
+  fail_unless (reason.find ("must send an SDP offer, not answer") != std::string::npos,
+               "reason: %s", reason.c_str ());
   fail_unless (sent_for (sig, "good", "end").empty (), "the good publisher was ended");
   int before = pad_info (&in, "video_0").buffers;
   fail_unless (wait_until ([&] { return pad_info (&in, "video_0").buffers > before + 20; }));

@@ -198,11 +198,15 @@ def run_main(main):
         traceback.print_exc()
         log("FAIL")
         sys.exit(1)
-    if rc == SKIP:
+    # Only None or 0 pass: `False in (None, 0)` is true in Python, so compare the type too.
+    if type(rc) is int and rc == SKIP:
         log("SKIP")
         sys.exit(SKIP)
-    log("PASS")
-    sys.exit(0 if rc in (None, 0) else rc)
+    if rc is None or (type(rc) is int and rc == 0):
+        log("PASS")
+        sys.exit(0)
+    log(f"FAIL: main() returned {rc!r}")
+    sys.exit(rc if type(rc) is int and 0 < rc < 256 else 1)
 
 
 # ---- rtckit viewer pages (web/rtckit.js exposes window.rtckit) ----------------------------------
