@@ -24,6 +24,7 @@
 #define DEFAULT_ADDRESS "127.0.0.1:8080"
 #define DEFAULT_ROLE RTC_SIGNALLER_ROLE_PRODUCER
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
+#define DEFAULT_MAX_CONNECTIONS 1024
 #define DEFAULT_WHIP_WHEP TRUE
 #define DEFAULT_CORS_ALLOW_ORIGIN "*"
 #define DEFAULT_WHIP_GATHER_TIMEOUT 1000
@@ -74,6 +75,7 @@ struct Runtime : rtc::ClientLoop
   RtcSignallerRole role = DEFAULT_ROLE;
   std::string meta = "null";
   guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  guint max_connections = DEFAULT_MAX_CONNECTIONS;
   bool whip_whep = DEFAULT_WHIP_WHEP;
   std::string auth_token;
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
@@ -137,6 +139,7 @@ struct RtcEmbeddedSignallerPrivate
   RtcSignallerRole role = DEFAULT_ROLE;
   std::string meta; /* as set; "" = unset */
   guint max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  guint max_connections = DEFAULT_MAX_CONNECTIONS;
   bool whip_whep = DEFAULT_WHIP_WHEP;
   std::string auth_token; /* "" = none */
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
@@ -166,6 +169,7 @@ enum
   PROP_META,
   PROP_PEER_ID,
   PROP_MAX_MESSAGE_SIZE,
+  PROP_MAX_CONNECTIONS,
   PROP_WHIP_WHEP,
   PROP_AUTH_TOKEN,
   PROP_CORS_ALLOW_ORIGIN,
@@ -203,6 +207,7 @@ run_thread (Runtime *rt)
 {
   rtc::signaling::ServerConfig config;
   config.limits.max_message_size = rt->max_message_size;
+  config.listener.max_connections = rt->max_connections;
   /* One token for every way in: /whip and /whep (Authorization: Bearer), and /ws (the same
    * header, ?token= or the cookie a page request with ?token= sets), whatever the role. */
   config.producer_token = rt->auth_token;
@@ -274,6 +279,7 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
     rt->address = priv->address;
     rt->role = priv->role;
     rt->max_message_size = priv->max_message_size;
+    rt->max_connections = priv->max_connections;
     rt->whip_whep = priv->whip_whep;
     rt->auth_token = priv->auth_token;
     rt->cors_allow_origin = priv->cors_allow_origin;
@@ -464,6 +470,9 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
     case PROP_MAX_MESSAGE_SIZE:
       priv->max_message_size = g_value_get_uint (value);
       break;
+    case PROP_MAX_CONNECTIONS:
+      priv->max_connections = g_value_get_uint (value);
+      break;
     case PROP_WHIP_WHEP:
       priv->whip_whep = g_value_get_boolean (value);
       break;
@@ -514,6 +523,12 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
       {
         std::lock_guard lock (priv->settings_lock);
         g_value_set_uint (value, priv->max_message_size);
+        break;
+      }
+    case PROP_MAX_CONNECTIONS:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_uint (value, priv->max_connections);
         break;
       }
     case PROP_WHIP_WHEP:
@@ -628,6 +643,12 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
                          "Largest accepted WebSocket message in bytes; larger ones get an error "
                          "reply; read at start",
                          256, G_MAXINT / 2, DEFAULT_MAX_MESSAGE_SIZE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_CONNECTIONS,
+      g_param_spec_uint ("max-connections", "Max connections",
+                         "Most HTTP and WebSocket connections at once; the next one gets "
+                         "'503 too many connections' (0: no limit); read at start",
+                         0, G_MAXINT, DEFAULT_MAX_CONNECTIONS, rw));
   g_object_class_install_property (
       gobject_class, PROP_WHIP_WHEP,
       g_param_spec_boolean ("whip-whep", "WHIP and WHEP",

@@ -80,7 +80,7 @@ main (int argc, char **argv)
   g_autofree gchar *address = nullptr, *cert = nullptr, *key = nullptr;
   g_autofree gchar *producer_token = nullptr, *consumer_token = nullptr;
   gint max_peers = 0, keepalive = DEFAULT_KEEPALIVE, max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
-  gint max_rate = DEFAULT_MAX_RATE;
+  gint max_rate = DEFAULT_MAX_RATE, max_connections = 1024;
   const GOptionEntry entries[] = {
     { "address", 'a', 0, G_OPTION_ARG_STRING, &address,
       "HOST:PORT to listen on, [V6]:PORT for IPv6, port 0 for a free one (default "
@@ -97,6 +97,9 @@ main (int argc, char **argv)
       "none: anyone may watch)", "TOKEN" },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers,
       "most WebSocket peers at once, more are refused with HTTP 503 (default 0: no limit)", "N" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      "most HTTP and WebSocket connections at once, more get HTTP 503 (default 1024, 0: no "
+      "limit)", "N" },
     { "max-message-size", 0, 0, G_OPTION_ARG_INT, &max_message_size,
       "largest accepted message in bytes (default 65536)", "BYTES" },
     { "max-rate", 0, 0, G_OPTION_ARG_INT, &max_rate,
@@ -124,9 +127,11 @@ main (int argc, char **argv)
       g_printerr ("rtckit-signalling-server: unexpected argument '%s' (see --help)\n", argv[1]);
       return 2;
     }
-  if (max_peers < 0 || keepalive < 0 || max_message_size < 256 || max_rate < 1)
+  if (max_peers < 0 || max_connections < 0 || keepalive < 0 || max_message_size < 256
+      || max_rate < 1)
     {
-      g_printerr ("rtckit-signalling-server: --max-peers and --keepalive must be >= 0, "
+      g_printerr ("rtckit-signalling-server: --max-peers, --max-connections and --keepalive "
+                  "must be >= 0, "
                   "--max-message-size >= 256, --max-rate >= 1\n");
       return 2;
     }
@@ -144,6 +149,7 @@ main (int argc, char **argv)
   config.producer_token = token_option (producer_token, "RTCKIT_PRODUCER_TOKEN");
   config.consumer_token = token_option (consumer_token, "RTCKIT_CONSUMER_TOKEN");
   config.max_peers = static_cast<guint> (max_peers);
+  config.listener.max_connections = static_cast<guint> (max_connections);
   config.keepalive_interval = static_cast<guint> (keepalive);
   config.tls_cert_file = cert ? cert : "";
   config.tls_key_file = key ? key : "";
