@@ -31,6 +31,9 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -88,6 +91,9 @@ struct PeerPrivate
 
   GstElement *webrtc = nullptr; // owned by the bin
   guint next_pad = 0;
+  // Set while the bin stops: our promise callbacks queue no further webrtcbin operation (a
+  // set-local-description queued behind the stop started transports that were never stopped).
+  std::atomic<bool> stopping{ false };
 };
 
 } // namespace
@@ -267,11 +273,50 @@ on_connection_state (GObject *, GParamSpec *, GstRtcPeerBin *self)
   g_object_notify (G_OBJECT (self), "connection-state");
 }
 
+namespace
+{
+// Callbacks webrtcbin may never call hold the peer bin weakly: webrtcbin drops the promises of
+// operations still queued when it stops, unanswered, so their change function never runs, only
+// their destroy notify. A strong reference there kept the whole peer (webrtcbin, its transports,
+// sockets and threads) alive for good when a viewer left mid-negotiation.
+struct WeakSelf
+{
+  GWeakRef ref;
+  explicit WeakSelf (GstRtcPeerBin *self) { g_weak_ref_init (&ref, self); }
+  ~WeakSelf () { g_weak_ref_clear (&ref); }
+  WeakSelf (const WeakSelf &) = delete;
+  WeakSelf &operator= (const WeakSelf &) = delete;
+  rtc::Ptr<GstRtcPeerBin> get () { return rtc::Ptr<GstRtcPeerBin> (GST_RTC_PEER_BIN (g_weak_ref_get (&ref))); }
+};
+
+// Emits @signal on webrtcbin with a promise whose change function gets @ctx and whose destroy
+// notify deletes it, whether or not webrtcbin ever answers: webrtcbin holds the only reference
+// once the signal returns.
+template <typename Ctx, void (*Change) (GstPromise *, Ctx *)>
+void
+emit_with_promise (GstElement *webrtc, const char *signal, gpointer arg, Ctx *ctx)
+{
+  GstPromise *p = gst_promise_new_with_change_func (
+      [] (GstPromise *promise, gpointer d) { Change (promise, static_cast<Ctx *> (d)); }, ctx,
+      [] (gpointer d) { delete static_cast<Ctx *> (d); });
+  if (arg)
+    g_signal_emit_by_name (webrtc, signal, arg, p);
+  else
+    g_signal_emit_by_name (webrtc, signal, nullptr, p);
+  gst_promise_unref (p);
+}
+} // namespace
+
 // The @kind ("offer" or "answer") that create-offer/create-answer replied with becomes our local
 // description: returns its text, or "" with *@error saying why webrtcbin made none.
 static std::string
 apply_created (GstRtcPeerBin *self, GstPromise *promise, const char *kind, std::string *error)
 {
+  if (self->priv->stopping)
+    {
+      *error = std::string ("the ") + kind + " came after the peer stopped";
+      return "";
+    }
   GstWebRTCSessionDescription *desc = nullptr;
   const GstStructure *reply = gst_promise_get_reply (promise);
   if (reply)
@@ -293,56 +338,74 @@ apply_created (GstRtcPeerBin *self, GstPromise *promise, const char *kind, std::
 }
 
 static void
-on_offer_created (GstPromise *promise, gpointer user_data)
+on_offer_created (GstPromise *promise, WeakSelf *weak)
 {
-  auto *self = GST_RTC_PEER_BIN (user_data);
-  rtc::Ptr<GstPromise> owned (promise);
+  rtc::Ptr<GstRtcPeerBin> self = weak->get ();
+  if (!self || self->priv->stopping)
+    return;
   std::string error;
-  std::string text = apply_created (self, promise, "offer", &error);
+  std::string text = apply_created (self.get (), promise, "offer", &error);
   if (text.empty ())
-    fail (self, error.c_str ());
+    fail (self.get (), error.c_str ());
   else
-    g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "offer", text.c_str ());
-  gst_object_unref (self);
+    g_signal_emit (self.get (), signals[SIGNAL_LOCAL_DESCRIPTION], 0, "offer", text.c_str ());
 }
 
 void
 gst_rtc_peer_bin_create_offer (GstRtcPeerBin *self)
 {
-  GstPromise *p
-      = gst_promise_new_with_change_func (on_offer_created, gst_object_ref (self), nullptr);
-  g_signal_emit_by_name (self->priv->webrtc, "create-offer", nullptr, p);
+  emit_with_promise<WeakSelf, on_offer_created> (self->priv->webrtc, "create-offer", nullptr,
+                                                new WeakSelf (self));
 }
 
 namespace
 {
-struct RemoteDescCtx
+// A caller's done callback with its data: called at most once; the data is released (notify)
+// when the context goes, done or not.
+struct DoneCtx
 {
-  GstRtcPeerBin *self;
+  WeakSelf self;
   GstRtcPeerBinDoneFunc done;
   gpointer user_data;
   GDestroyNotify notify;
+  DoneCtx (GstRtcPeerBin *s, GstRtcPeerBinDoneFunc d, gpointer u, GDestroyNotify n)
+      : self (s), done (d), user_data (u), notify (n)
+  {
+  }
+  ~DoneCtx ()
+  {
+    if (notify)
+      notify (user_data);
+  }
+  DoneCtx (const DoneCtx &) = delete;
+  DoneCtx &operator= (const DoneCtx &) = delete;
+  void
+  finish (GstRtcPeerBin *peer, const GError *error)
+  {
+    if (done)
+      done (peer, error, user_data);
+    done = nullptr;
+  }
 };
+using RemoteDescCtx = DoneCtx;
 } // namespace
 
 static void
-on_remote_set (GstPromise *promise, gpointer user_data)
+on_remote_set (GstPromise *promise, RemoteDescCtx *ctx)
 {
-  auto *ctx = static_cast<RemoteDescCtx *> (user_data);
+  rtc::Ptr<GstRtcPeerBin> self = ctx->self.get ();
+  if (!self)
+    return;
   GError *err = nullptr;
   const GstStructure *reply = gst_promise_get_reply (promise);
   if (reply)
     gst_structure_get (reply, "error", G_TYPE_ERROR, &err, nullptr);
-  gst_promise_unref (promise);
+  if (!err && self->priv->stopping)
+    err = g_error_new_literal (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED, "the peer stopped");
   if (!err)
-    watch_dtls_transports (ctx->self);
-  if (ctx->done)
-    ctx->done (ctx->self, err, ctx->user_data);
+    watch_dtls_transports (self.get ());
+  ctx->finish (self.get (), err);
   g_clear_error (&err);
-  if (ctx->notify)
-    ctx->notify (ctx->user_data);
-  gst_object_unref (ctx->self);
-  delete ctx;
 }
 
 void
@@ -374,10 +437,9 @@ gst_rtc_peer_bin_set_remote_description (GstRtcPeerBin *self, const gchar *type,
     self->priv->remote_fingerprint = sdp_fingerprint (sdp);
   }
   GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new (sdp_type, sdp);
-  auto *ctx
-      = new RemoteDescCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
-  GstPromise *p = gst_promise_new_with_change_func (on_remote_set, ctx, nullptr);
-  g_signal_emit_by_name (self->priv->webrtc, "set-remote-description", desc, p);
+  emit_with_promise<RemoteDescCtx, on_remote_set> (self->priv->webrtc, "set-remote-description",
+                                                   desc,
+                                                   new RemoteDescCtx (self, done, user_data, notify));
   gst_webrtc_session_description_free (desc);
 }
 
@@ -402,56 +464,45 @@ gst_rtc_peer_bin_add_receiver (GstRtcPeerBin *self, const GstCaps *caps)
 
 namespace
 {
-struct AnswerCtx
-{
-  GstRtcPeerBin *self;
-  GstRtcPeerBinDoneFunc done;
-  gpointer user_data;
-  GDestroyNotify notify;
-};
+// One answer in the making, shared by the steps it passes (remote description set, caps
+// awaited, answer created); released by whichever step drops it last.
+using AnswerCtx = std::shared_ptr<DoneCtx>;
 } // namespace
 
 static void
-answer_finish (AnswerCtx *ctx, const gchar *error)
+answer_finish (GstRtcPeerBin *self, const AnswerCtx &ctx, const gchar *error)
 {
-  if (ctx->done)
-    {
-      GError *err = error ? g_error_new_literal (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED, error)
-                          : nullptr;
-      ctx->done (ctx->self, err, ctx->user_data);
-      g_clear_error (&err);
-    }
-  if (ctx->notify)
-    ctx->notify (ctx->user_data);
-  gst_object_unref (ctx->self);
-  delete ctx;
+  GError *err
+      = error ? g_error_new_literal (GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_FAILED, error) : nullptr;
+  ctx->finish (self, err);
+  g_clear_error (&err);
 }
 
 static void
-on_answer_created (GstPromise *promise, gpointer user_data)
+on_answer_created (GstPromise *promise, AnswerCtx *ctx)
 {
-  auto *ctx = static_cast<AnswerCtx *> (user_data);
-  auto *self = ctx->self;
-  rtc::Ptr<GstPromise> owned (promise);
+  rtc::Ptr<GstRtcPeerBin> self = (*ctx)->self.get ();
+  if (!self)
+    return;
   std::string error;
-  std::string text = apply_created (self, promise, "answer", &error);
+  std::string text = apply_created (self.get (), promise, "answer", &error);
   if (text.empty ())
     {
-      answer_finish (ctx, error.c_str ());
+      answer_finish (self.get (), *ctx, error.c_str ());
       return;
     }
   // The transports exist now that both descriptions are known.
-  watch_dtls_transports (self);
-  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, "answer", text.c_str ());
-  answer_finish (ctx, nullptr);
+  watch_dtls_transports (self.get ());
+  g_signal_emit (self.get (), signals[SIGNAL_LOCAL_DESCRIPTION], 0, "answer", text.c_str ());
+  answer_finish (self.get (), *ctx, nullptr);
 }
 
 static void
-create_answer_now (AnswerCtx *ctx)
+create_answer_now (GstRtcPeerBin *self, const AnswerCtx &ctx)
 {
   // Never wait on a promise here (webrtcbin's thread): chain with a change callback.
-  GstPromise *p = gst_promise_new_with_change_func (on_answer_created, ctx, nullptr);
-  g_signal_emit_by_name (ctx->self->priv->webrtc, "create-answer", nullptr, p);
+  emit_with_promise<AnswerCtx, on_answer_created> (self->priv->webrtc, "create-answer", nullptr,
+                                                   new AnswerCtx (ctx));
 }
 
 // webrtcbin's sink pads (send mode) that have no caps yet.
@@ -480,7 +531,7 @@ namespace
 // at the pads misses none (an event probe could see the event pass before it is stored).
 struct CapsWait
 {
-  AnswerCtx *ctx = nullptr;
+  AnswerCtx ctx;
   std::mutex lock; // guards the members below
   std::vector<std::pair<rtc::Ptr<GstPad>, gulong>> handlers;
   bool done = false;
@@ -504,7 +555,8 @@ caps_wait_check (const std::shared_ptr<CapsWait> &w)
   }
   for (auto &[pad, id] : handlers)
     g_signal_handler_disconnect (pad.get (), id);
-  create_answer_now (w->ctx);
+  if (rtc::Ptr<GstRtcPeerBin> self = w->ctx->self.get (); self && !self->priv->stopping)
+    create_answer_now (self.get (), w->ctx);
 }
 
 static void
@@ -514,15 +566,15 @@ on_sink_caps (GstPad *, GParamSpec *, gpointer data)
 }
 
 static void
-create_answer_when_caps (AnswerCtx *ctx)
+create_answer_when_caps (GstRtcPeerBin *self, const AnswerCtx &ctx)
 {
-  auto pads = sink_pads_without_caps (ctx->self);
+  auto pads = sink_pads_without_caps (self);
   if (pads.empty ())
     {
-      create_answer_now (ctx);
+      create_answer_now (self, ctx);
       return;
     }
-  GST_DEBUG_OBJECT (ctx->self, "the answer waits for caps on %zu pad(s)", pads.size ());
+  GST_DEBUG_OBJECT (self, "the answer waits for caps on %zu pad(s)", pads.size ());
   auto w = std::make_shared<CapsWait> ();
   w->ctx = ctx;
   {
@@ -545,20 +597,20 @@ void
 gst_rtc_peer_bin_answer (GstRtcPeerBin *self, const gchar *offer, GstRtcPeerBinDoneFunc done,
                          gpointer user_data, GDestroyNotify notify)
 {
-  auto *ctx = new AnswerCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), done, user_data, notify };
+  auto *ctx = new AnswerCtx (std::make_shared<DoneCtx> (self, done, user_data, notify));
   gst_rtc_peer_bin_set_remote_description (
       self, "offer", offer,
       [] (GstRtcPeerBin *self, const GError *error, gpointer data) {
-        auto *ctx = static_cast<AnswerCtx *> (data);
+        const AnswerCtx &ctx = *static_cast<AnswerCtx *> (data);
         if (error)
           {
             std::string msg = std::string ("the offer was refused: ") + error->message;
-            answer_finish (ctx, msg.c_str ());
+            answer_finish (self, ctx, msg.c_str ());
             return;
           }
-        create_answer_when_caps (ctx);
+        create_answer_when_caps (self, ctx);
       },
-      ctx, nullptr);
+      ctx, [] (gpointer data) { delete static_cast<AnswerCtx *> (data); });
 }
 
 void
@@ -574,35 +626,42 @@ namespace
 {
 struct StatsCtx
 {
-  GstRtcPeerBin *self;
+  WeakSelf self;
   GstRtcPeerBinStatsFunc func;
   gpointer user_data;
   GDestroyNotify notify;
+  StatsCtx (GstRtcPeerBin *s, GstRtcPeerBinStatsFunc f, gpointer u, GDestroyNotify n)
+      : self (s), func (f), user_data (u), notify (n)
+  {
+  }
+  ~StatsCtx ()
+  {
+    if (notify)
+      notify (user_data);
+  }
+  StatsCtx (const StatsCtx &) = delete;
+  StatsCtx &operator= (const StatsCtx &) = delete;
 };
 } // namespace
 
 static void
-on_stats (GstPromise *promise, gpointer user_data)
+on_stats (GstPromise *promise, StatsCtx *ctx)
 {
-  auto *ctx = static_cast<StatsCtx *> (user_data);
+  rtc::Ptr<GstRtcPeerBin> self = ctx->self.get ();
+  if (!self)
+    return;
   const GstStructure *reply = nullptr;
   if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED)
     reply = gst_promise_get_reply (promise);
-  ctx->func (ctx->self, reply, ctx->user_data);
-  gst_promise_unref (promise);
-  if (ctx->notify)
-    ctx->notify (ctx->user_data);
-  gst_object_unref (ctx->self);
-  delete ctx;
+  ctx->func (self.get (), reply, ctx->user_data);
 }
 
 void
 gst_rtc_peer_bin_get_stats (GstRtcPeerBin *self, GstRtcPeerBinStatsFunc func, gpointer user_data,
                             GDestroyNotify notify)
 {
-  auto *ctx = new StatsCtx{ GST_RTC_PEER_BIN (gst_object_ref (self)), func, user_data, notify };
-  GstPromise *p = gst_promise_new_with_change_func (on_stats, ctx, nullptr);
-  g_signal_emit_by_name (self->priv->webrtc, "get-stats", nullptr, p);
+  emit_with_promise<StatsCtx, on_stats> (self->priv->webrtc, "get-stats", nullptr,
+                                         new StatsCtx (self, func, user_data, notify));
 }
 
 /* --- pads -------------------------------------------------------------------------------- */
@@ -648,7 +707,33 @@ release_pad (GstElement *element, GstPad *pad)
     gst_element_release_request_pad (self->priv->webrtc, target.get ());
 }
 
-// webrtcbin's src_%u (one per received m-line) appear on their first packet, on a streaming thread.
+// The m-line of @media that carries payload type @pt in the negotiated session, or -1.
+static gint
+mline_for_payload (GstRtcPeerBin *self, const gchar *media, gint pt)
+{
+  GstWebRTCSessionDescription *desc = nullptr;
+  g_object_get (self->priv->webrtc, "current-local-description", &desc, nullptr);
+  if (!desc)
+    return -1;
+  gint found = -1;
+  const std::string want = std::to_string (pt);
+  for (guint i = 0; i < gst_sdp_message_medias_len (desc->sdp) && found < 0; i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (desc->sdp, i);
+      if (g_strcmp0 (gst_sdp_media_get_media (m), media) != 0)
+        continue;
+      for (guint f = 0; f < gst_sdp_media_formats_len (m); f++)
+        if (want == gst_sdp_media_get_format (m, f))
+          found = static_cast<gint> (i);
+    }
+  gst_webrtc_session_description_free (desc);
+  return found;
+}
+
+// webrtcbin's src_%u (one per received stream) appear on their first packet, on a streaming
+// thread. Bundled streams are told apart by payload type here: webrtcbin 1.22 tied an SSRC that
+// no a=ssrc announced to the wrong transceiver (the audio of a sender without a=ssrc came out on
+// the video m-line, and its video on a second pad of the same name, which nobody could link).
 static void
 on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
 {
@@ -656,8 +741,26 @@ on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
     return;
   bool video = false;
   guint mline = 0;
+  bool by_payload = false;
+  if (rtc::Ptr<GstCaps> caps{ gst_pad_get_current_caps (pad) })
+    {
+      const GstStructure *st = gst_caps_get_structure (caps.get (), 0);
+      const gchar *media = gst_structure_get_string (st, "media");
+      gint pt = -1;
+      if (media && gst_structure_get_int (st, "payload", &pt))
+        {
+          const gint m = mline_for_payload (self, media, pt);
+          if (m >= 0)
+            {
+              mline = static_cast<guint> (m);
+              video = g_str_equal (media, "video");
+              by_payload = true;
+            }
+        }
+    }
   GstWebRTCRTPTransceiver *trans = nullptr;
-  g_object_get (pad, "transceiver", &trans, nullptr);
+  if (!by_payload)
+    g_object_get (pad, "transceiver", &trans, nullptr);
   if (trans)
     {
       GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
@@ -673,9 +776,12 @@ on_webrtc_pad_added (GstElement *, GstPad *pad, GstRtcPeerBin *self)
         }
       gst_object_unref (trans);
     }
-  else if (sscanf (GST_PAD_NAME (pad), "src_%u", &mline) != 1)
+  else if (!by_payload && sscanf (GST_PAD_NAME (pad), "src_%u", &mline) != 1)
     return;
   rtc::GStr name (g_strdup_printf (video ? "video_src_%u" : "audio_src_%u", mline));
+  // A second stream on the same m-line (the sender changed its SSRC): a name of its own.
+  if (rtc::Ptr<GstPad> existing{ gst_element_get_static_pad (GST_ELEMENT (self), name.get ()) })
+    name = rtc::GStr (g_strdup_printf ("%s_%s", name.get (), GST_PAD_NAME (pad)));
   GstPadTemplate *templ
       = gst_static_pad_template_get (video ? &video_src_template : &audio_src_template);
   GstPad *ghost = gst_ghost_pad_new_from_template (name.get (), pad, templ);
@@ -757,13 +863,90 @@ apply_ice_settings (GstRtcPeerBin *self)
     }
 }
 
+// webrtcbin 1.22 creates a session's transport bins on its own thread (create-offer,
+// set-remote-description). When the bin stops while such an operation runs, the new bins join
+// after the stop went through the children and follow the state the parent had: a nicesrc
+// stayed PLAYING, its task and sockets alive for good, and gst_deinit() then waited for that
+// task forever (SIGINT hung). Once webrtcbin is in NULL its thread is joined: stop what is left.
+static void
+stop_late_children (GstRtcPeerBin *self)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (self));
+  GValue item = G_VALUE_INIT;
+  std::vector<rtc::Ptr<GstElement>> running;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      auto *e = GST_ELEMENT (g_value_get_object (&item));
+      if (GST_STATE (e) != GST_STATE_NULL || GST_STATE_PENDING (e) != GST_STATE_VOID_PENDING)
+        running.push_back (rtc::Ptr<GstElement>::ref (e));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  for (auto &e : running)
+    {
+      GST_DEBUG_OBJECT (self, "stopping %s, left running by webrtcbin", GST_ELEMENT_NAME (e.get ()));
+      gst_element_set_state (e.get (), GST_STATE_NULL);
+    }
+}
+
+// Waits until webrtcbin's thread has run what was queued before (an offer or an answer in the
+// making adds transport bins): a get-stats round trip, as its operations run in order. Bounded,
+// in case that thread is stuck; woken too when webrtcbin drops the promise unanswered.
+static void
+drain_operations (GstRtcPeerBin *self)
+{
+  struct Wait
+  {
+    std::mutex lock;
+    std::condition_variable cond;
+    bool done = false;
+    void
+    wake ()
+    {
+      {
+        std::lock_guard l (lock);
+        done = true;
+      }
+      cond.notify_all ();
+    }
+  };
+  auto w = std::make_shared<Wait> ();
+  GstPromise *p = gst_promise_new_with_change_func (
+      [] (GstPromise *, gpointer d) { (*static_cast<std::shared_ptr<Wait> *> (d))->wake (); },
+      new std::shared_ptr<Wait> (w),
+      [] (gpointer d) {
+        auto *sw = static_cast<std::shared_ptr<Wait> *> (d);
+        (*sw)->wake ();
+        delete sw;
+      });
+  g_signal_emit_by_name (self->priv->webrtc, "get-stats", nullptr, p);
+  gst_promise_unref (p);
+  std::unique_lock l (w->lock);
+  if (!w->cond.wait_for (l, std::chrono::seconds (2), [&] { return w->done; }))
+    GST_WARNING_OBJECT (self, "webrtcbin did not finish its operations within 2 s");
+}
+
 static GstStateChangeReturn
 change_state (GstElement *element, GstStateChange transition)
 {
   auto *self = GST_RTC_PEER_BIN (element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY)
-    apply_ice_settings (self);
-  return GST_ELEMENT_CLASS (gst_rtc_peer_bin_parent_class)->change_state (element, transition);
+    {
+      self->priv->stopping = false;
+      apply_ice_settings (self);
+    }
+  // Before the children stop: no transport may be created behind their backs.
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    {
+      self->priv->stopping = true;
+      drain_operations (self);
+    }
+  GstStateChangeReturn ret
+      = GST_ELEMENT_CLASS (gst_rtc_peer_bin_parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    stop_late_children (self);
+  return ret;
 }
 
 static void
