@@ -141,7 +141,9 @@ on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
-  auto track = *static_cast<std::shared_ptr<Track> *> (user_data);
+  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
+  if (!track)
+    return GST_PAD_PROBE_OK;
   auto *self = track->owner;
   GstCaps *caps;
   gst_event_parse_caps (event, &caps);
@@ -265,8 +267,10 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
   Ptr<GstPad> teesink (gst_element_get_static_pad (tee, "sink"));
   GstPad *ghost = gst_ghost_pad_new_from_template (track->name.c_str (), teesink.get (), templ);
   track->ghost = ghost;
+  // Weakly: the track owns the tee, whose pad owns this probe.
   gst_pad_add_probe (teesink.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_caps,
-                     rtc::boxed (track), rtc::free_boxed<std::shared_ptr<Track>>);
+                     rtc::boxed (std::weak_ptr<Track> (track)),
+                     rtc::free_boxed<std::weak_ptr<Track>>);
   {
     std::lock_guard lock (self->priv->tracks_lock);
     self->priv->tracks.push_back (track);

@@ -44,7 +44,9 @@ on_track_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   if (GST_EVENT_TYPE (event) != GST_EVENT_TAG)
     return GST_PAD_PROBE_OK;
-  auto &track = *static_cast<std::shared_ptr<Track> *> (user_data);
+  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
+  if (!track)
+    return GST_PAD_PROBE_OK;
   GstTagList *tags = nullptr;
   gst_event_parse_tag (event, &tags);
   if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM
@@ -65,8 +67,8 @@ static void check_ready (GstRtcIngestSrc *self, const std::string &session_id);
 static GstPadProbeReturn
 on_track_blocked (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
 {
-  auto track = *static_cast<std::shared_ptr<Track> *> (user_data);
-  if (track->flowing.exchange (true))
+  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
+  if (!track || track->flowing.exchange (true))
     return GST_PAD_PROBE_OK;
   // Stream-start, caps and segment are on the pad now: the tag goes after them.
   Ptr<GstEvent> existing (gst_pad_get_sticky_event (pad, GST_EVENT_TAG, 0));
@@ -312,13 +314,14 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
   t->ghost = Ptr<GstPad>::ref (GST_PAD (ghost)); // floating ref sunk: ours until added
   gst_pad_set_active (GST_PAD (ghost), TRUE);
 
+  // The probes hold the track weakly: it owns the pad that owns them.
   t->block_id = gst_pad_add_probe (
       t->out.get (),
       GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
                        | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      on_track_blocked, rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
+      on_track_blocked, rtc::boxed (std::weak_ptr<Track> (t)), rtc::free_boxed<std::weak_ptr<Track>>);
   gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
-                     rtc::boxed (t), rtc::free_boxed<std::shared_ptr<Track>>);
+                     rtc::boxed (std::weak_ptr<Track> (t)), rtc::free_boxed<std::weak_ptr<Track>>);
 
   for (auto it = t->chain.rbegin (); it != t->chain.rend (); ++it)
     gst_element_sync_state_with_parent (it->get ());
