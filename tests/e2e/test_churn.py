@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""Churn (issue 11): sessions that end at every moment of negotiation leave nothing behind.
+
+1. sink: rtcbroadcastsink serves two steady viewers (rtcingestsrc pipelines over its /ws) while
+   300 WebSocket viewers ask for a session and leave at every moment of the negotiation (see
+   churn.py). The steady viewers keep receiving; afterwards the sink's file descriptors and
+   threads are back to their baseline, its RSS within ALLOWANCE_MB, it stops on SIGINT, and the
+   leaks tracer finds no rtckit or webrtcbin object alive at exit.
+2. ingest: the same for rtcingestsrc: two steady publishers (rtcbroadcastsink clients of its
+   /ws) and 300 publishers that vanish mid-negotiation.
+
+All on 127.0.0.1. Numbers are printed; bench/README.md keeps the latest.
+Run: /usr/bin/python3 tests/e2e/test_churn.py [sink ingest]
+"""
+
+import os
+import re
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import churn  # noqa: E402
+from util import (Pipeline, check, free_port, log, require_element, run_main,  # noqa: E402
+                  test_env, wait_for, wait_http)
+
+CYCLES = int(os.environ.get("RTCKIT_CHURN_CYCLES", "300"))
+ALLOWANCE_MB = 25  # RSS growth allowed over the run (allocator caches, GStreamer pools)
+FD_ALLOWANCE = 2
+THREAD_ALLOWANCE = 1
+# Objects of ours or of a peer connection's that must not be alive at exit. Not GstDtlsAgent:
+# gst-plugins-bad's DTLS elements share one for the whole process, on purpose.
+LEAK_TYPES = re.compile(r"type-name=\(string\)(GstRtc\w+|GstWebRTC\w+|GstNice\w+|NiceAgent|"
+                        r"TransportReceiveBin|TransportSendBin|GstDtls(?!Agent)\w+|GstSrtp\w+|"
+                        r"GstRtpBin|GstPromise|GstAppSrc|GstTee)")
+
+
+def traced(pipeline_line, name):
+    env = {"GST_TRACERS": "leaks", "GST_DEBUG": test_env()["GST_DEBUG"] + ",GST_TRACER:7"}
+    return Pipeline(pipeline_line, name=name, env=env)
+
+
+def frames(pipe, marker="chain   *"):
+    with open(pipe.log_path, "rb") as f:
+        return f.read().decode(errors="replace").count(marker)
+
+
+def frames_by_sink(pipe):
+    """fakesink name -> frames, from gst-launch -v last-message lines."""
+    counts = {}
+    with open(pipe.log_path, "rb") as f:
+        for m in re.finditer(rb"/GstFakeSink:(\w+): last-message = chain", f.read()):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts
+
+
+def settle(pid, baseline, timeout=20):
+    """Waits for fds and threads to come back to @baseline; returns the last reading."""
+    end = time.monotonic() + timeout
+    while True:
+        u = churn.proc_usage(pid)
+        if (u["fds"] <= baseline["fds"] + FD_ALLOWANCE
+                and u["threads"] <= baseline["threads"] + THREAD_ALLOWANCE) or time.monotonic() > end:
+            return u
+        time.sleep(0.5)
+
+
+def stop_and_check(pipe, what):
+    t0 = time.monotonic()
+    pipe.proc.send_signal(signal.SIGINT)
+    try:
+        pipe.proc.wait(15)
+    except Exception:
+        pass
+    took = time.monotonic() - t0
+    alive = pipe.alive()
+    pipe.stop()
+    log(f"{what}: stopped {took:.2f} s after SIGINT")
+    check(not alive, f"{what} stops on SIGINT (still running after {took:.1f} s)",
+          diag=lambda: pipe.tail(40))
+    with open(pipe.log_path, "rb") as f:
+        text = f.read().decode(errors="replace")
+    leaked = sorted(set(LEAK_TYPES.findall(text)))
+    alive_lines = text.count("object-alive")
+    log(f"{what}: leaks tracer: {alive_lines} object(s) alive at exit, ours/webrtc: {leaked}")
+    check(not leaked, f"{what}: no rtckit or webrtcbin object alive at exit ({leaked})",
+          diag=lambda: "\n".join(l for l in text.splitlines() if "object-alive" in l)[:4000])
+    return took
+
+
+def churn_and_measure(pipe, url, kinds, cycle, steady_frames, what):
+    pid = pipe.proc.pid
+    # One warm-up round: pools, caches and lazily made threads exist before the baseline.
+    log(f"{what}: warm-up {churn.run_cycles(url, kinds, 2 * len(kinds), cycle)}")
+    time.sleep(3)
+    baseline = settle(pid, churn.proc_usage(pid), timeout=5)
+    log(f"{what}: baseline {baseline}")
+    before = steady_frames()
+    t0 = time.monotonic()
+    outcomes = churn.run_cycles(url, kinds, CYCLES, cycle)
+    elapsed = time.monotonic() - t0
+    after_frames = steady_frames()
+    log(f"{what}: {CYCLES} cycles in {elapsed:.1f} s: {outcomes}")
+    check(sum(v for k, v in outcomes.items() if k in kinds) >= CYCLES * 0.95,
+          f"{what}: the cycles reached their leaving points ({outcomes})", diag=lambda: pipe.tail(30))
+    for name, n in before.items():
+        got = after_frames.get(name, 0) - n
+        log(f"{what}: steady {name.decode() if isinstance(name, bytes) else name}: {got} frames "
+            f"during the churn ({got / elapsed:.1f} fps)")
+        check(got >= 10 * elapsed, f"{what}: steady {name} kept receiving ({got} frames in "
+              f"{elapsed:.1f} s)", diag=lambda: pipe.tail(30))
+    u = settle(pid, baseline)
+    log(f"{what}: after {u} (baseline {baseline})")
+    check(u["fds"] <= baseline["fds"] + FD_ALLOWANCE,
+          f"{what}: file descriptors back to baseline ({u['fds']} vs {baseline['fds']})",
+          diag=lambda: os.popen(f"ls -l /proc/{pid}/fd").read()[-3000:])
+    check(u["threads"] <= baseline["threads"] + THREAD_ALLOWANCE,
+          f"{what}: threads back to baseline ({u['threads']} vs {baseline['threads']})",
+          diag=lambda: os.popen(f"cat /proc/{pid}/task/*/comm | sort | uniq -c").read())
+    check(u["rss_mb"] <= baseline["rss_mb"] + ALLOWANCE_MB,
+          f"{what}: RSS within {ALLOWANCE_MB} MB of baseline ({u['rss_mb']} vs {baseline['rss_mb']})")
+    return baseline, u
+
+
+def scenario_sink():
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/ws"
+    sink = traced(f"rtcbroadcastsink name=s address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 "
+                  "video-codecs=vp8 videotestsrc is-live=true ! "
+                  "video/x-raw,width=320,height=240,framerate=30/1 ! s.video_0 "
+                  "audiotestsrc is-live=true wave=ticks ! s.audio_0", "churn-sink")
+    viewers = []
+    try:
+        wait_http(f"http://127.0.0.1:{port}/stats", 20)
+        for i in range(2):
+            viewers.append(Pipeline(
+                f"-v rtcingestsrc name=src serve=false signaller::uri={url} "
+                f"ice-local-addresses=127.0.0.1 src.video_0 ! fakesink name=steady{i} silent=false "
+                "sync=false", name=f"churn-steady-viewer{i}"))
+        wait_for(lambda: all(frames(v) > 30 for v in viewers), 30, "both steady viewers receive",
+                 diag=lambda: sink.tail(20))
+
+        def steady():
+            return {f"viewer{i}": frames(v) for i, v in enumerate(viewers)}
+        churn_and_measure(sink, url, churn.VIEWER_KINDS, churn.viewer_cycle, steady, "sink")
+        check(all(v.alive() for v in viewers), "the steady viewers run on")
+    finally:
+        for v in viewers:
+            v.stop()
+    stop_and_check(sink, "sink")
+
+
+def scenario_ingest():
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/ws"
+    ingest = traced(f"-v rtcingestsrc name=src address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 "
+                    "video-codecs=vp8 src.video_0 ! fakesink name=steady0 silent=false sync=false "
+                    "src.video_1 ! fakesink name=steady1 silent=false sync=false", "churn-ingest")
+    publishers = []
+    try:
+        wait_http(f"http://127.0.0.1:{port}/publish", 20)
+        for i in range(2):
+            publishers.append(Pipeline(
+                f"videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+                f"rtcbroadcastsink serve=false signaller::uri={url} ice-local-addresses=127.0.0.1 "
+                "video-codecs=vp8", name=f"churn-steady-publisher{i}"))
+        wait_for(lambda: len(frames_by_sink(ingest)) == 2 and min(frames_by_sink(ingest).values()) > 30,
+                 30, "both steady publishers are received", diag=lambda: ingest.tail(20))
+        churn_and_measure(ingest, url, churn.PUBLISHER_KINDS, churn.publisher_cycle,
+                          lambda: frames_by_sink(ingest), "ingest")
+        check(all(p.alive() for p in publishers), "the steady publishers run on")
+    finally:
+        for p in publishers:
+            p.stop()
+    stop_and_check(ingest, "ingest")
+
+
+def main():
+    require_element("rtcbroadcastsink")
+    require_element("rtcingestsrc")
+    which = sys.argv[1:] or ["sink", "ingest"]
+    for s in which:
+        log(f"--- {s}")
+        {"sink": scenario_sink, "ingest": scenario_ingest}[s]()
+
+
+if __name__ == "__main__":
+    run_main(main)
