@@ -25,6 +25,7 @@
 
 #include "elements/elements.h"
 #include "gst-ptr.h"
+#include "repair-budget.h"
 #include "string-util.h"
 
 #include <gst/sdp/sdp.h>
@@ -53,7 +54,11 @@ enum
   PROP_PEER_ID,
   PROP_CONNECTION_STATE,
   PROP_WEBRTCBIN,
+  PROP_RETRANSMISSION_BUDGET,
+  PROP_REPAIR_STATS,
 };
+
+#define DEFAULT_RETRANSMISSION_BUDGET 25
 
 enum
 {
@@ -94,6 +99,7 @@ struct PeerPrivate
   // Set while the bin stops: our promise callbacks queue no further webrtcbin operation (a
   // set-local-description queued behind the stop started transports that were never stopped).
   std::atomic<bool> stopping{ false };
+  rtc::RepairBudget repair{ DEFAULT_RETRANSMISSION_BUDGET };
 };
 
 } // namespace
@@ -982,6 +988,12 @@ gst_rtc_peer_bin_init (GstRtcPeerBin *self)
   g_signal_connect (self->priv->webrtc, "notify::ice-gathering-state",
                     G_CALLBACK (on_gathering_state), self);
   g_signal_connect (self->priv->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  // webrtcbin's RTX sender (in rtpbin's aux sender bin) gets the retransmission budget.
+  g_signal_connect (self, "deep-element-added",
+                    G_CALLBACK (+[] (GstBin *, GstBin *, GstElement *e, GstRtcPeerBin *self) {
+                      self->priv->repair.watch (e);
+                    }),
+                    self);
   g_signal_connect (self->priv->webrtc, "pad-removed", G_CALLBACK (on_webrtc_pad_removed), self);
 }
 
@@ -1029,6 +1041,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_PEER_ID:
       self->priv->settings.peer_id = str ();
       break;
+    case PROP_RETRANSMISSION_BUDGET:
+      self->priv->repair.set_percent (g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1052,6 +1067,21 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_WEBRTCBIN:
       g_value_set_object (value, self->priv->webrtc);
       return;
+    case PROP_RETRANSMISSION_BUDGET:
+      g_value_set_uint (value, self->priv->repair.percent ());
+      return;
+    case PROP_REPAIR_STATS:
+      {
+        const rtc::RepairCounts c = self->priv->repair.counts ();
+        g_value_take_boxed (value, gst_structure_new ("application/x-rtckit-repair-stats",
+                                                      "retransmissions-requested", G_TYPE_UINT64,
+                                                      c.requests, "retransmitted", G_TYPE_UINT64,
+                                                      c.resent, "retransmissions-dropped",
+                                                      G_TYPE_UINT64, c.dropped,
+                                                      "keyframes-for-loss", G_TYPE_UINT64,
+                                                      c.keyframes, nullptr));
+        return;
+      }
     default:
       break;
     }
@@ -1130,6 +1160,22 @@ gst_rtc_peer_bin_class_init (GstRtcPeerBinClass *klass)
                          GST_TYPE_WEBRTC_PEER_CONNECTION_STATE,
                          GST_WEBRTC_PEER_CONNECTION_STATE_NEW,
                          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRANSMISSION_BUDGET,
+      g_param_spec_uint ("retransmission-budget", "Retransmission budget",
+                         "Retransmissions (RTX) sent at most per 100 media packets; past it the "
+                         "sender asks for a keyframe instead (at most one a second), so a lossy "
+                         "or narrow link is not flooded with repairs",
+                         0, 100, DEFAULT_RETRANSMISSION_BUDGET,
+                         GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                      | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
+      gobject_class, PROP_REPAIR_STATS,
+      g_param_spec_boxed ("repair-stats", "Repair statistics",
+                          "Retransmissions requested, retransmitted, dropped over the budget, "
+                          "and keyframes asked for instead",
+                          GST_TYPE_STRUCTURE,
+                          GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property (
       gobject_class, PROP_WEBRTCBIN,
       g_param_spec_object ("webrtcbin", "webrtcbin", "The webrtcbin inside, for advanced use",

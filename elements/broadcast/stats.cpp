@@ -118,6 +118,9 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       num ("nack_count", (gint64) v.nack_count);
       num ("pli_count", (gint64) v.pli_count);
       num ("fir_count", (gint64) v.fir_count);
+      num ("retransmitted", (gint64) v.retransmitted);
+      num ("retransmissions_dropped", (gint64) v.retransmissions_dropped);
+      num ("keyframes_for_loss", (gint64) v.keyframes_for_loss);
       json_builder_set_member_name (b, "rtt_ms");
       if (v.rtt_ms >= 0)
         json_builder_add_double_value (b, v.rtt_ms);
@@ -206,6 +209,12 @@ metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &
       [] (const ViewerSnapshot &v) { return (double) v.nack_count; } },
     { "rtckit_viewer_pli_total", "counter", "PLIs received from the viewer.",
       [] (const ViewerSnapshot &v) { return (double) v.pli_count; } },
+    { "rtckit_viewer_retransmitted_total", "counter",
+      "Retransmissions sent to the viewer within its budget.",
+      [] (const ViewerSnapshot &v) { return (double) v.retransmitted; } },
+    { "rtckit_viewer_retransmissions_dropped_total", "counter",
+      "Retransmissions the viewer asked for over its budget (not sent).",
+      [] (const ViewerSnapshot &v) { return (double) v.retransmissions_dropped; } },
     { "rtckit_viewer_rtt_seconds", "gauge", "Round-trip time from RTCP reports.",
       [] (const ViewerSnapshot &v) { return v.rtt_ms >= 0 ? v.rtt_ms / 1000.0 : 0.0; } },
   };

@@ -22,6 +22,9 @@ struct ViewerSnapshot
   guint64 nack_count = 0;
   guint64 pli_count = 0;
   guint64 fir_count = 0;
+  guint64 retransmitted = 0;           // RTX let through the retransmission budget
+  guint64 retransmissions_dropped = 0; // asked for, over the budget
+  guint64 keyframes_for_loss = 0;      // asked for instead of those
   gint64 packets_lost = 0;
   double rtt_ms = -1; // -1 until the first RTCP receiver report
   double fraction_lost = 0;

@@ -648,6 +648,18 @@ rtc::broadcast::poll_stats (GstRtcBroadcastSink *self)
           stale.push_back (id);
           continue;
         }
+      GstStructure *repair = nullptr;
+      g_object_get (v->peer.get (), "repair-stats", &repair, nullptr);
+      if (repair)
+        {
+          update_snapshot (self, id, [repair] (rtc::ViewerSnapshot &snap) {
+            gst_structure_get (repair, "retransmitted", G_TYPE_UINT64, &snap.retransmitted,
+                               "retransmissions-dropped", G_TYPE_UINT64,
+                               &snap.retransmissions_dropped, "keyframes-for-loss",
+                               G_TYPE_UINT64, &snap.keyframes_for_loss, nullptr);
+          });
+          gst_structure_free (repair);
+        }
       gst_rtc_peer_bin_get_stats (
           GST_RTC_PEER_BIN (v->peer.get ()),
           [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {

@@ -703,6 +703,84 @@ GST_START_TEST (test_video_frames_carry_the_playout_delay_the_property_asks_for)
 }
 GST_END_TEST;
 
+// The first element made by @factory anywhere in @bin (a new reference), or null.
+static GstElement *
+find_by_factory (GstElement *bin, const char *factory)
+{
+  GstElement *found = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue v = G_VALUE_INIT;
+  while (!found && gst_iterator_next (it, &v) == GST_ITERATOR_OK)
+    {
+      GstElement *e = GST_ELEMENT (g_value_get_object (&v));
+      GstElementFactory *f = gst_element_get_factory (e);
+      if (f && g_str_equal (GST_OBJECT_NAME (f), factory))
+        found = GST_ELEMENT (gst_object_ref (e));
+      g_value_reset (&v);
+    }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return found;
+}
+
+// A viewer that asks for far more retransmissions than its stream affords (a narrow link
+// losing packets) gets at most the budget; the rest are dropped and one keyframe is asked for
+// instead. The RTX history is short enough to resend nothing a viewer can no longer play.
+GST_START_TEST (test_retransmissions_stay_within_the_budget_and_a_keyframe_replaces_the_rest)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  GstElement *sink;
+  GstElement *pipe = make_sender (sig, "video-codecs=vp8", &sink);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  Receiver r;
+  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "rb", "p", nullptr);
+  std::string offer = wait_offer (sig, "rb");
+  receiver_start (&r, sig, "rb");
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "rb", "answer", receiver_answer (&r, offer).c_str ());
+  fail_unless (wait_until ([&] { return r.video_buffers.load () >= 30; }, 15000));
+
+  GstElement *peer = find_by_factory (sink, "rtcpeerbin");
+  fail_unless (peer != nullptr);
+  GstElement *rtx = find_by_factory (peer, "rtprtxsend");
+  fail_unless (rtx != nullptr, "the viewer's peer has no RTX sender");
+  guint history = 0;
+  g_object_get (rtx, "max-size-time", &history, nullptr);
+  fail_unless_equals_int (history, 1000);
+  // 200 lost packets asked for at once.
+  GstPad *src = gst_element_get_static_pad (rtx, "src");
+  for (guint i = 0; i < 200; i++)
+    gst_pad_send_event (src, gst_event_new_custom (
+                                 GST_EVENT_CUSTOM_UPSTREAM,
+                                 gst_structure_new ("GstRTPRetransmissionRequest", "seqnum",
+                                                    G_TYPE_UINT, i, "ssrc", G_TYPE_UINT, 0, nullptr)));
+  gst_object_unref (src);
+  GstStructure *st = nullptr;
+  g_object_get (peer, "repair-stats", &st, nullptr);
+  fail_unless (st != nullptr);
+  guint64 requested = 0, resent = 0, dropped = 0, keyframes = 0;
+  gst_structure_get (st, "retransmissions-requested", G_TYPE_UINT64, &requested,
+                     "retransmitted", G_TYPE_UINT64, &resent, "retransmissions-dropped",
+                     G_TYPE_UINT64, &dropped, "keyframes-for-loss", G_TYPE_UINT64, &keyframes,
+                     nullptr);
+  gst_structure_free (st);
+  fail_unless_equals_int (requested, 200);
+  fail_unless (resent <= 50, "%" G_GUINT64_FORMAT " retransmissions let through", resent);
+  fail_unless_equals_int (resent + dropped, 200);
+  fail_unless_equals_int (keyframes, 1);
+  // The stream goes on.
+  const int before = r.video_buffers.load ();
+  fail_unless (wait_until ([&] { return r.video_buffers.load () >= before + 30; }, 10000));
+
+  gst_object_unref (rtx);
+  gst_object_unref (peer);
+  receiver_stop (&r);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_max_viewers_refuses_the_next_viewer_with_a_reason)
 {
   auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
@@ -831,6 +909,7 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_a_viewer_that_offers_gets_an_answer_in_its_own_payload_types);
   tcase_add_test (tc, test_an_offer_without_a_codec_the_stream_sends_is_refused_with_a_reason);
   tcase_add_test (tc, test_video_frames_carry_the_playout_delay_the_property_asks_for);
+  tcase_add_test (tc, test_retransmissions_stay_within_the_budget_and_a_keyframe_replaces_the_rest);
   tcase_add_test (tc, test_max_viewers_refuses_the_next_viewer_with_a_reason);
   tcase_add_test (tc, test_an_answer_without_a_common_video_codec_ends_only_that_session);
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);

@@ -1,0 +1,130 @@
+// rtc::RepairBudget: see repair-budget.h.
+#include "repair-budget.h"
+
+#include "gst-ptr.h"
+
+#include <gst/video/video.h>
+
+namespace rtc
+{
+
+namespace
+{
+constexpr double kMaxTokens = 50;                 // the largest burst of retransmissions
+constexpr gint64 kKeyframeInterval = G_USEC_PER_SEC; // at most one keyframe request a second
+} // namespace
+
+RepairCounts
+RepairBudget::counts () const
+{
+  return { requests_.load (), resent_.load (), dropped_.load (), keyframes_.load () };
+}
+
+void
+RepairBudget::watch (GstElement *element)
+{
+  if (GstElementFactory *f = gst_element_get_factory (element))
+    if (g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend"))
+      {
+        watch_rtx_sender (element);
+        return;
+      }
+  if (!GST_IS_BIN (element))
+    return;
+  // The RTX sender may sit in a bin that was filled before it joined webrtcbin.
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (element));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      auto *e = GST_ELEMENT (g_value_get_object (&item));
+      if (GstElementFactory *f = gst_element_get_factory (e))
+        if (g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend"))
+          watch_rtx_sender (e);
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+void
+RepairBudget::watch_rtx_sender (GstElement *rtxsend)
+{
+  if (g_object_get_data (G_OBJECT (rtxsend), "rtckit-repair-budget"))
+    return;
+  g_object_set_data (G_OBJECT (rtxsend), "rtckit-repair-budget", this);
+  // Packets older than this are past any use to a real-time viewer.
+  g_object_set (rtxsend, "max-size-time", history_ms_, nullptr);
+  Ptr<GstPad> sink (gst_element_get_static_pad (rtxsend, "sink"));
+  Ptr<GstPad> src (gst_element_get_static_pad (rtxsend, "src"));
+  if (!sink || !src)
+    return;
+  gst_pad_add_probe (sink.get (),
+                     GstPadProbeType (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                     on_media, this, nullptr);
+  gst_pad_add_probe (src.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_request, this, nullptr);
+}
+
+GstPadProbeReturn
+RepairBudget::on_media (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto *self = static_cast<RepairBudget *> (data);
+  guint n = 1;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    n = gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  std::lock_guard l (self->lock_);
+  self->tokens_ = MIN (kMaxTokens, self->tokens_ + n * self->percent_.load () / 100.0);
+  return GST_PAD_PROBE_OK;
+}
+
+bool
+RepairBudget::take_token ()
+{
+  std::lock_guard l (lock_);
+  if (tokens_ < 1)
+    return false;
+  tokens_ -= 1;
+  return true;
+}
+
+GstPadProbeReturn
+RepairBudget::on_request (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM
+      || !gst_event_has_name (event, "GstRTPRetransmissionRequest"))
+    return GST_PAD_PROBE_OK;
+  auto *self = static_cast<RepairBudget *> (data);
+  self->requests_++;
+  if (self->take_token ())
+    {
+      self->resent_++;
+      return GST_PAD_PROBE_OK;
+    }
+  self->dropped_++;
+  bool keyframe = false;
+  {
+    std::lock_guard l (self->lock_);
+    const gint64 now = g_get_monotonic_time ();
+    if (now - self->last_keyframe_us_ >= kKeyframeInterval)
+      {
+        self->last_keyframe_us_ = now;
+        keyframe = true;
+      }
+  }
+  if (keyframe)
+    {
+      // Upstream from the RTX sender: through webrtcbin to whatever feeds it (the encoder).
+      self->keyframes_++;
+      if (GstElement *rtxsend = gst_pad_get_parent_element (pad))
+        {
+          Ptr<GstPad> sink (gst_element_get_static_pad (rtxsend, "sink"));
+          gst_object_unref (rtxsend);
+          if (sink)
+            gst_pad_push_event (sink.get (), gst_video_event_new_upstream_force_key_unit (
+                                                 GST_CLOCK_TIME_NONE, TRUE, 0));
+        }
+    }
+  return GST_PAD_PROBE_DROP;
+}
+
+} // namespace rtc
