@@ -146,11 +146,6 @@ async def ws_exchange(url):
         for what, raw in [("malformed JSON", "{not json"),
                           ("not an object", "[1, 2, 3]"),
                           ("unknown type", json.dumps({"type": "noSuchMessage"})),
-                          ("peer on an unknown session", json.dumps(
-                              {"type": "peer", "sessionId": str(uuid.uuid4()),
-                               "ice": {"candidate": "candidate:1 1 UDP 1 127.0.0.1 9 typ host", "sdpMLineIndex": 0}})),
-                          ("endSession on an unknown session", json.dumps(
-                              {"type": "endSession", "sessionId": str(uuid.uuid4())})),
                           ("startSession with an unknown peer", json.dumps(
                               {"type": "startSession", "peerId": str(uuid.uuid4())}))]:
             await ws.send(raw)
@@ -161,6 +156,18 @@ async def ws_exchange(url):
             await ws.send(json.dumps({"type": "list"}))
             lst = await recv_type({"list"})
             check(len(lst.get("producers", [])) >= 1, f"after {what}: socket usable, list shows the producer ({lst})")
+        # What gst-plugins-rs' server tolerates (a session that is over: the message crossed its
+        # end on the wire) gets no reply here either: the next answer is the list.
+        for what, raw in [("peer on an unknown session", json.dumps(
+                              {"type": "peer", "sessionId": str(uuid.uuid4()),
+                               "ice": {"candidate": "candidate:1 1 UDP 1 127.0.0.1 9 typ host", "sdpMLineIndex": 0}})),
+                          ("endSession on an unknown session", json.dumps(
+                              {"type": "endSession", "sessionId": str(uuid.uuid4())}))]:
+            await ws.send(raw)
+            await ws.send(json.dumps({"type": "list"}))
+            reply = await recv_type({"list", "error"})
+            log_.append((what, reply))
+            check(reply.get("type") == "list", f"{what}: tolerated without an error (got {reply})")
     return log_
 
 
