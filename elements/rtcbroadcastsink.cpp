@@ -44,6 +44,7 @@ enum
   PROP_VIDEO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
   PROP_PLAYOUT_DELAY,
+  PROP_RETRANSMISSION_BUDGET,
   PROP_URL,
   PROP_VIEWERS,
 };
@@ -446,6 +447,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_KEYFRAME_INTERVAL:
       s.keyframe_interval = g_value_get_uint (value);
       break;
+    case PROP_RETRANSMISSION_BUDGET:
+      s.retransmission_budget = g_value_get_uint (value);
+      break;
     case PROP_PLAYOUT_DELAY:
       {
         s.playout_delay = g_value_get_int (value);
@@ -496,6 +500,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_PLAYOUT_DELAY:
       g_value_set_int (value, s.playout_delay);
+      break;
+    case PROP_RETRANSMISSION_BUDGET:
+      g_value_set_uint (value, s.retransmission_budget);
       break;
     case PROP_URL:
       g_value_set_string (value, self->priv->signalling.url.empty ()
@@ -585,6 +592,14 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "show each frame as soon as it is decoded (lowest latency), -1 = let the viewer decide "
           "(no extension); changeable while playing",
           -1, 40950, DEFAULT_PLAYOUT_DELAY, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRANSMISSION_BUDGET,
+      g_param_spec_uint (
+          "retransmission-budget", "Retransmission budget",
+          "Retransmissions sent to a viewer at most per 100 media packets it gets; past that it "
+          "gets a keyframe instead (at most one a second), so a viewer on a lossy or narrow "
+          "link is not flooded with repairs; for viewers that join later",
+          0, 100, DEFAULT_RETRANSMISSION_BUDGET, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_URL,
       g_param_spec_string ("url", "URL", "Where viewers open the stream, once started", nullptr,

@@ -736,6 +736,20 @@ mline_for_payload (GstRtcPeerBin *self, const gchar *media, gint pt)
   return found;
 }
 
+// Transceivers webrtcbin makes for a remote offer's m-lines: video ones ask for lost packets
+// again (NACK, and RTX when the offer has it), as the ones we add ourselves do. Called with
+// webrtcbin's lock held: read nothing from webrtcbin here.
+static void
+on_new_transceiver (GstElement *, GstWebRTCRTPTransceiver *trans, GstRtcPeerBin *)
+{
+  // The kind is often still unknown here (webrtcbin 1.22 learns it from the caps later); an
+  // audio m-line gets no NACK all the same, as offers do not ask for it there.
+  GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+  g_object_get (trans, "kind", &kind, nullptr);
+  if (kind != GST_WEBRTC_KIND_AUDIO)
+    g_object_set (trans, "do-nack", TRUE, nullptr);
+}
+
 // webrtcbin's src_%u (one per received stream) appear on their first packet, on a streaming
 // thread. Bundled streams are told apart by payload type here: webrtcbin 1.22 tied an SSRC that
 // no a=ssrc announced to the wrong transceiver (the audio of a sender without a=ssrc came out on
@@ -988,6 +1002,8 @@ gst_rtc_peer_bin_init (GstRtcPeerBin *self)
   g_signal_connect (self->priv->webrtc, "notify::ice-gathering-state",
                     G_CALLBACK (on_gathering_state), self);
   g_signal_connect (self->priv->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  g_signal_connect (self->priv->webrtc, "on-new-transceiver", G_CALLBACK (on_new_transceiver),
+                    self);
   // webrtcbin's RTX sender (in rtpbin's aux sender bin) gets the retransmission budget.
   g_signal_connect (self, "deep-element-added",
                     G_CALLBACK (+[] (GstBin *, GstBin *, GstElement *e, GstRtcPeerBin *self) {

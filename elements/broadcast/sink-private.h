@@ -28,6 +28,7 @@ GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_KEYFRAME_INTERVAL 120
 #define DEFAULT_PLAYOUT_DELAY 0
+#define DEFAULT_RETRANSMISSION_BUDGET 25
 
 namespace rtc::broadcast
 {
@@ -40,6 +41,7 @@ struct Settings : rtc::EndpointSettings
   guint video_bitrate = DEFAULT_VIDEO_BITRATE;
   guint keyframe_interval = DEFAULT_KEYFRAME_INTERVAL;
   gint playout_delay = DEFAULT_PLAYOUT_DELAY;
+  guint retransmission_budget = DEFAULT_RETRANSMISSION_BUDGET;
 };
 
 // One input pad: a tee that feeds one Feed per codec in use.

@@ -370,7 +370,8 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   v->peer = Ptr<GstElement>::ref (peer);
   g_object_set (peer, "session-id", session_id.c_str (), "peer-id", peer_id.c_str (),
                 "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
-                s.ice_local_addresses.c_str (), nullptr);
+                s.ice_local_addresses.c_str (), "retransmission-budget",
+                s.retransmission_budget, nullptr);
   if (!s.stun_server.empty ())
     g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
   gst_bin_add (GST_BIN (self), peer);
