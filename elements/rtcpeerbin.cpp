@@ -366,31 +366,37 @@ gst_rtc_peer_bin_create_offer (GstRtcPeerBin *self)
 
 namespace
 {
-// A caller's done callback with its data: called at most once; the data is released (notify)
-// when the context goes, done or not.
-struct DoneCtx
+// A caller's callback with its data, for an operation on webrtcbin: the peer bin held weakly,
+// the data released (notify) when the context goes, whether the callback ran or not.
+template <typename Func> struct CallbackCtx
 {
   WeakSelf self;
-  GstRtcPeerBinDoneFunc done;
+  Func func;
   gpointer user_data;
   GDestroyNotify notify;
-  DoneCtx (GstRtcPeerBin *s, GstRtcPeerBinDoneFunc d, gpointer u, GDestroyNotify n)
-      : self (s), done (d), user_data (u), notify (n)
+  CallbackCtx (GstRtcPeerBin *s, Func f, gpointer u, GDestroyNotify n)
+      : self (s), func (f), user_data (u), notify (n)
   {
   }
-  ~DoneCtx ()
+  ~CallbackCtx ()
   {
     if (notify)
       notify (user_data);
   }
-  DoneCtx (const DoneCtx &) = delete;
-  DoneCtx &operator= (const DoneCtx &) = delete;
+  CallbackCtx (const CallbackCtx &) = delete;
+  CallbackCtx &operator= (const CallbackCtx &) = delete;
+};
+
+// A done callback: called at most once.
+struct DoneCtx : CallbackCtx<GstRtcPeerBinDoneFunc>
+{
+  using CallbackCtx::CallbackCtx;
   void
   finish (GstRtcPeerBin *peer, const GError *error)
   {
-    if (done)
-      done (peer, error, user_data);
-    done = nullptr;
+    if (func)
+      func (peer, error, user_data);
+    func = nullptr;
   }
 };
 using RemoteDescCtx = DoneCtx;
@@ -630,24 +636,7 @@ gst_rtc_peer_bin_add_ice_candidate (GstRtcPeerBin *self, guint mline_index, cons
 
 namespace
 {
-struct StatsCtx
-{
-  WeakSelf self;
-  GstRtcPeerBinStatsFunc func;
-  gpointer user_data;
-  GDestroyNotify notify;
-  StatsCtx (GstRtcPeerBin *s, GstRtcPeerBinStatsFunc f, gpointer u, GDestroyNotify n)
-      : self (s), func (f), user_data (u), notify (n)
-  {
-  }
-  ~StatsCtx ()
-  {
-    if (notify)
-      notify (user_data);
-  }
-  StatsCtx (const StatsCtx &) = delete;
-  StatsCtx &operator= (const StatsCtx &) = delete;
-};
+using StatsCtx = CallbackCtx<GstRtcPeerBinStatsFunc>;
 } // namespace
 
 static void

@@ -22,21 +22,15 @@ Run: /usr/bin/python3 tests/e2e/test_gstwebrtc_api_chromium.py [consume-server c
 """
 
 import asyncio
-import functools
-import http.server
 import json
 import os
-import shutil
 import sys
-import tempfile
-import threading
 import time
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
-from util import (BUILD_ROOT, SKIP, Pipeline, TestFailure, check, free_port, log,  # noqa: E402
-                  require_element, run_main, wait_for, wait_http)
+from util import (BUILD_ROOT, SKIP, Pipeline, StaticPages, TestFailure, check, free_port,  # noqa: E402
+                  log, require_element, run_main, wait_for, wait_http)
 from test_signalling_server import Server, frames_seen  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,8 +43,8 @@ README_CONSUMER = ("rtcingestsrc serve=false signaller::uri={uri} ice-local-addr
                    "! queue ! decodebin ! videoconvert ! fakesink silent=false sync=false")
 
 
-class PageServer:
-    """The client page and the npm package's bundle on their own loopback origin."""
+class PageServer(StaticPages):
+    """The client page and the npm package's bundle (util.StaticPages)."""
 
     def __init__(self):
         with open(os.path.join(GSTWEBRTC_API_DIR, "package.json")) as f:
@@ -59,27 +53,10 @@ class PageServer:
         if not os.path.isfile(bundle):
             raise TestFailure(f"{bundle} not found: tools/dev.sh test installs the npm package")
         log(f"gstwebrtc-api {version}")
-        self.dir = tempfile.mkdtemp(prefix="rtckit-gstwebrtc-api-page-")
-        shutil.copy(os.path.join(HERE, "pages", "gstwebrtc-api.html"), self.dir)
-        shutil.copy(bundle, os.path.join(self.dir, "gstwebrtc-api.js"))
-        handler = functools.partial(QuietHandler, directory=self.dir)
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        super().__init__(os.path.join(HERE, "pages", "gstwebrtc-api.html"), {"gstwebrtc-api.js": bundle})
 
     def url(self, ws, **params):
-        return f"{self.base}/gstwebrtc-api.html?" + urlencode({"ws": ws, **params})
-
-    def close(self):
-        self.httpd.shutdown()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript"}
-
-    def log_message(self, *args):
-        pass
+        return super().url(ws=ws, **params)
 
 
 def peers(port, kind):

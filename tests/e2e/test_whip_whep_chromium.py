@@ -17,21 +17,16 @@ so the requests to rtckit are cross-origin (CORS preflights included).
 Run: /usr/bin/python3 tests/e2e/test_whip_whep_chromium.py [whep whip pipeline]
 """
 
-import functools
-import http.server
 import os
-import shutil
 import sys
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
-from util import (BUILD_ROOT, SKIP, Pipeline, TestFailure, check, free_port, http_json, log,  # noqa: E402
-                  require_element, run_main, test_env, wait_for, wait_http)
+from util import (BUILD_ROOT, SKIP, Pipeline, StaticPages, TestFailure, check, free_port,  # noqa: E402
+                  http_json, log, require_element, run_main, test_env, wait_for, wait_http)
 import test_ingest_chromium as ingest  # noqa: E402  (Recorder, discover)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,37 +36,19 @@ TOKEN = "e2e-secret"
 PUBLISH_S = 5.0
 
 
-class PageServer:
-    """The client page and the npm package's modules on their own loopback origin."""
+class PageServer(StaticPages):
+    """The client page and the npm package's modules (util.StaticPages)."""
 
     def __init__(self):
         for f in ("whip.js", "whep.js"):
             if not os.path.isfile(os.path.join(WHIP_WHEP_DIR, f)):
                 raise TestFailure(f"npm package whip-whep not found in {WHIP_WHEP_DIR}: "
                                   "tools/dev.sh test installs it")
-        self.dir = tempfile.mkdtemp(prefix="rtckit-whipwhep-page-")
-        shutil.copy(os.path.join(HERE, "pages", "whip-whep.html"), self.dir)
-        for f in ("whip.js", "whep.js"):
-            shutil.copy(os.path.join(WHIP_WHEP_DIR, f), self.dir)
-        handler = functools.partial(QuietHandler, directory=self.dir)
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        super().__init__(os.path.join(HERE, "pages", "whip-whep.html"),
+                         {f: os.path.join(WHIP_WHEP_DIR, f) for f in ("whip.js", "whep.js")})
 
     def url(self, mode, target, token=TOKEN):
-        from urllib.parse import urlencode
-        return f"{self.base}/whip-whep.html?" + urlencode({"mode": mode, "url": target, "token": token})
-
-    def close(self):
-        self.httpd.shutdown()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript"}
-
-    def log_message(self, *args):
-        pass
+        return super().url(mode=mode, url=target, token=token)
 
 
 def post_status(url, body, headers):

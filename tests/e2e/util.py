@@ -297,3 +297,41 @@ def require_element(name):
     if not has_element(name):
         raise TestFailure(f"element {name} not found with GST_PLUGIN_PATH={test_env()['GST_PLUGIN_PATH']} "
                           "(build the plugin first)")
+
+
+class StaticPages:
+    """A test page and third-party client files on their own loopback origin (so requests to
+    rtckit are cross-origin, as from a real site). @files maps a name to serve to a source path."""
+
+    def __init__(self, page, files):
+        import functools
+        import http.server
+        import shutil
+        import tempfile
+        import threading
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                              ".js": "text/javascript"}
+
+            def log_message(self, *args):
+                pass
+
+        self.page = os.path.basename(page)
+        self.dir = tempfile.mkdtemp(prefix="rtckit-pages-")
+        shutil.copy(page, self.dir)
+        for name, src in files.items():
+            shutil.copy(src, os.path.join(self.dir, name))
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Quiet, directory=self.dir))
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, **params):
+        from urllib.parse import urlencode
+        return f"{self.base}/{self.page}?" + urlencode(params)
+
+    def close(self):
+        import shutil
+        self.httpd.shutdown()
+        shutil.rmtree(self.dir, ignore_errors=True)
