@@ -464,6 +464,185 @@ parse_client_message (std::string_view text, std::string &error)
   return msg;
 }
 
+namespace
+{
+
+/* A member that is a string, else nullopt: the client's view, where a wrong type is absence. */
+std::optional<std::string>
+string_member (JsonObject *obj, const char *key)
+{
+  JsonNode *node = json_object_get_member (obj, key);
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return std::nullopt;
+  return std::string (json_node_get_string (node));
+}
+
+/* The body of a server's "peer" message: an "sdp" object decides, else an "ice" object. */
+bool
+read_server_peer (JsonObject *obj, ServerMessage &msg, std::string &error)
+{
+  JsonNode *sdp = json_object_get_member (obj, "sdp");
+  JsonNode *ice = json_object_get_member (obj, "ice");
+  if (sdp && JSON_NODE_HOLDS_OBJECT (sdp))
+    {
+      JsonObject *so = json_node_get_object (sdp);
+      std::optional<std::string> type = string_member (so, "type"),
+                                 body = string_member (so, "sdp");
+      if (!type || !body)
+        {
+          error = "a 'peer' sdp needs the strings 'type' and 'sdp'";
+          return false;
+        }
+      msg.sdp = SdpBody{ std::move (*type), std::move (*body) };
+      return true;
+    }
+  if (ice && JSON_NODE_HOLDS_OBJECT (ice))
+    {
+      JsonObject *io = json_node_get_object (ice);
+      std::optional<std::string> candidate = string_member (io, "candidate");
+      JsonNode *idx = json_object_get_member (io, "sdpMLineIndex");
+      const gint64 line
+          = idx && JSON_NODE_HOLDS_VALUE (idx) && json_node_get_value_type (idx) == G_TYPE_INT64
+                ? json_node_get_int (idx)
+                : -1;
+      if (!candidate || line < 0 || line > G_MAXUINT16)
+        {
+          error = "a 'peer' ice needs a string 'candidate' and an 'sdpMLineIndex' from 0 to 65535";
+          return false;
+        }
+      msg.ice = IceBody{ std::move (*candidate), static_cast<guint> (line) };
+      return true;
+    }
+  error = "a 'peer' message needs an 'sdp' or an 'ice' object";
+  return false;
+}
+
+} // namespace
+
+std::optional<ServerMessage>
+parse_server_message (std::string_view text, std::string &error)
+{
+  g_autoptr (JsonNode) root = json_from_string (std::string (text).c_str (), nullptr);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      error = "not a JSON object";
+      return std::nullopt;
+    }
+  JsonObject *obj = json_node_get_object (root);
+  const std::optional<std::string> type = string_member (obj, "type");
+  std::optional<std::string> sid = string_member (obj, "sessionId");
+  std::optional<std::string> peer = string_member (obj, "peerId");
+  if (!type)
+    {
+      error = "no string 'type'";
+      return std::nullopt;
+    }
+  ServerMessage msg;
+  /* Which fields each type needs, where it needs more than its type. */
+  auto need = [&] (bool with_sid, bool with_peer) {
+    if ((with_sid && !sid) || (with_peer && !peer))
+      {
+        error = "a '" + type->substr (0, 64) + "' message needs "
+                + (with_sid && with_peer ? "the strings 'sessionId' and 'peerId'"
+                   : with_sid            ? "a string 'sessionId'"
+                                         : "a string 'peerId'");
+        return false;
+      }
+    if (with_sid)
+      msg.session_id = std::move (*sid);
+    if (with_peer)
+      msg.peer_id = std::move (*peer);
+    return true;
+  };
+  if (*type == "welcome")
+    {
+      msg.kind = ServerKind::Welcome;
+      if (!need (false, true))
+        return std::nullopt;
+    }
+  else if (*type == "startSession")
+    {
+      msg.kind = ServerKind::StartSession;
+      if (!need (true, true))
+        return std::nullopt;
+      msg.offer = string_member (obj, "offer");
+    }
+  else if (*type == "sessionStarted")
+    {
+      msg.kind = ServerKind::SessionStarted;
+      if (!need (true, true))
+        return std::nullopt;
+    }
+  else if (*type == "peer")
+    {
+      msg.kind = ServerKind::Peer;
+      if (!need (true, false) || !read_server_peer (obj, msg, error))
+        return std::nullopt;
+    }
+  else if (*type == "endSession" || *type == "endSessionV1_1")
+    {
+      msg.kind = ServerKind::EndSession;
+      if (!need (true, false))
+        return std::nullopt;
+    }
+  else if (*type == "list")
+    {
+      msg.kind = ServerKind::List;
+      JsonNode *n = json_object_get_member (obj, "producers");
+      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
+        {
+          error = "a 'list' message needs a 'producers' array";
+          return std::nullopt;
+        }
+      JsonArray *a = json_node_get_array (n);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (e && JSON_NODE_HOLDS_OBJECT (e))
+            if (std::optional<std::string> id = string_member (json_node_get_object (e), "id"))
+              msg.producers.push_back (std::move (*id));
+        }
+    }
+  else if (*type == "peerStatusChanged")
+    {
+      msg.kind = ServerKind::PeerStatusChanged;
+      JsonNode *n = json_object_get_member (obj, "roles");
+      if (!need (false, true))
+        return std::nullopt;
+      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
+        {
+          error = "a 'peerStatusChanged' message needs a 'roles' array";
+          return std::nullopt;
+        }
+      JsonArray *a = json_node_get_array (n);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (!e || !JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+            continue;
+          std::string_view name = json_node_get_string (e);
+          if (name == "producer")
+            msg.roles |= kRoleProducer;
+          else if (name == "consumer")
+            msg.roles |= kRoleConsumer;
+          else if (name == "listener")
+            msg.roles |= kRoleListener;
+        }
+    }
+  else if (*type == "error")
+    {
+      msg.kind = ServerKind::Error;
+      msg.details = string_member (obj, "details");
+      msg.error_session_id = std::move (sid);
+    }
+  else
+    {
+      error = "unknown message type '" + type->substr (0, 64) + "'";
+      return std::nullopt;
+    }
+  return msg;
+}
+
 std::string
 welcome (const std::string &peer_id)
 {

@@ -107,6 +107,39 @@ std::string list_consumers (const std::vector<PeerInfo> &consumers);
 std::string error (const std::string &details,
                    const std::optional<std::string> &session_id = std::nullopt);
 
+/* Server -> client message kinds, as a client (RtcWsSignaller) acts on them. */
+enum class ServerKind
+{
+  Welcome,
+  StartSession,
+  SessionStarted,
+  Peer,
+  EndSession, /* endSession and endSessionV1_1 */
+  List,
+  PeerStatusChanged,
+  Error,
+};
+
+struct ServerMessage
+{
+  ServerKind kind = ServerKind::Error;
+  std::string peer_id;              /* Welcome, StartSession, SessionStarted, PeerStatusChanged */
+  std::string session_id;           /* StartSession, SessionStarted, Peer, EndSession */
+  std::optional<std::string> offer; /* StartSession */
+  std::optional<SdpBody> sdp;       /* Peer: exactly one of sdp / ice */
+  std::optional<IceBody> ice;
+  std::vector<std::string> producers;          /* List: the ids, in order */
+  unsigned roles = 0;                          /* PeerStatusChanged */
+  std::optional<std::string> details;          /* Error */
+  std::optional<std::string> error_session_id; /* Error: the session it is about, if any */
+};
+
+/* Parses one message a signalling server sent to a client. Lenient where a client can go on
+ * (unknown roles and extra fields are ignored, sdp.type is any string, list entries that are not
+ * {"id": string} are skipped) and nullopt where it cannot act: not a JSON object, an unknown
+ * type, a required field missing or of another type. @error then says why. */
+std::optional<ServerMessage> parse_server_message (std::string_view text, std::string &error);
+
 /* Client -> server serialisers (for tests, the fuzz corpus and future client signallers). */
 std::string set_peer_status (unsigned roles, const std::string &meta);
 std::string request_session (const std::string &producer_id,

@@ -15,7 +15,6 @@
 #include "protocol.h"
 #include "string-property.h"
 
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include <chrono>
@@ -201,157 +200,101 @@ look_for_producer (Runtime *rt)
 
 static void lost (Runtime *rt, const char *why);
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return nullptr;
-  return json_node_get_string (n);
-}
-
 static void
 handle_message (Runtime *rt, const std::string &text)
 {
-  g_autoptr (JsonNode) root = json_from_string (text.c_str (), nullptr);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  using rtc::proto::ServerKind;
+  std::string why;
+  std::optional<rtc::proto::ServerMessage> parsed = rtc::proto::parse_server_message (text, why);
+  if (!parsed)
     {
-      g_warning ("rtckit signaller: ignoring a server message that is not a JSON object");
+      g_warning ("rtckit signaller: ignoring a server message: %s", why.c_str ());
       return;
     }
-  JsonObject *o = json_node_get_object (root);
-  const char *type = member_string (o, "type");
-  const char *sid = member_string (o, "sessionId");
-  const char *peer = member_string (o, "peerId");
+  const rtc::proto::ServerMessage &m = *parsed;
+  const char *sid = m.session_id.c_str (), *peer = m.peer_id.c_str ();
   RtcSignaller *s = RTC_SIGNALLER (rt->self);
-  if (!type)
-    return;
 
-  if (g_str_equal (type, "welcome") && peer)
+  switch (m.kind)
     {
-      rt->welcomed = true;
-      rt->epoch++;
-      rt->backoff = rt->backoff_min;
-      rt->ever_connected = true;
-      rt->attempt_timer.cancel ();
-      const unsigned roles = rt->role == RTC_SIGNALLER_ROLE_CONSUMER
-                                 ? rtc::proto::kRoleConsumer | rtc::proto::kRoleListener
-                                 : rtc::proto::kRoleProducer;
-      send_text (rt, rtc::proto::set_peer_status (roles, rt->meta));
-      set_state (rt, true, peer);
-      finish_first (rt, nullptr);
-      look_for_producer (rt);
-      return;
-    }
-  if (g_str_equal (type, "startSession") && sid && peer)
-    {
+    case ServerKind::Welcome:
+      {
+        rt->welcomed = true;
+        rt->epoch++;
+        rt->backoff = rt->backoff_min;
+        rt->ever_connected = true;
+        rt->attempt_timer.cancel ();
+        const unsigned roles = rt->role == RTC_SIGNALLER_ROLE_CONSUMER
+                                   ? rtc::proto::kRoleConsumer | rtc::proto::kRoleListener
+                                   : rtc::proto::kRoleProducer;
+        send_text (rt, rtc::proto::set_peer_status (roles, rt->meta));
+        set_state (rt, true, m.peer_id);
+        finish_first (rt, nullptr);
+        look_for_producer (rt);
+        return;
+      }
+    case ServerKind::StartSession:
       if (rt->role != RTC_SIGNALLER_ROLE_PRODUCER)
         return;
-      rt->sessions[sid] = rt->epoch;
-      rtc_signaller_emit_session_requested (s, sid, peer, member_string (o, "offer"));
+      rt->sessions[m.session_id] = rt->epoch;
+      rtc_signaller_emit_session_requested (s, sid, peer, m.offer ? m.offer->c_str () : nullptr);
       return;
-    }
-  if (g_str_equal (type, "sessionStarted") && sid && peer)
-    {
+    case ServerKind::SessionStarted:
       if (rt->role != RTC_SIGNALLER_ROLE_CONSUMER)
         return;
       /* The session the producer started with us, announced again as the answer to ours. */
-      if (rt->sessions.count (sid))
+      if (rt->sessions.count (m.session_id))
         {
-          if (rt->starting == peer)
+          if (rt->starting == m.peer_id)
             rt->starting.clear ();
           return;
         }
       /* The answer to our startSession, or a producer that started a session with us (the
        * reference server allows it: gstwebrtc-api's createProducerSessionForConsumer). Either
        * way the producer offers next. */
-      if (rt->starting == peer)
+      if (rt->starting == m.peer_id)
         rt->starting.clear ();
-      else if (!rt->producer_id.empty () && rt->producer_id != peer)
+      else if (!rt->producer_id.empty () && rt->producer_id != m.peer_id)
         {
           g_message ("rtckit signaller: refusing a session from producer %s: producer-id is %s",
                      peer, rt->producer_id.c_str ());
-          send_text (rt, rtc::proto::request_end_session (sid));
+          send_text (rt, rtc::proto::request_end_session (m.session_id));
           return;
         }
-      rt->sessions[sid] = rt->epoch;
+      rt->sessions[m.session_id] = rt->epoch;
       rtc_signaller_emit_session_requested (s, sid, peer, nullptr);
       return;
-    }
-  if (g_str_equal (type, "peer") && sid)
-    {
-      auto it = rt->sessions.find (sid);
-      if (it == rt->sessions.end () || it->second != rt->epoch)
+    case ServerKind::Peer:
+      {
+        auto it = rt->sessions.find (m.session_id);
+        if (it == rt->sessions.end () || it->second != rt->epoch)
+          return;
+        if (m.sdp)
+          rtc_signaller_emit_sdp (s, sid, m.sdp->type.c_str (), m.sdp->sdp.c_str ());
+        else if (m.ice)
+          rtc_signaller_emit_ice (s, sid, m.ice->mline_index, m.ice->candidate.c_str ());
         return;
-      JsonNode *sdp = json_object_get_member (o, "sdp");
-      JsonNode *ice = json_object_get_member (o, "ice");
-      if (sdp && JSON_NODE_HOLDS_OBJECT (sdp))
-        {
-          JsonObject *so = json_node_get_object (sdp);
-          const char *t = member_string (so, "type"), *body = member_string (so, "sdp");
-          if (t && body)
-            rtc_signaller_emit_sdp (s, sid, t, body);
-        }
-      else if (ice && JSON_NODE_HOLDS_OBJECT (ice))
-        {
-          JsonObject *io = json_node_get_object (ice);
-          const char *cand = member_string (io, "candidate");
-          JsonNode *idx = json_object_get_member (io, "sdpMLineIndex");
-          gint64 line = idx && JSON_NODE_HOLDS_VALUE (idx)
-                                && json_node_get_value_type (idx) == G_TYPE_INT64
-                            ? json_node_get_int (idx)
-                            : -1;
-          if (cand && line >= 0 && line <= 65535)
-            rtc_signaller_emit_ice (s, sid, static_cast<guint> (line), cand);
-        }
-      return;
-    }
-  if ((g_str_equal (type, "endSession") || g_str_equal (type, "endSessionV1_1")) && sid)
-    {
-      if (rt->sessions.erase (sid) == 0)
+      }
+    case ServerKind::EndSession:
+      if (rt->sessions.erase (m.session_id) == 0)
         return;
       rtc_signaller_emit_session_ended (s, sid);
       look_for_producer (rt);
       return;
-    }
-  if (g_str_equal (type, "list"))
-    {
-      JsonNode *n = json_object_get_member (o, "producers");
-      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
-        return;
-      JsonArray *a = json_node_get_array (n);
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        {
-          JsonNode *e = json_array_get_element (a, i);
-          if (e && JSON_NODE_HOLDS_OBJECT (e))
-            if (const char *id = member_string (json_node_get_object (e), "id"))
-              maybe_start_session (rt, id);
-        }
+    case ServerKind::List:
+      for (const std::string &id : m.producers)
+        maybe_start_session (rt, id);
       return;
-    }
-  if (g_str_equal (type, "peerStatusChanged") && peer)
-    {
-      JsonNode *n = json_object_get_member (o, "roles");
-      if (!n || !JSON_NODE_HOLDS_ARRAY (n))
-        return;
-      JsonArray *a = json_node_get_array (n);
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        {
-          JsonNode *e = json_array_get_element (a, i);
-          if (e && JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING
-              && g_str_equal (json_node_get_string (e), "producer"))
-            maybe_start_session (rt, peer);
-        }
+    case ServerKind::PeerStatusChanged:
+      if (m.roles & rtc::proto::kRoleProducer)
+        maybe_start_session (rt, m.peer_id);
       return;
-    }
-  if (g_str_equal (type, "error"))
-    {
-      const char *details = member_string (o, "details");
+    case ServerKind::Error:
       g_message ("rtckit signaller: %s: server error: %s", rt->uri.c_str (),
-                 details ? details : "(no details)");
+                 m.details ? m.details->c_str () : "(no details)");
       /* An error without a session in answer to our startSession: the producer is gone or
        * refused; wait for the next producer announcement. */
-      if (!sid)
+      if (!m.error_session_id)
         rt->starting.clear ();
       return;
     }

@@ -211,6 +211,133 @@ test_normalize_meta ()
   g_assert_false (normalize_meta ("{} {}", err).has_value ());
 }
 
+static ServerMessage
+server_ok (const char *text)
+{
+  std::string err;
+  auto msg = parse_server_message (text, err);
+  if (!msg)
+    g_error ("expected server message %s to parse, got: %s", text, err.c_str ());
+  return *msg;
+}
+
+static void
+test_server_welcome_and_sessions ()
+{
+  ServerMessage m = server_ok (R"({"type":"welcome","peerId":"me"})");
+  g_assert_true (m.kind == ServerKind::Welcome);
+  g_assert_cmpstr (m.peer_id.c_str (), ==, "me");
+
+  m = server_ok (R"({"type":"startSession","peerId":"c","sessionId":"s","offer":"v=0"})");
+  g_assert_true (m.kind == ServerKind::StartSession);
+  g_assert_cmpstr (m.peer_id.c_str (), ==, "c");
+  g_assert_cmpstr (m.session_id.c_str (), ==, "s");
+  g_assert_cmpstr (m.offer->c_str (), ==, "v=0");
+  /* An offer that is not a string is no offer. */
+  m = server_ok (R"({"type":"startSession","peerId":"c","sessionId":"s","offer":3})");
+  g_assert_false (m.offer.has_value ());
+
+  m = server_ok (R"({"type":"sessionStarted","peerId":"p","sessionId":"s"})");
+  g_assert_true (m.kind == ServerKind::SessionStarted);
+  g_assert_cmpstr (m.peer_id.c_str (), ==, "p");
+
+  m = server_ok (R"({"type":"endSession","sessionId":"s"})");
+  g_assert_true (m.kind == ServerKind::EndSession);
+  g_assert_cmpstr (m.session_id.c_str (), ==, "s");
+  m = server_ok (R"({"type":"endSessionV1_1","sessionId":"s","error":"gone"})");
+  g_assert_true (m.kind == ServerKind::EndSession);
+}
+
+static void
+test_server_peer ()
+{
+  ServerMessage m
+      = server_ok (R"({"type":"peer","sessionId":"s","sdp":{"type":"answer","sdp":"v=0\r\n"}})");
+  g_assert_true (m.kind == ServerKind::Peer);
+  g_assert_cmpstr (m.sdp->type.c_str (), ==, "answer");
+  g_assert_cmpstr (m.sdp->sdp.c_str (), ==, "v=0\r\n");
+  g_assert_false (m.ice.has_value ());
+
+  m = server_ok (
+      R"({"type":"peer","sessionId":"s","ice":{"candidate":"c","sdpMLineIndex":65535}})");
+  g_assert_cmpuint (m.ice->mline_index, ==, 65535);
+  g_assert_cmpstr (m.ice->candidate.c_str (), ==, "c");
+  m = server_ok (R"({"type":"peer","sessionId":"s","ice":{"candidate":"","sdpMLineIndex":0}})");
+  g_assert_cmpstr (m.ice->candidate.c_str (), ==, "");
+
+  /* An sdp object decides even when the ice one is fine; an sdp that is no object does not. */
+  m = server_ok (
+      R"({"type":"peer","sessionId":"s","sdp":null,"ice":{"candidate":"c","sdpMLineIndex":1}})");
+  g_assert_true (m.ice.has_value ());
+  std::string err;
+  g_assert_false (parse_server_message (
+      R"({"type":"peer","sessionId":"s","sdp":{"type":"offer"},"ice":{"candidate":"c","sdpMLineIndex":1}})",
+      err));
+}
+
+static void
+test_server_list_and_status ()
+{
+  ServerMessage m
+      = server_ok (R"({"type":"list","producers":[{"id":"a","meta":null},7,{"id":3},{"id":"b"}]})");
+  g_assert_true (m.kind == ServerKind::List);
+  g_assert_cmpuint (m.producers.size (), ==, 2);
+  g_assert_cmpstr (m.producers[0].c_str (), ==, "a");
+  g_assert_cmpstr (m.producers[1].c_str (), ==, "b");
+
+  m = server_ok (
+      R"({"type":"peerStatusChanged","peerId":"p","roles":["listener",1,"producer","dj"],"meta":null})");
+  g_assert_true (m.kind == ServerKind::PeerStatusChanged);
+  g_assert_cmpstr (m.peer_id.c_str (), ==, "p");
+  g_assert_cmpuint (m.roles, ==, kRoleProducer | kRoleListener);
+}
+
+static void
+test_server_error ()
+{
+  ServerMessage m = server_ok (R"({"type":"error","details":"no such peer","sessionId":"s"})");
+  g_assert_true (m.kind == ServerKind::Error);
+  g_assert_cmpstr (m.details->c_str (), ==, "no such peer");
+  g_assert_cmpstr (m.error_session_id->c_str (), ==, "s");
+  m = server_ok (R"({"type":"error"})");
+  g_assert_false (m.details.has_value ());
+  g_assert_false (m.error_session_id.has_value ());
+}
+
+static void
+test_server_rejects ()
+{
+  const char *cases[] = {
+    "",
+    "[]",
+    "nope",
+    R"({"type":7})",
+    R"({"type":"dance"})",
+    R"({"type":"welcome"})",
+    R"({"type":"welcome","peerId":1})",
+    R"({"type":"startSession","peerId":"c"})",
+    R"({"type":"sessionStarted","sessionId":"s"})",
+    R"({"type":"peer","sdp":{"type":"offer","sdp":""}})",
+    R"({"type":"peer","sessionId":"s"})",
+    R"({"type":"peer","sessionId":"s","ice":{"candidate":"c","sdpMLineIndex":65536}})",
+    R"({"type":"peer","sessionId":"s","ice":{"candidate":"c","sdpMLineIndex":-1}})",
+    R"({"type":"peer","sessionId":"s","ice":{"candidate":"c","sdpMLineIndex":1.0}})",
+    R"({"type":"peer","sessionId":"s","ice":{"sdpMLineIndex":1}})",
+    R"({"type":"endSession"})",
+    R"({"type":"list"})",
+    R"({"type":"list","producers":{}})",
+    R"({"type":"peerStatusChanged","peerId":"p"})",
+    R"({"type":"peerStatusChanged","roles":["producer"]})",
+  };
+  for (const char *text : cases)
+    {
+      std::string err;
+      if (parse_server_message (text, err))
+        g_error ("expected server message %s to be rejected", text);
+      g_assert_false (err.empty ());
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -225,5 +352,11 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/protocol/serialisers", test_serialisers);
   g_test_add_func ("/signaling/protocol/round-trip", test_round_trip_client_messages);
   g_test_add_func ("/signaling/protocol/normalize-meta", test_normalize_meta);
+  g_test_add_func ("/signaling/protocol/server/welcome-and-sessions",
+                   test_server_welcome_and_sessions);
+  g_test_add_func ("/signaling/protocol/server/peer", test_server_peer);
+  g_test_add_func ("/signaling/protocol/server/list-and-status", test_server_list_and_status);
+  g_test_add_func ("/signaling/protocol/server/error", test_server_error);
+  g_test_add_func ("/signaling/protocol/server/rejects", test_server_rejects);
   return g_test_run ();
 }
