@@ -13,6 +13,7 @@
 #include "rtc-janus-signaller.h"
 
 #include "client-loop.h"
+#include "janus-api.h"
 #include "sdp-text.h"
 #include "string-property.h"
 
@@ -193,53 +194,19 @@ to_json (JsonObject *obj)
   return out;
 }
 
-static JsonObject *
-member_object (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : nullptr;
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : nullptr;
-}
-
-static std::string
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : nullptr;
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (n);
-}
-
-static gint64
-member_int (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : nullptr;
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (n);
-}
-
-/* The VideoRoom's error in a plugin reply or event, "" when none. */
-static std::string
-videoroom_error (JsonObject *msg)
-{
-  JsonObject *data = member_object (member_object (msg, "plugindata"), "data");
-  if (!data || !json_object_has_member (data, "error_code"))
-    return "";
-  return "VideoRoom error " + std::to_string (member_int (data, "error_code")) + ": "
-         + member_string (data, "error");
-}
-
 /* ---- signaller thread ----------------------------------------------------------------------- */
 
-/* @reply: the reply object, or nullptr with @error set (transport, HTTP or Janus error). */
-using Done = std::function<void (JsonObject *reply, const std::string &error)>;
+using rtc::janus::Message;
+
+/* @reply: the reply, or nullptr with @error set (transport, HTTP or Janus error). */
+using Done = std::function<void (const Message *reply, const std::string &error)>;
 
 /* The reply of a Janus API request, or why there is none (transport, HTTP or Janus error). */
 static void
 on_api_reply (SoupMessage *msg, GBytes *body, GError *err, const Done &done)
 {
   std::string why;
-  JsonNode *node = nullptr;
+  std::optional<Message> reply;
   if (err)
     why = std::string ("cannot reach it: ") + err->message;
   else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
@@ -248,24 +215,11 @@ on_api_reply (SoupMessage *msg, GBytes *body, GError *err, const Done &done)
     {
       gsize size = 0;
       auto *text = static_cast<const char *> (g_bytes_get_data (body, &size));
-      g_autoptr (GError) perr = nullptr;
-      node = json_from_string (std::string (text ? text : "", size).c_str (), &perr);
-      if (!node || !JSON_NODE_HOLDS_OBJECT (node))
-        why = "not a Janus reply (no JSON object)";
-      else
-        {
-          JsonObject *o = json_node_get_object (node);
-          if (member_string (o, "janus") == "error")
-            {
-              JsonObject *e = member_object (o, "error");
-              why = "Janus error " + std::to_string (member_int (e, "code")) + ": "
-                    + member_string (e, "reason");
-            }
-        }
+      reply = rtc::janus::parse_reply (std::string_view (text ? text : "", size), why);
+      if (reply && reply->janus == "error")
+        why = reply->janus_error ();
     }
-  done (why.empty () ? json_node_get_object (node) : nullptr, why);
-  if (node)
-    json_node_unref (node);
+  done (why.empty () ? &*reply : nullptr, why);
 }
 
 /* POSTs @body (transfer full; transaction, token and apisecret added) to @url. */
@@ -354,7 +308,7 @@ hang_up (Runtime *rt, GCancellable *cancel, std::function<void ()> then = nullpt
   const std::string surl = rt->api + "/" + std::to_string (jsession);
   auto destroy = [rt, surl, cancel, then] () {
     api_post (rt, surl, janus_request ("destroy"), cancel,
-              [then] (JsonObject *, const std::string &why) {
+              [then] (const Message *, const std::string &why) {
                 if (!why.empty ())
                   g_debug ("rtckit janus: destroy failed: %s", why.c_str ());
                 if (then)
@@ -368,7 +322,7 @@ hang_up (Runtime *rt, GCancellable *cancel, std::function<void ()> then = nullpt
       json_object_set_string_member (body, "request", "leave");
       json_object_set_object_member (o, "body", body);
       api_post (rt, surl + "/" + std::to_string (handle), o, cancel,
-                [destroy] (JsonObject *, const std::string &) { destroy (); });
+                [destroy] (const Message *, const std::string &) { destroy (); });
     }
   else
     destroy ();
@@ -442,7 +396,7 @@ pump_trickles (Runtime *rt)
   json_object_set_object_member (o, "candidate", c);
   rt->trickle_inflight = true;
   api_post (rt, handle_url (rt), o, rt->http.cancellable (),
-            [rt] (JsonObject *, const std::string &why) {
+            [rt] (const Message *, const std::string &why) {
               rt->trickle_inflight = false;
               if (!why.empty ())
                 g_message ("rtckit janus: trickle failed: %s", why.c_str ());
@@ -481,10 +435,10 @@ send_publish (Runtime *rt)
   json_object_set_string_member (jsep, "type", "offer");
   json_object_set_string_member (jsep, "sdp", rt->offer.c_str ());
   rt->published = true;
-  videoroom_message (rt, body, jsep, [rt, gen] (JsonObject *reply, const std::string &why) {
+  videoroom_message (rt, body, jsep, [rt, gen] (const Message *reply, const std::string &why) {
     if (gen != rt->gen || rt->stopping ())
       return;
-    std::string err = why.empty () ? videoroom_error (reply) : why;
+    std::string err = why.empty () ? reply->videoroom_error () : why;
     if (!err.empty ())
       {
         attempt_failed (rt, err);
@@ -495,15 +449,14 @@ send_publish (Runtime *rt)
 }
 
 static void
-handle_event (Runtime *rt, JsonObject *ev)
+handle_event (Runtime *rt, const Message &ev)
 {
-  const std::string kind = member_string (ev, "janus");
-  const gint64 sender = member_int (ev, "sender");
-  if (kind == "keepalive" || kind == "ack" || (sender && (guint64)sender != rt->handle))
+  const std::string &kind = ev.janus;
+  if (kind == "keepalive" || kind == "ack" || (ev.sender && (guint64)ev.sender != rt->handle))
     return;
   if (kind == "event" || kind == "success")
     {
-      const std::string err = videoroom_error (ev);
+      const std::string err = ev.videoroom_error ();
       if (!err.empty ())
         {
           if (!rt->answered)
@@ -512,43 +465,35 @@ handle_event (Runtime *rt, JsonObject *ev)
             g_message ("rtckit janus: %s", err.c_str ());
           return;
         }
-      JsonObject *data = member_object (member_object (ev, "plugindata"), "data");
-      if (member_string (data, "videoroom") == "joined" && !rt->joined)
+      if (ev.videoroom == "joined" && !rt->joined)
         {
           rt->joined = true;
-          set_publisher_id (rt, member_int (data, "id"));
+          set_publisher_id (rt, ev.publisher_id);
           send_publish (rt);
         }
-      JsonObject *jsep = member_object (ev, "jsep");
-      if (jsep && rt->published && !rt->answered && member_string (jsep, "type") == "answer")
+      if (ev.jsep && rt->published && !rt->answered && ev.jsep->type == "answer")
         {
           rt->answered = true;
-          const std::string sdp = member_string (jsep, "sdp");
           rtc_signaller_emit_sdp (RTC_SIGNALLER (rt->self), rt->sid.c_str (), "answer",
-                                  sdp.c_str ());
+                                  ev.jsep->sdp.c_str ());
         }
       return;
     }
   if (kind == "trickle" && rt->answered)
     {
-      JsonObject *c = member_object (ev, "candidate");
-      if (!c)
+      if (!ev.candidate)
         return;
-      if (json_object_has_member (c, "completed"))
+      if (ev.candidate->completed)
         rtc_signaller_emit_ice (RTC_SIGNALLER (rt->self), rt->sid.c_str (), 0, "");
-      else
-        {
-          const std::string cand = member_string (c, "candidate");
-          if (!cand.empty ())
-            rtc_signaller_emit_ice (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
-                                    (guint)member_int (c, "sdpMLineIndex"), cand.c_str ());
-        }
+      else if (!ev.candidate->candidate.empty ())
+        rtc_signaller_emit_ice (RTC_SIGNALLER (rt->self), rt->sid.c_str (),
+                                (guint)ev.candidate->mline_index, ev.candidate->candidate.c_str ());
       return;
     }
   if ((kind == "hangup" || kind == "detached") && rt->published)
     {
       g_message ("rtckit janus: %s: Janus hung up the publisher (%s)", rt->uri.c_str (),
-                 member_string (ev, "reason").c_str ());
+                 ev.reason.c_str ());
       const std::string sid = rt->sid;
       rt->gen++;
       hang_up (rt, nullptr);
@@ -571,7 +516,7 @@ on_poll (Runtime *rt, guint64 jsession, SoupMessage *msg, GBytes *body, GError *
     rt->polling = 0;
   if (rt->stopping () || rt->jsession != jsession)
     return;
-  g_autoptr (JsonNode) node = nullptr;
+  std::optional<std::vector<Message>> events;
   std::string why;
   if (err)
     why = err->message;
@@ -581,35 +526,20 @@ on_poll (Runtime *rt, guint64 jsession, SoupMessage *msg, GBytes *body, GError *
     {
       gsize size = 0;
       auto *text = static_cast<const char *> (g_bytes_get_data (body, &size));
-      node = json_from_string (std::string (text ? text : "", size).c_str (), nullptr);
-      if (!node)
-        why = "no JSON in the reply";
+      events = rtc::janus::parse_events (std::string_view (text ? text : "", size), why);
     }
   if (!why.empty ())
     {
       session_lost (rt, "long poll: " + why);
       return;
     }
-  /* One event, or an array of them (maxev > 1). */
-  std::vector<JsonObject *> events;
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    events.push_back (json_node_get_object (node));
-  else if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *arr = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (arr); i++)
-        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (arr, i)))
-          events.push_back (json_node_get_object (json_array_get_element (arr, i)));
-    }
-  for (JsonObject *ev : events)
+  for (const Message &ev : *events)
     {
       if (rt->jsession != jsession)
         return;
-      if (member_string (ev, "janus") == "error")
+      if (ev.janus == "error")
         {
-          JsonObject *e = member_object (ev, "error");
-          session_lost (rt, "Janus error " + std::to_string (member_int (e, "code")) + ": "
-                                + member_string (e, "reason"));
+          session_lost (rt, ev.janus_error ());
           return;
         }
       handle_event (rt, ev);
@@ -651,7 +581,7 @@ keepalive_due (Runtime *rt)
     return;
   const guint64 jsession = rt->jsession;
   api_post (rt, session_url (rt), janus_request ("keepalive"), rt->http.cancellable (),
-            [rt, jsession] (JsonObject *, const std::string &why) {
+            [rt, jsession] (const Message *, const std::string &why) {
               if (!why.empty () && rt->jsession == jsession)
                 session_lost (rt, "keepalive: " + why);
             });
@@ -668,13 +598,13 @@ join_room (Runtime *rt, guint gen)
     json_object_set_string_member (body, "display", rt->display.c_str ());
   if (!rt->pin.empty ())
     json_object_set_string_member (body, "pin", rt->pin.c_str ());
-  videoroom_message (rt, body, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
+  videoroom_message (rt, body, nullptr, [rt, gen] (const Message *reply, const std::string &why) {
     if (gen != rt->gen || rt->stopping ())
       return;
     if (!why.empty ())
       attempt_failed (rt, why);
-    else if (member_string (reply, "janus") == "success")
-      handle_event (rt, reply); /* a synchronous reply: an error, or joined */
+    else if (reply->janus == "success")
+      handle_event (rt, *reply); /* a synchronous reply: an error, or joined */
     /* else "ack": the joined (or error) event comes on the long poll */
   });
 }
@@ -690,18 +620,16 @@ ensure_room (Runtime *rt, guint gen)
   JsonObject *body = json_object_new ();
   json_object_set_string_member (body, "request", "exists");
   json_object_set_int_member (body, "room", (gint64)rt->room);
-  videoroom_message (rt, body, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
+  videoroom_message (rt, body, nullptr, [rt, gen] (const Message *reply, const std::string &why) {
     if (gen != rt->gen || rt->stopping ())
       return;
-    std::string err = why.empty () ? videoroom_error (reply) : why;
+    std::string err = why.empty () ? reply->videoroom_error () : why;
     if (!err.empty ())
       {
         attempt_failed (rt, err);
         return;
       }
-    JsonObject *data = member_object (member_object (reply, "plugindata"), "data");
-    JsonNode *exists = data ? json_object_get_member (data, "exists") : nullptr;
-    if (exists && JSON_NODE_HOLDS_VALUE (exists) && json_node_get_boolean (exists))
+    if (reply->room_exists)
       {
         join_room (rt, gen);
         return;
@@ -720,18 +648,19 @@ ensure_room (Runtime *rt, guint gen)
       json_object_set_string_member (create, "secret", rt->secret.c_str ());
     if (!rt->pin.empty ())
       json_object_set_string_member (create, "pin", rt->pin.c_str ());
-    videoroom_message (rt, create, nullptr, [rt, gen] (JsonObject *reply, const std::string &why) {
-      if (gen != rt->gen || rt->stopping ())
-        return;
-      std::string err = why.empty () ? videoroom_error (reply) : why;
-      /* 427: created meanwhile by someone else, which is as good */
-      if (!err.empty () && err.find ("error 427:") == std::string::npos)
-        {
-          attempt_failed (rt, "creating the room: " + err);
-          return;
-        }
-      join_room (rt, gen);
-    });
+    videoroom_message (rt, create, nullptr,
+                       [rt, gen] (const Message *reply, const std::string &why) {
+                         if (gen != rt->gen || rt->stopping ())
+                           return;
+                         std::string err = why.empty () ? reply->videoroom_error () : why;
+                         /* 427: created meanwhile by someone else, which is as good */
+                         if (!err.empty () && err.find ("error 427:") == std::string::npos)
+                           {
+                             attempt_failed (rt, "creating the room: " + err);
+                             return;
+                           }
+                         join_room (rt, gen);
+                       });
   });
 }
 
@@ -744,10 +673,10 @@ attempt (Runtime *rt)
   rt->attempts++;
   const guint gen = ++rt->gen;
   api_post (rt, rt->api, janus_request ("create"), rt->http.cancellable (),
-            [rt, gen] (JsonObject *reply, const std::string &why) {
+            [rt, gen] (const Message *reply, const std::string &why) {
               if (gen != rt->gen || rt->stopping ())
                 return;
-              const gint64 id = member_int (member_object (reply, "data"), "id");
+              const gint64 id = reply ? reply->data_id : 0;
               if (!why.empty () || id <= 0)
                 {
                   attempt_failed (rt, why.empty () ? "no session id in Janus's reply" : why);
@@ -762,10 +691,10 @@ attempt (Runtime *rt)
               JsonObject *o = janus_request ("attach");
               json_object_set_string_member (o, "plugin", VIDEOROOM);
               api_post (rt, session_url (rt), o, rt->http.cancellable (),
-                        [rt, gen] (JsonObject *reply, const std::string &why) {
+                        [rt, gen] (const Message *reply, const std::string &why) {
                           if (gen != rt->gen || rt->stopping ())
                             return;
-                          const gint64 h = member_int (member_object (reply, "data"), "id");
+                          const gint64 h = reply ? reply->data_id : 0;
                           if (!why.empty () || h <= 0)
                             {
                               attempt_failed (rt,
