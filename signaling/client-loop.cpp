@@ -269,22 +269,29 @@ HttpClient::close (GMainContext *ctx)
 }
 
 std::string
-describe_http_status (SoupMessage *msg, GBytes *body)
+describe_http_status (guint status, const char *reason, std::string_view body)
 {
-  std::string text = "HTTP " + std::to_string (soup_message_get_status (msg));
-  if (const char *reason = soup_message_get_reason_phrase (msg))
+  std::string text = "HTTP " + std::to_string (status);
+  if (reason)
     text += std::string (" ") + reason;
-  gsize size = 0;
-  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
-  if (data && size)
+  if (!body.empty ())
     {
-      std::string snippet (data, MIN (size, 200));
+      std::string snippet (body.substr (0, 200));
       snippet.erase (snippet.find_last_not_of (" \t\r\n") + 1);
       if (!snippet.empty ()
           && g_utf8_validate (snippet.data (), static_cast<gssize> (snippet.size ()), nullptr))
         text += " (" + snippet + ")";
     }
   return text;
+}
+
+std::string
+describe_http_status (SoupMessage *msg, GBytes *body)
+{
+  gsize size = 0;
+  auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
+  return describe_http_status (soup_message_get_status (msg), soup_message_get_reason_phrase (msg),
+                               std::string_view (data ? data : "", data ? size : 0));
 }
 
 } // namespace rtc

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace rtc
 {
@@ -188,7 +189,9 @@ private:
   int pending_ = 0;
 };
 
-/* "HTTP 404 Not Found (first 200 bytes of the body)": a failed response for a log or an error. */
+/* "HTTP 404 Not Found (first 200 bytes of the body)": a failed response for a log or an error;
+ * the body only when those bytes are UTF-8 text. */
+std::string describe_http_status (guint status, const char *reason, std::string_view body);
 std::string describe_http_status (SoupMessage *msg, GBytes *body);
 
 } // namespace rtc

@@ -12,6 +12,7 @@
 #include "client-loop.h"
 #include "sdp-text.h"
 #include "string-property.h"
+#include "whip-reply.h"
 
 #include <libsoup/soup.h>
 
@@ -116,106 +117,11 @@ rtc_whip_sdp_add_candidates (const gchar *sdp, const guint *mlines, const gchar 
   return g_strdup (rtc::sdp::add_candidates (sdp ? sdp : "", cands, complete).c_str ());
 }
 
-/* One Link value: <target>; param=value; param="value", ... */
-static void
-parse_link (const std::string &link, std::vector<std::string> &servers)
-{
-  size_t lt = link.find ('<'), gt = link.find ('>');
-  if (lt == std::string::npos || gt == std::string::npos || gt < lt)
-    return;
-  std::string target = link.substr (lt + 1, gt - lt - 1);
-  std::string rel, user, cred;
-  size_t pos = gt + 1;
-  while ((pos = link.find (';', pos)) != std::string::npos)
-    {
-      pos++;
-      size_t eq = link.find ('=', pos);
-      if (eq == std::string::npos)
-        break;
-      std::string key = link.substr (pos, eq - pos);
-      key.erase (0, key.find_first_not_of (" \t"));
-      key.erase (key.find_last_not_of (" \t") + 1);
-      size_t v = link.find_first_not_of (" \t", eq + 1);
-      if (v == std::string::npos)
-        break;
-      std::string value;
-      if (link[v] == '"')
-        {
-          size_t end = link.find ('"', v + 1);
-          value = link.substr (v + 1, end == std::string::npos ? std::string::npos : end - v - 1);
-          pos = end == std::string::npos ? link.size () : end + 1;
-        }
-      else
-        {
-          size_t end = link.find (';', v);
-          value = link.substr (v, end == std::string::npos ? std::string::npos : end - v);
-          value.erase (value.find_last_not_of (" \t") + 1);
-          pos = end == std::string::npos ? link.size () : end;
-        }
-      g_autofree gchar *lower = g_ascii_strdown (key.c_str (), -1);
-      if (g_str_equal (lower, "rel"))
-        rel = value;
-      else if (g_str_equal (lower, "username"))
-        user = value;
-      else if (g_str_equal (lower, "credential"))
-        cred = value;
-    }
-  bool is_ice = false;
-  {
-    g_auto (GStrv) rels = g_strsplit (rel.c_str (), " ", -1);
-    for (guint i = 0; rels[i]; i++)
-      if (g_ascii_strcasecmp (rels[i], "ice-server") == 0)
-        is_ice = true;
-  }
-  size_t colon = target.find (':');
-  if (!is_ice || colon == std::string::npos)
-    return;
-  g_autofree gchar *scheme = g_ascii_strdown (target.substr (0, colon).c_str (), -1);
-  std::string rest = target.substr (colon + 1);
-  if (g_str_has_prefix (rest.c_str (), "//"))
-    rest.erase (0, 2);
-  if (rest.empty ())
-    return;
-  if (g_str_equal (scheme, "stun") || g_str_equal (scheme, "stuns"))
-    servers.push_back (std::string (scheme) + "://" + rest);
-  else if (g_str_equal (scheme, "turn") || g_str_equal (scheme, "turns"))
-    {
-      std::string auth;
-      if (!user.empty ())
-        {
-          g_autofree gchar *u = g_uri_escape_string (user.c_str (), nullptr, FALSE);
-          g_autofree gchar *p = g_uri_escape_string (cred.c_str (), nullptr, FALSE);
-          auth = std::string (u) + ":" + p + "@";
-        }
-      servers.push_back (std::string (scheme) + "://" + auth + rest);
-    }
-}
-
 gchar **
 rtc_whip_parse_ice_servers (const gchar *link_header)
 {
-  std::vector<std::string> servers;
-  std::string text = link_header ? link_header : "";
-  /* Split on commas outside <...> and "...". */
-  std::string cur;
-  bool in_angle = false, in_quote = false;
-  for (char c : text)
-    {
-      if (c == '"' && !in_angle)
-        in_quote = !in_quote;
-      else if (c == '<' && !in_quote)
-        in_angle = true;
-      else if (c == '>' && !in_quote)
-        in_angle = false;
-      if (c == ',' && !in_angle && !in_quote)
-        {
-          parse_link (cur, servers);
-          cur.clear ();
-        }
-      else
-        cur += c;
-    }
-  parse_link (cur, servers);
+  const std::vector<std::string> servers
+      = rtc::whip::parse_ice_servers (link_header ? link_header : "");
   gchar **out = g_new0 (gchar *, servers.size () + 1);
   for (size_t i = 0; i < servers.size (); i++)
     out[i] = g_strdup (servers[i].c_str ());
@@ -365,44 +271,25 @@ on_post_response (Runtime *rt, const std::string &sid, SoupMessage *msg, GBytes 
       rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
       return;
     }
-  SoupMessageHeaders *h = soup_message_get_response_headers (msg);
-  const char *location = soup_message_headers_get_one (h, "Location");
-  std::string resource;
-  if (location)
-    {
-      g_autoptr (GError) uerr = nullptr;
-      g_autofree gchar *abs = g_uri_resolve_relative (rt->uri.c_str (), location,
-                                                      G_URI_FLAGS_NONE, &uerr);
-      if (abs)
-        resource = abs;
-      else
-        g_message ("rtckit whip: %s: bad Location '%s': %s", rt->uri.c_str (), location,
-                   uerr->message);
-    }
-  else
-    g_message ("rtckit whip: %s answered without a Location: no trickle, no DELETE",
-               rt->uri.c_str ());
-  rt->resource = resource;
-  if (const char *etag = soup_message_headers_get_one (h, "ETag"))
-    rt->etag = etag;
-  const char *links = soup_message_headers_get_list (h, "Link");
-  g_auto (GStrv) parsed = rtc_whip_parse_ice_servers (links);
-  std::vector<std::string> servers;
-  for (guint i = 0; parsed[i]; i++)
-    servers.push_back (parsed[i]);
-  rt->answered = true;
-  set_state (rt, resource, &servers);
   gsize size = 0;
   auto *data = body ? static_cast<const char *> (g_bytes_get_data (body, &size)) : nullptr;
-  std::string answer (data ? data : "", size);
-  if (answer.empty () || !g_utf8_validate (answer.data (), static_cast<gssize> (size), nullptr))
+  rtc::whip::PostAnswer answer = rtc::whip::read_post_answer (
+      rt->uri, soup_message_get_response_headers (msg), std::string_view (data ? data : "", size));
+  if (!answer.location_problem.empty ())
+    g_message ("rtckit whip: %s: %s", rt->uri.c_str (), answer.location_problem.c_str ());
+  rt->resource = answer.resource;
+  if (answer.etag)
+    rt->etag = *answer.etag;
+  rt->answered = true;
+  set_state (rt, answer.resource, &answer.ice_servers);
+  if (!answer.sdp)
     {
       g_autofree gchar *text = g_strdup_printf (
           "WHIP endpoint %s: the 201 answer carries no SDP", rt->uri.c_str ());
       rtc_signaller_emit_error (RTC_SIGNALLER (rt->self), text);
       return;
     }
-  rtc_signaller_emit_sdp (RTC_SIGNALLER (rt->self), sid.c_str (), "answer", answer.c_str ());
+  rtc_signaller_emit_sdp (RTC_SIGNALLER (rt->self), sid.c_str (), "answer", answer.sdp->c_str ());
   schedule_patch (rt);
 }
 
