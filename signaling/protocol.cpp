@@ -1,7 +1,7 @@
 /* rtc::proto: strict parsing and compact serialisation of the signalling protocol. */
 #include "protocol.h"
 
-#include <json-glib/json-glib.h>
+#include "json-text.h"
 
 namespace rtc::proto
 {
@@ -253,10 +253,7 @@ parse_peer (JsonObject *obj, ClientMessage &msg, std::string &error)
   return true;
 }
 
-/* json-glib 1.6 leaks the second value of inputs such as `{}{}` (trailing data after a complete
- * value), which a peer could repeat to exhaust memory. So check the shape first: one object,
- * then only whitespace. Scanning brackets outside strings is enough; json-glib still validates
- * everything inside. */
+/* One object, then only whitespace: see rtc::json::parse_container() for why. */
 bool
 single_object (std::string_view text, std::string &error)
 {
@@ -266,27 +263,9 @@ single_object (std::string_view text, std::string &error)
       error = "message must be a JSON object";
       return false;
     }
-  int depth = 0;
-  bool in_string = false;
-  for (; i < text.size (); i++)
-    {
-      const char c = text[i];
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = false;
-          continue;
-        }
-      if (c == '"')
-        in_string = true;
-      else if (c == '{' || c == '[')
-        depth++;
-      else if ((c == '}' || c == ']') && --depth == 0)
-        break;
-    }
-  if (i < text.size () && text.find_first_not_of (" \t\r\n", i + 1) != std::string_view::npos)
+  const size_t end = json::container_end (text);
+  if (end != std::string_view::npos
+      && text.find_first_not_of (" \t\r\n", end) != std::string_view::npos)
     {
       error = "message is not valid JSON: unexpected data after the object";
       return false;
@@ -522,8 +501,10 @@ read_server_peer (JsonObject *obj, ServerMessage &msg, std::string &error)
 std::optional<ServerMessage>
 parse_server_message (std::string_view text, std::string &error)
 {
-  g_autoptr (JsonNode) root = json_from_string (std::string (text).c_str (), nullptr);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  g_autoptr (JsonNode) root = json::parse_container (text, error);
+  if (!root)
+    return std::nullopt;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       error = "not a JSON object";
       return std::nullopt;

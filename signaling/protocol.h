@@ -136,8 +136,9 @@ struct ServerMessage
 
 /* Parses one message a signalling server sent to a client. Lenient where a client can go on
  * (unknown roles and extra fields are ignored, sdp.type is any string, list entries that are not
- * {"id": string} are skipped) and nullopt where it cannot act: not a JSON object, an unknown
- * type, a required field missing or of another type. @error then says why. */
+ * {"id": string} are skipped) and nullopt where it cannot act: not one JSON object (UTF-8,
+ * nothing after it but whitespace), an unknown type, a required field missing or of another type.
+ * @error then says why. */
 std::optional<ServerMessage> parse_server_message (std::string_view text, std::string &error);
 
 /* Client -> server serialisers (for tests, the fuzz corpus and future client signallers). */

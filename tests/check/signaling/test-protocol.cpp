@@ -304,6 +304,21 @@ test_server_error ()
   g_assert_false (m.error_session_id.has_value ());
 }
 
+/* json-glib alone takes the first of two objects and leaks the second: a server could repeat that
+ * to exhaust a client's memory (found by fuzz-ws-client under LeakSanitizer). */
+static void
+test_server_trailing_data ()
+{
+  std::string err;
+  g_assert_false (parse_server_message (
+      R"({"type":"welcome","peerId":"a"}{"type":"welcome","peerId":"b"})", err));
+  g_assert_nonnull (strstr (err.c_str (), "unexpected data after the value"));
+  g_assert_false (parse_server_message (R"({"type":"list","producers":[]} [1])", err));
+  g_assert_false (parse_server_message (
+      std::string_view ("{\"type\":\"welcome\",\"peerId\":\"a\"}\0x", 33), err));
+  g_assert_true (parse_server_message ("{\"type\":\"welcome\",\"peerId\":\"a\"}\n", err));
+}
+
 static void
 test_server_rejects ()
 {
@@ -358,5 +373,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/protocol/server/list-and-status", test_server_list_and_status);
   g_test_add_func ("/signaling/protocol/server/error", test_server_error);
   g_test_add_func ("/signaling/protocol/server/rejects", test_server_rejects);
+  g_test_add_func ("/signaling/protocol/server/trailing-data", test_server_trailing_data);
   return g_test_run ();
 }
