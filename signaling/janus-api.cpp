@@ -1,7 +1,7 @@
 /* rtc::janus: reading Janus's replies and events. */
 #include "janus-api.h"
 
-#include <json-glib/json-glib.h>
+#include "json-text.h"
 
 namespace rtc::janus
 {
@@ -86,7 +86,8 @@ Message::videoroom_error () const
 std::optional<Message>
 parse_reply (std::string_view body, std::string &error)
 {
-  g_autoptr (JsonNode) node = json_from_string (std::string (body).c_str (), nullptr);
+  std::string why;
+  g_autoptr (JsonNode) node = json::parse_container (body, why);
   if (!node || !JSON_NODE_HOLDS_OBJECT (node))
     {
       error = "not a Janus reply (no JSON object)";
@@ -98,10 +99,11 @@ parse_reply (std::string_view body, std::string &error)
 std::optional<std::vector<Message>>
 parse_events (std::string_view body, std::string &error)
 {
-  g_autoptr (JsonNode) node = json_from_string (std::string (body).c_str (), nullptr);
+  std::string why;
+  g_autoptr (JsonNode) node = json::parse_container (body, why);
   if (!node)
     {
-      error = "no JSON in the reply";
+      error = "no JSON in the reply (" + why + ")";
       return std::nullopt;
     }
   std::vector<Message> events;

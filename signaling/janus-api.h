@@ -59,12 +59,12 @@ struct Message
   std::string videoroom_error () const;
 };
 
-/* The body of a 2xx reply to a request: one JSON object. nullopt, with @error, when it is not. */
+/* The body of a 2xx reply to a request: one JSON object (UTF-8, nothing after it but
+ * whitespace). nullopt, with @error, when it is not. */
 std::optional<Message> parse_reply (std::string_view body, std::string &error);
 
-/* The body of a long poll's answer: one event or an array of them (entries that are not objects
- * are skipped; a JSON value of another kind is no event). nullopt, with @error, when it is no
- * JSON at all. */
+/* The body of a long poll's answer: one event or an array of them, whose entries that are not
+ * objects are skipped. nullopt, with @error, when it is not one JSON object or array. */
 std::optional<std::vector<Message>> parse_events (std::string_view body, std::string &error);
 
 } // namespace rtc::janus
