@@ -1,6 +1,8 @@
 /* rtc::json: see json-text.h. */
 #include "json-text.h"
 
+#include <vector>
+
 namespace rtc::json
 {
 
@@ -38,6 +40,42 @@ container_end (std::string_view text)
   return std::string_view::npos;
 }
 
+bool
+strings_are_utf8 (JsonNode *node)
+{
+  auto utf8 = [] (const char *s) { return !s || g_utf8_validate (s, -1, nullptr); };
+  /* A stack, not recursion: the nesting is the peer's to choose. */
+  std::vector<JsonNode *> todo{ node };
+  while (!todo.empty ())
+    {
+      JsonNode *n = todo.back ();
+      todo.pop_back ();
+      if (JSON_NODE_HOLDS_OBJECT (n))
+        {
+          JsonObjectIter it;
+          const gchar *name;
+          JsonNode *member;
+          json_object_iter_init (&it, json_node_get_object (n));
+          while (json_object_iter_next (&it, &name, &member))
+            {
+              if (!utf8 (name))
+                return false;
+              todo.push_back (member);
+            }
+        }
+      else if (JSON_NODE_HOLDS_ARRAY (n))
+        {
+          JsonArray *a = json_node_get_array (n);
+          for (guint i = 0; i < json_array_get_length (a); i++)
+            todo.push_back (json_array_get_element (a, i));
+        }
+      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+               && !utf8 (json_node_get_string (n)))
+        return false;
+    }
+  return true;
+}
+
 JsonNode *
 parse_container (std::string_view text, std::string &error)
 {
@@ -70,6 +108,12 @@ parse_container (std::string_view text, std::string &error)
   JsonNode *root = json_parser_steal_root (parser);
   if (!root)
     error = "not valid JSON: empty";
+  else if (!strings_are_utf8 (root))
+    {
+      error = "not valid JSON: a string escape is no Unicode text (a lone surrogate)";
+      json_node_unref (root);
+      return nullptr;
+    }
   return root;
 }
 

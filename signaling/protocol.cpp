@@ -333,6 +333,11 @@ normalize_meta (std::string_view json, std::string &error)
   JsonNode *root = json_parser_get_root (parser);
   if (!root || JSON_NODE_HOLDS_NULL (root))
     return std::string ("null");
+  if (!json::strings_are_utf8 (root))
+    {
+      error = "meta is not valid JSON: a string escape is no Unicode text (a lone surrogate)";
+      return std::nullopt;
+    }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       error = "meta must be a JSON object or null";
@@ -365,6 +370,12 @@ parse_client_message (std::string_view text, std::string &error)
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {
       error = "message must be a JSON object";
+      return std::nullopt;
+    }
+  /* Else the invalid text would reach other peers in our replies and notifications. */
+  if (!json::strings_are_utf8 (root))
+    {
+      error = "message is not valid JSON: a string escape is no Unicode text (a lone surrogate)";
       return std::nullopt;
     }
   JsonObject *obj = json_node_get_object (root);

@@ -136,6 +136,8 @@ test_trailing_data ()
   g_assert_true (rtc::janus::parse_reply ("{\"janus\":\"ack\"}\r\n", err));
   /* So are brackets inside strings. */
   g_assert_true (rtc::janus::parse_reply (R"({"janus":"ack","reason":"}{"})", err));
+  /* A lone surrogate escape decodes to bytes that are not UTF-8: refused too. */
+  g_assert_false (rtc::janus::parse_reply (R"({"janus":"ack","reason":"\udc00x"})", err));
   /* A NUL byte ends nothing: the text is refused. */
   g_assert_false (rtc::janus::parse_reply (std::string_view ("{\"janus\":\"ack\"}\0{}", 18), err));
 }

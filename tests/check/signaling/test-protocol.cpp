@@ -140,6 +140,10 @@ test_bad_inputs ()
     { R"({"type":"endSession"})", "missing field 'sessionId'" },
     { R"({"type":"endSession","sessionId":null})", "'sessionId' must be a string" },
     { "{\"type\":\"list\",\"x\":\"\xff\"}", "not valid UTF-8" },
+    /* json-glib decodes a lone surrogate into bytes that are not UTF-8: our replies would carry
+     * them to other peers (found by fuzz-ws-client's round trip). */
+    { R"({"type":"startSession","peerId":"x\udc00y"})", "lone surrogate" },
+    { R"({"type":"setPeerStatus","roles":[],"meta":{"a":["\ud800x"]}})", "lone surrogate" },
   };
   for (const auto &c : cases)
     {
@@ -209,6 +213,7 @@ test_normalize_meta ()
   g_assert_false (normalize_meta ("[1]", err).has_value ());
   g_assert_false (normalize_meta ("{", err).has_value ());
   g_assert_false (normalize_meta ("{} {}", err).has_value ());
+  g_assert_false (normalize_meta (R"({"a":"\udfffz"})", err).has_value ());
 }
 
 static ServerMessage
@@ -319,6 +324,21 @@ test_server_trailing_data ()
   g_assert_true (parse_server_message ("{\"type\":\"welcome\",\"peerId\":\"a\"}\n", err));
 }
 
+/* json-glib decodes a lone surrogate escape into bytes that are not UTF-8 (and drops the
+ * character after it): such an offer or id would reach the element (found by fuzz-ws-client). */
+static void
+test_server_lone_surrogate ()
+{
+  std::string err;
+  g_assert_false (parse_server_message (R"({"type":"welcome","peerId":"a\udc00b"})", err));
+  g_assert_nonnull (strstr (err.c_str (), "lone surrogate"));
+  g_assert_false (parse_server_message (
+      R"({"type":"startSession","peerId":"c","sessionId":"s","offer":"v=0\ud800\r\n"})", err));
+  /* A pair is fine. */
+  ServerMessage m = server_ok (R"({"type":"welcome","peerId":"\ud83d\ude00"})");
+  g_assert_cmpstr (m.peer_id.c_str (), ==, "\xf0\x9f\x98\x80");
+}
+
 static void
 test_server_rejects ()
 {
@@ -374,5 +394,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/protocol/server/error", test_server_error);
   g_test_add_func ("/signaling/protocol/server/rejects", test_server_rejects);
   g_test_add_func ("/signaling/protocol/server/trailing-data", test_server_trailing_data);
+  g_test_add_func ("/signaling/protocol/server/lone-surrogate", test_server_lone_surrogate);
   return g_test_run ();
 }
