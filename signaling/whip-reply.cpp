@@ -82,6 +82,17 @@ parse_link (const std::string &link, std::vector<std::string> &servers)
     }
 }
 
+/* Whether libsoup can send a request to @url (what soup_message_new() checks). */
+bool
+usable_url (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, static_cast<GUriFlags> (SOUP_HTTP_URI_FLAGS), nullptr);
+  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri))
+    return false;
+  const char *scheme = g_uri_get_scheme (uri);
+  return g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0;
+}
+
 } // namespace
 
 std::vector<std::string>
@@ -120,10 +131,13 @@ read_post_answer (const std::string &endpoint, SoupMessageHeaders *headers, std:
       g_autoptr (GError) err = nullptr;
       g_autofree gchar *abs
           = g_uri_resolve_relative (endpoint.c_str (), location, G_URI_FLAGS_NONE, &err);
-      if (abs)
-        answer.resource = abs;
-      else
+      if (!abs)
         answer.location_problem = std::string ("bad Location '") + location + "': " + err->message;
+      else if (!usable_url (abs))
+        answer.location_problem = std::string ("bad Location '") + location
+                                  + "': not an http(s) URL with a host, as " + abs;
+      else
+        answer.resource = abs;
     }
   else
     answer.location_problem = "answered without a Location: no trickle, no DELETE";

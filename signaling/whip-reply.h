@@ -24,7 +24,7 @@ std::vector<std::string> parse_ice_servers (std::string_view link_header);
 /* What the client keeps of a 201 answer. */
 struct PostAnswer
 {
-  std::string resource;         /* Location resolved against the endpoint; "" when unusable */
+  std::string resource; /* Location resolved against the endpoint; "" unless an http(s) URL */
   std::string location_problem; /* why there is no resource, for the log; "" when there is one */
   std::optional<std::string> etag;
   std::vector<std::string> ice_servers;

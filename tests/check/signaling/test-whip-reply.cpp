@@ -41,6 +41,21 @@ test_location ()
   g_assert_true (g_str_has_prefix (a.location_problem.c_str (), "bad Location 'http://[::1/x': "));
 }
 
+/* A Location that resolves to no URL a request can go to (no host, another scheme) is no
+ * resource: the PATCH and DELETE would fail silently later (found by fuzz-whip-client). */
+static void
+test_location_without_host_or_http ()
+{
+  for (const char *location :
+       { "http:/tial", "https://", "ftp://files.example.net/r", "mailto:ops@example.net" })
+    {
+      rtc::whip::PostAnswer a = answer ({ { "Location", location } });
+      if (!a.resource.empty ())
+        g_error ("Location '%s' gave the resource %s", location, a.resource.c_str ());
+      g_assert_true (g_str_has_prefix (a.location_problem.c_str (), "bad Location '"));
+    }
+}
+
 static void
 test_etag_and_body ()
 {
@@ -103,6 +118,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, nullptr);
   g_test_add_func ("/whip-reply/location", test_location);
+  g_test_add_func ("/whip-reply/location-without-host-or-http", test_location_without_host_or_http);
   g_test_add_func ("/whip-reply/etag-and-body", test_etag_and_body);
   g_test_add_func ("/whip-reply/link-headers", test_link_headers);
   g_test_add_func ("/whip-reply/ice-server-edge-cases", test_ice_server_edge_cases);
