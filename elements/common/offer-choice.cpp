@@ -38,6 +38,9 @@ MlineChoice::~MlineChoice ()
 GstSDPMessage *
 parse_sdp (const std::string &text)
 {
+  // GstSdp takes an empty buffer for a programming error (a critical), not for bad input.
+  if (text.empty ())
+    return nullptr;
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
   if (gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (text.data ()), text.size (),

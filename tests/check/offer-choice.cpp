@@ -1,0 +1,52 @@
+// The codec and payload type chosen per m-line of a remote offer (elements/common/offer-choice),
+// no pipeline.
+#include <gst/check/gstcheck.h>
+
+#include "elements/common/offer-choice.h"
+
+static const char *kHead = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+
+static rtc::OfferChoice
+receive (const std::string &media, const char *video, const char *audio)
+{
+  rtc::OfferChoice choice;
+  rtc::choose_codecs (kHead + media, rtc::parse_codec_list (video, "video"),
+                      rtc::parse_codec_list (audio, "audio"), choice);
+  return choice;
+}
+
+GST_START_TEST (the_first_of_our_codecs_the_offer_has_wins_with_its_payload_type)
+{
+  rtc::OfferChoice c = receive ("m=video 9 UDP/TLS/RTP/SAVPF 96 102\r\na=rtpmap:96 VP8/90000\r\n"
+                                "a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1\r\n",
+                                "h264,vp8", "opus");
+  fail_unless (c.error.empty (), "%s", c.error.c_str ());
+  fail_unless_equals_int (c.mlines.size (), 1);
+  fail_unless_equals_string (c.mlines[0].codec->name, "h264");
+  fail_unless_equals_int (c.mlines[0].pt, 102);
+}
+GST_END_TEST;
+
+// GstSdp takes an empty buffer for a programming error (a critical, fatal here); an empty offer
+// from a peer is only a bad offer (found by fuzz-offer-choice).
+GST_START_TEST (an_empty_offer_is_refused_without_a_critical)
+{
+  rtc::OfferChoice choice;
+  rtc::choose_codecs ("", rtc::parse_codec_list ("vp8", "video"), {}, choice);
+  fail_unless_equals_string (choice.error.c_str (), "the offer is not a valid SDP with media");
+  fail_unless (rtc::parse_sdp ("") == nullptr);
+}
+GST_END_TEST;
+
+static Suite *
+offer_choice_suite (void)
+{
+  Suite *s = suite_create ("offer-choice");
+  TCase *tc = tcase_create ("general");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, the_first_of_our_codecs_the_offer_has_wins_with_its_payload_type);
+  tcase_add_test (tc, an_empty_offer_is_refused_without_a_critical);
+  return s;
+}
+
+GST_CHECK_MAIN (offer_choice);
