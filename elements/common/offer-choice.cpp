@@ -1,5 +1,7 @@
 #include "offer-choice.h"
 
+#include <gst/rtp/gstrtppayloads.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -55,7 +57,7 @@ parse_sdp (const std::string &text)
 }
 
 // application/x-rtp caps of @pt in @media, without the "a-*" attribute fields that webrtcbin
-// also drops; NULL when the payload type has no usable rtpmap.
+// also drops, always with an encoding-name; NULL when the payload type has no usable rtpmap.
 static GstCaps *
 caps_for_pt (const GstSDPMedia *media, guint pt)
 {
@@ -63,6 +65,17 @@ caps_for_pt (const GstSDPMedia *media, guint pt)
   if (!caps)
     return nullptr;
   GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_has_field_typed (s, "encoding-name", G_TYPE_STRING))
+    {
+      // RFC 3551: a static payload type may come without an a=rtpmap; its name is the table's.
+      const GstRTPPayloadInfo *info = pt < 96 ? gst_rtp_payload_info_for_pt (pt) : nullptr;
+      if (!info || !info->encoding_name)
+        {
+          gst_caps_unref (caps);
+          return nullptr;
+        }
+      gst_structure_set (s, "encoding-name", G_TYPE_STRING, info->encoding_name, nullptr);
+    }
   gst_structure_set_name (s, "application/x-rtp");
   gst_structure_filter_and_map_in_place (
       s,

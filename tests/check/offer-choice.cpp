@@ -38,6 +38,24 @@ GST_START_TEST (an_empty_offer_is_refused_without_a_critical)
 }
 GST_END_TEST;
 
+// RFC 3551 payload types 0 (PCMU) and 8 (PCMA) need no a=rtpmap. Without one the caps had no
+// encoding-name: g_ascii_strcasecmp (NULL, ...) made a critical and matched any 8 kHz codec, so
+// PCMA was taken for PCMU (found by fuzz-offer-choice).
+GST_START_TEST (static_payload_types_without_rtpmap_keep_their_codec)
+{
+  rtc::OfferChoice c = receive ("m=audio 9 RTP/AVP 8\r\n", "vp8", "pcmu,pcma");
+  fail_unless (c.error.empty (), "%s", c.error.c_str ());
+  fail_unless_equals_string (c.mlines[0].codec->name, "pcma");
+  fail_unless_equals_int (c.mlines[0].pt, 8);
+  const GstStructure *s = gst_caps_get_structure (c.mlines[0].caps, 0);
+  fail_unless_equals_string (gst_structure_get_string (s, "encoding-name"), "PCMA");
+
+  c = receive ("m=audio 9 RTP/AVP 0\r\n", "vp8", "pcma");
+  fail_unless (c.mlines[0].codec == nullptr);
+  fail_if (c.error.empty ());
+}
+GST_END_TEST;
+
 static Suite *
 offer_choice_suite (void)
 {
@@ -46,6 +64,7 @@ offer_choice_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, the_first_of_our_codecs_the_offer_has_wins_with_its_payload_type);
   tcase_add_test (tc, an_empty_offer_is_refused_without_a_critical);
+  tcase_add_test (tc, static_payload_types_without_rtpmap_keep_their_codec);
   return s;
 }
 
