@@ -2,7 +2,6 @@
 
 #include <gst/rtp/gstrtppayloads.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -148,8 +147,12 @@ choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecIn
       int best_rank = 0;
       for (guint f = 0; f < gst_sdp_media_formats_len (m); f++)
         {
-          guint pt = atoi (gst_sdp_media_get_format (m, f));
-          GstCaps *caps = caps_for_pt (m, pt);
+          // An RTP payload type is 7 bits; "200", "-1" or "96x" is none.
+          guint64 pt = 0;
+          if (!g_ascii_string_to_unsigned (gst_sdp_media_get_format (m, f), 10, 0, 127, &pt,
+                                           nullptr))
+            continue;
+          GstCaps *caps = caps_for_pt (m, static_cast<guint> (pt));
           if (!caps)
             continue;
           int rank = format_rank (codec, gst_caps_get_structure (caps, 0), use);
@@ -159,7 +162,7 @@ choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecIn
               if (choice.caps)
                 gst_caps_unref (choice.caps);
               choice.caps = caps;
-              choice.pt = pt;
+              choice.pt = static_cast<guint> (pt);
               choice.codec = codec;
             }
           else

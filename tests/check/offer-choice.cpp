@@ -56,6 +56,22 @@ GST_START_TEST (static_payload_types_without_rtpmap_keep_their_codec)
 }
 GST_END_TEST;
 
+// An RTP packet carries 7 bits of payload type: atoi() took "200" (or "-1", or "96x") as one,
+// and the answer named a payload type no packet can carry (found by fuzz-offer-choice).
+GST_START_TEST (payload_types_outside_0_to_127_are_not_chosen)
+{
+  rtc::OfferChoice c = receive ("m=video 9 UDP/TLS/RTP/SAVPF 200 96x 97\r\n"
+                                "a=rtpmap:200 VP8/90000\r\na=rtpmap:97 VP8/90000\r\n",
+                                "vp8", "opus");
+  fail_unless (c.error.empty (), "%s", c.error.c_str ());
+  fail_unless_equals_int (c.mlines[0].pt, 97);
+
+  c = receive ("m=video 9 UDP/TLS/RTP/SAVPF 200\r\na=rtpmap:200 VP8/90000\r\n", "vp8", "opus");
+  fail_unless (c.mlines[0].codec == nullptr);
+  fail_if (c.error.empty ());
+}
+GST_END_TEST;
+
 static Suite *
 offer_choice_suite (void)
 {
@@ -65,6 +81,7 @@ offer_choice_suite (void)
   tcase_add_test (tc, the_first_of_our_codecs_the_offer_has_wins_with_its_payload_type);
   tcase_add_test (tc, an_empty_offer_is_refused_without_a_critical);
   tcase_add_test (tc, static_payload_types_without_rtpmap_keep_their_codec);
+  tcase_add_test (tc, payload_types_outside_0_to_127_are_not_chosen);
   return s;
 }
 
