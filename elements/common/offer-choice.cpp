@@ -39,8 +39,9 @@ MlineChoice::~MlineChoice ()
 GstSDPMessage *
 parse_sdp (const std::string &text)
 {
-  // GstSdp takes an empty buffer for a programming error (a critical), not for bad input.
-  if (text.empty ())
+  // GstSdp takes an empty buffer for a programming error (a critical), not for bad input, and
+  // copies bytes that are not UTF-8 into caps fields (a warning per field, "please file a bug").
+  if (text.empty () || !g_utf8_validate (text.data (), static_cast<gssize> (text.size ()), nullptr))
     return nullptr;
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);

@@ -72,6 +72,18 @@ GST_START_TEST (payload_types_outside_0_to_127_are_not_chosen)
 }
 GST_END_TEST;
 
+// SDP is UTF-8 text; GstSdp would copy other bytes into caps fields, with a GStreamer warning
+// per field (found by fuzz-offer-choice). The signallers check UTF-8 already: this is the
+// choice's own guard.
+GST_START_TEST (an_offer_that_is_not_utf8_is_refused)
+{
+  rtc::OfferChoice c = receive ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 OPUS/48000/2\r\n"
+                                "a=fmtp:111 useinbandfec=\xff\r\n",
+                                "vp8", "opus");
+  fail_unless_equals_string (c.error.c_str (), "the offer is not a valid SDP with media");
+}
+GST_END_TEST;
+
 static Suite *
 offer_choice_suite (void)
 {
@@ -82,6 +94,7 @@ offer_choice_suite (void)
   tcase_add_test (tc, an_empty_offer_is_refused_without_a_critical);
   tcase_add_test (tc, static_payload_types_without_rtpmap_keep_their_codec);
   tcase_add_test (tc, payload_types_outside_0_to_127_are_not_chosen);
+  tcase_add_test (tc, an_offer_that_is_not_utf8_is_refused);
   return s;
 }
 
