@@ -10,20 +10,21 @@
 namespace rtc::json
 {
 
-/* One past the closing bracket of the object or array that @text starts with (after
- * whitespace), found by counting brackets outside strings; npos when @text starts with something
- * else or its brackets do not close. json-glib still validates what is inside. */
-size_t container_end (std::string_view text);
+/* Deeper nesting than this is refused: nothing we read needs it, and json-glib recurses. */
+constexpr int kMaxDepth = 64;
 
-/* Whether every string in @node, member names included, is UTF-8. json-glib 1.6 decodes a lone
- * surrogate escape ("\ud800") into bytes that are not, and drops the character after it. */
-bool strings_are_utf8 (JsonNode *node);
+/* Checks that @text is exactly one JSON value (RFC 8259), with only whitespace around it:
+ * strings with valid escapes (no lone surrogate), numbers in JSON's grammar, at most kMaxDepth
+ * levels. json-glib 1.6 only sees text that passed: it reads "{...}{...}" as its first value and
+ * leaks the second, leaks on some malformed strings, and decodes a lone surrogate escape into
+ * bytes that are not UTF-8 (swallowing the character after it), so a peer could grow our memory
+ * message by message or pass invalid text on. UTF-8 is not checked here. On failure, @error
+ * says what and where (no trailing period). */
+bool check_syntax (std::string_view text, std::string &error);
 
-/* Parses a JSON object or array: UTF-8 text without NUL bytes, one value, nothing after it but
- * whitespace, no string that decodes to anything but UTF-8. json-glib 1.6 alone reads
- * "{...}{...}" (or "[...]{...}") as its first value and leaks the second, which a peer could
- * repeat to exhaust memory. nullptr with @error set (a sentence without a period) when @text is
- * not that; unref the node with json_node_unref. */
+/* Parses a JSON object or array: UTF-8 text without NUL bytes that passes check_syntax().
+ * nullptr with @error set (a sentence without a period) when @text is not that; unref the node
+ * with json_node_unref. */
 JsonNode *parse_container (std::string_view text, std::string &error);
 
 } // namespace rtc::json

@@ -253,21 +253,21 @@ parse_peer (JsonObject *obj, ClientMessage &msg, std::string &error)
   return true;
 }
 
-/* One object, then only whitespace: see rtc::json::parse_container() for why. */
+/* One JSON object that json-glib may see: see rtc::json::check_syntax() for why. @what names
+ * the text in @error ("message", "meta"). */
 bool
-single_object (std::string_view text, std::string &error)
+single_object (std::string_view text, const char *what, std::string &error)
 {
   size_t i = text.find_first_not_of (" \t\r\n");
   if (i == std::string_view::npos || text[i] != '{')
     {
-      error = "message must be a JSON object";
+      error = std::string (what) + " must be a JSON object";
       return false;
     }
-  const size_t end = json::container_end (text);
-  if (end != std::string_view::npos
-      && text.find_first_not_of (" \t\r\n", end) != std::string_view::npos)
+  std::string why;
+  if (!json::check_syntax (text, why))
     {
-      error = "message is not valid JSON: unexpected data after the object";
+      error = std::string (what) + " is not valid JSON: " + why;
       return false;
     }
   return true;
@@ -318,11 +318,8 @@ normalize_meta (std::string_view json, std::string &error)
   const size_t last = json.find_last_not_of (" \t\r\n");
   if (first != std::string_view::npos && json.substr (first, last - first + 1) == "null")
     return std::string ("null");
-  if (!single_object (json, error))
-    {
-      error = "meta must be a JSON object or null";
-      return std::nullopt;
-    }
+  if (!single_object (json, "meta", error))
+    return std::nullopt;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) err = nullptr;
   if (!json_parser_load_from_data (parser, json.data (), static_cast<gssize> (json.size ()), &err))
@@ -333,11 +330,6 @@ normalize_meta (std::string_view json, std::string &error)
   JsonNode *root = json_parser_get_root (parser);
   if (!root || JSON_NODE_HOLDS_NULL (root))
     return std::string ("null");
-  if (!json::strings_are_utf8 (root))
-    {
-      error = "meta is not valid JSON: a string escape is no Unicode text (a lone surrogate)";
-      return std::nullopt;
-    }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       error = "meta must be a JSON object or null";
@@ -357,7 +349,7 @@ parse_client_message (std::string_view text, std::string &error)
       error = "message is not valid UTF-8 text";
       return std::nullopt;
     }
-  if (!single_object (text, error))
+  if (!single_object (text, "message", error))
     return std::nullopt;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) err = nullptr;
@@ -370,12 +362,6 @@ parse_client_message (std::string_view text, std::string &error)
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {
       error = "message must be a JSON object";
-      return std::nullopt;
-    }
-  /* Else the invalid text would reach other peers in our replies and notifications. */
-  if (!json::strings_are_utf8 (root))
-    {
-      error = "message is not valid JSON: a string escape is no Unicode text (a lone surrogate)";
       return std::nullopt;
     }
   JsonObject *obj = json_node_get_object (root);

@@ -239,7 +239,7 @@ test_bad_inputs_get_errors ()
   } cases[] = {
     { "not json", "must be a JSON object" },
     { "{not json", "not valid JSON" },
-    { R"({"type":"list"}{"type":"list"})", "unexpected data after the object" },
+    { R"({"type":"list"}{"type":"list"})", "unexpected data after the value" },
     { "[1,2,3]", "must be a JSON object" },
     { R"({"type":"hello"})", "unknown message type 'hello'" },
     { R"({"sessionId":"x"})", "missing field 'type'" },
