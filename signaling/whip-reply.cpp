@@ -82,15 +82,32 @@ parse_link (const std::string &link, std::vector<std::string> &servers)
     }
 }
 
-/* Whether libsoup can send a request to @url (what soup_message_new() checks). */
-bool
-usable_url (const char *url)
+constexpr auto kHttpFlags = static_cast<GUriFlags> (SOUP_HTTP_URI_FLAGS);
+
+/* @location resolved against @endpoint, when libsoup can send a request there (what
+ * soup_message_new() checks: http or https, a host); "" with @why set otherwise. Checked before
+ * the URI becomes text: g_uri_to_string() logs a critical for a host-less URI whose path starts
+ * with "//", which some Locations resolve to. */
+std::string
+resolve_location (const std::string &endpoint, const char *location, std::string &why)
 {
-  g_autoptr (GUri) uri = g_uri_parse (url, static_cast<GUriFlags> (SOUP_HTTP_URI_FLAGS), nullptr);
-  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri))
-    return false;
-  const char *scheme = g_uri_get_scheme (uri);
-  return g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0;
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (GUri) base = g_uri_parse (endpoint.c_str (), kHttpFlags, &err);
+  g_autoptr (GUri) uri = base ? g_uri_parse_relative (base, location, kHttpFlags, &err) : nullptr;
+  if (!uri)
+    {
+      why = err->message;
+      return "";
+    }
+  const char *scheme = g_uri_get_scheme (uri), *host = g_uri_get_host (uri);
+  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+      || !host || !*host)
+    {
+      why = "not an http(s) URL with a host";
+      return "";
+    }
+  g_autofree gchar *text = g_uri_to_string (uri);
+  return text;
 }
 
 } // namespace
@@ -128,16 +145,10 @@ read_post_answer (const std::string &endpoint, SoupMessageHeaders *headers, std:
   PostAnswer answer;
   if (const char *location = soup_message_headers_get_one (headers, "Location"))
     {
-      g_autoptr (GError) err = nullptr;
-      g_autofree gchar *abs
-          = g_uri_resolve_relative (endpoint.c_str (), location, G_URI_FLAGS_NONE, &err);
-      if (!abs)
-        answer.location_problem = std::string ("bad Location '") + location + "': " + err->message;
-      else if (!usable_url (abs))
-        answer.location_problem = std::string ("bad Location '") + location
-                                  + "': not an http(s) URL with a host, as " + abs;
-      else
-        answer.resource = abs;
+      std::string why;
+      answer.resource = resolve_location (endpoint, location, why);
+      if (answer.resource.empty ())
+        answer.location_problem = std::string ("bad Location '") + location + "': " + why;
     }
   else
     answer.location_problem = "answered without a Location: no trickle, no DELETE";
