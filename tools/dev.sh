@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # rtckit developer entry point: installs what is missing (Debian 12, as root), builds, and runs.
 #   tools/dev.sh demo   publish a live test pattern with audio; prints the URL to open
-#   tools/dev.sh test   build and run every test (unit, fuzz smoke, end to end with real browsers)
-#   tools/dev.sh build  install and build only
+#   tools/dev.sh test   build and run every test (unit, fuzz, end to end with real browsers)
+#   tools/dev.sh build  install and build only (the product; test also builds the fuzz build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${RTCKIT_BUILD_DIR:-$ROOT/build}
+BUILD=${BUILD%/}
+# The sanitizer fuzz build (docs/fuzzing.md): clang, libFuzzer, ASan and UBSan. The fuzz suite of
+# $BUILD finds it by this name (option fuzz_build_dir).
+FUZZ_BUILD=$BUILD-fuzz
 
 BUILD_PKGS="meson ninja-build g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
  libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev libssl-dev"
@@ -15,6 +19,8 @@ RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-p
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-gi python3-gst-1.0
  gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps python3-numpy python3-matplotlib janus
  gstreamer1.0-plugins-base-apps openssl curl"
+# clang, its libFuzzer and sanitizer runtimes (not pulled in without recommends), llvm-symbolizer
+FUZZ_PKGS="clang libclang-rt-dev llvm"
 
 install_missing() {
   local missing=()
@@ -47,13 +53,23 @@ install_npm() {
   npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error $TEST_NPM
 }
 
+werror() {
+  if [ "${CI:-}" = "true" ]; then echo true; else echo false; fi
+}
+
 build() {
   if [ ! -f "$BUILD/build.ninja" ]; then
-    local werror=false
-    [ "${CI:-}" = "true" ] && werror=true
-    meson setup "$BUILD" -Dwerror=$werror
+    meson setup "$BUILD" -Dwerror="$(werror)"
   fi
   ninja -C "$BUILD"
+}
+
+# Only the signalling library, what the fuzz targets need and the targets themselves.
+build_fuzz() {
+  if [ ! -f "$FUZZ_BUILD/build.ninja" ]; then
+    CC=clang CXX=clang++ meson setup "$FUZZ_BUILD" -Dfuzzing=true -Dwerror="$(werror)"
+  fi
+  ninja -C "$FUZZ_BUILD"
 }
 
 plugin_env() {
@@ -76,11 +92,12 @@ case "$cmd" in
       audiotestsrc is-live=true wave=ticks ! s.audio_0
     ;;
   test)
-    install_missing $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS
+    install_missing $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS $FUZZ_PKGS
     # simple-whip-server needs Node; any nodejs will do (NodeSource's conflicts with Debian's npm).
     command -v node >/dev/null || install_missing nodejs
     command -v npm >/dev/null || install_missing npm
     build
+    build_fuzz
     install_npm
     "$ROOT/tools/install-e2e-deps.sh" "$BUILD"
     exec "$ROOT/tools/run-tests.sh" "$BUILD"

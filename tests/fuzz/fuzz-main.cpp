@@ -10,6 +10,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+/* Optional, as in libFuzzer: one-time set-up of a target. */
+extern "C" int LLVMFuzzerInitialize (int *argc, char ***argv) __attribute__ ((weak));
 
 namespace
 {
@@ -94,6 +96,8 @@ main (int argc, char **argv)
       g_printerr ("usage: %s CORPUS_DIR [ITERATIONS]\n", argv[0]);
       return 2;
     }
+  if (LLVMFuzzerInitialize)
+    LLVMFuzzerInitialize (&argc, &argv);
   const guint64 iterations = argc > 2 ? g_ascii_strtoull (argv[2], nullptr, 10) : 3000;
   g_autoptr (GError) err = nullptr;
   g_autoptr (GDir) dir = g_dir_open (argv[1], 0, &err);
