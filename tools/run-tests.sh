@@ -10,8 +10,9 @@
 #   "Bail out!", a non-zero exit, fewer cases than its plan) and no case says so, the program
 #   adds one failure; cases it never reached are not counted. A TAP test without a single case
 #   line counts once, like the others;
-# - any other test (gst-check programs, Python e2e tests, fuzz replays) counts once, by its exit
-#   code: 0 passed, 77 skipped (e2e: only when a browser is absent), anything else failed. The
+# - any other test (gst-check programs, Python e2e tests, fuzz replays and libFuzzer runs) counts
+#   once, by its exit code: 0 passed, 77 skipped (e2e: only when a browser is absent; libfuzzer-*:
+#   when there is no fuzz build, never under CI=true), anything else failed. The
 #   gst-check (libcheck) programs have no way to skip a case: each case passes or fails.
 # meson 1.0's testlog.json holds one line per test, not per case, but it keeps the test's stdout:
 # the TAP lines are read from there; which tests speak TAP comes from meson-info/intro-tests.json.
