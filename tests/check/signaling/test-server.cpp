@@ -501,7 +501,8 @@ test_remote_to_remote_session ()
 {
   Fixture f;
   Client producer (f.port), consumer (f.port);
-  producer.send (R"({"type":"setPeerStatus","roles":["producer"]})");
+  producer.send (R"({"type":"setPeerStatus","roles":["producer","listener"]})");
+  producer.expect ("peerStatusChanged"); /* the server has it before the consumer lists */
   consumer.send (R"({"type":"list"})");
   g_assert_cmpuint (
       json_array_get_length (json_object_get_array_member (consumer.expect ("list"), "producers")),
@@ -629,7 +630,10 @@ test_protocol_1_1_ends_with_the_reason_inside ()
   Client producer (f.port), consumer (f.port);
   for (Client *c : { &producer, &consumer })
     c->send (R"({"type":"setProtocolVersion","version":"v1_1"})");
-  producer.send (R"({"type":"setPeerStatus","roles":["producer"]})");
+  /* As a listener the producer hears its own status: the server has it before the consumer
+   * asks (the two sockets are not ordered with each other). */
+  producer.send (R"({"type":"setPeerStatus","roles":["producer","listener"]})");
+  producer.expect ("peerStatusChanged");
   consumer.send (rtc::proto::request_session (producer.peer_id, std::nullopt));
   std::string sid = str (consumer.expect ("sessionStarted"), "sessionId");
   producer.expect ("startSession");
