@@ -58,12 +58,26 @@ Signalling::on_child_uri (GObject *child, GParamSpec *, Signalling *self)
 Ptr<GObject>
 Signalling::make_remote (GType type, GObject *from)
 {
-  GStr uri, token;
-  guint timeout = 0;
-  g_object_get (from, "uri", uri.out (), "auth-token", token.out (), "timeout", &timeout, nullptr);
-  GObject *obj = G_OBJECT (g_object_new (type, "uri", uri.get (), "auth-token", token.get (),
-                                         "timeout", timeout, nullptr));
-  if (type == RTC_TYPE_WS_SIGNALLER)
+  GStr uri;
+  g_object_get (from, "uri", uri.out (), nullptr);
+  GObject *obj = G_OBJECT (g_object_new (type, "uri", uri.get (), nullptr));
+  // What both kinds have carries over (a local:// signaller has no token nor timeout).
+  auto has = [] (GObject *o, const char *name) {
+    return g_object_class_find_property (G_OBJECT_GET_CLASS (o), name) != nullptr;
+  };
+  if (has (from, "auth-token") && has (obj, "auth-token"))
+    {
+      GStr token;
+      g_object_get (from, "auth-token", token.out (), nullptr);
+      g_object_set (obj, "auth-token", token.get (), nullptr);
+    }
+  if (has (from, "timeout") && has (obj, "timeout"))
+    {
+      guint timeout = 0;
+      g_object_get (from, "timeout", &timeout, nullptr);
+      g_object_set (obj, "timeout", timeout, nullptr);
+    }
+  if (has (obj, "role"))
     g_object_set (obj, "role", remote_role_, nullptr);
   return Ptr<GObject> (obj);
 }
@@ -80,6 +94,7 @@ Signalling::retarget (GObject *child)
                   || g_ascii_strncasecmp (u, "wss://", 6) == 0;
   const bool janus = g_ascii_strncasecmp (u, "janus+http://", 13) == 0
                      || g_ascii_strncasecmp (u, "janus+https://", 14) == 0;
+  const bool local = g_ascii_strncasecmp (u, "local://", 8) == 0;
   GType want;
   {
     std::lock_guard lock (lock_);
@@ -91,6 +106,8 @@ Signalling::retarget (GObject *child)
       want = RTC_TYPE_JANUS_SIGNALLER;
     else if (ws)
       want = RTC_TYPE_WS_SIGNALLER;
+    else if (local)
+      want = RTC_TYPE_LOCAL_SIGNALLER;
     else
       return; // anything else: start() of the current client names the bad URI
     if (G_OBJECT_TYPE (child) == want)

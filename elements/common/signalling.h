@@ -7,6 +7,7 @@
 
 #include "signaling/rtc-embedded-signaller.h"
 #include "signaling/rtc-janus-signaller.h"
+#include "signaling/rtc-local-signaller.h"
 #include "signaling/rtc-signaller.h"
 #include "signaling/rtc-whip-signaller.h"
 #include "signaling/rtc-ws-signaller.h"
