@@ -412,6 +412,12 @@ rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface)
   iface->send_sdp = rtc_embedded_signaller_send_sdp;
   iface->send_ice = rtc_embedded_signaller_send_ice;
   iface->end_session = rtc_embedded_signaller_end_session;
+  iface->set_http_bodies
+      = [] (RtcSignaller *s, RtcHttpBodyFunc stats, RtcHttpBodyFunc metrics, gpointer data) {
+          rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (s), stats, data, nullptr);
+          rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (s), metrics, data,
+                                                   nullptr);
+        };
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */

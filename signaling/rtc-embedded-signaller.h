@@ -37,9 +37,6 @@ G_DECLARE_FINAL_TYPE (RtcEmbeddedSignaller, rtc_embedded_signaller, RTC, EMBEDDE
  *                         sent to WHIP/WHEP clients as Link rel="ice-server", default "".
  */
 
-/* Returns a newly allocated body; called on the signaller's thread for each request. */
-typedef gchar *(*RtcHttpBodyFunc) (gpointer user_data);
-
 void rtc_embedded_signaller_set_stats_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,
                                             gpointer user_data, GDestroyNotify notify);
 void rtc_embedded_signaller_set_metrics_func (RtcEmbeddedSignaller *self, RtcHttpBodyFunc func,

@@ -873,6 +873,8 @@ rtc_janus_signaller_iface_init (RtcSignallerInterface *iface)
   iface->send_sdp = rtc_janus_signaller_send_sdp;
   iface->send_ice = rtc_janus_signaller_send_ice;
   iface->end_session = rtc_janus_signaller_end_session;
+  /* Janus drops packets of SSRCs its SDP does not know. */
+  iface->announces_ssrc = [] (RtcSignaller *) -> gboolean { return TRUE; };
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */

@@ -80,6 +80,24 @@ rtc_signaller_consumer_offers (RtcSignaller *self)
   return iface->consumer_offers ? iface->consumer_offers (self) : FALSE;
 }
 
+gboolean
+rtc_signaller_announces_ssrc (RtcSignaller *self)
+{
+  g_return_val_if_fail (RTC_IS_SIGNALLER (self), FALSE);
+  RtcSignallerInterface *iface = RTC_SIGNALLER_GET_IFACE (self);
+  return iface->announces_ssrc ? iface->announces_ssrc (self) : FALSE;
+}
+
+void
+rtc_signaller_set_http_bodies (RtcSignaller *self, RtcHttpBodyFunc stats, RtcHttpBodyFunc metrics,
+                               gpointer user_data)
+{
+  g_return_if_fail (RTC_IS_SIGNALLER (self));
+  RtcSignallerInterface *iface = RTC_SIGNALLER_GET_IFACE (self);
+  if (iface->set_http_bodies)
+    iface->set_http_bodies (self, stats, metrics, user_data);
+}
+
 void
 rtc_signaller_send_sdp (RtcSignaller *self, const gchar *session_id, const gchar *type,
                         const gchar *sdp)

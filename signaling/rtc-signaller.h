@@ -31,6 +31,10 @@ typedef enum
 } RtcSignallerRole;
 
 GType rtc_signaller_role_get_type (void);
+
+/* Returns a newly allocated body of an HTTP page (/stats, /metrics); called on the signaller's
+ * thread for each request. */
+typedef gchar *(*RtcHttpBodyFunc) (gpointer user_data);
 #define RTC_TYPE_SIGNALLER_ROLE (rtc_signaller_role_get_type ())
 
 struct _RtcSignallerInterface
@@ -53,8 +57,15 @@ struct _RtcSignallerInterface
    * (WHEP: the player offers). NULL or FALSE: a producer offers, a consumer waits for the
    * remote peer's offer. */
   gboolean (*consumer_offers) (RtcSignaller *self);
+  /* Optional. TRUE when offers must announce their SSRCs (a=ssrc): the other end demultiplexes
+   * by SSRC only (WHIP endpoints, Janus VideoRoom). NULL or FALSE: no a=ssrc. */
+  gboolean (*announces_ssrc) (RtcSignaller *self);
+  /* Optional, for signallers that serve pages: the bodies of /stats and /metrics (NULL funcs:
+   * 503), each called with @user_data on the signaller's thread. */
+  void (*set_http_bodies) (RtcSignaller *self, RtcHttpBodyFunc stats, RtcHttpBodyFunc metrics,
+                           gpointer user_data);
 
-  gpointer padding[7];
+  gpointer padding[5];
 };
 
 gboolean rtc_signaller_start (RtcSignaller *self, GError **error);
@@ -65,6 +76,9 @@ void rtc_signaller_send_ice (RtcSignaller *self, const gchar *session_id, guint 
                              const gchar *candidate);
 void rtc_signaller_end_session (RtcSignaller *self, const gchar *session_id, const gchar *reason);
 gboolean rtc_signaller_consumer_offers (RtcSignaller *self);
+gboolean rtc_signaller_announces_ssrc (RtcSignaller *self);
+void rtc_signaller_set_http_bodies (RtcSignaller *self, RtcHttpBodyFunc stats,
+                                    RtcHttpBodyFunc metrics, gpointer user_data);
 
 /* Signals (all G_SIGNAL_RUN_LAST, return void):
  *  "session-requested" (const gchar *session_id, const gchar *peer_id, const gchar *offer_or_null)

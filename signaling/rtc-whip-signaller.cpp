@@ -527,6 +527,7 @@ rtc_whip_signaller_iface_init (RtcSignallerInterface *iface)
   iface->send_ice = rtc_whip_signaller_send_ice;
   iface->end_session = rtc_whip_signaller_end_session;
   iface->consumer_offers = [] (RtcSignaller *) -> gboolean { return TRUE; };
+  iface->announces_ssrc = [] (RtcSignaller *) -> gboolean { return TRUE; };
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */

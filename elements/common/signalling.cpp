@@ -19,9 +19,7 @@ bool
 Signalling::announces_ssrc () const
 {
   Ptr<GObject> sig = get ();
-  return sig
-         && (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WHIP_SIGNALLER)
-             || G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_JANUS_SIGNALLER));
+  return sig && rtc_signaller_announces_ssrc (RTC_SIGNALLER (sig.get ()));
 }
 
 Ptr<GObject>
@@ -33,14 +31,13 @@ Signalling::child (RtcSignallerRole role, bool serve)
   if (serve)
     {
       if (!embedded_)
-        embedded_ = Ptr<GObject> (
-            G_OBJECT (g_object_new (RTC_TYPE_EMBEDDED_SIGNALLER, "role", role, nullptr)));
+        embedded_ = Ptr<GObject> (rtc_signaller_new_server (role));
       return embedded_;
     }
   if (!remote_)
     {
       remote_role_ = role;
-      remote_ = Ptr<GObject> (G_OBJECT (g_object_new (RTC_TYPE_WS_SIGNALLER, "role", role, nullptr)));
+      remote_ = Ptr<GObject> (rtc_signaller_new_client (role));
       remote_uri_handler_ = g_signal_connect (remote_.get (), "notify::uri",
                                               G_CALLBACK (on_child_uri), this);
     }
@@ -87,29 +84,15 @@ Signalling::retarget (GObject *child)
 {
   GStr uri;
   g_object_get (child, "uri", uri.out (), nullptr);
-  const char *u = uri.get () ? uri.get () : "";
-  const bool http = g_ascii_strncasecmp (u, "http://", 7) == 0
-                    || g_ascii_strncasecmp (u, "https://", 8) == 0;
-  const bool ws = g_ascii_strncasecmp (u, "ws://", 5) == 0
-                  || g_ascii_strncasecmp (u, "wss://", 6) == 0;
-  const bool janus = g_ascii_strncasecmp (u, "janus+http://", 13) == 0
-                     || g_ascii_strncasecmp (u, "janus+https://", 14) == 0;
-  const bool local = g_ascii_strncasecmp (u, "local://", 8) == 0;
   GType want;
   {
     std::lock_guard lock (lock_);
     if (remote_.get () != child)
       return;
-    if (http) // WHIP for a producer, WHEP for a consumer
-      want = RTC_TYPE_WHIP_SIGNALLER;
-    else if (janus && remote_role_ == RTC_SIGNALLER_ROLE_PRODUCER)
-      want = RTC_TYPE_JANUS_SIGNALLER;
-    else if (ws)
-      want = RTC_TYPE_WS_SIGNALLER;
-    else if (local)
-      want = RTC_TYPE_LOCAL_SIGNALLER;
-    else
-      return; // anything else: start() of the current client names the bad URI
+    want = rtc_signaller_type_for_uri (uri.get (), remote_role_);
+    // Anything else: start() of the current client names the bad URI.
+    if (!want)
+      return;
     if (G_OBJECT_TYPE (child) == want)
       return;
   }
@@ -151,7 +134,8 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
     {
       // A remote signalling server: the `signaller` child, a WebSocket client by default.
       sig = child (config.role, false);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_WS_SIGNALLER))
+      // A client of our protocol announces itself with a meta, and may be told whom to consume.
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (sig.get ()), "producer-id"))
         {
           GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
           GStr current;
@@ -175,12 +159,8 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
       g_object_set (sig.get (), "address", config.address.c_str (), "role", config.role, nullptr);
       if (!current)
         g_object_set (sig.get (), "meta", meta.get (), nullptr);
-      if (config.stats_body)
-        rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()),
-                                               config.stats_body, element, nullptr);
-      if (config.metrics_body)
-        rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (sig.get ()),
-                                                 config.metrics_body, element, nullptr);
+      rtc_signaller_set_http_bodies (RTC_SIGNALLER (sig.get ()), config.stats_body,
+                                     config.metrics_body, element);
       std::lock_guard lock (lock_);
       signaller = sig;
     }
@@ -221,7 +201,8 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
       }
       return false;
     }
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
+  // A signaller that serves pages (the embedded server) has a port: print and post the page.
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sig.get ()), "port"))
     {
       guint port = 0;
       g_object_get (sig.get (), "port", &port, nullptr);
@@ -256,14 +237,8 @@ Signalling::stop ()
   for (auto id : handlers_)
     g_signal_handler_disconnect (sig.get (), id);
   handlers_.clear ();
-  // The embedded server's callbacks point at the element, which the child may outlive.
-  if (G_TYPE_CHECK_INSTANCE_TYPE (sig.get (), RTC_TYPE_EMBEDDED_SIGNALLER))
-    {
-      rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), nullptr,
-                                             nullptr, nullptr);
-      rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (sig.get ()), nullptr,
-                                               nullptr, nullptr);
-    }
+  // The page callbacks point at the element, which the child may outlive.
+  rtc_signaller_set_http_bodies (RTC_SIGNALLER (sig.get ()), nullptr, nullptr, nullptr);
   // An application's signaller stays; the embedded one and the remote client stay the
   // `signaller` child for the next run.
   std::lock_guard lock (lock_);

@@ -5,12 +5,8 @@
 
 #include "gst-ptr.h"
 
-#include "signaling/rtc-embedded-signaller.h"
-#include "signaling/rtc-janus-signaller.h"
-#include "signaling/rtc-local-signaller.h"
 #include "signaling/rtc-signaller.h"
-#include "signaling/rtc-whip-signaller.h"
-#include "signaling/rtc-ws-signaller.h"
+#include "signaling/signaller-factory.h"
 
 #include <gst/gst.h>
 
