@@ -2,6 +2,7 @@
 #include "http-listener.h"
 
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 namespace rtc::signaling
@@ -70,7 +71,7 @@ HttpListener::~HttpListener ()
     if (id)
       g_signal_handler_disconnect (server_, id);
   for (auto &[key, c] : conns_)
-    g_object_unref (c.socket);
+    g_object_weak_unref (G_OBJECT (c.socket), on_socket_finalized, this);
   g_clear_object (&certificate_);
   g_object_unref (server_);
   if (context_)
@@ -230,12 +231,10 @@ HttpListener::hand_over (GSocket *client)
   stats_.accepted++;
   /* A key still held by a closed connection is reused by the kernel only once that one is gone. */
   if (auto it = conns_.find (key); it != conns_.end ())
-    {
-      g_object_unref (it->second.socket);
-      conns_.erase (it);
-    }
+    forget (it);
   Conn &c = conns_[key];
-  c.socket = G_SOCKET (g_object_ref (client));
+  c.socket = client;
+  g_object_weak_ref (G_OBJECT (client), on_socket_finalized, this);
   c.phase = Phase::Headers;
   c.deadline = g_get_monotonic_time () + limits_.header_timeout_ms * G_GINT64_CONSTANT (1000);
   g_autoptr (GError) err = nullptr;
@@ -246,18 +245,37 @@ HttpListener::hand_over (GSocket *client)
     }
 }
 
-/* Connections the SoupServer closed (or that ended as WebSockets) hold no descriptor any more. */
+void
+HttpListener::forget (std::map<std::string, Conn>::iterator it)
+{
+  g_object_weak_unref (G_OBJECT (it->second.socket), on_socket_finalized, this);
+  conns_.erase (it);
+}
+
+void
+HttpListener::on_socket_finalized (gpointer data, GObject *where)
+{
+  auto *self = static_cast<HttpListener *> (data);
+  for (auto it = self->conns_.begin (); it != self->conns_.end (); ++it)
+    if (G_OBJECT (it->second.socket) == where)
+      {
+        self->conns_.erase (it);
+        return;
+      }
+}
+
+/* Connections the SoupServer closed hold no descriptor any more (their sockets may live on a
+ * while, referenced by what libsoup still holds). */
 void
 HttpListener::forget_closed ()
 {
   for (auto it = conns_.begin (); it != conns_.end ();)
-    if (g_socket_is_closed (it->second.socket))
-      {
-        g_object_unref (it->second.socket);
-        it = conns_.erase (it);
-      }
-    else
-      ++it;
+    {
+      auto next = std::next (it);
+      if (g_socket_is_closed (it->second.socket))
+        forget (it);
+      it = next;
+    }
 }
 
 gboolean

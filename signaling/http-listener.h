@@ -72,7 +72,9 @@ private:
   };
   struct Conn
   {
-    GSocket *socket = nullptr; /* our ref */
+    /* Not a reference: a WebSocket that libsoup drops without closing closes its socket only
+     * when the socket is finalized, and a reference of ours kept the descriptor open. */
+    GSocket *socket = nullptr;
     Phase phase = Phase::Headers;
     gint64 deadline = 0;       /* monotonic us, 0 = none */
   };
@@ -93,6 +95,8 @@ private:
   void set_phase (SoupServerMessage *msg, Phase phase, guint timeout_ms);
   void refuse_body (SoupServerMessage *msg);
   void forget_closed ();
+  void forget (std::map<std::string, Conn>::iterator it);
+  static void on_socket_finalized (gpointer data, GObject *where);
 
   SoupServer *server_;            /* our ref */
   GTlsCertificate *certificate_;  /* our ref, or null */

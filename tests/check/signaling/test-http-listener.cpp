@@ -327,6 +327,35 @@ test_each_response_closes_its_connection ()
   g_assert_true (wait_until ([&] { return f.server->listener ()->connections () == 0; }));
 }
 
+/* WebSockets that come and go leave no descriptor behind (the server holds no socket of its own
+ * after libsoup is done with it). */
+static void
+test_websockets_that_go_leave_no_descriptor ()
+{
+  Fixture f;
+  assert_a_real_client_is_served (f.port); /* lazily made pools and sockets exist now */
+  g_assert_true (wait_until ([&] { return f.server->router ().remote_count () == 0; }));
+  const gsize before = open_fds ();
+  for (int round = 0; round < 3; round++)
+    {
+      std::vector<std::unique_ptr<Raw>> clients;
+      for (int i = 0; i < 30; i++)
+        {
+          clients.push_back (std::make_unique<Raw> (f.port));
+          g_assert_true (clients.back ()->send_all (kUpgrade));
+        }
+      g_assert_true (wait_until ([&] {
+        for (auto &c : clients)
+          if (!c->welcomed ())
+            return false;
+        return true;
+      }));
+      clients.clear (); /* gone without a close frame */
+      g_assert_true (wait_until ([&] { return f.server->router ().remote_count () == 0; }, 10000));
+    }
+  g_assert_true (wait_until ([&] { return open_fds () <= before; }, 10000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -352,5 +381,7 @@ main (int argc, char **argv)
                    test_a_request_that_never_finishes_its_body_is_closed);
   g_test_add_func ("/signaling/http-listener/each-response-closes-its-connection",
                    test_each_response_closes_its_connection);
+  g_test_add_func ("/signaling/http-listener/websockets-leave-no-descriptor",
+                   test_websockets_that_go_leave_no_descriptor);
   return g_test_run ();
 }
