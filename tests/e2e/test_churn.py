@@ -21,8 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import churn  # noqa: E402
-from util import (Pipeline, check, free_port, log, require_element, run_main,  # noqa: E402
-                  test_env, wait_for, wait_http)
+from util import (Pipeline, check, free_port, http_json, log, require_element,  # noqa: E402
+                  run_main, test_env, wait_for, wait_http)
 
 CYCLES = int(os.environ.get("RTCKIT_CHURN_CYCLES", "300"))
 ALLOWANCE_MB = 25  # RSS growth allowed over the run (allocator caches, GStreamer pools)
@@ -88,7 +88,7 @@ def stop_and_check(pipe, what):
     return took
 
 
-def churn_and_measure(pipe, url, kinds, cycle, steady_frames, what):
+def churn_and_measure(pipe, url, kinds, cycle, steady_frames, what, stats_url=None):
     pid = pipe.proc.pid
     # One warm-up round: pools, caches and lazily made threads exist before the baseline.
     log(f"{what}: warm-up {churn.run_cycles(url, kinds, 2 * len(kinds), cycle)}")
@@ -111,9 +111,16 @@ def churn_and_measure(pipe, url, kinds, cycle, steady_frames, what):
               f"{elapsed:.1f} s)", diag=lambda: pipe.tail(30))
     u = settle(pid, baseline)
     log(f"{what}: after {u} (baseline {baseline})")
+    if stats_url:
+        try:
+            log(f"{what}: /stats after: {http_json(stats_url)}")
+        except Exception as e:  # noqa: BLE001 - diagnostics only
+            log(f"{what}: /stats unreadable: {e!r}")
     check(u["fds"] <= baseline["fds"] + FD_ALLOWANCE,
           f"{what}: file descriptors back to baseline ({u['fds']} vs {baseline['fds']})",
-          diag=lambda: os.popen(f"ls -l /proc/{pid}/fd").read()[-3000:])
+          diag=lambda: (os.popen(f"ls -l /proc/{pid}/fd").read()[-3000:]
+                        + os.popen(f"cat /proc/{pid}/net/udp /proc/{pid}/net/tcp").read()[-3000:]
+                        + os.popen(f"cat /proc/{pid}/task/*/comm | sort | uniq -c").read()))
     check(u["threads"] <= baseline["threads"] + THREAD_ALLOWANCE,
           f"{what}: threads back to baseline ({u['threads']} vs {baseline['threads']})",
           diag=lambda: os.popen(f"cat /proc/{pid}/task/*/comm | sort | uniq -c").read())
@@ -142,7 +149,8 @@ def scenario_sink():
 
         def steady():
             return {f"viewer{i}": frames(v) for i, v in enumerate(viewers)}
-        churn_and_measure(sink, url, churn.VIEWER_KINDS, churn.viewer_cycle, steady, "sink")
+        churn_and_measure(sink, url, churn.VIEWER_KINDS, churn.viewer_cycle, steady, "sink",
+                          stats_url=f"http://127.0.0.1:{port}/stats")
         check(all(v.alive() for v in viewers), "the steady viewers run on")
     finally:
         for v in viewers:
