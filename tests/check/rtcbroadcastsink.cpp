@@ -210,22 +210,33 @@ element_messages (GstBus *bus, const char *name)
   return out;
 }
 
-static guint
-count_factory (GstElement *bin, const char *factory_name)
+// The elements made by @factory_name anywhere in @bin (new references).
+static std::vector<GstElement *>
+elements_by_factory (GstElement *bin, const char *factory_name)
 {
-  guint n = 0;
+  std::vector<GstElement *> out;
   GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK)
     {
-      GstElementFactory *f = gst_element_get_factory (GST_ELEMENT (g_value_get_object (&v)));
+      auto *e = GST_ELEMENT (g_value_get_object (&v));
+      GstElementFactory *f = gst_element_get_factory (e);
       if (f && g_str_equal (GST_OBJECT_NAME (f), factory_name))
-        n++;
+        out.push_back (GST_ELEMENT (gst_object_ref (e)));
       g_value_reset (&v);
     }
   g_value_unset (&v);
   gst_iterator_free (it);
-  return n;
+  return out;
+}
+
+static guint
+count_factory (GstElement *bin, const char *factory_name)
+{
+  auto found = elements_by_factory (bin, factory_name);
+  for (auto *e : found)
+    gst_object_unref (e);
+  return found.size ();
 }
 
 // The "encoder" property of every rtcencodebin in @bin whose codec is @codec_nick: the factory each
@@ -707,20 +718,10 @@ GST_END_TEST;
 static GstElement *
 find_by_factory (GstElement *bin, const char *factory)
 {
-  GstElement *found = nullptr;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
-  GValue v = G_VALUE_INIT;
-  while (!found && gst_iterator_next (it, &v) == GST_ITERATOR_OK)
-    {
-      GstElement *e = GST_ELEMENT (g_value_get_object (&v));
-      GstElementFactory *f = gst_element_get_factory (e);
-      if (f && g_str_equal (GST_OBJECT_NAME (f), factory))
-        found = GST_ELEMENT (gst_object_ref (e));
-      g_value_reset (&v);
-    }
-  g_value_unset (&v);
-  gst_iterator_free (it);
-  return found;
+  auto found = elements_by_factory (bin, factory);
+  for (std::size_t i = 1; i < found.size (); i++)
+    gst_object_unref (found[i]);
+  return found.empty () ? nullptr : found[0];
 }
 
 // A viewer that asks for far more retransmissions than its stream affords (a narrow link
@@ -733,11 +734,7 @@ GST_START_TEST (test_retransmissions_stay_within_the_budget_and_a_keyframe_repla
   GstElement *pipe = make_sender (sig, "video-codecs=vp8", &sink);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   Receiver r;
-  rtc_signaller_emit_session_requested (RTC_SIGNALLER (sig), "rb", "p", nullptr);
-  std::string offer = wait_offer (sig, "rb");
-  receiver_start (&r, sig, "rb");
-  rtc_signaller_emit_sdp (RTC_SIGNALLER (sig), "rb", "answer", receiver_answer (&r, offer).c_str ());
-  fail_unless (wait_until ([&] { return r.video_buffers.load () >= 30; }, 15000));
+  run_session (sig, pipe, "rb", {}, "VP8", &r);
 
   GstElement *peer = find_by_factory (sink, "rtcpeerbin");
   fail_unless (peer != nullptr);
