@@ -57,10 +57,10 @@ refusal_written (GObject *source, GAsyncResult *res, gpointer data)
 } // namespace
 
 HttpListener::HttpListener (SoupServer *server, GTlsCertificate *certificate,
-                            ListenerLimits limits)
+                            ListenerLimits limits, gsize max_body_size)
     : server_ (SOUP_SERVER (g_object_ref (server))),
       certificate_ (certificate ? G_TLS_CERTIFICATE (g_object_ref (certificate)) : nullptr),
-      limits_ (limits)
+      limits_ (limits), max_body_size_ (max_body_size)
 {
 }
 
@@ -337,7 +337,7 @@ HttpListener::on_got_headers (SoupServerMessage *msg, gpointer data)
   self->set_phase (msg, Phase::Body, self->limits_.request_timeout_ms);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > static_cast<goffset> (self->limits_.max_body_size))
+      && soup_message_headers_get_content_length (headers) > static_cast<goffset> (self->max_body_size_))
     self->refuse_body (msg);
 }
 
@@ -345,7 +345,7 @@ void
 HttpListener::on_got_chunk (SoupServerMessage *msg, GBytes *, gpointer data)
 {
   auto *self = static_cast<HttpListener *> (data);
-  if (soup_server_message_get_request_body (msg)->length > static_cast<goffset> (self->limits_.max_body_size))
+  if (soup_server_message_get_request_body (msg)->length > static_cast<goffset> (self->max_body_size_))
     self->refuse_body (msg);
 }
 
@@ -367,7 +367,7 @@ HttpListener::refuse_body (SoupServerMessage *msg)
   set_phase (msg, Phase::Handling, 0);
   soup_server_message_pause (msg);
   const std::string text = "request body too large: the limit is "
-                           + std::to_string (limits_.max_body_size) + " bytes\n";
+                           + std::to_string (max_body_size_) + " bytes\n";
   auto *r = new Refusal{ nullptr,
                          "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain; "
                          "charset=utf-8\r\nContent-Length: "

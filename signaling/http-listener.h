@@ -32,7 +32,6 @@ struct ListenerLimits
   guint max_connections = 1024;      /* HTTP and WebSocket connections at once; 0 = no limit */
   guint header_timeout_ms = 10000;   /* accept (or end of the previous request) to headers */
   guint request_timeout_ms = 30000;  /* headers to the end of the request body */
-  gsize max_body_size = 64 * 1024;   /* request bodies, every path */
 };
 
 struct ListenerStats
@@ -47,7 +46,9 @@ struct ListenerStats
 class HttpListener
 {
 public:
-  HttpListener (SoupServer *server, GTlsCertificate *certificate, ListenerLimits limits);
+  /* @max_body_size bounds the request bodies of every path. */
+  HttpListener (SoupServer *server, GTlsCertificate *certificate, ListenerLimits limits,
+                gsize max_body_size);
   ~HttpListener ();
   HttpListener (const HttpListener &) = delete;
   HttpListener &operator= (const HttpListener &) = delete;
@@ -101,6 +102,7 @@ private:
   SoupServer *server_;            /* our ref */
   GTlsCertificate *certificate_;  /* our ref, or null */
   ListenerLimits limits_;
+  gsize max_body_size_;
   GSocket *socket_ = nullptr;
   GSource *incoming_ = nullptr;
   GSource *resume_ = nullptr;

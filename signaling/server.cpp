@@ -1056,9 +1056,8 @@ Server::listen (const std::string &address, GError **error)
   soup_server_add_handler (soup_, "/ws", on_ws_request, this, nullptr);
 
   g_autoptr (GError) err = nullptr;
-  ListenerLimits limits = config_.listener;
-  limits.max_body_size = config_.whip.max_body_size;
-  listener_ = std::make_unique<HttpListener> (soup_, cert, limits);
+  listener_ = std::make_unique<HttpListener> (soup_, cert, config_.listener,
+                                              config_.whip.max_body_size);
   if (!listener_->listen (addr, &err))
     {
       listener_.reset ();

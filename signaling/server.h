@@ -223,7 +223,7 @@ struct ServerConfig
   std::string tls_cert_file;     /* PEM files; when set the server speaks https/wss only */
   std::string tls_key_file;
   WhipConfig whip; /* its max_peers is taken from max_peers above */
-  /* Connections, timeouts and request bodies (every path); its max_body_size is taken from
+  /* Connections and timeouts. Request bodies of every path are bounded by
    * whip.max_body_size, the largest body any endpoint takes. */
   ListenerLimits listener;
 };
