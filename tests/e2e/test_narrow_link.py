@@ -20,14 +20,13 @@ Needs root. Run: /usr/bin/python3 tests/e2e/test_narrow_link.py
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from util import (Pipeline, TestFailure, check, log, require_element, run_main,  # noqa: E402
-                  wait_for)
+from util import (Pipeline, Process, TestFailure, check, log, require_element,  # noqa: E402
+                  run_main, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SND, VIEW = f"rtck-nl-snd-{os.getpid()}", f"rtck-nl-view-{os.getpid()}"
@@ -80,54 +79,18 @@ class Namespaces:
         return tuple(int(x) for x in m.groups())
 
 
-def ns_pipeline(ns, launch, name):
-    """`gst-launch-1.0 -e @launch` in namespace @ns, as a util.Pipeline (stop, tail, log)."""
-    from util import artifact_path, test_env
-    import shlex
-    p = Pipeline.__new__(Pipeline)
-    p.launch_line = launch
-    p.log_path = artifact_path(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
-    p._log = open(p.log_path, "wb")
-    argv = ["ip", "netns", "exec", ns, "gst-launch-1.0", "-e"] + shlex.split(launch)
-    p._log.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
-    p._log.flush()
-    p.proc = subprocess.Popen(argv, stdout=p._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              env=test_env(), start_new_session=True)
-    log(f"{ns}: pipeline pid {p.proc.pid}: {launch}")
-    return p
-
-
-class Viewer:
+class Viewer(Process):
     """count_viewer.py in namespace @ns: video frames received and NACK/FIR/PLI sent, each second."""
 
     def __init__(self, ns, uri, addresses, name):
-        from util import artifact_path, test_env
-        self.log_path = artifact_path(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "/usr/bin/python3", os.path.join(HERE, "count_viewer.py"),
-             uri, addresses], stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=test_env(), start_new_session=True)
+        super().__init__(["ip", "netns", "exec", ns, "/usr/bin/python3",
+                          os.path.join(HERE, "count_viewer.py"), uri, addresses], name)
         log(f"{ns}: viewer pid {self.proc.pid} of {uri}")
 
     def last(self):
         with open(self.log_path, "rb") as f:
             lines = [l for l in f.read().decode(errors="replace").splitlines() if l.startswith("{")]
         return json.loads(lines[-1]) if lines else {"frames": 0}
-
-    def tail(self, n=20):
-        with open(self.log_path, "rb") as f:
-            return "\n".join(f.read().decode(errors="replace").splitlines()[-n:])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        self._log.close()
 
 
 def sink_stats():
@@ -140,11 +103,12 @@ def sink_stats():
 
 
 def run_budget(budget):
-    sender = ns_pipeline(SND, (
+    sender = Pipeline((
         f"rtcbroadcastsink name=s address=0.0.0.0:{PORT} ice-local-addresses={SND_IP},127.0.0.1 "
         f"video-codecs=vp8 video-bitrate={STREAM_KBPS} retransmission-budget={budget} "
         "videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-        "s.video_0 audiotestsrc is-live=true wave=ticks ! s.audio_0"), f"narrow-sender-{budget}")
+        "s.video_0 audiotestsrc is-live=true wave=ticks ! s.audio_0"), f"narrow-sender-{budget}",
+        prefix=["ip", "netns", "exec", SND])
     steady = narrow = None
     try:
         wait_for(lambda: sink_stats() or None, 20, "the sender's server")

@@ -135,22 +135,19 @@ def has_element(name):
     return r.returncode == 0
 
 
-class Pipeline:
-    """`gst-launch-1.0 -e <launch_line>` as a subprocess, logs in tests/e2e/artifacts/."""
+class Process:
+    """A test's helper process in its own process group, output in tests/e2e/artifacts/."""
 
-    def __init__(self, launch_line, name="pipeline", env=None):
-        self.launch_line = launch_line
+    def __init__(self, argv, name, env=None):
         self.log_path = artifact_path(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
         self._log = open(self.log_path, "wb")
         e = test_env()
         if env:
             e.update(env)
-        argv = ["gst-launch-1.0", "-e"] + shlex.split(launch_line)
         self._log.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
         self._log.flush()
         self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=e, start_new_session=True)
-        log(f"pipeline pid {self.proc.pid}: {launch_line}  (log {self.log_path})")
 
     def alive(self):
         return self.proc.poll() is None
@@ -162,7 +159,7 @@ class Pipeline:
                 self.proc.send_signal(signal.SIGINT)
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                log(f"pipeline {self.proc.pid} ignored SIGINT for {timeout} s, killing")
+                log(f"process {self.proc.pid} ignored SIGINT for {timeout} s, killing")
                 try:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -184,6 +181,16 @@ class Pipeline:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Pipeline(Process):
+    """`gst-launch-1.0 -e <launch_line>` as a subprocess; @prefix runs it through another
+    command first (e.g. ["ip", "netns", "exec", NS])."""
+
+    def __init__(self, launch_line, name="pipeline", env=None, prefix=()):
+        self.launch_line = launch_line
+        super().__init__(list(prefix) + ["gst-launch-1.0", "-e"] + shlex.split(launch_line), name, env)
+        log(f"pipeline pid {self.proc.pid}: {launch_line}  (log {self.log_path})")
 
 
 def run_main(main):
