@@ -24,6 +24,7 @@
 #include "rtcpeerbin.h"
 
 #include "elements/elements.h"
+#include "bin-util.h"
 #include "gst-ptr.h"
 #include "repair-budget.h"
 #include "string-util.h"
@@ -880,18 +881,11 @@ apply_ice_settings (GstRtcPeerBin *self)
 static void
 stop_late_children (GstRtcPeerBin *self)
 {
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (self));
-  GValue item = G_VALUE_INIT;
   std::vector<rtc::Ptr<GstElement>> running;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      auto *e = GST_ELEMENT (g_value_get_object (&item));
-      if (GST_STATE (e) != GST_STATE_NULL || GST_STATE_PENDING (e) != GST_STATE_VOID_PENDING)
-        running.push_back (rtc::Ptr<GstElement>::ref (e));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  rtc::each_element (GST_BIN (self), [&running] (GstElement *e) {
+    if (GST_STATE (e) != GST_STATE_NULL || GST_STATE_PENDING (e) != GST_STATE_VOID_PENDING)
+      running.push_back (rtc::Ptr<GstElement>::ref (e));
+  });
   for (auto &e : running)
     {
       GST_DEBUG_OBJECT (self, "stopping %s, left running by webrtcbin", GST_ELEMENT_NAME (e.get ()));

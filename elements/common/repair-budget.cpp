@@ -1,6 +1,7 @@
 // rtc::RepairBudget: see repair-budget.h.
 #include "repair-budget.h"
 
+#include "bin-util.h"
 #include "gst-ptr.h"
 
 #include <gst/video/video.h>
@@ -23,27 +24,14 @@ RepairBudget::counts () const
 void
 RepairBudget::watch (GstElement *element)
 {
-  if (GstElementFactory *f = gst_element_get_factory (element))
-    if (g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend"))
-      {
-        watch_rtx_sender (element);
-        return;
-      }
-  if (!GST_IS_BIN (element))
-    return;
+  if (made_by (element, "rtprtxsend"))
+    watch_rtx_sender (element);
   // The RTX sender may sit in a bin that was filled before it joined webrtcbin.
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (element));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      auto *e = GST_ELEMENT (g_value_get_object (&item));
-      if (GstElementFactory *f = gst_element_get_factory (e))
-        if (g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend"))
-          watch_rtx_sender (e);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  else if (GST_IS_BIN (element))
+    each_element (GST_BIN (element), [this] (GstElement *e) {
+      if (made_by (e, "rtprtxsend"))
+        watch_rtx_sender (e);
+    });
 }
 
 void
