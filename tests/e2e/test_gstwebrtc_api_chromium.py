@@ -21,7 +21,6 @@ Run: /usr/bin/python3 tests/e2e/test_gstwebrtc_api_chromium.py [consume-server c
      produce produce-for-consumer]
 """
 
-import asyncio
 import json
 import os
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
 from util import (BUILD_ROOT, SKIP, Pipeline, StaticPages, TestFailure, check, free_port,  # noqa: E402
                   log, require_element, run_main, wait_for, wait_http)
-from test_signalling_server import Server, frames_seen  # noqa: E402
+from test_signalling_server import Server, frames_seen, list_peers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GSTWEBRTC_API_DIR = os.environ.get("RTCKIT_GSTWEBRTC_API_DIR") or os.path.join(
@@ -60,18 +59,8 @@ class PageServer(StaticPages):
 
 
 def peers(port, kind):
-    """The server's producers ("list") or consumers ("listConsumers"), as a plain client sees them."""
-    import websockets
-
-    async def ask():
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws", open_timeout=3) as ws:
-            json.loads(await asyncio.wait_for(ws.recv(), 3))  # welcome
-            await ws.send(json.dumps({"type": kind}))
-            while True:
-                m = json.loads(await asyncio.wait_for(ws.recv(), 3))
-                if m.get("type") == kind:
-                    return [p["id"] for p in m["producers" if kind == "list" else "consumers"]]
-    return asyncio.run(ask())
+    """Ids of the server's producers ("list") or consumers ("listConsumers")."""
+    return [p["id"] for p in list_peers(port, kind) or []]
 
 
 def gw(tab):

@@ -61,24 +61,30 @@ class Server:
         return self.proc.returncode
 
 
-def producers(port):
-    """Ask the server for its producers, as a listener client would (python3-websockets)."""
+def list_peers(port, kind="list"):
+    """The server's producers ("list") or consumers ("listConsumers"), as a plain client asks
+    (python3-websockets); None when the server does not answer."""
     import asyncio
     import websockets
+    field = "producers" if kind == "list" else "consumers"
 
     async def ask():
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws", open_timeout=3) as ws:
             json.loads(await asyncio.wait_for(ws.recv(), 3))  # welcome
-            await ws.send(json.dumps({"type": "list"}))
+            await ws.send(json.dumps({"type": kind}))
             while True:
                 m = json.loads(await asyncio.wait_for(ws.recv(), 3))
-                if m.get("type") == "list":
-                    return m["producers"]
+                if m.get("type") == kind:
+                    return m[field]
     try:
         return asyncio.run(ask())
     except Exception as e:  # server down or restarting
-        log(f"list failed: {e!r}")
+        log(f"{kind} failed: {e!r}")
         return None
+
+
+def producers(port):
+    return list_peers(port, "list")
 
 
 def frames_seen(pipe):
