@@ -37,28 +37,17 @@ GST_DEBUG_CATEGORY (rtc_broadcast_sink_debug);
 enum
 {
   PROP_0,
-  PROP_ENDPOINT, // rtc::install_endpoint_properties: address, serve, signaller, ICE, timeout
-  PROP_VIDEO_CODECS = PROP_ENDPOINT + rtc::kEndpointPropCount,
+  PROP_VIDEO_CODECS, // rtcsignalbin has the endpoint properties (address, serve, ...) and url
   PROP_AUDIO_CODECS,
   PROP_MAX_VIEWERS,
   PROP_VIDEO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
   PROP_PLAYOUT_DELAY,
   PROP_RETRANSMISSION_BUDGET,
-  PROP_URL,
   PROP_VIEWERS,
 };
 
-static rtc::Signalling &
-signalling_of (GstChildProxy *proxy)
-{
-  return GST_RTC_BROADCAST_SINK (proxy)->priv->signalling;
-}
-
-G_DEFINE_TYPE_WITH_CODE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_BIN,
-                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
-                                                (rtc::signaller_child_proxy_init<signalling_of,
-                                                                                 RTC_SIGNALLER_ROLE_PRODUCER>)));
+G_DEFINE_TYPE (GstRtcBroadcastSink, gst_rtc_broadcast_sink, GST_TYPE_RTC_SIGNAL_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcbroadcastsink, "rtcbroadcastsink", GST_RANK_NONE,
                                        GST_TYPE_RTC_BROADCAST_SINK,
                                        GST_DEBUG_CATEGORY_INIT (rtc_broadcast_sink_debug,
@@ -78,12 +67,6 @@ rtc::broadcast::copy_settings (GstRtcBroadcastSink *self)
 {
   std::lock_guard lock (self->priv->settings_lock);
   return self->priv->settings;
-}
-
-void
-rtc::broadcast::post_element_message (GstRtcBroadcastSink *self, GstStructure *s)
-{
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
 /* --- feeds ------------------------------------------------------------------------------- */
@@ -225,8 +208,7 @@ on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
                    rtc::codec_names (codecs).c_str ());
   // The first (preferred) codec is ready before anyone asks, so the first viewer starts fast.
   ensure_feed (self, track, codecs.front ());
-  if (self->priv->worker)
-    self->priv->worker->invoke ([self] { process_pending (self); });
+  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self] { process_pending (self); });
   return GST_PAD_PROBE_OK;
 }
 
@@ -301,8 +283,8 @@ release_pad (GstElement *element, GstPad *pad)
   if (!track)
     return;
   // Viewers were offered this track: end them, new viewers get the remaining tracks.
-  if (self->priv->worker)
-    self->priv->worker->invoke_sync ([self, track] { remove_viewers_of_track (self, track); });
+  rtc::run_on_worker_sync (GST_RTC_SIGNAL_BIN (self),
+                           [self, track] { remove_viewers_of_track (self, track); });
   std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
   {
     std::lock_guard lock (self->priv->tracks_lock);
@@ -357,23 +339,7 @@ static GstStateChangeReturn
 change_state (GstElement *element, GstStateChange transition)
 {
   auto *self = GST_RTC_BROADCAST_SINK (element);
-  switch (transition)
-    {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      self->priv->worker = std::make_unique<rtc::Worker> ("rtcbroadcast");
-      if (!start_signalling (self))
-        {
-          self->priv->worker.reset ();
-          return GST_STATE_CHANGE_FAILURE;
-        }
-      self->priv->worker->every (1000, [self] { poll_stats (self); });
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop_viewers (self);
-      break;
-    default:
-      break;
-    }
+  // rtcsignalbin starts the signalling and the worker, and ends the viewers when stopping.
   GstStateChangeReturn ret
       = GST_ELEMENT_CLASS (gst_rtc_broadcast_sink_parent_class)->change_state (element, transition);
   switch (transition)
@@ -382,9 +348,6 @@ change_state (GstElement *element, GstStateChange transition)
       reset_feeds (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      self->priv->signalling.stop ();
-      stop_viewers (self);
-      self->priv->worker.reset ();
       {
         std::lock_guard lock (self->priv->stats_lock);
         self->priv->snapshots.clear ();
@@ -423,8 +386,6 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
   };
   std::unique_lock lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
-  if (rtc::set_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
-    return;
   switch (prop_id)
     {
     case PROP_VIDEO_CODECS:
@@ -479,8 +440,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     }
   std::lock_guard lock (self->priv->settings_lock);
   const Settings &s = self->priv->settings;
-  if (rtc::get_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
-    return;
   switch (prop_id)
     {
     case PROP_VIDEO_CODECS:
@@ -503,11 +462,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_RETRANSMISSION_BUDGET:
       g_value_set_uint (value, s.retransmission_budget);
-      break;
-    case PROP_URL:
-      g_value_set_string (value, self->priv->signalling.url.empty ()
-                                     ? nullptr
-                                     : self->priv->signalling.url.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -547,10 +501,7 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
       = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  rtc::install_endpoint_properties (
-      gobject_class, PROP_ENDPOINT,
-      { "viewer", " (or an http(s):// WHIP endpoint, or janus+http(s)://HOST:PORT/janus for a "
-                  "Janus VideoRoom)" });
+  GST_RTC_SIGNAL_BIN_CLASS (klass)->hooks = &viewer_hooks;
 
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_CODECS,
@@ -600,10 +551,6 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "gets a keyframe instead (at most one a second), so a viewer on a lossy or narrow "
           "link is not flooded with repairs; for viewers that join later",
           0, 100, DEFAULT_RETRANSMISSION_BUDGET, rw_playing));
-  g_object_class_install_property (
-      gobject_class, PROP_URL,
-      g_param_spec_string ("url", "URL", "Where viewers open the stream, once started", nullptr,
-                           ro));
   g_object_class_install_property (
       gobject_class, PROP_VIEWERS,
       g_param_spec_uint ("viewers", "Viewers", "Viewers attached now", 0, G_MAXUINT, 0, ro));

@@ -40,12 +40,10 @@ GST_DEBUG_CATEGORY (rtc_ingest_src_debug);
 enum
 {
   PROP_0,
-  PROP_ENDPOINT, // rtc::install_endpoint_properties: address, serve, signaller, ICE, timeout
-  PROP_VIDEO_CODECS = PROP_ENDPOINT + rtc::kEndpointPropCount,
+  PROP_VIDEO_CODECS, // rtcsignalbin has the endpoint properties (address, serve, ...) and url
   PROP_AUDIO_CODECS,
   PROP_MAX_PUBLISHERS,
   PROP_PRODUCER_ID,
-  PROP_URL,
   PROP_PUBLISHERS,
 };
 
@@ -98,16 +96,7 @@ gst_rtc_ingest_pad_class_init (GstRtcIngestPadClass *klass)
 
 /* --- element state ----------------------------------------------------------------------- */
 
-static rtc::Signalling &
-signalling_of (GstChildProxy *proxy)
-{
-  return GST_RTC_INGEST_SRC (proxy)->priv->signalling;
-}
-
-G_DEFINE_TYPE_WITH_CODE (GstRtcIngestSrc, gst_rtc_ingest_src, GST_TYPE_BIN,
-                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
-                                                (rtc::signaller_child_proxy_init<signalling_of,
-                                                                                 RTC_SIGNALLER_ROLE_CONSUMER>)));
+G_DEFINE_TYPE (GstRtcIngestSrc, gst_rtc_ingest_src, GST_TYPE_RTC_SIGNAL_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
     rtcingestsrc, "rtcingestsrc", GST_RANK_NONE, GST_TYPE_RTC_INGEST_SRC,
     GST_DEBUG_CATEGORY_INIT (rtc_ingest_src_debug, "rtcingestsrc", 0, "rtckit ingest source"));
@@ -128,22 +117,6 @@ rtc::ingest::copy_settings (GstRtcIngestSrc *self)
   return self->priv->settings;
 }
 
-void
-rtc::ingest::post_element_message (GstRtcIngestSrc *self, GstStructure *s)
-{
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
-}
-
-void
-rtc::ingest::update_count (GstRtcIngestSrc *self)
-{
-  {
-    std::lock_guard lock (self->priv->state_lock);
-    self->priv->publisher_count = self->priv->publishers.size ();
-  }
-  g_object_notify (G_OBJECT (self), "publishers");
-}
-
 /* --- element ----------------------------------------------------------------------------- */
 
 // EOS from the application (gst-launch-1.0 -e): end every announced pad so muxers finalise.
@@ -154,16 +127,7 @@ send_event (GstElement *element, GstEvent *event)
   if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
     return GST_ELEMENT_CLASS (gst_rtc_ingest_src_parent_class)->send_event (element, event);
   self->priv->eos = true;
-  if (self->priv->worker)
-    self->priv->worker->invoke_sync ([self] {
-      for (auto &[id, p] : self->priv->publishers)
-        for (auto &t : p->tracks)
-          if (t->added && !t->chain.empty ())
-            {
-              Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
-              gst_pad_send_event (sink.get (), gst_event_new_eos ());
-            }
-    });
+  rtc::run_on_worker_sync (GST_RTC_SIGNAL_BIN (self), [self] { end_all_tracks (self); });
   gst_event_unref (event);
   return TRUE;
 }
@@ -172,24 +136,9 @@ static GstStateChangeReturn
 change_state (GstElement *element, GstStateChange transition)
 {
   auto *self = GST_RTC_INGEST_SRC (element);
-  switch (transition)
-    {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      self->priv->eos = false;
-      self->priv->worker = std::make_unique<rtc::Worker> ("rtcingest");
-      if (!start_signalling (self))
-        {
-          self->priv->worker.reset ();
-          return GST_STATE_CHANGE_FAILURE;
-        }
-      self->priv->worker->every (1000, [self] { poll_timeouts (self); });
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop_publishers (self, "the receiving pipeline stopped");
-      break;
-    default:
-      break;
-    }
+  // rtcsignalbin starts the signalling and the worker, and ends the publishers when stopping.
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    self->priv->eos = false;
   GstStateChangeReturn ret
       = GST_ELEMENT_CLASS (gst_rtc_ingest_src_parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
@@ -202,10 +151,6 @@ change_state (GstElement *element, GstStateChange transition)
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      self->priv->signalling.stop ();
-      stop_publishers (self, "the receiving pipeline stopped");
-      self->priv->worker.reset ();
-      update_count (self);
       self->priv->next_video = 0;
       self->priv->next_audio = 0;
       break;
@@ -224,8 +169,6 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
   };
   std::lock_guard lock (self->priv->settings_lock);
   Settings &s = self->priv->settings;
-  if (rtc::set_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
-    return;
   switch (prop_id)
     {
     case PROP_VIDEO_CODECS:
@@ -258,8 +201,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     }
   std::lock_guard lock (self->priv->settings_lock);
   const Settings &s = self->priv->settings;
-  if (rtc::get_endpoint_property (s, self->priv->signalling, PROP_ENDPOINT, prop_id, value))
-    return;
   switch (prop_id)
     {
     case PROP_VIDEO_CODECS:
@@ -273,11 +214,6 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_PRODUCER_ID:
       g_value_set_string (value, s.producer_id.empty () ? nullptr : s.producer_id.c_str ());
-      break;
-    case PROP_URL:
-      g_value_set_string (value, self->priv->signalling.url.empty ()
-                                     ? nullptr
-                                     : self->priv->signalling.url.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -321,9 +257,7 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
       = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   const auto ro = GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  rtc::install_endpoint_properties (
-      gobject_class, PROP_ENDPOINT,
-      { "publisher", " (or an http(s):// WHEP endpoint to play from)" });
+  GST_RTC_SIGNAL_BIN_CLASS (klass)->hooks = &publisher_hooks;
 
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_CODECS,
@@ -351,9 +285,6 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
           "With serve=false: the remote producer to receive from (its peer id on the signalling "
           "server, signaller::uri=ws://HOST:PORT/ws); unset takes the first producer there",
           nullptr, rw_ready));
-  g_object_class_install_property (
-      gobject_class, PROP_URL,
-      g_param_spec_string ("url", "URL", "The publish page's address, once started", nullptr, ro));
   g_object_class_install_property (gobject_class, PROP_PUBLISHERS,
                                    g_param_spec_uint ("publishers", "Publishers",
                                                       "Publishers connected or connecting now", 0,

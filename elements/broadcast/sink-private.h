@@ -9,9 +9,7 @@
 #include "broadcast/stats.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"
-#include "endpoint-props.h"
-#include "signalling.h"
-#include "worker.h"
+#include "signal/session.h"
 
 #include <map>
 #include <memory>
@@ -33,7 +31,7 @@ GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 namespace rtc::broadcast
 {
 
-struct Settings : rtc::EndpointSettings
+struct Settings
 {
   std::string video_codecs = DEFAULT_VIDEO_CODECS;
   std::string audio_codecs = DEFAULT_AUDIO_CODECS;
@@ -50,7 +48,7 @@ struct Track
   GstRtcBroadcastSink *owner = nullptr; // the element outlives its tracks
   std::string name;                     // "video_0"
   bool video = true;
-  guint32 ssrc = 0; // of every feed of this track: a viewer gets one codec per track
+  guint32 ssrc = 0;        // of every feed of this track: a viewer gets one codec per track
   GstPad *ghost = nullptr; // owned by the element
   Ptr<GstElement> tee;
   // Guarded by BroadcastPrivate::tracks_lock:
@@ -78,44 +76,29 @@ struct ViewerTrack
   Ptr<GstCaps> offered_caps; // WHEP: the viewer's caps for this track, set on the running appsrc
 };
 
-// Owned and touched by the worker thread only.
-struct Viewer
+// A session of rtcsignalbin: owned and touched by the worker thread only.
+struct Viewer : rtc::Session
 {
-  std::string session_id;
-  std::string peer_id;
-  Ptr<GstElement> peer; // rtcpeerbin
   std::vector<ViewerTrack> tracks;
-  gint64 created_us = 0;
-  bool answered = false;  // the codecs are agreed (its answer applied, or our answer made)
-  bool connected = false; // subscribed to the feeds: packets flow to it
-  bool connected_early = false; // the connection came up before the codecs were applied
-  bool subscribed = false;      // in its feeds' subscriber lists
+  bool waiting = false;    // for the tracks' caps: no peer yet
+  std::string offer;       // the viewer's offer (WHEP) while it waits, empty when we offer
+  bool answered = false;   // the codecs are agreed (its answer applied, or our answer made)
+  bool flowing = false;    // subscribed once both answered and connected: packets flow to it
+  bool subscribed = false; // in its feeds' subscriber lists
 };
 
-struct PendingSession
-{
-  std::string session_id;
-  std::string peer_id;
-  std::string offer; // the viewer's offer (WHEP), empty when we offer
-};
-
-/* Lock order: settings_lock, then tracks_lock, then stats_lock. None is held while calling
- * into children, the signaller, or posting messages. */
+/* Lock order: rtcsignalbin's settings lock, settings_lock, tracks_lock, then stats_lock. None
+ * is held while calling into children, the signaller, or posting messages. Sessions (viewers)
+ * are rtcsignalbin's, on its worker thread. */
 struct BroadcastPrivate
 {
   std::mutex settings_lock;
   Settings settings;
-  rtc::Signalling signalling{ settings_lock, rtc_broadcast_sink_debug };
 
   std::mutex tracks_lock;
   std::vector<std::shared_ptr<Track>> tracks;
   guint next_video = 0, next_audio = 0;
   std::mutex feed_build_lock; // serialises creating feeds (streaming and worker threads)
-
-  std::unique_ptr<rtc::Worker> worker;
-  // Worker-thread state:
-  std::map<std::string, std::unique_ptr<Viewer>> viewers;
-  std::vector<PendingSession> pending;
 
   std::mutex stats_lock;
   std::map<std::string, rtc::ViewerSnapshot> snapshots;
@@ -127,7 +110,7 @@ struct BroadcastPrivate
 
 struct _GstRtcBroadcastSink
 {
-  GstBin parent;
+  GstRtcSignalBin parent;
   rtc::broadcast::BroadcastPrivate *priv;
 };
 
@@ -136,18 +119,14 @@ namespace rtc::broadcast
 
 // rtcbroadcastsink.cpp
 Settings copy_settings (GstRtcBroadcastSink *self);
-void post_element_message (GstRtcBroadcastSink *self, GstStructure *s);
 // The feed of @codec on @track, created and linked on first use; nullptr when it cannot be.
 std::shared_ptr<Feed> ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track,
                                    const CodecInfo *codec);
 
-// viewers.cpp
-bool start_signalling (GstRtcBroadcastSink *self);
+// viewers.cpp: rtcsignalbin's hooks
+extern const GstRtcSignalBinHooks viewer_hooks;
 // Worker thread:
 void process_pending (GstRtcBroadcastSink *self); // sessions that waited for the tracks' caps
-void poll_stats (GstRtcBroadcastSink *self);      // every second: stats, connect timeouts
 void remove_viewers_of_track (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track);
-// Any thread: ends every viewer and waiting session.
-void stop_viewers (GstRtcBroadcastSink *self);
 
 } // namespace rtc::broadcast

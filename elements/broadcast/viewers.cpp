@@ -28,18 +28,35 @@ update_snapshot (GstRtcBroadcastSink *self, const std::string &session_id,
     fn (it->second);
 }
 
-static void
-remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const char *reason,
-               bool tell_remote)
+static GstRtcBroadcastSink *
+sink_of (GstRtcSignalBin *bin)
 {
-  auto &viewers = self->priv->viewers;
-  auto it = viewers.find (session_id);
-  if (it == viewers.end ())
-    return;
-  std::unique_ptr<Viewer> v = std::move (it->second);
-  viewers.erase (it);
+  return GST_RTC_BROADCAST_SINK (bin);
+}
 
-  for (auto &vt : v->tracks)
+static Viewer &
+viewer_of (rtc::Session &session)
+{
+  return static_cast<Viewer &> (session);
+}
+
+// The 'viewers' property: sessions with a peer (not those waiting for the tracks' caps).
+static void
+update_viewer_count (GstRtcBroadcastSink *self)
+{
+  guint n = 0;
+  for (auto &[id, s] : rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).sessions)
+    n += viewer_of (*s).waiting ? 0 : 1;
+  std::lock_guard lock (self->priv->stats_lock);
+  self->priv->viewer_count = n;
+}
+
+// The viewer's peer is about to stop: nothing may push into it any more.
+static void
+viewer_before_peer_stops (GstRtcSignalBin *, rtc::Session &session)
+{
+  Viewer &v = viewer_of (session);
+  for (auto &vt : v.tracks)
     {
       std::shared_ptr<Feed> feed;
       {
@@ -49,61 +66,40 @@ remove_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const c
       if (feed)
         feed->unsubscribe (vt.appsrc.get ());
     }
-  // Nothing pushes into this viewer any more: take it out of the pipeline, downstream first.
   // An appsrc's thread may be blocked inside the peer (a sink of a PAUSED webrtcbin waits for
   // PLAYING while the pipeline stops): stopping that appsrc first waited forever for its stream
   // lock. The stopped peer flushes instead, and the appsrc's push returns FLUSHING.
-  gst_element_set_locked_state (v->peer.get (), TRUE);
-  for (auto &vt : v->tracks)
+  for (auto &vt : v.tracks)
     gst_element_set_locked_state (vt.appsrc.get (), TRUE);
-  gst_element_set_state (v->peer.get (), GST_STATE_NULL);
-  for (auto &vt : v->tracks)
-    gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
-  for (auto &vt : v->tracks)
-    gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
-  gst_bin_remove (GST_BIN (self), v->peer.get ());
+}
 
+static void
+viewer_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason, bool)
+{
+  auto *self = sink_of (bin);
+  Viewer &v = viewer_of (session);
+  for (auto &vt : v.tracks)
+    gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
+  for (auto &vt : v.tracks)
+    gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
   {
     std::lock_guard lock (self->priv->stats_lock);
-    self->priv->snapshots.erase (session_id);
-    self->priv->totals.viewers_left++;
-    self->priv->viewer_count = self->priv->viewers.size ();
+    self->priv->snapshots.erase (v.session_id);
+    if (v.peer)
+      self->priv->totals.viewers_left++;
   }
-  GST_INFO_OBJECT (self, "viewer %s left: %s", session_id.c_str (), reason);
-  if (tell_remote)
-    self->priv->signalling.end_session (session_id, reason);
-  post_element_message (self, gst_structure_new ("rtckit-viewer-left", "session-id", G_TYPE_STRING,
-                                                 session_id.c_str (), "peer-id", G_TYPE_STRING,
-                                                 v->peer_id.c_str (), "reason", G_TYPE_STRING,
-                                                 reason, nullptr));
+  if (!v.peer)
+    return; // it waited for the tracks: nobody heard of it
+  rtc::post_element_message (bin, gst_structure_new ("rtckit-viewer-left", "session-id",
+                                                     G_TYPE_STRING, v.session_id.c_str (),
+                                                     "peer-id", G_TYPE_STRING, v.peer_id.c_str (),
+                                                     "reason", G_TYPE_STRING, reason, nullptr));
 }
 
 static void
-refuse_session (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &why)
+viewers_count_changed (GstRtcSignalBin *bin, guint)
 {
-  GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
-  self->priv->signalling.end_session (session_id, why.c_str ());
-}
-
-namespace
-{
-struct SessionRef
-{
-  GstRtcBroadcastSink *self;
-  std::string session_id;
-};
-} // namespace
-
-static void
-on_local_description (GstElement *, const gchar *type, const gchar *sdp, SessionRef *ref)
-{
-  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
-}
-
-static void
-on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRef *ref)
-{
-  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
+  update_viewer_count (sink_of (bin));
 }
 
 // Packets start flowing to a viewer once its connection is up: what was pushed before DTLS
@@ -133,48 +129,28 @@ subscribe_viewer (Viewer *v)
 }
 
 static void
-on_connection_state (GstElement *peer, GParamSpec *, SessionRef *ref)
+viewer_state_changed (GstRtcSignalBin *bin, rtc::Session &session,
+                      GstWebRTCPeerConnectionState state)
 {
-  GstWebRTCPeerConnectionState state;
-  g_object_get (peer, "connection-state", &state, nullptr);
-  auto *self = ref->self;
-  std::string session_id = ref->session_id;
-  self->priv->worker->invoke ([self, session_id, state] {
-    auto it = self->priv->viewers.find (session_id);
-    if (it == self->priv->viewers.end ())
-      return;
-    Viewer *v = it->second.get ();
-    GEnumValue *ev = g_enum_get_value (
-        G_ENUM_CLASS (g_type_class_peek (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE)), state);
-    std::string nick = ev ? ev->value_nick : "unknown";
-    update_snapshot (self, session_id, [&] (rtc::ViewerSnapshot &s) {
-      s.state = nick;
-      if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !s.connected_us)
-        s.connected_us = g_get_monotonic_time ();
-    });
-    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !v->connected)
-      {
-        if (v->answered)
-          {
-            v->connected = true;
-            subscribe_viewer (v);
-          }
-        else
-          v->connected_early = true;
-      }
-    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
-             || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
-      remove_viewer (self, session_id, "the peer connection failed (ICE or DTLS)", true);
+  GEnumValue *ev = g_enum_get_value (
+      G_ENUM_CLASS (g_type_class_peek (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE)), state);
+  std::string nick = ev ? ev->value_nick : "unknown";
+  update_snapshot (sink_of (bin), session.session_id, [&] (rtc::ViewerSnapshot &s) {
+    s.state = nick;
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !s.connected_us)
+      s.connected_us = g_get_monotonic_time ();
   });
 }
 
 static void
-on_peer_failed (GstElement *, const gchar *reason, SessionRef *ref)
+viewer_connected (GstRtcSignalBin *, rtc::Session &session)
 {
-  auto *self = ref->self;
-  std::string session_id = ref->session_id, why = reason;
-  self->priv->worker->invoke (
-      [self, session_id, why] { remove_viewer (self, session_id, why.c_str (), true); });
+  Viewer &v = viewer_of (session);
+  if (v.answered && !v.flowing)
+    {
+      v.flowing = true;
+      subscribe_viewer (&v);
+    }
 }
 
 // Upstream events from the viewer's peer: keyframe requests (PLI/FIR turned into
@@ -195,7 +171,6 @@ on_viewer_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
     feed->request_keyframe ();
   return GST_PAD_PROBE_DROP;
 }
-
 
 static GstCaps *
 offer_caps_for (const std::vector<const CodecInfo *> &codecs)
@@ -219,8 +194,8 @@ add_viewer_track (GstRtcBroadcastSink *self, GstElement *peer, const std::shared
   // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
   // PLI repair that), and never blocks the feed.
   g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
-                FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0,
-                "max-time", (guint64)0, "emit-signals", FALSE, nullptr);
+                FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0, "max-time",
+                (guint64)0, "emit-signals", FALSE, nullptr);
   gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
   gst_bin_add (GST_BIN (self), src);
   Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
@@ -244,9 +219,9 @@ viewer_joined (GstRtcBroadcastSink *self, Viewer *v)
     if (vt.codec)
       (vt.track->video ? video_codec : audio_codec) = vt.codec->name;
   v->answered = true;
-  if (v->connected_early)
+  if (v->connected && !v->flowing)
     {
-      v->connected = true;
+      v->flowing = true;
       subscribe_viewer (v);
     }
   update_snapshot (self, v->session_id, [&] (rtc::ViewerSnapshot &s) {
@@ -260,11 +235,12 @@ viewer_joined (GstRtcBroadcastSink *self, Viewer *v)
   GST_INFO_OBJECT (self, "viewer %s joined: video %s, audio %s", v->session_id.c_str (),
                    video_codec.empty () ? "none" : video_codec.c_str (),
                    audio_codec.empty () ? "none" : audio_codec.c_str ());
-  post_element_message (self, gst_structure_new ("rtckit-viewer-joined", "session-id",
-                                                 G_TYPE_STRING, v->session_id.c_str (), "peer-id",
-                                                 G_TYPE_STRING, v->peer_id.c_str (), "video-codec",
-                                                 G_TYPE_STRING, video_codec.c_str (), "audio-codec",
-                                                 G_TYPE_STRING, audio_codec.c_str (), nullptr));
+  rtc::post_element_message (GST_RTC_SIGNAL_BIN (self),
+                             gst_structure_new ("rtckit-viewer-joined", "session-id", G_TYPE_STRING,
+                                                v->session_id.c_str (), "peer-id", G_TYPE_STRING,
+                                                v->peer_id.c_str (), "video-codec", G_TYPE_STRING,
+                                                video_codec.c_str (), "audio-codec", G_TYPE_STRING,
+                                                audio_codec.c_str (), nullptr));
 }
 
 // Points @vt at the feed of its codec (created on first use); the viewer subscribes on connect.
@@ -334,73 +310,71 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
 static void
 on_our_answer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &err)
 {
-  auto it = self->priv->viewers.find (session_id);
-  if (it == self->priv->viewers.end ())
+  auto *bin = GST_RTC_SIGNAL_BIN (self);
+  rtc::Session *s = rtc::find_session (bin, session_id);
+  if (!s)
     return;
   if (!err.empty ())
     {
-      remove_viewer (self, session_id, err.c_str (), true);
+      rtc::end_session (bin, session_id, err.c_str ());
       return;
     }
-  viewer_joined (self, it->second.get ());
+  viewer_joined (self, &viewer_of (*s));
 }
 
-// Creates the viewer of @session_id: we offer (our WebSocket protocol, WHIP) when @offer is
-// empty, or we answer the viewer's offer (WHEP).
-static void
-start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &peer_id,
-              const std::string &offer)
+namespace
 {
+struct SessionRef
+{
+  GstRtcBroadcastSink *self;
+  std::string session_id;
+};
+} // namespace
+
+// Builds the viewer's peer: we offer (our WebSocket protocol, WHIP) when it has no offer, or we
+// answer the viewer's offer (WHEP).
+static void
+start_viewer (GstRtcBroadcastSink *self, Viewer &v)
+{
+  auto *bin = GST_RTC_SIGNAL_BIN (self);
+  v.waiting = false;
+  const std::string session_id = v.session_id, offer = std::move (v.offer);
   Settings s = copy_settings (self);
   std::vector<std::shared_ptr<Track>> tracks;
   {
     std::lock_guard lock (self->priv->tracks_lock);
     tracks = self->priv->tracks;
   }
-  auto v = std::make_unique<Viewer> ();
-  v->session_id = session_id;
-  v->peer_id = peer_id;
-  v->created_us = g_get_monotonic_time ();
-  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  GstElement *peer = rtc::new_peer (bin, v);
   if (!peer)
-    {
-      refuse_session (self, session_id, "internal error: rtcpeerbin is missing");
-      return;
-    }
-  v->peer = Ptr<GstElement>::ref (peer);
-  g_object_set (peer, "session-id", session_id.c_str (), "peer-id", peer_id.c_str (),
-                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
-                s.ice_local_addresses.c_str (), "retransmission-budget",
-                s.retransmission_budget, nullptr);
-  if (!s.stun_server.empty ())
-    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
-  gst_bin_add (GST_BIN (self), peer);
+    return;
+  g_object_set (peer, "retransmission-budget", s.retransmission_budget, nullptr);
+  {
+    std::lock_guard lock (self->priv->stats_lock);
+    rtc::ViewerSnapshot snap;
+    snap.session_id = session_id;
+    snap.peer_id = v.peer_id;
+    snap.created_us = v.created_us;
+    self->priv->snapshots[session_id] = snap;
+  }
+  update_viewer_count (self);
 
   bool answering = !offer.empty ();
   if (answering)
     {
-      std::string why = add_tracks_for_offer (self, v.get (), peer, tracks, offer);
-      for (auto &vt : v->tracks)
+      std::string why = add_tracks_for_offer (self, &v, peer, tracks, offer);
+      for (auto &vt : v.tracks)
         if (why.empty () && !route_to_feed (self, vt))
           why = "internal error: the " + std::string (vt.codec->name) + " feed cannot be built";
       if (!why.empty ())
         {
-          GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
-                               ("Viewer %s: %s", session_id.c_str (), why.c_str ()), (nullptr));
-          for (auto &vt : v->tracks)
-            {
-              gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
-              gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
-            }
-          gst_element_set_state (peer, GST_STATE_NULL);
-          gst_bin_remove (GST_BIN (self), peer);
-          refuse_session (self, session_id, why);
+          rtc::refuse_session (bin, session_id, why);
           return;
         }
     }
   else
     {
-      const bool announce_ssrc = self->priv->signalling.announces_ssrc ();
+      const bool announce_ssrc = rtc::signal_bin (bin).signalling.announces_ssrc ();
       for (auto &track : tracks)
         {
           std::vector<const CodecInfo *> codecs;
@@ -416,48 +390,30 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
           if (announce_ssrc && !gst_caps_is_empty (caps))
             gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track->ssrc,
                                nullptr);
-          v->tracks.push_back (add_viewer_track (self, peer, track, caps));
+          v.tracks.push_back (add_viewer_track (self, peer, track, caps));
           gst_caps_unref (caps);
         }
     }
 
-  auto connect = [&] (const char *signal, GCallback cb) {
-    rtc::connect_boxed (peer, signal, cb, SessionRef{ self, session_id });
-  };
-  connect ("local-description", G_CALLBACK (on_local_description));
-  connect ("local-candidate", G_CALLBACK (on_local_candidate));
-  connect ("notify::connection-state", G_CALLBACK (on_connection_state));
-  connect ("failed", G_CALLBACK (on_peer_failed));
-
-  {
-    std::lock_guard lock (self->priv->stats_lock);
-    rtc::ViewerSnapshot snap;
-    snap.session_id = session_id;
-    snap.peer_id = peer_id;
-    snap.created_us = v->created_us;
-    self->priv->snapshots[session_id] = snap;
-    self->priv->viewer_count = self->priv->viewers.size () + 1;
-  }
-  gst_element_sync_state_with_parent (peer);
-  for (auto &vt : v->tracks)
+  rtc::start_peer (bin, v);
+  for (auto &vt : v.tracks)
     gst_element_sync_state_with_parent (vt.appsrc.get ());
   // Answering: the caps go now (they reach webrtcbin without a buffer, and it answers once
   // they did). Offering: once the answer chose the codec (apply_answer).
-  for (auto &vt : v->tracks)
+  for (auto &vt : v.tracks)
     if (vt.offered_caps)
       gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), vt.offered_caps.get ());
   if (answering)
-    subscribe_viewer (v.get ());
-  self->priv->viewers[session_id] = std::move (v);
+    subscribe_viewer (&v);
   if (!answering)
     {
       GST_INFO_OBJECT (self, "viewer %s (peer %s): sending offer", session_id.c_str (),
-                       peer_id.c_str ());
+                       v.peer_id.c_str ());
       gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));
       return;
     }
   GST_INFO_OBJECT (self, "viewer %s (peer %s) offered: answering", session_id.c_str (),
-                   peer_id.c_str ());
+                   v.peer_id.c_str ());
   gst_rtc_peer_bin_answer (
       GST_RTC_PEER_BIN (peer), offer.c_str (),
       [] (GstRtcPeerBin *, const GError *error, gpointer data) {
@@ -465,8 +421,8 @@ start_viewer (GstRtcBroadcastSink *self, const std::string &session_id, const st
         auto *self = ref->self;
         std::string session_id = ref->session_id;
         std::string err = error ? error->message : "";
-        self->priv->worker->invoke (
-            [self, session_id, err] { on_our_answer (self, session_id, err); });
+        rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self),
+                            [self, session_id, err] { on_our_answer (self, session_id, err); });
       },
       rtc::boxed (SessionRef{ self, session_id }), rtc::free_boxed<SessionRef>);
 }
@@ -493,45 +449,57 @@ void
 rtc::broadcast::process_pending (GstRtcBroadcastSink *self)
 {
   std::string why;
-  if (self->priv->pending.empty () || !tracks_ready (self, &why))
+  if (!tracks_ready (self, &why))
     return;
-  auto pending = std::move (self->priv->pending);
-  self->priv->pending.clear ();
-  for (auto &p : pending)
-    start_viewer (self, p.session_id, p.peer_id, p.offer);
+  std::vector<std::string> waiting;
+  for (auto &[id, s] : rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).sessions)
+    if (viewer_of (*s).waiting)
+      waiting.push_back (id);
+  for (auto &id : waiting)
+    if (rtc::Session *s = rtc::find_session (GST_RTC_SIGNAL_BIN (self), id))
+      start_viewer (self, viewer_of (*s));
+}
+
+static std::string
+viewer_admit (GstRtcSignalBin *bin, std::size_t count)
+{
+  guint max = copy_settings (sink_of (bin)).max_viewers;
+  if (max && count >= max)
+    return "max-viewers reached: this stream accepts " + std::to_string (max)
+           + " viewer(s) at once; try again later";
+  return "";
+}
+
+static std::unique_ptr<rtc::Session>
+new_viewer ()
+{
+  return std::make_unique<Viewer> ();
 }
 
 static void
-handle_session_requested (GstRtcBroadcastSink *self, const std::string &session_id,
-                          const std::string &peer_id, const std::string &offer)
+viewer_begin (GstRtcSignalBin *bin, rtc::Session &session, const std::string &offer)
 {
-  Settings s = copy_settings (self);
-  std::size_t count = self->priv->viewers.size () + self->priv->pending.size ();
-  if (s.max_viewers && count >= s.max_viewers)
-    {
-      refuse_session (self, session_id,
-                      "max-viewers reached: this stream accepts " + std::to_string (s.max_viewers)
-                          + " viewer(s) at once; try again later");
-      return;
-    }
+  auto *self = sink_of (bin);
+  Viewer &v = viewer_of (session);
+  v.offer = offer;
   std::string why;
   if (!tracks_ready (self, &why))
     {
-      GST_INFO_OBJECT (self, "session %s waits: %s", session_id.c_str (), why.c_str ());
-      self->priv->pending.push_back ({ session_id, peer_id, offer });
+      GST_INFO_OBJECT (self, "session %s waits: %s", v.session_id.c_str (), why.c_str ());
+      v.waiting = true;
       return;
     }
-  start_viewer (self, session_id, peer_id, offer);
+  start_viewer (self, v);
 }
 
 // Picks, per m-line, the first payload type of the answer that we offered.
 static void
 apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const std::string &sdp_text)
 {
-  auto it = self->priv->viewers.find (session_id);
-  if (it == self->priv->viewers.end ())
+  rtc::Session *session = rtc::find_session (GST_RTC_SIGNAL_BIN (self), session_id);
+  if (!session)
     return;
-  Viewer *v = it->second.get ();
+  Viewer *v = &viewer_of (*session);
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new (&sdp);
   gst_sdp_message_parse_buffer (reinterpret_cast<const guint8 *> (sdp_text.data ()),
@@ -581,9 +549,7 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
                             ? "no common video codec: this stream offers " + offered_video
                                   + " and the browser accepts none of them"
                             : "no common audio codec: the browser accepts none of the offered ones";
-      GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
-                           ("Viewer %s: %s", session_id.c_str (), why.c_str ()), (nullptr));
-      remove_viewer (self, session_id, why.c_str (), true);
+      rtc::refuse_session (GST_RTC_SIGNAL_BIN (self), session_id, why);
       return;
     }
   for (auto &vt : v->tracks)
@@ -597,132 +563,66 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
 }
 
 static void
-handle_remote_sdp (GstRtcBroadcastSink *self, const std::string &session_id,
-                   const std::string &type, const std::string &sdp)
+viewer_remote_sdp (GstRtcSignalBin *bin, rtc::Session &session, const std::string &type,
+                   const std::string &sdp)
 {
-  auto it = self->priv->viewers.find (session_id);
-  if (it == self->priv->viewers.end ())
+  auto *self = sink_of (bin);
+  Viewer &v = viewer_of (session);
+  if (type != "answer" || v.answered || !v.peer)
     {
-      GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", session_id.c_str ());
+      rtc::end_session (bin, v.session_id,
+                        ("expected one SDP answer to our offer, got " + type).c_str ());
       return;
     }
-  if (type != "answer" || it->second->answered)
-    {
-      remove_viewer (self, session_id,
-                     ("expected one SDP answer to our offer, got " + type).c_str (), true);
-      return;
-    }
-  auto *peer = GST_RTC_PEER_BIN (it->second->peer.get ());
   struct Ctx
   {
     GstRtcBroadcastSink *self;
     std::string session_id, sdp;
   };
   gst_rtc_peer_bin_set_remote_description (
-      peer, "answer", sdp.c_str (),
+      GST_RTC_PEER_BIN (v.peer.get ()), "answer", sdp.c_str (),
       [] (GstRtcPeerBin *, const GError *error, gpointer data) {
         auto *ctx = static_cast<Ctx *> (data);
         auto *self = ctx->self;
         std::string session_id = ctx->session_id, sdp = ctx->sdp;
         std::string err = error ? error->message : "";
-        self->priv->worker->invoke ([self, session_id, sdp, err] {
+        rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, session_id, sdp, err] {
           if (!err.empty ())
-            remove_viewer (self, session_id, ("the SDP answer was refused: " + err).c_str (), true);
+            rtc::end_session (GST_RTC_SIGNAL_BIN (self), session_id,
+                              ("the SDP answer was refused: " + err).c_str ());
           else
             apply_answer (self, session_id, sdp);
         });
       },
-      rtc::boxed (Ctx{ self, session_id, sdp }), rtc::free_boxed<Ctx>);
+      rtc::boxed (Ctx{ self, v.session_id, sdp }), rtc::free_boxed<Ctx>);
 }
 
-void
-rtc::broadcast::poll_stats (GstRtcBroadcastSink *self)
+// Every second: the viewer's repair counters and webrtcbin's stats, for /stats and /metrics.
+static void
+viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 {
-  Settings s = copy_settings (self);
-  gint64 now = g_get_monotonic_time ();
-  std::vector<std::string> stale;
-  for (auto &[id, v] : self->priv->viewers)
+  auto *self = sink_of (bin);
+  const std::string &id = session.session_id;
+  GstStructure *repair = nullptr;
+  g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
+  if (repair)
     {
-      if (!v->connected && s.connect_timeout
-          && now - v->created_us > s.connect_timeout * G_USEC_PER_SEC)
-        {
-          stale.push_back (id);
-          continue;
-        }
-      GstStructure *repair = nullptr;
-      g_object_get (v->peer.get (), "repair-stats", &repair, nullptr);
-      if (repair)
-        {
-          update_snapshot (self, id, [repair] (rtc::ViewerSnapshot &snap) {
-            gst_structure_get (repair, "retransmitted", G_TYPE_UINT64, &snap.retransmitted,
-                               "retransmissions-dropped", G_TYPE_UINT64,
-                               &snap.retransmissions_dropped, "keyframes-for-loss",
-                               G_TYPE_UINT64, &snap.keyframes_for_loss, nullptr);
-          });
-          gst_structure_free (repair);
-        }
-      gst_rtc_peer_bin_get_stats (
-          GST_RTC_PEER_BIN (v->peer.get ()),
-          [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
-            auto *ref = static_cast<SessionRef *> (data);
-            update_snapshot (ref->self, ref->session_id, [stats] (rtc::ViewerSnapshot &snap) {
-              rtc::parse_webrtc_stats (stats, snap);
-            });
-          },
-          rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
+      update_snapshot (self, id, [repair] (rtc::ViewerSnapshot &snap) {
+        gst_structure_get (repair, "retransmitted", G_TYPE_UINT64, &snap.retransmitted,
+                           "retransmissions-dropped", G_TYPE_UINT64, &snap.retransmissions_dropped,
+                           "keyframes-for-loss", G_TYPE_UINT64, &snap.keyframes_for_loss, nullptr);
+      });
+      gst_structure_free (repair);
     }
-  for (auto &id : stale)
-    remove_viewer (self, id, "timed out before the peer connection was established", true);
-}
-
-/* --- signaller --------------------------------------------------------------------------- */
-
-static void
-on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_id,
-                          const gchar *offer, GstRtcBroadcastSink *self)
-{
-  std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
-  self->priv->worker->invoke (
-      [self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
-}
-
-static void
-on_sig_session_ended (GObject *, const gchar *session_id, GstRtcBroadcastSink *self)
-{
-  std::string sid = session_id;
-  self->priv->worker->invoke ([self, sid] {
-    std::erase_if (self->priv->pending,
-                   [&] (const PendingSession &p) { return p.session_id == sid; });
-    remove_viewer (self, sid, "the viewer ended the session", false);
-  });
-}
-
-static void
-on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *sdp,
-            GstRtcBroadcastSink *self)
-{
-  std::string sid = session_id, t = type, text = sdp;
-  self->priv->worker->invoke ([self, sid, t, text] { handle_remote_sdp (self, sid, t, text); });
-}
-
-static void
-on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candidate,
-            GstRtcBroadcastSink *self)
-{
-  std::string sid = session_id, cand = candidate ? candidate : "";
-  self->priv->worker->invoke ([self, sid, mline, cand] {
-    auto it = self->priv->viewers.find (sid);
-    if (it == self->priv->viewers.end ())
-      return;
-    if (mline >= it->second->tracks.size ())
-      {
-        GST_WARNING_OBJECT (self, "session %s: ICE candidate for m-line %u ignored", sid.c_str (),
-                            mline);
-        return;
-      }
-    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
-                                        cand.c_str ());
-  });
+  gst_rtc_peer_bin_get_stats (
+      GST_RTC_PEER_BIN (session.peer.get ()),
+      [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
+        auto *ref = static_cast<SessionRef *> (data);
+        update_snapshot (ref->self, ref->session_id, [stats] (rtc::ViewerSnapshot &snap) {
+          rtc::parse_webrtc_stats (stats, snap);
+        });
+      },
+      rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
 }
 
 // The embedded server's /stats (JSON) and /metrics (Prometheus) bodies, on its thread.
@@ -747,14 +647,10 @@ stats_text (GstRtcBroadcastSink *self, bool metrics)
                        .c_str ());
 }
 
-bool
-rtc::broadcast::start_signalling (GstRtcBroadcastSink *self)
+static void
+viewer_configure (GstRtcSignalBin *bin, rtc::SignallingConfig &config)
 {
-  Settings s = copy_settings (self);
-  rtc::SignallingConfig config;
-  config.address = s.address;
-  config.serve = s.serve;
-  config.role = RTC_SIGNALLER_ROLE_PRODUCER;
+  auto *self = sink_of (bin);
   config.page = "/";
   config.action = "watch";
   config.stats_body
@@ -765,38 +661,34 @@ rtc::broadcast::start_signalling (GstRtcBroadcastSink *self)
     std::lock_guard lock (self->priv->stats_lock);
     self->priv->totals.url = url;
   };
-  return self->priv->signalling.start (GST_ELEMENT (self), config,
-                                       { G_CALLBACK (on_sig_session_requested),
-                                         G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),
-                                         G_CALLBACK (on_sig_ice) });
 }
 
 void
 rtc::broadcast::remove_viewers_of_track (GstRtcBroadcastSink *self,
                                          const std::shared_ptr<Track> &track)
 {
+  auto *bin = GST_RTC_SIGNAL_BIN (self);
   std::vector<std::string> ids;
-  for (auto &[id, v] : self->priv->viewers)
-    for (auto &vt : v->tracks)
+  for (auto &[id, s] : rtc::signal_bin (bin).sessions)
+    for (auto &vt : viewer_of (*s).tracks)
       if (vt.track == track)
         ids.push_back (id);
   for (auto &id : ids)
-    remove_viewer (self, id, "the stream's tracks changed", true);
+    rtc::end_session (bin, id, "the stream's tracks changed");
 }
 
-void
-rtc::broadcast::stop_viewers (GstRtcBroadcastSink *self)
-{
-  if (!self->priv->worker)
-    return;
-  self->priv->worker->invoke_sync ([self] {
-    std::vector<std::string> ids;
-    for (auto &[id, v] : self->priv->viewers)
-      ids.push_back (id);
-    for (auto &id : ids)
-      remove_viewer (self, id, "the stream stopped", true);
-    for (auto &p : self->priv->pending)
-      refuse_session (self, p.session_id, "the stream stopped");
-    self->priv->pending.clear ();
-  });
-}
+const GstRtcSignalBinHooks rtc::broadcast::viewer_hooks = {
+  .role = RTC_SIGNALLER_ROLE_PRODUCER,
+  .peer_noun = "viewer",
+  .configure = viewer_configure,
+  .new_session = new_viewer,
+  .admit = viewer_admit,
+  .begin = viewer_begin,
+  .remote_sdp = viewer_remote_sdp,
+  .state_changed = viewer_state_changed,
+  .connected = viewer_connected,
+  .poll = viewer_poll,
+  .before_peer_stops = viewer_before_peer_stops,
+  .ended = viewer_ended,
+  .count_changed = viewers_count_changed,
+};

@@ -15,6 +15,26 @@ using namespace rtc::ingest;
 using rtc::CodecInfo;
 using rtc::Ptr;
 
+static GstRtcIngestSrc *
+src_of (GstRtcSignalBin *bin)
+{
+  return GST_RTC_INGEST_SRC (bin);
+}
+
+static Publisher &
+publisher_of (rtc::Session &session)
+{
+  return static_cast<Publisher &> (session);
+}
+
+// The worker's publisher of @session_id, or nullptr.
+static Publisher *
+find_publisher (GstRtcIngestSrc *self, const std::string &session_id)
+{
+  rtc::Session *s = rtc::find_session (GST_RTC_SIGNAL_BIN (self), session_id);
+  return s ? &publisher_of (*s) : nullptr;
+}
+
 static void
 request_keyframe (const std::shared_ptr<Track> &t)
 {
@@ -77,8 +97,7 @@ on_track_blocked (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
                                 Ptr<GstEvent> (gst_event_new_tag (publisher_tags (*track))).get ());
   auto *self = track->owner;
   std::string sid = track->session_id;
-  if (self->priv->worker)
-    self->priv->worker->invoke ([self, sid] { check_ready (self, sid); });
+  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, sid] { check_ready (self, sid); });
   return GST_PAD_PROBE_OK;
 }
 
@@ -149,16 +168,17 @@ announce (GstRtcIngestSrc *self, Publisher *p)
   GStrv strv = g_new0 (gchar *, names.size () + 1);
   for (std::size_t i = 0; i < names.size (); i++)
     strv[i] = g_strdup (names[i].c_str ());
-  post_element_message (self,
-                        gst_structure_new ("rtckit-publisher-ready", "publisher-id", G_TYPE_STRING,
-                                           pid.c_str (), "session-id", G_TYPE_STRING, sid.c_str (),
-                                           "pads", G_TYPE_STRV, strv, nullptr));
+  rtc::post_element_message (GST_RTC_SIGNAL_BIN (self),
+                             gst_structure_new ("rtckit-publisher-ready", "publisher-id",
+                                                G_TYPE_STRING, pid.c_str (), "session-id",
+                                                G_TYPE_STRING, sid.c_str (), "pads", G_TYPE_STRV,
+                                                strv, nullptr));
   g_strfreev (strv);
   // The handler may have removed the publisher (e.g. the element stopped).
-  auto it = self->priv->publishers.find (sid);
-  if (it == self->priv->publishers.end ())
+  Publisher *still = find_publisher (self, sid);
+  if (!still)
     return;
-  for (auto &t : it->second->tracks)
+  for (auto &t : still->tracks)
     {
       unblock (t);
       // A recording starts on a decodable frame.
@@ -169,10 +189,9 @@ announce (GstRtcIngestSrc *self, Publisher *p)
 static void
 check_ready (GstRtcIngestSrc *self, const std::string &session_id)
 {
-  auto it = self->priv->publishers.find (session_id);
-  if (it == self->priv->publishers.end () || it->second->ready)
+  Publisher *p = find_publisher (self, session_id);
+  if (!p || p->ready)
     return;
-  Publisher *p = it->second.get ();
   std::size_t flowing = 0;
   for (auto &t : p->tracks)
     flowing += t->flowing.load () ? 1 : 0;
@@ -183,14 +202,13 @@ check_ready (GstRtcIngestSrc *self, const std::string &session_id)
 static void
 register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
 {
-  auto it = self->priv->publishers.find (t->session_id);
-  if (it == self->priv->publishers.end ())
+  Publisher *p = find_publisher (self, t->session_id);
+  if (!p)
     {
       unblock (t);
       destroy_track (self, t);
       return;
     }
-  Publisher *p = it->second.get ();
   p->tracks.push_back (t);
   if (p->ready)
     {
@@ -211,22 +229,23 @@ register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
           p->ready_timer,
           [] (gpointer data) -> gboolean {
             auto *ctx = static_cast<Ctx *> (data);
-            auto it = ctx->self->priv->publishers.find (ctx->session_id);
-            if (it != ctx->self->priv->publishers.end () && !it->second->ready)
+            Publisher *p = find_publisher (ctx->self, ctx->session_id);
+            if (p && !p->ready)
               {
                 GST_INFO_OBJECT (ctx->self,
                                  "publisher %s: not every track sent data; announcing "
                                  "the %zu that did",
-                                 it->second->peer_id.c_str (), it->second->tracks.size ());
+                                 p->peer_id.c_str (), p->tracks.size ());
                 // The timer is being dispatched: let its destruction be the dispatcher's.
-                g_source_unref (it->second->ready_timer);
-                it->second->ready_timer = nullptr;
-                announce (ctx->self, it->second.get ());
+                g_source_unref (p->ready_timer);
+                p->ready_timer = nullptr;
+                announce (ctx->self, p);
               }
             return G_SOURCE_REMOVE;
           },
           rtc::boxed (Ctx{ self, t->session_id }), rtc::free_boxed<Ctx>);
-      g_source_attach (p->ready_timer, self->priv->worker->context ());
+      g_source_attach (p->ready_timer,
+                       rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).worker->context ());
     }
   check_ready (self, t->session_id);
 }
@@ -315,11 +334,12 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
   gst_pad_set_active (GST_PAD (ghost), TRUE);
 
   // The probes hold the track weakly: it owns the pad that owns them.
-  t->block_id = gst_pad_add_probe (
-      t->out.get (),
-      GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
-                       | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      on_track_blocked, rtc::boxed (std::weak_ptr<Track> (t)), rtc::free_boxed<std::weak_ptr<Track>>);
+  t->block_id
+      = gst_pad_add_probe (t->out.get (),
+                           GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                                            | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                           on_track_blocked, rtc::boxed (std::weak_ptr<Track> (t)),
+                           rtc::free_boxed<std::weak_ptr<Track>>);
   gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
                      rtc::boxed (std::weak_ptr<Track> (t)), rtc::free_boxed<std::weak_ptr<Track>>);
 
@@ -330,116 +350,62 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
   GST_INFO_OBJECT (self, "publisher %s: %s is %s", t->publisher_id.c_str (), t->name.c_str (),
                    t->codec->name);
   request_keyframe (t);
-  if (self->priv->worker)
-    self->priv->worker->invoke ([self, t] { register_track (self, t); });
+  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, t] { register_track (self, t); });
 }
 
 /* --- publishers (worker thread) ---------------------------------------------------------- */
 
+// The publisher's peer is about to stop: nothing may stay blocked (its streaming threads must
+// finish).
 static void
-remove_publisher (GstRtcIngestSrc *self, const std::string &session_id, const char *reason,
-                  bool tell_remote, bool send_eos)
+publisher_before_peer_stops (GstRtcSignalBin *, rtc::Session &session)
 {
-  auto &pubs = self->priv->publishers;
-  auto it = pubs.find (session_id);
-  if (it == pubs.end ())
-    return;
-  std::unique_ptr<Publisher> p = std::move (it->second);
-  pubs.erase (it);
-  cancel_ready_timer (p.get ());
-
-  // Nothing may stay blocked while the peer stops (its streaming threads must finish).
-  for (auto &t : p->tracks)
+  Publisher &p = publisher_of (session);
+  cancel_ready_timer (&p);
+  for (auto &t : p.tracks)
     unblock (t);
-  if (p->peer)
-    {
-      gst_element_set_locked_state (p->peer.get (), TRUE);
-      gst_element_set_state (p->peer.get (), GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (self), p->peer.get ());
-    }
+}
+
+static void
+publisher_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason, bool eos)
+{
+  auto *self = src_of (bin);
+  Publisher &p = publisher_of (session);
   // Nothing pushes into the tracks any more: end their streams so muxers finalise.
-  if (send_eos)
-    for (auto &t : p->tracks)
+  if (eos)
+    for (auto &t : p.tracks)
       if (t->added && !t->chain.empty ())
         {
           Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
           gst_pad_send_event (sink.get (), gst_event_new_eos ());
         }
-  for (auto &t : p->tracks)
+  for (auto &t : p.tracks)
     destroy_track (self, t);
-  update_count (self);
-
-  GST_INFO_OBJECT (self, "publisher %s (session %s) left: %s", p->peer_id.c_str (),
-                   session_id.c_str (), reason);
-  if (tell_remote)
-    self->priv->signalling.end_session (session_id, reason);
-  if (p->answered)
-    {
-      g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p->peer_id.c_str (),
-                     session_id.c_str (), reason);
-      post_element_message (
-          self, gst_structure_new ("rtckit-publisher-left", "publisher-id", G_TYPE_STRING,
-                                   p->peer_id.c_str (), "session-id", G_TYPE_STRING,
-                                   session_id.c_str (), "reason", G_TYPE_STRING, reason, nullptr));
-    }
+  if (!p.answered)
+    return;
+  g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p.peer_id.c_str (), p.session_id.c_str (),
+                 reason);
+  rtc::post_element_message (
+      bin, gst_structure_new ("rtckit-publisher-left", "publisher-id", G_TYPE_STRING,
+                              p.peer_id.c_str (), "session-id", G_TYPE_STRING,
+                              p.session_id.c_str (), "reason", G_TYPE_STRING, reason, nullptr));
 }
 
-// Ends a session we cannot serve: the publisher is told why, the log gets a warning.
+static void
+publishers_count_changed (GstRtcSignalBin *bin, guint count)
+{
+  auto *self = src_of (bin);
+  {
+    std::lock_guard lock (self->priv->state_lock);
+    self->priv->publisher_count = count;
+  }
+  g_object_notify (G_OBJECT (self), "publishers");
+}
+
 static void
 refuse (GstRtcIngestSrc *self, const std::string &session_id, const std::string &why)
 {
-  GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND, ("Publisher refused: %s", why.c_str ()),
-                       ("session %s", session_id.c_str ()));
-  if (self->priv->publishers.count (session_id))
-    {
-      remove_publisher (self, session_id, why.c_str (), true, true);
-      return;
-    }
-  self->priv->signalling.end_session (session_id, why.c_str ());
-}
-
-static void
-on_local_description (GstElement *, const gchar *type, const gchar *sdp, gpointer data)
-{
-  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  ref->self->priv->signalling.send_sdp (ref->session_id, type, sdp);
-}
-
-static void
-on_local_candidate (GstElement *, guint mline, const gchar *candidate, gpointer data)
-{
-  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  ref->self->priv->signalling.send_ice (ref->session_id, mline, candidate);
-}
-
-static void
-on_connection_state (GstElement *peer, GParamSpec *, gpointer data)
-{
-  auto ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  GstWebRTCPeerConnectionState state;
-  g_object_get (peer, "connection-state", &state, nullptr);
-  auto *self = ref->self;
-  self->priv->worker->invoke ([self, ref, state] {
-    auto it = self->priv->publishers.find (ref->session_id);
-    if (it == self->priv->publishers.end ())
-      return;
-    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
-      it->second->connected = true;
-    else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED
-             || state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
-      remove_publisher (self, ref->session_id, "the peer connection failed (ICE or DTLS)", true,
-                        true);
-  });
-}
-
-static void
-on_peer_failed (GstElement *, const gchar *reason, gpointer data)
-{
-  auto ref = *static_cast<std::shared_ptr<PeerRef> *> (data);
-  auto *self = ref->self;
-  std::string why = reason;
-  self->priv->worker->invoke (
-      [self, ref, why] { remove_publisher (self, ref->session_id, why.c_str (), true, true); });
+  rtc::refuse_session (GST_RTC_SIGNAL_BIN (self), session_id, why);
 }
 
 namespace
@@ -461,40 +427,31 @@ on_negotiated (GstRtcPeerBin *, const GError *error, gpointer data)
   auto *self = ctx->self;
   std::string sid = ctx->session_id;
   std::string err = error ? ctx->error_prefix + error->message : "";
-  self->priv->worker->invoke ([self, sid, err] {
-    auto it = self->priv->publishers.find (sid);
-    if (it == self->priv->publishers.end ())
+  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, sid, err] {
+    Publisher *p = find_publisher (self, sid);
+    if (!p)
       return;
     if (!err.empty ())
       {
         refuse (self, sid, err);
         return;
       }
-    Publisher *p = it->second.get ();
     p->answered = true;
-    post_element_message (self, gst_structure_new ("rtckit-publisher-joined", "publisher-id",
-                                                   G_TYPE_STRING, p->peer_id.c_str (), "session-id",
-                                                   G_TYPE_STRING, sid.c_str (), nullptr));
+    rtc::post_element_message (GST_RTC_SIGNAL_BIN (self),
+                               gst_structure_new ("rtckit-publisher-joined", "publisher-id",
+                                                  G_TYPE_STRING, p->peer_id.c_str (), "session-id",
+                                                  G_TYPE_STRING, sid.c_str (), nullptr));
   });
 }
 
-// A new rtcpeerbin for @p with the element's ICE settings (p->peer), and the PeerRef its
-// handlers share (p->ref); nullptr, and the publisher refused, when rtcpeerbin is missing.
+// A new rtcpeerbin for @p (rtcsignalbin's), and the PeerRef its pad-added handler shares
+// (p->ref); nullptr, and the publisher refused, when rtcpeerbin is missing.
 static GstElement *
-new_peer (GstRtcIngestSrc *self, Publisher *p, const Settings &s)
+new_peer (GstRtcIngestSrc *self, Publisher *p)
 {
-  GstElement *peer = gst_element_factory_make ("rtcpeerbin", nullptr);
+  GstElement *peer = rtc::new_peer (GST_RTC_SIGNAL_BIN (self), *p);
   if (!peer)
-    {
-      refuse (self, p->session_id, "internal error: rtcpeerbin is missing");
-      return nullptr;
-    }
-  p->peer = Ptr<GstElement>::ref (peer);
-  g_object_set (peer, "session-id", p->session_id.c_str (), "peer-id", p->peer_id.c_str (),
-                "turn-servers", s.turn_servers.c_str (), "ice-local-addresses",
-                s.ice_local_addresses.c_str (), nullptr);
-  if (!s.stun_server.empty ())
-    g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
+    return nullptr;
   p->ref = std::make_shared<PeerRef> ();
   p->ref->self = self;
   p->ref->session_id = p->session_id;
@@ -502,38 +459,25 @@ new_peer (GstRtcIngestSrc *self, Publisher *p, const Settings &s)
   return peer;
 }
 
-// Connects @p's peer to our handlers (its receivers added) and starts it inside the element.
+// Connects @p's peer to our pad handler (its receivers added) and starts it.
 static void
 start_peer (GstRtcIngestSrc *self, Publisher *p)
 {
-  GstElement *peer = p->peer.get ();
-  const auto &ref = p->ref;
-  rtc::connect_boxed (peer, "local-description", G_CALLBACK (on_local_description), ref);
-  rtc::connect_boxed (peer, "local-candidate", G_CALLBACK (on_local_candidate), ref);
-  rtc::connect_boxed (peer, "notify::connection-state", G_CALLBACK (on_connection_state), ref);
-  rtc::connect_boxed (peer, "failed", G_CALLBACK (on_peer_failed), ref);
-  rtc::connect_boxed (peer, "pad-added", G_CALLBACK (on_peer_pad_added), ref);
-  gst_bin_add (GST_BIN (self), peer);
-  gst_element_sync_state_with_parent (peer);
+  rtc::connect_boxed (p->peer.get (), "pad-added", G_CALLBACK (on_peer_pad_added), p->ref);
+  rtc::start_peer (GST_RTC_SIGNAL_BIN (self), *p);
 }
 
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
 static void
 handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::string &offer)
 {
-  auto it = self->priv->publishers.find (session_id);
-  if (it == self->priv->publishers.end ())
-    {
-      GST_WARNING_OBJECT (self, "offer for unknown session %s ignored", session_id.c_str ());
-      return;
-    }
-  Publisher *p = it->second.get ();
+  Publisher *p = find_publisher (self, session_id);
+  if (!p)
+    return;
   if (p->peer)
     {
-      remove_publisher (self, session_id,
-                        "expected one SDP offer, got another (renegotiation is "
-                        "not supported)",
-                        true, true);
+      rtc::end_session (GST_RTC_SIGNAL_BIN (self), session_id,
+                        "expected one SDP offer, got another (renegotiation is not supported)");
       return;
     }
   Settings s = copy_settings (self);
@@ -546,7 +490,7 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
       refuse (self, session_id, choice.error);
       return;
     }
-  GstElement *peer = new_peer (self, p, s);
+  GstElement *peer = new_peer (self, p);
   if (!peer)
     return;
   auto &ref = p->ref;
@@ -566,9 +510,6 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   gst_rtc_peer_bin_answer (GST_RTC_PEER_BIN (peer), offer.c_str (), on_negotiated,
                            rtc::boxed (NegotiatedCtx{ self, session_id, "" }),
                            rtc::free_boxed<NegotiatedCtx>);
-  for (auto &[mline, cand] : p->early_ice)
-    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (peer), mline, cand.c_str ());
-  p->early_ice.clear ();
 }
 
 // WHEP: we offer to receive every codec we accept (recvonly, one video and one audio m-line).
@@ -578,7 +519,7 @@ make_offer (GstRtcIngestSrc *self, Publisher *p)
   Settings s = copy_settings (self);
   auto video = rtc::parse_codec_list (s.video_codecs, "video");
   auto audio = rtc::parse_codec_list (s.audio_codecs, "audio");
-  GstElement *peer = new_peer (self, p, s);
+  GstElement *peer = new_peer (self, p);
   if (!peer)
     return;
   p->offered = true;
@@ -605,8 +546,8 @@ handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
   const std::string sid = p->session_id;
   if (p->answered || !p->ref)
     {
-      remove_publisher (self, sid, "expected one SDP answer to our offer, got another", true,
-                        true);
+      rtc::end_session (GST_RTC_SIGNAL_BIN (self), sid,
+                        "expected one SDP answer to our offer, got another");
       return;
     }
   GstSDPMessage *sdp = rtc::parse_sdp (answer);
@@ -634,170 +575,103 @@ handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
       return;
     }
   p->expected_tracks = p->ref->codecs.size ();
-  GST_INFO_OBJECT (self, "session %s: the sender answered with %s", sid.c_str (),
-                   summary.c_str ());
+  GST_INFO_OBJECT (self, "session %s: the sender answered with %s", sid.c_str (), summary.c_str ());
   gst_rtc_peer_bin_set_remote_description (
       GST_RTC_PEER_BIN (p->peer.get ()), "answer", answer.c_str (), on_negotiated,
       rtc::boxed (NegotiatedCtx{ self, sid, "the SDP answer was refused: " }),
       rtc::free_boxed<NegotiatedCtx>);
-  for (auto &[mline, cand] : p->early_ice)
-    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (p->peer.get ()), mline, cand.c_str ());
-  p->early_ice.clear ();
+}
+
+static std::string
+publisher_admit (GstRtcSignalBin *bin, std::size_t count)
+{
+  auto *self = src_of (bin);
+  if (self->priv->eos.load ())
+    return "the receiving pipeline is shutting down";
+  guint max = copy_settings (self).max_publishers;
+  if (max && count >= max)
+    return "max-publishers reached: this server accepts " + std::to_string (max)
+           + " publisher(s) at once; try again later";
+  return "";
+}
+
+static std::unique_ptr<rtc::Session>
+new_publisher ()
+{
+  return std::make_unique<Publisher> ();
 }
 
 static void
-handle_session_requested (GstRtcIngestSrc *self, const std::string &session_id,
-                          const std::string &peer_id, const std::string &offer)
+publisher_begin (GstRtcSignalBin *bin, rtc::Session &session, const std::string &offer)
 {
-  if (self->priv->publishers.count (session_id))
-    return;
-  if (self->priv->eos.load ())
-    {
-      refuse (self, session_id, "the receiving pipeline is shutting down");
-      return;
-    }
-  Settings s = copy_settings (self);
-  if (s.max_publishers && self->priv->publishers.size () >= s.max_publishers)
-    {
-      std::string why = "max-publishers reached: this server accepts "
-                        + std::to_string (s.max_publishers)
-                        + " publisher(s) at once; try again later";
-      GST_WARNING_OBJECT (self, "refusing session %s: %s", session_id.c_str (), why.c_str ());
-      self->priv->signalling.end_session (session_id, why.c_str ());
-      return;
-    }
-  auto p = std::make_unique<Publisher> ();
-  p->session_id = session_id;
-  p->peer_id = peer_id;
-  p->created_us = g_get_monotonic_time ();
-  self->priv->publishers[session_id] = std::move (p);
-  update_count (self);
-  const bool we_offer = offer.empty () && self->priv->signalling.consumer_offers ();
-  GST_INFO_OBJECT (self, "publisher %s (session %s) %s", peer_id.c_str (), session_id.c_str (),
-                   we_offer            ? "answers our offer"
+  auto *self = src_of (bin);
+  Publisher &p = publisher_of (session);
+  const bool we_offer = offer.empty () && rtc::signal_bin (bin).signalling.consumer_offers ();
+  GST_INFO_OBJECT (self, "publisher %s (session %s) %s", p.peer_id.c_str (), p.session_id.c_str (),
+                   we_offer         ? "answers our offer"
                    : offer.empty () ? "waits for its offer"
                                     : "offers");
   if (!offer.empty ())
-    handle_offer (self, session_id, offer);
+    handle_offer (self, p.session_id, offer);
   else if (we_offer)
-    make_offer (self, self->priv->publishers[session_id].get ());
+    make_offer (self, &p);
+}
+
+static void
+publisher_remote_sdp (GstRtcSignalBin *bin, rtc::Session &session, const std::string &t,
+                      const std::string &text)
+{
+  auto *self = src_of (bin);
+  Publisher &p = publisher_of (session);
+  const std::string sid = p.session_id;
+  if (p.offered)
+    {
+      if (t != "answer")
+        refuse (self, sid, "we offered: expected the sender's SDP answer, not " + t);
+      else
+        handle_answer (self, &p, text);
+      return;
+    }
+  if (t != "offer")
+    {
+      refuse (self, sid, "rtcingestsrc answers: the publisher must send an SDP offer, not " + t);
+      return;
+    }
+  handle_offer (self, sid, text);
 }
 
 void
-rtc::ingest::poll_timeouts (GstRtcIngestSrc *self)
+rtc::ingest::end_all_tracks (GstRtcIngestSrc *self)
 {
-  Settings s = copy_settings (self);
-  if (!s.connect_timeout)
-    return;
-  gint64 now = g_get_monotonic_time ();
-  std::vector<std::string> stale;
-  for (auto &[id, p] : self->priv->publishers)
-    if (!p->connected && now - p->created_us > (gint64)s.connect_timeout * G_USEC_PER_SEC)
-      stale.push_back (id);
-  for (auto &id : stale)
-    remove_publisher (self, id, "timed out before the peer connection was established", true, true);
-}
-
-void
-rtc::ingest::stop_publishers (GstRtcIngestSrc *self, const char *reason)
-{
-  if (!self->priv->worker)
-    return;
-  self->priv->worker->invoke_sync ([self, reason] {
-    std::vector<std::string> ids;
-    for (auto &[id, p] : self->priv->publishers)
-      ids.push_back (id);
-    for (auto &id : ids)
-      remove_publisher (self, id, reason, true, false);
-  });
-}
-
-/* --- signaller (its thread: hand everything to the worker) ------------------------------- */
-
-static void
-on_sig_session_requested (GObject *, const gchar *session_id, const gchar *peer_id,
-                          const gchar *offer, GstRtcIngestSrc *self)
-{
-  std::string sid = session_id, pid = peer_id ? peer_id : "", o = offer ? offer : "";
-  self->priv->worker->invoke (
-      [self, sid, pid, o] { handle_session_requested (self, sid, pid, o); });
+  for (auto &[id, s] : rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).sessions)
+    for (auto &t : publisher_of (*s).tracks)
+      if (t->added && !t->chain.empty ())
+        {
+          Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
+          gst_pad_send_event (sink.get (), gst_event_new_eos ());
+        }
 }
 
 static void
-on_sig_session_ended (GObject *, const gchar *session_id, GstRtcIngestSrc *self)
+publisher_configure (GstRtcSignalBin *bin, rtc::SignallingConfig &config)
 {
-  std::string sid = session_id;
-  self->priv->worker->invoke ([self, sid] {
-    remove_publisher (self, sid, "the publisher ended the session", false, true);
-  });
-}
-
-static void
-on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *sdp,
-            GstRtcIngestSrc *self)
-{
-  std::string sid = session_id, t = type, text = sdp;
-  self->priv->worker->invoke ([self, sid, t, text] {
-    if (!self->priv->publishers.count (sid))
-      {
-        GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", sid.c_str ());
-        return;
-      }
-    Publisher *p = self->priv->publishers[sid].get ();
-    if (p->offered)
-      {
-        if (t != "answer")
-          refuse (self, sid, "we offered: expected the sender's SDP answer, not " + t);
-        else
-          handle_answer (self, p, text);
-        return;
-      }
-    if (t != "offer")
-      {
-        refuse (self, sid, "rtcingestsrc answers: the publisher must send an SDP offer, not " + t);
-        return;
-      }
-    handle_offer (self, sid, text);
-  });
-}
-
-static void
-on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candidate,
-            GstRtcIngestSrc *self)
-{
-  std::string sid = session_id, cand = candidate ? candidate : "";
-  self->priv->worker->invoke ([self, sid, mline, cand] {
-    auto it = self->priv->publishers.find (sid);
-    if (it == self->priv->publishers.end ())
-      {
-        GST_DEBUG_OBJECT (self, "ICE candidate for unknown session %s ignored", sid.c_str ());
-        return;
-      }
-    if (!it->second->peer)
-      {
-        // A signaller may deliver candidates ahead of the offer: keep a few for later.
-        if (it->second->early_ice.size () < 64)
-          it->second->early_ice.emplace_back (mline, cand);
-        return;
-      }
-    gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (it->second->peer.get ()), mline,
-                                        cand.c_str ());
-  });
-}
-
-bool
-rtc::ingest::start_signalling (GstRtcIngestSrc *self)
-{
-  Settings s = copy_settings (self);
-  rtc::SignallingConfig config;
-  config.address = s.address;
-  config.serve = s.serve;
-  config.role = RTC_SIGNALLER_ROLE_CONSUMER;
   config.page = "/publish";
   config.action = "publish";
-  config.producer_id = s.producer_id;
-  return self->priv->signalling.start (GST_ELEMENT (self), config,
-                                       { G_CALLBACK (on_sig_session_requested),
-                                         G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),
-                                         G_CALLBACK (on_sig_ice) });
+  config.producer_id = copy_settings (src_of (bin)).producer_id;
 }
+
+const GstRtcSignalBinHooks rtc::ingest::publisher_hooks = {
+  .role = RTC_SIGNALLER_ROLE_CONSUMER,
+  .peer_noun = "publisher",
+  .configure = publisher_configure,
+  .new_session = new_publisher,
+  .admit = publisher_admit,
+  .begin = publisher_begin,
+  .remote_sdp = publisher_remote_sdp,
+  .state_changed = nullptr,
+  .connected = nullptr,
+  .poll = nullptr,
+  .before_peer_stops = publisher_before_peer_stops,
+  .ended = publisher_ended,
+  .count_changed = publishers_count_changed,
+};

@@ -6,10 +6,8 @@
 
 #include "gst-ptr.h"
 #include "common/offer-choice.h"
-#include "endpoint-props.h"
 #include "flow-combiner.h"
-#include "signalling.h"
-#include "worker.h"
+#include "signal/session.h"
 
 #include <atomic>
 #include <map>
@@ -45,7 +43,7 @@ enum
 };
 extern guint signals[N_SIGNALS]; // rtcingestsrc.cpp
 
-struct Settings : rtc::EndpointSettings
+struct Settings
 {
   std::string video_codecs = DEFAULT_VIDEO_CODECS;
   std::string audio_codecs = DEFAULT_AUDIO_CODECS;
@@ -79,29 +77,26 @@ struct PeerRef
   std::map<guint, const CodecInfo *> codecs; // m-line index -> codec we answered with
 };
 
-// Owned and touched by the worker thread only.
-struct Publisher
+// A session of rtcsignalbin (its peer made once the offer arrived, or once we offered): owned
+// and touched by the worker thread only.
+struct Publisher : rtc::Session
 {
-  std::string session_id, peer_id;
-  Ptr<GstElement> peer; // rtcpeerbin, once the offer arrived (or once we offered)
   std::shared_ptr<PeerRef> ref; // shared with the peer's handlers; when we offered (WHEP) its
                                 // codecs are filled from the answer
   bool offered = false;         // we made the offer; the remote answers
   std::size_t expected_tracks = 0;
   std::vector<std::shared_ptr<Track>> tracks;
-  gint64 created_us = 0;
-  bool answered = false, connected = false, ready = false;
+  bool answered = false, ready = false;
   GSource *ready_timer = nullptr;
-  std::vector<std::pair<guint, std::string>> early_ice; // candidates that came before the offer
 };
 
-/* Lock order: settings_lock, then state_lock. Neither is held while calling children, the
- * signaller, emitting signals or posting messages. */
+/* Lock order: rtcsignalbin's settings lock, settings_lock, then state_lock. None is held while
+ * calling children, the signaller, emitting signals or posting messages. Sessions (publishers)
+ * are rtcsignalbin's, on its worker thread. */
 struct IngestPrivate
 {
   std::mutex settings_lock;
   Settings settings;
-  rtc::Signalling signalling{ settings_lock, rtc_ingest_src_debug };
 
   std::mutex state_lock;
   guint publisher_count = 0;
@@ -111,17 +106,13 @@ struct IngestPrivate
 
   // A pad nobody linked stops neither the pipeline nor the other pads (all publishers' pads).
   rtc::PadFlowCombiner flows;
-
-  std::unique_ptr<rtc::Worker> worker;
-  // Worker-thread state:
-  std::map<std::string, std::unique_ptr<Publisher>> publishers;
 };
 
 } // namespace rtc::ingest
 
 struct _GstRtcIngestSrc
 {
-  GstBin parent;
+  GstRtcSignalBin parent;
   rtc::ingest::IngestPrivate *priv;
 };
 
@@ -130,13 +121,10 @@ namespace rtc::ingest
 
 // rtcingestsrc.cpp
 Settings copy_settings (GstRtcIngestSrc *self);
-void post_element_message (GstRtcIngestSrc *self, GstStructure *s);
-void update_count (GstRtcIngestSrc *self); // the 'publishers' property, from the worker's map
 
-// publishers.cpp
-bool start_signalling (GstRtcIngestSrc *self);
-void poll_timeouts (GstRtcIngestSrc *self); // worker thread, every second
-// Any thread: ends every publisher (no EOS: the pipeline is stopping).
-void stop_publishers (GstRtcIngestSrc *self, const char *reason);
+// publishers.cpp: rtcsignalbin's hooks
+extern const GstRtcSignalBinHooks publisher_hooks;
+// Worker thread: EOS on every announced pad (gst-launch-1.0 -e).
+void end_all_tracks (GstRtcIngestSrc *self);
 
 } // namespace rtc::ingest

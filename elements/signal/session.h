@@ -1,0 +1,127 @@
+// The C++ side of rtcsignalbin, for its subclasses: the session every element keeps per remote
+// peer, the hooks a subclass fills in, and what the base does for them. Everything that touches
+// sessions runs on the element's worker thread, which alone owns them.
+#pragma once
+
+#include "rtcsignalbin.h"
+
+#include "endpoint-props.h"
+#include "gst-ptr.h"
+#include "signalling.h"
+#include "worker.h"
+
+#include <gst/webrtc/webrtc.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#define RTC_DEFAULT_DATA_CHANNEL FALSE
+#define RTC_DEFAULT_MAX_MESSAGE_SIZE (256 * 1024)
+
+namespace rtc
+{
+
+// The base's settings: the endpoint properties and the data channels.
+struct SignalBinSettings : EndpointSettings
+{
+  bool data_channel = RTC_DEFAULT_DATA_CHANNEL;
+  guint max_message_size = RTC_DEFAULT_MAX_MESSAGE_SIZE;
+};
+
+// One signalling session: the remote peer and our rtcpeerbin for it. A subclass derives its own
+// (a viewer, a publisher) and makes them in its new_session hook.
+struct Session
+{
+  virtual ~Session () = default;
+  std::string session_id, peer_id;
+  Ptr<GstElement> peer; // rtcpeerbin, once made (new_peer)
+  gint64 created_us = 0;
+  bool connected = false;                               // its peer connection came up
+  std::vector<std::pair<guint, std::string>> early_ice; // remote candidates before the peer
+};
+
+// The base's state (lock order: settings_lock first, then the subclass's own locks).
+struct SignalBin
+{
+  explicit SignalBin (GstDebugCategory *&cat) : signalling (settings_lock, cat) {}
+
+  std::mutex settings_lock;
+  SignalBinSettings settings;
+  Signalling signalling;
+
+  std::unique_ptr<Worker> worker;
+  // Worker-thread state:
+  std::map<std::string, std::unique_ptr<Session>> sessions;
+};
+
+} // namespace rtc
+
+/* What a subclass does with its sessions, all on the worker thread unless said otherwise. A
+ * subclass sets GstRtcSignalBinClass.hooks in its class_init; optional hooks may be null. */
+struct _GstRtcSignalBinHooks
+{
+  RtcSignallerRole role; // of the default signallers (embedded server, remote client)
+  const char *peer_noun; // "viewer", "publisher": in log lines and reasons
+  // Any thread, no lock: the signalling's page, stats bodies, remote producer.
+  void (*configure) (GstRtcSignalBin *self, rtc::SignallingConfig &config);
+  std::unique_ptr<rtc::Session> (*new_session) ();
+  // "" to accept one more session (@count are running), else why it is refused.
+  std::string (*admit) (GstRtcSignalBin *self, std::size_t count);
+  // A new session, in the map: make its peer (rtc::new_peer) and offer, or answer @offer; or
+  // wait (the session stays, without a peer, until the subclass begins it).
+  void (*begin) (GstRtcSignalBin *self, rtc::Session &session, const std::string &offer);
+  // An SDP from the remote peer of @session.
+  void (*remote_sdp) (GstRtcSignalBin *self, rtc::Session &session, const std::string &type,
+                      const std::string &sdp);
+  // Optional: every state of the peer connection, then its first "connected".
+  void (*state_changed) (GstRtcSignalBin *self, rtc::Session &session,
+                         GstWebRTCPeerConnectionState state);
+  void (*connected) (GstRtcSignalBin *self, rtc::Session &session);
+  // Optional: every second for each session with a peer.
+  void (*poll) (GstRtcSignalBin *self, rtc::Session &session);
+  // Optional: the session is out of the map and its peer about to stop: stop feeding it.
+  void (*before_peer_stops) (GstRtcSignalBin *self, rtc::Session &session);
+  // Optional: the peer is stopped and gone; @eos: end the session's outputs (a peer left), not a
+  // pipeline that stops.
+  void (*ended) (GstRtcSignalBin *self, rtc::Session &session, const char *reason, bool eos);
+  // Optional: the number of sessions changed.
+  void (*count_changed) (GstRtcSignalBin *self, guint count);
+};
+
+namespace rtc
+{
+
+SignalBin &signal_bin (GstRtcSignalBin *self);
+// Any thread: runs @fn later on the element's worker, or drops it when the element stopped.
+void run_on_worker (GstRtcSignalBin *self, std::function<void ()> fn);
+// Any thread: runs @fn on the worker and waits for it (at once when called from there, or not
+// at all when the element is stopped).
+void run_on_worker_sync (GstRtcSignalBin *self, std::function<void ()> fn);
+SignalBinSettings signal_bin_settings (GstRtcSignalBin *self);
+void post_element_message (GstRtcSignalBin *self, GstStructure *s);
+
+// Worker thread:
+Session *find_session (GstRtcSignalBin *self, const std::string &session_id);
+// The session's rtcpeerbin with the element's ICE settings and the base's handlers, in the bin,
+// not started; nullptr, and the session refused, when it cannot be made.
+GstElement *new_peer (GstRtcSignalBin *self, Session &session);
+// Starts the peer inside the element and hands it the remote candidates that came early.
+void start_peer (GstRtcSignalBin *self, Session &session);
+// Ends @session_id: the subclass's hooks, the peer stopped and removed, the remote told unless
+// it was the one that ended it.
+void end_session (GstRtcSignalBin *self, const std::string &session_id, const char *reason,
+                  bool tell_remote = true, bool eos = true);
+// Ends a session we cannot serve, with a warning on the bus that says why.
+void refuse_session (GstRtcSignalBin *self, const std::string &session_id, const std::string &why);
+
+// Any thread: ends every session (the pipeline stops: no EOS).
+void stop_sessions (GstRtcSignalBin *self, const char *reason);
+// Worker thread (rtcsignalbin.cpp's state changes): the signaller's handlers and the timer.
+bool start_sessions (GstRtcSignalBin *self);
+
+} // namespace rtc
