@@ -3,7 +3,8 @@
 //
 // URL parameters: ?producer=<id> watch this producer instead of the first one;
 //                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
-// For tests: window.rtckit = { state, error, pc, sessionId, producerId, stats() }.
+// For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, stats() } plus
+// the data-channel API of rtckit-channel.js; docs/web-api.md.
 (() => {
   'use strict';
 
@@ -14,7 +15,7 @@
   const $ = id => document.getElementById(id);
   const video = $('video');
 
-  const rtckit = window.rtckit = {
+  const rtckit = window.rtckit = Object.assign(new EventTarget(), {
     state: 'connecting', // connecting | waiting | negotiating | playing | ended | error
     error: null,
     pc: null,
@@ -22,7 +23,8 @@
     producerId: null,
     peerId: null,
     stats,
-  };
+  });
+  const channels = window.rtckitChannel.attach(rtckit); // rtckit-channel.js
 
   let ws = null;
   let backoff = 500;          // socket reconnect delay, doubles to 5 s
@@ -172,8 +174,10 @@
     starting = false;
     pendingIce = [];
     statsPrev = null;
+    channels.reset();
     if (rtckit.pc) {
       rtckit.pc.ontrack = rtckit.pc.onicecandidate = rtckit.pc.onconnectionstatechange = null;
+      rtckit.pc.ondatachannel = null;
       rtckit.pc.close();
     }
     rtckit.pc = null;
@@ -198,6 +202,7 @@
       const msg = sig.iceMessage(rtckit.sessionId, ev.candidate);
       if (msg) send(msg);
     };
+    pc.ondatachannel = ev => { if (rtckit.pc === pc) channels.adopt(ev.channel); };
     pc.onconnectionstatechange = () => {
       if (rtckit.pc !== pc) return;
       if (pc.connectionState === 'failed') {
