@@ -4,7 +4,8 @@
 // URL parameters: ?producer=<id> watch this producer instead of the first one;
 //                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
 // For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, stats() } plus
-// the data-channel API of rtckit-channel.js; docs/web-api.md.
+// the data-channel API of rtckit-channel.js and, with a `control` channel, rtckit.navigation
+// (rtckit-navigation.js); docs/web-api.md.
 (() => {
   'use strict';
 
@@ -22,9 +23,12 @@
     sessionId: null,
     producerId: null,
     peerId: null,
+    navigation: null,    // { channelState, sent, responses, lastResponse } once a `control` channel came
     stats,
   });
   const channels = window.rtckitChannel.attach(rtckit); // rtckit-channel.js
+  const navigation = window.rtckitNavigation;            // rtckit-navigation.js
+  let stopNavigation = null;
 
   let ws = null;
   let backoff = 500;          // socket reconnect delay, doubles to 5 s
@@ -175,6 +179,8 @@
     pendingIce = [];
     statsPrev = null;
     channels.reset();
+    if (stopNavigation) stopNavigation();
+    stopNavigation = null;
     if (rtckit.pc) {
       rtckit.pc.ontrack = rtckit.pc.onicecandidate = rtckit.pc.onconnectionstatechange = null;
       rtckit.pc.ondatachannel = null;
@@ -202,7 +208,16 @@
       const msg = sig.iceMessage(rtckit.sessionId, ev.candidate);
       if (msg) send(msg);
     };
-    pc.ondatachannel = ev => { if (rtckit.pc === pc) channels.adopt(ev.channel); };
+    // `rtckit` (data-channel=true) for messages, `control` (navigation=true) for our input events.
+    pc.ondatachannel = ev => {
+      if (rtckit.pc !== pc) return;
+      if (ev.channel.label === navigation.LABEL) {
+        if (stopNavigation) stopNavigation();
+        stopNavigation = navigation.start(video, ev.channel, rtckit);
+      } else {
+        channels.adopt(ev.channel);
+      }
+    };
     pc.onconnectionstatechange = () => {
       if (rtckit.pc !== pc) return;
       if (pc.connectionState === 'failed') {
