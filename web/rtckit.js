@@ -260,36 +260,9 @@
 
   // ---- stats ----------------------------------------------------------------------------------
 
-  // A plain summary of inbound-rtp video and audio; fields a browser lacks are null.
-  async function stats() {
-    const out = { video: null, audio: null, rtt: null, connectionState: null };
-    const pc = rtckit.pc;
-    if (!pc) return out;
-    out.connectionState = pc.connectionState;
-    const report = await pc.getStats();
-    const v = x => (x === undefined ? null : x);
-    const codecOf = s => { const c = s.codecId && report.get(s.codecId); return c ? c.mimeType : null; };
-    report.forEach(s => {
-      if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'video') {
-        out.video = {
-          framesDecoded: v(s.framesDecoded), framesPerSecond: v(s.framesPerSecond),
-          frameWidth: v(s.frameWidth), frameHeight: v(s.frameHeight),
-          freezeCount: v(s.freezeCount), totalFreezesDuration: v(s.totalFreezesDuration),
-          framesDropped: v(s.framesDropped), packetsLost: v(s.packetsLost),
-          packetsReceived: v(s.packetsReceived), bytesReceived: v(s.bytesReceived),
-          nackCount: v(s.nackCount), pliCount: v(s.pliCount), codec: codecOf(s),
-        };
-      } else if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'audio') {
-        out.audio = { packetsReceived: v(s.packetsReceived), packetsLost: v(s.packetsLost),
-                      bytesReceived: v(s.bytesReceived), codec: codecOf(s) };
-      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' &&
-                 s.currentRoundTripTime !== undefined) {
-        out.rtt = s.currentRoundTripTime;
-      } else if (s.type === 'remote-outbound-rtp' && out.rtt === null && s.roundTripTime !== undefined) {
-        out.rtt = s.roundTripTime;
-      }
-    });
-    return out;
+  // A plain summary of inbound-rtp video and audio (rtckit-signalling.js).
+  function stats() {
+    return sig.inboundStats(rtckit.pc);
   }
 
   async function showStats() {
