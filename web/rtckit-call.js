@@ -329,7 +329,8 @@
   async function onRemoteSdp(sdp) {
     if (sdp.type !== 'offer') { console.warn('rtckit: expected an offer, got', sdp.type); return; }
     const sessionId = rtckit.sessionId;
-    setState('calling');
+    // a first offer (busy is over); a renegotiation keeps 'in-call'
+    if (!rtckit.pc || rtckit.pc.connectionState !== 'connected') setState('calling');
     try {
       if (!rtckit.pc) rtckit.pc = createPc();
       const pc = rtckit.pc;
