@@ -752,6 +752,8 @@ resource_name_for (const std::string &path, const ServerConfig &config, GHashTab
     return "viewer.html";
   if (path == "/publish")
     return "publish.html";
+  if (path == "/call")
+    return "call.html";
   if (path.size () < 2 || path[0] != '/' || path.find ("..") != std::string::npos
       || path.find ("//") != std::string::npos)
     return {};

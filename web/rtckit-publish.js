@@ -13,7 +13,10 @@
 //                                  as h264,vp8 keeps that order); default: the browser's own order
 //   ?name=...                      a name sent in our producer meta
 //   ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>  ICE servers (default none)
-// For tests: window.rtckitPublish = { state, error, pc, sessionId, peerId, since, stats(), stop(), start() }.
+// Every offer carries the `rtckit` data channel (the element accepts it with data-channel=true).
+// For tests and scripts: window.rtckitPublish = { state, error, pc, sessionId, peerId, since, stats(),
+// stop(), start() } plus the data-channel API of rtckit-channel.js; window.rtckit is the same
+// object (docs/web-api.md).
 (() => {
   'use strict';
 
@@ -24,7 +27,7 @@
   const iceServers = sig.parseIce(params.get('ice'));
   const wantedCodec = (params.get('codec') || '').toLowerCase();
 
-  const pub = window.rtckitPublish = {
+  const pub = window.rtckitPublish = window.rtckit = Object.assign(new EventTarget(), {
     state: 'connecting', // connecting | waiting | negotiating | publishing | stopped | error
     error: null,
     pc: null,
@@ -36,7 +39,8 @@
     stats,
     stop: () => stop(),
     start: () => start(),
-  };
+  });
+  const channels = window.rtckitChannel.attach(pub); // rtckit-channel.js
 
   let ws = null;
   let backoff = 500;          // socket reconnect delay, doubles to 5 s
@@ -248,6 +252,7 @@
         const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
         if (track.kind === 'video' && wantedCodec) preferCodec(tr, wantedCodec);
       }
+      channels.adopt(pc.createDataChannel(window.rtckitChannel.LABEL, { ordered: true }));
       await pc.setLocalDescription(await pc.createOffer());
       if (pub.sessionId !== sessionId) return;
       send({ type: 'peer', sessionId, sdp: { type: 'offer', sdp: pc.localDescription.sdp } });
@@ -284,6 +289,7 @@
       const msg = sig.iceMessage(sessionId, ev.candidate);
       if (msg) send(msg);
     };
+    pc.ondatachannel = ev => { if (pub.pc === pc) channels.adopt(ev.channel); };
     pc.onconnectionstatechange = () => {
       if (pub.pc !== pc) return;
       if (pc.connectionState === 'connected') {
@@ -331,8 +337,9 @@
     }
     pendingIce = [];
     statsPrev = null;
+    channels.reset();
     if (pub.pc) {
-      pub.pc.onicecandidate = pub.pc.onconnectionstatechange = null;
+      pub.pc.onicecandidate = pub.pc.onconnectionstatechange = pub.pc.ondatachannel = null;
       pub.pc.close();
     }
     pub.pc = null;

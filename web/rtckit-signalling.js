@@ -1,7 +1,8 @@
 // rtckit signalling client core, shared by the viewer (rtckit.js) and the publish page
-// (rtckit-publish.js): the socket of the signalling protocol (gst-webrtc-signalling-server 1.1,
-// JSON over WebSocket at ./ws), remote ICE candidates, and the stats line under the video.
-// Load it before either of them; it defines window.rtckitSignalling.
+// (rtckit-publish.js) and the call page (rtckit-call.js): the socket of the signalling protocol
+// (gst-webrtc-signalling-server 1.1, JSON over WebSocket at ./ws), remote ICE candidates, SDP
+// directions, and the stats line under the video. Load it before any of them; it defines
+// window.rtckitSignalling (and is a CommonJS module for tests/web/ under Node).
 (() => {
   'use strict';
 
@@ -89,7 +90,71 @@
     return rows.map(([k, val]) => `${k}: ${val}`).join('  ·  ');
   }
 
-  window.rtckitSignalling = {
+  // A plain summary of @pc's inbound-rtp video and audio; fields a browser lacks are null.
+  async function inboundStats(pc) {
+    const out = { video: null, audio: null, rtt: null, connectionState: null };
+    if (!pc) return out;
+    out.connectionState = pc.connectionState;
+    const report = await pc.getStats();
+    const v = x => (x === undefined ? null : x);
+    const codecOf = s => { const c = s.codecId && report.get(s.codecId); return c ? c.mimeType : null; };
+    report.forEach(s => {
+      if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'video') {
+        out.video = {
+          framesDecoded: v(s.framesDecoded), framesPerSecond: v(s.framesPerSecond),
+          frameWidth: v(s.frameWidth), frameHeight: v(s.frameHeight),
+          freezeCount: v(s.freezeCount), totalFreezesDuration: v(s.totalFreezesDuration),
+          framesDropped: v(s.framesDropped), packetsLost: v(s.packetsLost),
+          packetsReceived: v(s.packetsReceived), bytesReceived: v(s.bytesReceived),
+          nackCount: v(s.nackCount), pliCount: v(s.pliCount), codec: codecOf(s),
+        };
+      } else if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'audio') {
+        out.audio = { packetsReceived: v(s.packetsReceived), packetsLost: v(s.packetsLost),
+                      bytesReceived: v(s.bytesReceived), codec: codecOf(s) };
+      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' &&
+                 s.currentRoundTripTime !== undefined) {
+        out.rtt = s.currentRoundTripTime;
+      } else if (s.type === 'remote-outbound-rtp' && out.rtt === null && s.roundTripTime !== undefined) {
+        out.rtt = s.roundTripTime;
+      }
+    });
+    return out;
+  }
+
+  // The direction of each m-section of @sdp, by its mid: its own attribute, else the session's,
+  // else sendrecv (RFC 8866).
+  function sdpDirections(sdp) {
+    const out = {};
+    const direction = text => {
+      const m = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(text);
+      return m ? m[1] : null;
+    };
+    const [session, ...media] = String(sdp).split(/\r?\n(?=m=)/);
+    const fallback = direction(session) || 'sendrecv';
+    for (const section of media) {
+      const mid = /^a=mid:(\S+)/m.exec(section);
+      if (mid) out[mid[1]] = direction(section) || fallback;
+    }
+    return out;
+  }
+
+  // Our direction in the answer to an m-line that the other side offered as @offered, when we
+  // have (@haveTrack) or lack a local track of its kind: we send where it receives, receive where
+  // it sends.
+  function answerDirection(offered, haveTrack) {
+    const theyReceive = offered === 'sendrecv' || offered === 'recvonly';
+    const theySend = offered === 'sendrecv' || offered === 'sendonly';
+    const weSend = theyReceive && haveTrack;
+    if (weSend && theySend) return 'sendrecv';
+    if (weSend) return 'sendonly';
+    if (theySend) return 'recvonly';
+    return 'inactive';
+  }
+
+  const api = {
     parseIce, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
+    inboundStats, sdpDirections, answerDirection,
   };
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  else window.rtckitSignalling = api;
 })();

@@ -3,7 +3,9 @@
 //
 // URL parameters: ?producer=<id> watch this producer instead of the first one;
 //                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
-// For tests: window.rtckit = { state, error, pc, sessionId, producerId, stats() }.
+// For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, stats() } plus
+// the data-channel API of rtckit-channel.js and, with a `control` channel, rtckit.navigation
+// (rtckit-navigation.js); docs/web-api.md.
 (() => {
   'use strict';
 
@@ -14,15 +16,19 @@
   const $ = id => document.getElementById(id);
   const video = $('video');
 
-  const rtckit = window.rtckit = {
+  const rtckit = window.rtckit = Object.assign(new EventTarget(), {
     state: 'connecting', // connecting | waiting | negotiating | playing | ended | error
     error: null,
     pc: null,
     sessionId: null,
     producerId: null,
     peerId: null,
+    navigation: null,    // { channelState, sent, responses, lastResponse } once a `control` channel came
     stats,
-  };
+  });
+  const channels = window.rtckitChannel.attach(rtckit); // rtckit-channel.js
+  const navigation = window.rtckitNavigation;            // rtckit-navigation.js
+  let stopNavigation = null;
 
   let ws = null;
   let backoff = 500;          // socket reconnect delay, doubles to 5 s
@@ -172,8 +178,12 @@
     starting = false;
     pendingIce = [];
     statsPrev = null;
+    channels.reset();
+    if (stopNavigation) stopNavigation();
+    stopNavigation = null;
     if (rtckit.pc) {
       rtckit.pc.ontrack = rtckit.pc.onicecandidate = rtckit.pc.onconnectionstatechange = null;
+      rtckit.pc.ondatachannel = null;
       rtckit.pc.close();
     }
     rtckit.pc = null;
@@ -197,6 +207,16 @@
     pc.onicecandidate = ev => {
       const msg = sig.iceMessage(rtckit.sessionId, ev.candidate);
       if (msg) send(msg);
+    };
+    // `rtckit` (data-channel=true) for messages, `control` (navigation=true) for our input events.
+    pc.ondatachannel = ev => {
+      if (rtckit.pc !== pc) return;
+      if (ev.channel.label === navigation.LABEL) {
+        if (stopNavigation) stopNavigation();
+        stopNavigation = navigation.start(video, ev.channel, rtckit);
+      } else {
+        channels.adopt(ev.channel);
+      }
     };
     pc.onconnectionstatechange = () => {
       if (rtckit.pc !== pc) return;
@@ -240,36 +260,9 @@
 
   // ---- stats ----------------------------------------------------------------------------------
 
-  // A plain summary of inbound-rtp video and audio; fields a browser lacks are null.
-  async function stats() {
-    const out = { video: null, audio: null, rtt: null, connectionState: null };
-    const pc = rtckit.pc;
-    if (!pc) return out;
-    out.connectionState = pc.connectionState;
-    const report = await pc.getStats();
-    const v = x => (x === undefined ? null : x);
-    const codecOf = s => { const c = s.codecId && report.get(s.codecId); return c ? c.mimeType : null; };
-    report.forEach(s => {
-      if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'video') {
-        out.video = {
-          framesDecoded: v(s.framesDecoded), framesPerSecond: v(s.framesPerSecond),
-          frameWidth: v(s.frameWidth), frameHeight: v(s.frameHeight),
-          freezeCount: v(s.freezeCount), totalFreezesDuration: v(s.totalFreezesDuration),
-          framesDropped: v(s.framesDropped), packetsLost: v(s.packetsLost),
-          packetsReceived: v(s.packetsReceived), bytesReceived: v(s.bytesReceived),
-          nackCount: v(s.nackCount), pliCount: v(s.pliCount), codec: codecOf(s),
-        };
-      } else if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'audio') {
-        out.audio = { packetsReceived: v(s.packetsReceived), packetsLost: v(s.packetsLost),
-                      bytesReceived: v(s.bytesReceived), codec: codecOf(s) };
-      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' &&
-                 s.currentRoundTripTime !== undefined) {
-        out.rtt = s.currentRoundTripTime;
-      } else if (s.type === 'remote-outbound-rtp' && out.rtt === null && s.roundTripTime !== undefined) {
-        out.rtt = s.roundTripTime;
-      }
-    });
-    return out;
+  // A plain summary of inbound-rtp video and audio (rtckit-signalling.js).
+  function stats() {
+    return sig.inboundStats(rtckit.pc);
   }
 
   async function showStats() {

@@ -447,6 +447,11 @@ test_http ()
   r = http ("GET", f.port, "/publish");
   g_assert_cmpuint (r.status, ==, resource ("publish.html").empty () ? 404 : 200);
 
+  r = http ("GET", f.port, "/call");
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (r.content_type.c_str (), ==, "text/html; charset=utf-8");
+  g_assert_true (r.body == resource ("call.html"));
+
   g_assert_cmpuint (http ("GET", f.port, "/stats").status, ==, 503);
   rtc_embedded_signaller_set_stats_func (f.sig, stats_body, (gpointer) "{\"viewers\":3}", nullptr);
   r = http ("GET", f.port, "/stats");
