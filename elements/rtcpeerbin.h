@@ -39,8 +39,8 @@ typedef void (*GstRtcPeerBinStatsFunc) (GstRtcPeerBin *self, const GstStructure 
  *   with the offer's payload type. Link the pads, then gst_rtc_peer_bin_create_answer().
  * - data channels only: gst_rtc_peer_bin_answer (offer).
  *
- * Threads: every function may be called from any thread except a webrtcbin callback where it
- * says so; done and stats callbacks, and every signal, come on webrtcbin's threads. */
+ * Threads: call these from your own threads (a done callback may start the next step, but never
+ * wait there); done and stats callbacks, and every signal, come on webrtcbin's threads. */
 
 /* Creates an offer, sets it as local description and emits "local-description". Sink pads must
  * have caps already (webrtcbin makes no offer without them; the "create-offer" action signal
