@@ -35,8 +35,9 @@ typedef void (*GstRtcPeerBinStatsFunc) (GstRtcPeerBin *self, const GstStructure 
  *   until the answer is made is bound to the next m-line of its kind in the offer that can carry
  *   it (the offer sendrecv or recvonly, and the codec of the caps given to the request when they
  *   name an encoding-name); the pad's transceiver takes the offer's payload type for that codec
- *   as codec preference and answers sendrecv (sendonly when the offer is recvonly). Push RTP
- *   with the offer's payload type. Link the pads, then gst_rtc_peer_bin_create_answer().
+ *   as codec preference and answers sendrecv (sendonly when the offer is recvonly). RTP must
+ *   use the offer's payload type: a payloader whose pt is not forced takes it from the pad's
+ *   caps query. Link the pads, then gst_rtc_peer_bin_create_answer().
  * - data channels only: gst_rtc_peer_bin_answer (offer).
  *
  * Threads: call these from your own threads (a done callback may start the next step, but never

@@ -370,6 +370,40 @@ GST_START_TEST (two_peers_send_and_receive_video_and_audio_on_the_same_mlines)
 }
 GST_END_TEST;
 
+// A sends VP8 on payload type 100; B's payloader is left to its default (96) with no caps
+// filter: the caps query of the bound pad answers with the offer's codec, so B sends on 100.
+GST_START_TEST (the_answerer_sends_with_the_payload_type_of_the_offer)
+{
+  Peer a, b;
+  pair_init (&a, &b, "direction=sendrecv");
+  g_signal_connect (a.bin, "pad-added", G_CALLBACK (on_src_pad), &a);
+  peer_play (&a);
+  peer_play (&b);
+  add_sender (&a, "video_%u",
+              "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+              "vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=100 ! "
+              "application/x-rtp,payload=100 ! queue",
+              "application/x-rtp,media=video,encoding-name=VP8,payload=100");
+  std::string offer = create_offer (&a);
+  set_remote (&b, "offer", offer);
+  add_sender (&b, "video_%u",
+              "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+              "vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay ! queue",
+              "application/x-rtp,media=video,encoding-name=VP8");
+  GstPromise *promise = gst_promise_new ();
+  g_signal_emit_by_name (b.bin, "create-answer", promise);
+  std::string answer = promise_sdp (promise, "create-answer");
+  fail_unless (answer.find ("a=rtpmap:100 VP8/90000") != std::string::npos, "%s", answer.c_str ());
+  set_remote (&a, "answer", answer);
+  start_ice (&a);
+  start_ice (&b);
+  fail_unless (wait_until ([&] { return decoded (&a, "video_src_0") > 10; }, 30000),
+               "A decoded %d frames from B", decoded (&a, "video_src_0"));
+  peer_stop (&a);
+  peer_stop (&b);
+}
+GST_END_TEST;
+
 /* --- data channels ----------------------------------------------------------------------- */
 
 GST_START_TEST (a_data_channel_only_session_connects)
@@ -658,6 +692,7 @@ rtcpeerbin_suite (void)
   TCase *media = tcase_create ("media");
   suite_add_tcase (s, media);
   tcase_add_test (media, two_peers_send_and_receive_video_and_audio_on_the_same_mlines);
+  tcase_add_test (media, the_answerer_sends_with_the_payload_type_of_the_offer);
 
   TCase *dc = tcase_create ("data-channels");
   suite_add_tcase (s, dc);
