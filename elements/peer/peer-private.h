@@ -1,0 +1,113 @@
+// rtcpeerbin's state and the functions its files share (C++ only; the public API is rtcpeerbin.h).
+//
+// Files: rtcpeerbin.cpp (the GObject: properties, signals, state changes), negotiation.cpp
+// (offer, answer, descriptions, candidates), pads.cpp (request and sometimes pads, m-line
+// binding), transport.cpp (ICE settings, DTLS fingerprint check), data-channels.cpp (data
+// channels), stats.cpp (get-stats, repair and data channel counters).
+#pragma once
+
+#include "rtcpeerbin.h"
+
+#include "data-channels.h"
+#include "gst-ptr.h"
+#include "promise-util.h"
+#include "repair-budget.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (rtc_peer_bin_debug);
+
+#define DEFAULT_RETRANSMISSION_BUDGET 25
+#define DEFAULT_DIRECTION GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+#define DEFAULT_MAX_MESSAGE_SIZE 262144
+
+namespace rtc::peer
+{
+
+enum Signal
+{
+  SIGNAL_LOCAL_DESCRIPTION,
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_FAILED,
+  SIGNAL_MESSAGE,
+  SIGNAL_DATA,
+  SIGNAL_DATA_CHANNEL_OPENED,
+  SIGNAL_DATA_CHANNEL_CLOSED,
+  N_SIGNALS
+};
+extern guint signals[N_SIGNALS];
+
+struct Settings
+{
+  std::string stun_server;
+  std::string turn_servers;
+  std::string ice_local_addresses;
+  std::string session_id;
+  std::string peer_id;
+  GstWebRTCRTPTransceiverDirection direction = DEFAULT_DIRECTION;
+};
+
+// Lock order: settings_lock, then state_lock (DataChannels has its own lock, never taken with
+// these); none is held while calling webrtcbin or emitting a signal.
+struct Private
+{
+  explicit Private (GstRtcPeerBin *self);
+
+  std::mutex settings_lock;
+  Settings settings;
+
+  std::mutex state_lock;
+  std::string remote_fingerprint; // "sha-256 AA:BB:..." from the remote SDP
+  bool fingerprint_checked = false;
+  std::vector<gpointer> watched_transports; // DTLS transports whose state we follow
+  bool gathering_done = false;              // the end of candidates was emitted
+  std::vector<guint> bound_mlines;          // m-lines of the remote offer a requested pad sends on
+
+  GstElement *webrtc = nullptr; // owned by the bin
+  guint next_pad = 0;
+  // Set while the bin stops: our promise callbacks queue no further webrtcbin operation (a
+  // set-local-description queued behind the stop started transports that were never stopped).
+  std::atomic<bool> stopping{ false };
+  RepairBudget repair{ DEFAULT_RETRANSMISSION_BUDGET };
+  DataChannels channels;
+};
+
+/* transport.cpp */
+void fail (GstRtcPeerBin *self, const gchar *reason);
+void remember_remote_fingerprint (GstRtcPeerBin *self, const GstSDPMessage *sdp);
+void watch_dtls_transports (GstRtcPeerBin *self);
+void apply_ice_settings (GstRtcPeerBin *self);
+void connect_transport_signals (GstRtcPeerBin *self);
+
+/* pads.cpp */
+GstPad *request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name,
+                         const GstCaps *caps);
+void release_pad (GstElement *element, GstPad *pad);
+void connect_pad_signals (GstRtcPeerBin *self);
+void add_pad_templates (GstElementClass *klass);
+
+/* negotiation.cpp */
+void create_offer (GstRtcPeerBin *self, bool wait_for_caps, Completion done);
+void set_remote_description (GstRtcPeerBin *self, const gchar *type, const gchar *sdp,
+                             Completion done);
+void create_answer (GstRtcPeerBin *self, Completion done);
+void answer (GstRtcPeerBin *self, const gchar *offer, Completion done);
+
+/* stats.cpp */
+void get_stats (GstRtcPeerBin *self, GstPromise *promise);
+GstStructure *repair_stats (GstRtcPeerBin *self);
+GstStructure *data_channel_stats (GstRtcPeerBin *self);
+
+} // namespace rtc::peer
+
+struct _GstRtcPeerBin
+{
+  GstBin parent;
+  rtc::peer::Private *priv;
+};
