@@ -44,6 +44,7 @@ enum
   PROP_KEYFRAME_INTERVAL,
   PROP_PLAYOUT_DELAY,
   PROP_RETRANSMISSION_BUDGET,
+  PROP_NAVIGATION,
   PROP_VIEWERS,
 };
 
@@ -69,270 +70,18 @@ rtc::broadcast::copy_settings (GstRtcBroadcastSink *self)
   return self->priv->settings;
 }
 
-/* --- feeds ------------------------------------------------------------------------------- */
-
-std::shared_ptr<Feed>
-rtc::broadcast::ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track,
-                             const CodecInfo *codec)
-{
-  std::lock_guard build (self->priv->feed_build_lock);
-  bool live;
-  const CodecInfo *passthrough;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    auto it = track->feeds.find (codec);
-    if (it != track->feeds.end ())
-      return it->second;
-    live = track->live;
-    passthrough = track->passthrough;
-  }
-  Settings s = copy_settings (self);
-  auto feed = std::make_shared<Feed> (
-      codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name, track->ssrc);
-  feed->set_playout_delay (s.playout_delay);
-  rtc::Error err;
-  Ptr<GstPad> sinkpad (feed->build (GST_BIN (self), live, track->video ? s.video_bitrate : 0,
-                                    s.keyframe_interval, err.out ()));
-  if (!sinkpad)
-    {
-      GST_ELEMENT_WARNING (
-          self, CORE, MISSING_PLUGIN,
-          ("Cannot send %s on %s: %s", codec->name, track->name.c_str (), err.message ()),
-          ("feed construction failed"));
-      return nullptr;
-    }
-  Ptr<GstPad> teepad (gst_element_request_pad_simple (track->tee.get (), "src_%u"));
-  if (gst_pad_link (teepad.get (), sinkpad.get ()) != GST_PAD_LINK_OK)
-    {
-      GST_ELEMENT_WARNING (self, CORE, NEGOTIATION,
-                           ("Cannot send %s on %s", codec->name, track->name.c_str ()),
-                           ("linking the tee branch failed"));
-      feed->teardown (GST_BIN (self));
-      gst_element_release_request_pad (track->tee.get (), teepad.get ());
-      return nullptr;
-    }
-  GST_INFO_OBJECT (self, "%s: sending %s (%s)", track->name.c_str (), codec->name,
-                   passthrough ? "passthrough" : feed->encoder_factory ().c_str ());
-  std::lock_guard lock (self->priv->tracks_lock);
-  track->feeds[codec] = feed;
-  return feed;
-}
-
-// First caps on a track decide raw (encode) or encoded (passthrough) and start the first feed.
-static GstPadProbeReturn
-on_track_caps (GstPad *, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
-  if (!track)
-    return GST_PAD_PROBE_OK;
-  auto *self = track->owner;
-  GstCaps *caps;
-  gst_event_parse_caps (event, &caps);
-  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  bool raw = g_str_has_suffix (name, "/x-raw");
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    if (track->caps_known)
-      {
-        bool was_raw = track->passthrough == nullptr;
-        if (was_raw == raw && (raw || rtc::codec_by_encoded_caps (caps) == track->passthrough))
-          return GST_PAD_PROBE_OK;
-      }
-  }
-  if (track->caps_known)
-    {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-                         ("The format on %s changed to %s while streaming: restart the pipeline "
-                          "to change it",
-                          track->name.c_str (), name),
-                         (nullptr));
-      return GST_PAD_PROBE_DROP;
-    }
-  Settings s = copy_settings (self);
-  std::vector<const CodecInfo *> codecs;
-  const CodecInfo *passthrough = nullptr;
-  if (raw)
-    {
-      std::vector<std::string> unknown;
-      codecs = rtc::parse_codec_list (track->video ? s.video_codecs : s.audio_codecs,
-                                      track->video ? "video" : "audio", &unknown);
-      for (auto &u : unknown)
-        GST_WARNING_OBJECT (self, "ignoring unknown %s codec '%s'",
-                            track->video ? "video" : "audio", u.c_str ());
-      if (codecs.empty ())
-        {
-          GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-                             ("No usable %s codec in %s-codecs=\"%s\"",
-                              track->video ? "video" : "audio", track->video ? "video" : "audio",
-                              track->video ? s.video_codecs.c_str () : s.audio_codecs.c_str ()),
-                             (nullptr));
-          return GST_PAD_PROBE_DROP;
-        }
-    }
-  else
-    {
-      passthrough = rtc::codec_by_encoded_caps (caps);
-      if (!passthrough || g_strcmp0 (passthrough->media, track->video ? "video" : "audio") != 0)
-        {
-          GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-                             ("%s cannot be sent to browsers on %s: give raw %s or H.264, VP8, VP9 "
-                              "(video) / Opus, PCMU, PCMA (audio)",
-                              name, track->name.c_str (), track->video ? "video" : "audio"),
-                             (nullptr));
-          return GST_PAD_PROBE_DROP;
-        }
-      codecs = { passthrough };
-    }
-  // Live sources are sent as soon as they are payloaded; anything else is paced by the clock.
-  bool live = true;
-  GstQuery *q = gst_query_new_latency ();
-  if (gst_pad_peer_query (track->ghost, q))
-    {
-      gboolean is_live;
-      gst_query_parse_latency (q, &is_live, nullptr, nullptr);
-      live = is_live;
-    }
-  gst_query_unref (q);
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    track->caps_known = true;
-    track->live = live;
-    track->passthrough = passthrough;
-    track->codecs = codecs;
-  }
-  GST_INFO_OBJECT (self, "%s: %s input (%s), offering %s", track->name.c_str (),
-                   raw ? "raw" : "encoded", live ? "live" : "not live",
-                   rtc::codec_names (codecs).c_str ());
-  // The first (preferred) codec is ready before anyone asks, so the first viewer starts fast.
-  ensure_feed (self, track, codecs.front ());
-  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self] { process_pending (self); });
-  return GST_PAD_PROBE_OK;
-}
-
 /* --- pads and states --------------------------------------------------------------------- */
 
 static GstPad *
 request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, const GstCaps *)
 {
-  auto *self = GST_RTC_BROADCAST_SINK (element);
-  bool video = g_str_equal (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video_%u");
-  auto track = std::make_shared<Track> ();
-  track->video = video;
-  track->owner = self;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    guint &next = video ? self->priv->next_video : self->priv->next_audio;
-    guint index = next;
-    if (name && sscanf (name, video ? "video_%u" : "audio_%u", &index) == 1)
-      {
-        for (auto &t : self->priv->tracks)
-          if (t->name == name)
-            return nullptr;
-      }
-    next = MAX (next, index + 1);
-    track->name = (video ? "video_" : "audio_") + std::to_string (index);
-    // Unique among the tracks, which share one bundled transport per viewer.
-    for (bool unique = false; !unique;)
-      {
-        track->ssrc = g_random_int_range (1, G_MAXINT32);
-        unique = true;
-        for (auto &t : self->priv->tracks)
-          unique = unique && t->ssrc != track->ssrc;
-      }
-  }
-  GstElement *tee = gst_element_factory_make ("tee", nullptr);
-  g_object_set (tee, "allow-not-linked", TRUE, nullptr);
-  track->tee = Ptr<GstElement>::ref (tee);
-  gst_bin_add (GST_BIN (self), tee);
-  Ptr<GstPad> teesink (gst_element_get_static_pad (tee, "sink"));
-  GstPad *ghost = gst_ghost_pad_new_from_template (track->name.c_str (), teesink.get (), templ);
-  track->ghost = ghost;
-  // Weakly: the track owns the tee, whose pad owns this probe.
-  gst_pad_add_probe (teesink.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_caps,
-                     rtc::boxed (std::weak_ptr<Track> (track)),
-                     rtc::free_boxed<std::weak_ptr<Track>>);
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    self->priv->tracks.push_back (track);
-  }
-  gst_element_sync_state_with_parent (tee);
-  gst_pad_set_active (ghost, TRUE);
-  gst_element_add_pad (element, ghost);
-  return ghost;
+  return GST_RTC_BROADCAST_SINK (element)->priv->out->request_pad (templ, name);
 }
 
 static void
 release_pad (GstElement *element, GstPad *pad)
 {
-  auto *self = GST_RTC_BROADCAST_SINK (element);
-  std::shared_ptr<Track> track;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    auto &tracks = self->priv->tracks;
-    for (auto it = tracks.begin (); it != tracks.end (); ++it)
-      if ((*it)->ghost == pad)
-        {
-          track = *it;
-          tracks.erase (it);
-          break;
-        }
-  }
-  if (!track)
-    return;
-  // Viewers were offered this track: end them, new viewers get the remaining tracks.
-  rtc::run_on_worker_sync (GST_RTC_SIGNAL_BIN (self),
-                           [self, track] { remove_viewers_of_track (self, track); });
-  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    feeds.swap (track->feeds);
-  }
-  gst_element_set_locked_state (track->tee.get (), TRUE);
-  gst_element_set_state (track->tee.get (), GST_STATE_NULL);
-  for (auto &[c, f] : feeds)
-    f->teardown (GST_BIN (self));
-  gst_element_remove_pad (element, pad);
-  gst_bin_remove (GST_BIN (self), track->tee.get ());
-}
-
-static void
-reset_feeds (GstRtcBroadcastSink *self)
-{
-  std::vector<std::pair<std::shared_ptr<Track>, std::shared_ptr<Feed>>> all;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    for (auto &t : self->priv->tracks)
-      {
-        for (auto &[c, f] : t->feeds)
-          all.emplace_back (t, f);
-        t->feeds.clear ();
-        t->caps_known = false;
-        t->passthrough = nullptr;
-        t->codecs.clear ();
-      }
-  }
-  for (auto &[t, f] : all)
-    {
-      Ptr<GstPad> sink;
-      // Release the tee pad that fed this branch.
-      GstIterator *it = gst_element_iterate_src_pads (t->tee.get ());
-      GValue item = G_VALUE_INIT;
-      std::vector<Ptr<GstPad>> to_release;
-      while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-        {
-          auto *p = GST_PAD (g_value_get_object (&item));
-          to_release.push_back (Ptr<GstPad>::ref (p));
-          g_value_reset (&item);
-        }
-      g_value_unset (&item);
-      gst_iterator_free (it);
-      for (auto &p : to_release)
-        gst_element_release_request_pad (t->tee.get (), p.get ());
-      f->teardown (GST_BIN (self));
-    }
+  GST_RTC_BROADCAST_SINK (element)->priv->out->release_pad (pad);
 }
 
 static GstStateChangeReturn
@@ -345,7 +94,7 @@ change_state (GstElement *element, GstStateChange transition)
   switch (transition)
     {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      reset_feeds (self);
+      self->priv->out->reset ();
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       {
@@ -361,21 +110,6 @@ change_state (GstElement *element, GstStateChange transition)
 }
 
 /* --- GObject ----------------------------------------------------------------------------- */
-
-static void
-set_bitrate_on_feeds (GstRtcBroadcastSink *self, guint kbps)
-{
-  std::vector<std::shared_ptr<Feed>> feeds;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    for (auto &t : self->priv->tracks)
-      if (t->video)
-        for (auto &[c, f] : t->feeds)
-          feeds.push_back (f);
-  }
-  for (auto &f : feeds)
-    f->set_bitrate (kbps);
-}
 
 static void
 set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
@@ -402,7 +136,7 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
         s.video_bitrate = g_value_get_uint (value);
         guint kbps = s.video_bitrate;
         lock.unlock ();
-        set_bitrate_on_feeds (self, kbps);
+        self->priv->out->set_bitrate (kbps);
         break;
       }
     case PROP_KEYFRAME_INTERVAL:
@@ -411,15 +145,15 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_RETRANSMISSION_BUDGET:
       s.retransmission_budget = g_value_get_uint (value);
       break;
+    case PROP_NAVIGATION:
+      s.navigation = g_value_get_boolean (value);
+      break;
     case PROP_PLAYOUT_DELAY:
       {
         s.playout_delay = g_value_get_int (value);
         gint ms = s.playout_delay;
         lock.unlock ();
-        std::lock_guard tl (self->priv->tracks_lock);
-        for (auto &t : self->priv->tracks)
-          for (auto &[codec, feed] : t->feeds)
-            feed->set_playout_delay (ms);
+        self->priv->out->set_playout_delay (ms);
         break;
       }
     default:
@@ -463,6 +197,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_RETRANSMISSION_BUDGET:
       g_value_set_uint (value, s.retransmission_budget);
       break;
+    case PROP_NAVIGATION:
+      g_value_set_boolean (value, s.navigation);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -473,6 +210,21 @@ static void
 gst_rtc_broadcast_sink_init (GstRtcBroadcastSink *self)
 {
   self->priv = new BroadcastPrivate ();
+  rtc::Outgoing::Callbacks cb;
+  cb.settings = [self] {
+    Settings s = copy_settings (self);
+    return rtc::OutgoingSettings{ s.video_codecs, s.audio_codecs, s.video_bitrate,
+                                  s.keyframe_interval, s.playout_delay };
+  };
+  cb.caps_known = [self] {
+    rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self] { process_pending (self); });
+  };
+  cb.removing = [self] (const std::shared_ptr<rtc::Track> &track) {
+    rtc::run_on_worker_sync (GST_RTC_SIGNAL_BIN (self),
+                             [self, track] { remove_viewers_of_track (self, track); });
+  };
+  self->priv->out = std::make_unique<rtc::Outgoing> (GST_ELEMENT (self), rtc_broadcast_sink_debug,
+                                                     std::move (cb));
 }
 
 static void
@@ -551,6 +303,16 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "gets a keyframe instead (at most one a second), so a viewer on a lossy or narrow "
           "link is not flooded with repairs; for viewers that join later",
           0, 100, DEFAULT_RETRANSMISSION_BUDGET, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_NAVIGATION,
+      g_param_spec_boolean (
+          "navigation", "Navigation",
+          "Let viewers control the source: new viewers get a data channel labelled \"control\" "
+          "on which the viewer page (or gstwebrtc-api's remote controller) sends pointer and key "
+          "events; they go upstream of the first video pad as GstNavigation events in the "
+          "video's own coordinates (e.g. videotestsrc ! navigationtest ! rtcbroadcastsink "
+          "navigation=true)",
+          DEFAULT_NAVIGATION, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_VIEWERS,
       g_param_spec_uint ("viewers", "Viewers", "Viewers attached now", 0, G_MAXUINT, 0, ro));

@@ -151,8 +151,7 @@ change_state (GstElement *element, GstStateChange transition)
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      self->priv->next_video = 0;
-      self->priv->next_audio = 0;
+      self->priv->in->reset_numbering ();
       break;
     default:
       break;
@@ -225,6 +224,14 @@ static void
 gst_rtc_ingest_src_init (GstRtcIngestSrc *self)
 {
   self->priv = new IngestPrivate ();
+  rtc::Incoming::Callbacks cb;
+  cb.find = [self] (const std::string &sid) { return find_incoming (self, sid); };
+  cb.announced = [self] (const std::string &sid, const std::string &pid,
+                         const std::vector<std::string> &pads) {
+    publisher_announced (self, sid, pid, pads);
+  };
+  self->priv->in = std::make_unique<rtc::Incoming> (GST_RTC_SIGNAL_BIN (self), rtc_ingest_src_debug,
+                                                    std::move (cb));
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }
 
@@ -247,9 +254,7 @@ gst_rtc_ingest_src_class_init (GstRtcIngestSrcClass *klass)
   element_class->change_state = change_state;
   element_class->send_event = send_event;
 
-  gst_tag_register_static (RTC_TAG_PUBLISHER_ID, GST_TAG_FLAG_META, G_TYPE_STRING,
-                           "rtckit publisher id", "signalling peer id of the WebRTC publisher",
-                           gst_tag_merge_use_first);
+  rtc::register_peer_tag ();
 
   const auto rw_ready
       = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);

@@ -264,6 +264,22 @@ handle_message (GstBin *bin, GstMessage *msg)
       gst_message_unref (msg);
       return;
     }
+  // Nor may its children's errors: an SCTP association the remote tore down, a stream the
+  // pipeline left unlinked. They end this peer connection ("failed") with a warning instead.
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    {
+      GError *err = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error (msg, &err, &debug);
+      std::string reason = std::string (GST_MESSAGE_SRC_NAME (msg)) + ": " + err->message;
+      GST_ELEMENT_WARNING (bin, STREAM, FAILED, ("A peer connection failed: %s", reason.c_str ()),
+                           ("%s", debug ? debug : ""));
+      g_clear_error (&err);
+      g_free (debug);
+      gst_message_unref (msg);
+      fail (GST_RTC_PEER_BIN (bin), reason.c_str ());
+      return;
+    }
   GST_BIN_CLASS (gst_rtc_peer_bin_parent_class)->handle_message (bin, msg);
 }
 

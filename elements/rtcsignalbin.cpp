@@ -8,6 +8,14 @@
  * `connect-timeout`), the `signaller` child (`signaller::uri=...` in gst-launch), a worker
  * thread that owns the sessions, one rtcpeerbin per signalling session, connect timeouts and
  * teardown, and the `rtckit-url` message once its page is served.
+ *
+ * Data channels: with `data-channel=true` every session where the element offers gets an
+ * ordered, reliable channel labelled `rtckit`; channels the remote peer opens are accepted
+ * whatever the property says. Text from any channel comes as the `message` signal and the
+ * `rtckit-message` element message {session-id, label, text} (`gst-launch-1.0 -m` shows it);
+ * binary as the `data` signal. The `send-message` and `send-data` action signals send to one
+ * session or to all. A peer that floods its channel loses its own messages past 256 waiting
+ * (counted), never stalling media or the other sessions.
  */
 #include "signal/session.h"
 
@@ -21,7 +29,17 @@ enum
   PROP_0,
   PROP_ENDPOINT, // rtc::install_endpoint_properties: address, serve, signaller, ICE, timeout
   PROP_URL = PROP_ENDPOINT + rtc::kEndpointPropCount,
+  PROP_DATA_CHANNEL,
+  PROP_MAX_MESSAGE_SIZE,
 };
+
+enum
+{
+  SIGNAL_MESSAGE,
+  SIGNAL_DATA,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
 
 typedef struct
 {
@@ -57,10 +75,17 @@ rtc::post_element_message (GstRtcSignalBin *self, GstStructure *s)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
+RtcSignallerRole
+rtc::signal_bin_role (GstRtcSignalBin *self)
+{
+  const auto *hooks = GST_RTC_SIGNAL_BIN_GET_CLASS (self)->hooks;
+  return hooks->role_now ? hooks->role_now (self) : hooks->role;
+}
+
 static RtcSignallerRole
 role_of (GstChildProxy *proxy)
 {
-  return GST_RTC_SIGNAL_BIN_GET_CLASS (proxy)->hooks->role;
+  return rtc::signal_bin_role (GST_RTC_SIGNAL_BIN (proxy));
 }
 
 // `signaller` before the bin's children, so that gst-launch can say signaller::uri=...
@@ -111,13 +136,37 @@ change_state (GstElement *element, GstStateChange transition)
   return ret;
 }
 
+gboolean
+gst_rtc_signal_bin_send_message (GstRtcSignalBin *self, const gchar *session_id, const gchar *text)
+{
+  return rtc::send_message (self, session_id, text);
+}
+
+gboolean
+gst_rtc_signal_bin_send_data (GstRtcSignalBin *self, const gchar *session_id, GBytes *data)
+{
+  return rtc::send_data (self, session_id, data);
+}
+
 static void
 set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   auto &sb = rtc::signal_bin (GST_RTC_SIGNAL_BIN (object));
   std::lock_guard lock (sb.settings_lock);
-  if (!rtc::set_endpoint_property (sb.settings, sb.signalling, PROP_ENDPOINT, prop_id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  if (rtc::set_endpoint_property (sb.settings, sb.signalling, PROP_ENDPOINT, prop_id, value))
+    return;
+  switch (prop_id)
+    {
+    case PROP_DATA_CHANNEL:
+      sb.settings.data_channel = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      sb.settings.max_message_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
 }
 
 static void
@@ -127,10 +176,21 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
   std::lock_guard lock (sb.settings_lock);
   if (rtc::get_endpoint_property (sb.settings, sb.signalling, PROP_ENDPOINT, prop_id, value))
     return;
-  if (prop_id == PROP_URL)
-    g_value_set_string (value, sb.signalling.url.empty () ? nullptr : sb.signalling.url.c_str ());
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  switch (prop_id)
+    {
+    case PROP_URL:
+      g_value_set_string (value, sb.signalling.url.empty () ? nullptr : sb.signalling.url.c_str ());
+      break;
+    case PROP_DATA_CHANNEL:
+      g_value_set_boolean (value, sb.settings.data_channel);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint (value, sb.settings.max_message_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
 }
 
 static void
@@ -170,5 +230,69 @@ gst_rtc_signal_bin_class_init (GstRtcSignalBinClass *klass)
                            "The address of the element's page on the embedded server, once "
                            "started",
                            nullptr, GParamFlags (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  const auto rw_playing
+      = GParamFlags (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property (
+      gobject_class, PROP_DATA_CHANNEL,
+      g_param_spec_boolean (
+          "data-channel", "Data channel",
+          "Open an ordered, reliable data channel labelled \"rtckit\" in every new session the "
+          "element offers (channels the remote peer opens are accepted anyway): see the "
+          "send-message and send-data action signals and the message and data signals",
+          RTC_DEFAULT_DATA_CHANNEL, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_MESSAGE_SIZE,
+      g_param_spec_uint ("max-message-size", "Maximum message size",
+                         "Largest data channel message in bytes, both ways, for new sessions; "
+                         "larger ones are refused with a warning (0 = no limit)",
+                         0, G_MAXUINT, RTC_DEFAULT_MAX_MESSAGE_SIZE, rw_playing));
+
+  /**
+   * GstRtcSignalBin::message:
+   * @session_id: the session whose remote peer sent it
+   * @label: the data channel's label
+   * @text: the message
+   *
+   * A text message from a remote peer, emitted on the element's worker thread (also posted as
+   * the `rtckit-message` element message).
+   */
+  signals[SIGNAL_MESSAGE]
+      = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                      nullptr, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstRtcSignalBin::data:
+   * @session_id: the session whose remote peer sent it
+   * @label: the data channel's label
+   * @data: the message
+   *
+   * A binary message from a remote peer, emitted on the element's worker thread.
+   */
+  signals[SIGNAL_DATA]
+      = g_signal_new ("data", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                      nullptr, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES);
+  const auto action = GSignalFlags (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION);
+  /**
+   * GstRtcSignalBin::send-message:
+   * @session_id: (nullable): the session to send to, NULL for every session
+   * @text: the message
+   *
+   * Sends @text on the session's data channel ("rtckit" first); queued until it opens.
+   * Returns: FALSE, with a warning, for an unknown session, a session without a data channel or
+   * a message over max-message-size.
+   */
+  g_signal_new_class_handler ("send-message", G_TYPE_FROM_CLASS (klass), action,
+                              G_CALLBACK (gst_rtc_signal_bin_send_message), nullptr, nullptr,
+                              nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstRtcSignalBin::send-data:
+   * @session_id: (nullable): the session to send to, NULL for every session
+   * @data: the message
+   *
+   * Sends @data as a binary message, as send-message does text.
+   */
+  g_signal_new_class_handler ("send-data", G_TYPE_FROM_CLASS (klass), action,
+                              G_CALLBACK (gst_rtc_signal_bin_send_data), nullptr, nullptr, nullptr,
+                              G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BYTES);
+
   gst_type_mark_as_plugin_api (GST_TYPE_RTC_SIGNAL_BIN, GstPluginAPIFlags (0));
 }

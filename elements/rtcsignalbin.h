@@ -24,4 +24,13 @@ struct _GstRtcSignalBinClass
   gpointer _gst_reserved[GST_PADDING];
 };
 
+/* The `send-message` / `send-data` action signals: to the data channel of session @session_id
+ * (NULL: every session), the one labelled "rtckit" first. TRUE when a session took it (queued
+ * until its channel opens); FALSE and a warning for an unknown session, a message over
+ * `max-message-size`, or a session without a data channel. Any thread. */
+gboolean gst_rtc_signal_bin_send_message (GstRtcSignalBin *self, const gchar *session_id,
+                                          const gchar *text);
+gboolean gst_rtc_signal_bin_send_data (GstRtcSignalBin *self, const gchar *session_id,
+                                       GBytes *data);
+
 G_END_DECLS

@@ -20,6 +20,7 @@ plugin_init (GstPlugin *plugin)
   ok &= GST_ELEMENT_REGISTER (rtcpeerbin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcbroadcastsink, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcingestsrc, plugin);
+  ok &= GST_ELEMENT_REGISTER (rtccallbin, plugin);
   return ok;
 }
 

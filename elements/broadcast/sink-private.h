@@ -5,7 +5,7 @@
 
 #include "rtcbroadcastsink.h"
 
-#include "broadcast/feed.h"
+#include "send/outgoing.h"
 #include "broadcast/stats.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"
@@ -27,6 +27,7 @@ GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define DEFAULT_KEYFRAME_INTERVAL 120
 #define DEFAULT_PLAYOUT_DELAY 0
 #define DEFAULT_RETRANSMISSION_BUDGET 25
+#define DEFAULT_NAVIGATION FALSE
 
 namespace rtc::broadcast
 {
@@ -40,46 +41,13 @@ struct Settings
   guint keyframe_interval = DEFAULT_KEYFRAME_INTERVAL;
   gint playout_delay = DEFAULT_PLAYOUT_DELAY;
   guint retransmission_budget = DEFAULT_RETRANSMISSION_BUDGET;
-};
-
-// One input pad: a tee that feeds one Feed per codec in use.
-struct Track
-{
-  GstRtcBroadcastSink *owner = nullptr; // the element outlives its tracks
-  std::string name;                     // "video_0"
-  bool video = true;
-  guint32 ssrc = 0;        // of every feed of this track: a viewer gets one codec per track
-  GstPad *ghost = nullptr; // owned by the element
-  Ptr<GstElement> tee;
-  // Guarded by BroadcastPrivate::tracks_lock:
-  bool caps_known = false;
-  bool live = true;
-  const CodecInfo *passthrough = nullptr; // encoded input codec, nullptr for raw input
-  std::vector<const CodecInfo *> codecs;  // what a viewer may be offered
-  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
-};
-
-// Where a viewer's keyframe requests (PLI/FIR turned into force-key-unit events) go.
-struct KeyframeRoute
-{
-  std::mutex lock;
-  std::shared_ptr<Feed> feed;
-};
-
-struct ViewerTrack
-{
-  std::shared_ptr<Track> track;
-  Ptr<GstElement> appsrc; // the viewer's own: the feed pushes into it
-  std::shared_ptr<KeyframeRoute> route;
-  const CodecInfo *codec = nullptr; // set once the codec is agreed
-  int pt = -1; // the viewer's payload type when it offered (WHEP), -1 = the codec's own
-  Ptr<GstCaps> offered_caps; // WHEP: the viewer's caps for this track, set on the running appsrc
+  bool navigation = DEFAULT_NAVIGATION;
 };
 
 // A session of rtcsignalbin: owned and touched by the worker thread only.
 struct Viewer : rtc::Session
 {
-  std::vector<ViewerTrack> tracks;
+  std::vector<rtc::SessionTrack> tracks;
   bool waiting = false;    // for the tracks' caps: no peer yet
   std::string offer;       // the viewer's offer (WHEP) while it waits, empty when we offer
   bool answered = false;   // the codecs are agreed (its answer applied, or our answer made)
@@ -87,18 +55,15 @@ struct Viewer : rtc::Session
   bool subscribed = false; // in its feeds' subscriber lists
 };
 
-/* Lock order: rtcsignalbin's settings lock, settings_lock, tracks_lock, then stats_lock. None
- * is held while calling into children, the signaller, or posting messages. Sessions (viewers)
- * are rtcsignalbin's, on its worker thread. */
+/* Lock order: rtcsignalbin's settings lock, settings_lock, the Outgoing's lock, then stats_lock.
+ * None is held while calling into children, the signaller, or posting messages. Sessions
+ * (viewers) are rtcsignalbin's, on its worker thread. */
 struct BroadcastPrivate
 {
   std::mutex settings_lock;
   Settings settings;
 
-  std::mutex tracks_lock;
-  std::vector<std::shared_ptr<Track>> tracks;
-  guint next_video = 0, next_audio = 0;
-  std::mutex feed_build_lock; // serialises creating feeds (streaming and worker threads)
+  std::unique_ptr<rtc::Outgoing> out; // the tracks (request pads) and their feeds
 
   std::mutex stats_lock;
   std::map<std::string, rtc::ViewerSnapshot> snapshots;
@@ -119,14 +84,11 @@ namespace rtc::broadcast
 
 // rtcbroadcastsink.cpp
 Settings copy_settings (GstRtcBroadcastSink *self);
-// The feed of @codec on @track, created and linked on first use; nullptr when it cannot be.
-std::shared_ptr<Feed> ensure_feed (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track,
-                                   const CodecInfo *codec);
 
 // viewers.cpp: rtcsignalbin's hooks
 extern const GstRtcSignalBinHooks viewer_hooks;
 // Worker thread:
 void process_pending (GstRtcBroadcastSink *self); // sessions that waited for the tracks' caps
-void remove_viewers_of_track (GstRtcBroadcastSink *self, const std::shared_ptr<Track> &track);
+void remove_viewers_of_track (GstRtcBroadcastSink *self, const std::shared_ptr<rtc::Track> &track);
 
 } // namespace rtc::broadcast

@@ -6,7 +6,8 @@
 #include <algorithm>
 #include <functional>
 
-namespace rtc {
+namespace rtc
+{
 
 static bool
 field_double (const GstStructure *s, const char *name, double &out)
@@ -45,20 +46,20 @@ parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out)
       if (type == GST_WEBRTC_STATS_OUTBOUND_RTP)
         {
           if (field_double (s, "bytes-sent", d))
-            bytes += (guint64) d;
+            bytes += (guint64)d;
           if (field_double (s, "packets-sent", d))
-            packets += (guint64) d;
+            packets += (guint64)d;
           if (field_double (s, "nack-count", d))
-            nack += (guint64) d;
+            nack += (guint64)d;
           if (field_double (s, "pli-count", d))
-            pli += (guint64) d;
+            pli += (guint64)d;
           if (field_double (s, "fir-count", d))
-            fir += (guint64) d;
+            fir += (guint64)d;
         }
       else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
         {
           if (field_double (s, "packets-lost", d))
-            lost += (gint64) d;
+            lost += (gint64)d;
           if (field_double (s, "round-trip-time", d) && d > 0)
             rtt = std::max (rtt, d * 1000.0);
           if (field_double (s, "fraction-lost", d))
@@ -86,9 +87,9 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
   json_builder_set_member_name (b, "url");
   json_builder_add_string_value (b, totals.url.c_str ());
   json_builder_set_member_name (b, "viewers_joined");
-  json_builder_add_int_value (b, (gint64) totals.viewers_joined);
+  json_builder_add_int_value (b, (gint64)totals.viewers_joined);
   json_builder_set_member_name (b, "viewers_left");
-  json_builder_add_int_value (b, (gint64) totals.viewers_left);
+  json_builder_add_int_value (b, (gint64)totals.viewers_left);
   json_builder_set_member_name (b, "viewers");
   json_builder_begin_array (b);
   for (const auto &v : viewers)
@@ -112,15 +113,17 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       str ("audio_codec", v.audio_codec);
       json_builder_set_member_name (b, "connected_seconds");
       json_builder_add_double_value (b, v.connected_us ? (now - v.connected_us) / 1e6 : 0.0);
-      num ("bytes_sent", (gint64) v.bytes_sent);
-      num ("packets_sent", (gint64) v.packets_sent);
+      num ("bytes_sent", (gint64)v.bytes_sent);
+      num ("packets_sent", (gint64)v.packets_sent);
       num ("packets_lost", v.packets_lost);
-      num ("nack_count", (gint64) v.nack_count);
-      num ("pli_count", (gint64) v.pli_count);
-      num ("fir_count", (gint64) v.fir_count);
-      num ("retransmitted", (gint64) v.retransmitted);
-      num ("retransmissions_dropped", (gint64) v.retransmissions_dropped);
-      num ("keyframes_for_loss", (gint64) v.keyframes_for_loss);
+      num ("nack_count", (gint64)v.nack_count);
+      num ("pli_count", (gint64)v.pli_count);
+      num ("fir_count", (gint64)v.fir_count);
+      num ("retransmitted", (gint64)v.retransmitted);
+      num ("retransmissions_dropped", (gint64)v.retransmissions_dropped);
+      num ("keyframes_for_loss", (gint64)v.keyframes_for_loss);
+      num ("messages_received", (gint64)v.messages_received);
+      num ("messages_dropped", (gint64)v.messages_dropped);
       json_builder_set_member_name (b, "rtt_ms");
       if (v.rtt_ms >= 0)
         json_builder_add_double_value (b, v.rtt_ms);
@@ -143,7 +146,7 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       json_builder_set_member_name (b, "factory");
       json_builder_add_string_value (b, e.factory.c_str ());
       json_builder_set_member_name (b, "viewers");
-      json_builder_add_int_value (b, (gint64) e.viewers);
+      json_builder_add_int_value (b, (gint64)e.viewers);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -159,7 +162,7 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       json_builder_set_member_name (b, "mode");
       json_builder_add_string_value (b, e.factory.empty () ? "passthrough" : "encode");
       json_builder_set_member_name (b, "viewers");
-      json_builder_add_int_value (b, (gint64) e.viewers);
+      json_builder_add_int_value (b, (gint64)e.viewers);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -200,21 +203,25 @@ metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &
   };
   const Series series[] = {
     { "rtckit_viewer_bytes_sent_total", "counter", "RTP bytes sent to the viewer.",
-      [] (const ViewerSnapshot &v) { return (double) v.bytes_sent; } },
+      [] (const ViewerSnapshot &v) { return (double)v.bytes_sent; } },
     { "rtckit_viewer_packets_sent_total", "counter", "RTP packets sent to the viewer.",
-      [] (const ViewerSnapshot &v) { return (double) v.packets_sent; } },
+      [] (const ViewerSnapshot &v) { return (double)v.packets_sent; } },
     { "rtckit_viewer_packets_lost", "gauge", "Packets the viewer reported lost.",
-      [] (const ViewerSnapshot &v) { return (double) v.packets_lost; } },
+      [] (const ViewerSnapshot &v) { return (double)v.packets_lost; } },
     { "rtckit_viewer_nack_total", "counter", "NACKs received from the viewer.",
-      [] (const ViewerSnapshot &v) { return (double) v.nack_count; } },
+      [] (const ViewerSnapshot &v) { return (double)v.nack_count; } },
     { "rtckit_viewer_pli_total", "counter", "PLIs received from the viewer.",
-      [] (const ViewerSnapshot &v) { return (double) v.pli_count; } },
+      [] (const ViewerSnapshot &v) { return (double)v.pli_count; } },
     { "rtckit_viewer_retransmitted_total", "counter",
       "Retransmissions sent to the viewer within its budget.",
-      [] (const ViewerSnapshot &v) { return (double) v.retransmitted; } },
+      [] (const ViewerSnapshot &v) { return (double)v.retransmitted; } },
     { "rtckit_viewer_retransmissions_dropped_total", "counter",
       "Retransmissions the viewer asked for over its budget (not sent).",
-      [] (const ViewerSnapshot &v) { return (double) v.retransmissions_dropped; } },
+      [] (const ViewerSnapshot &v) { return (double)v.retransmissions_dropped; } },
+    { "rtckit_viewer_messages_dropped_total", "counter",
+      "Data channel messages from the viewer dropped because it sent faster than they were "
+      "handled.",
+      [] (const ViewerSnapshot &v) { return (double)v.messages_dropped; } },
     { "rtckit_viewer_rtt_seconds", "gauge", "Round-trip time from RTCP reports.",
       [] (const ViewerSnapshot &v) { return v.rtt_ms >= 0 ? v.rtt_ms / 1000.0 : 0.0; } },
   };
@@ -226,8 +233,8 @@ metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &
         {
           char num[64];
           g_ascii_dtostr (num, sizeof num, s.get (v));
-          line (std::string (s.name) + "{session=\"" + v.session_id + "\",codec=\"" +
-                v.video_codec + "\"} " + num);
+          line (std::string (s.name) + "{session=\"" + v.session_id + "\",codec=\"" + v.video_codec
+                + "\"} " + num);
         }
     }
   return m;

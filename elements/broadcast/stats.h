@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-namespace rtc {
+namespace rtc
+{
 
 struct ViewerSnapshot
 {
@@ -25,6 +26,8 @@ struct ViewerSnapshot
   guint64 retransmitted = 0;           // RTX let through the retransmission budget
   guint64 retransmissions_dropped = 0; // asked for, over the budget
   guint64 keyframes_for_loss = 0;      // asked for instead of those
+  guint64 messages_received = 0;       // data channel messages handed to the application
+  guint64 messages_dropped = 0;        // over the session's inbox bound (a flooding peer)
   gint64 packets_lost = 0;
   double rtt_ms = -1; // -1 until the first RTCP receiver report
   double fraction_lost = 0;
@@ -50,8 +53,7 @@ void parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out);
 
 std::string stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
                         const std::vector<EncoderSnapshot> &encoders);
-std::string metrics_text (const BroadcastTotals &totals,
-                          const std::vector<ViewerSnapshot> &viewers,
+std::string metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
                           const std::vector<EncoderSnapshot> &encoders);
 
 } // namespace rtc

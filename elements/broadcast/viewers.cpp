@@ -2,6 +2,7 @@
 // and webrtcbin callbacks runs on the element's worker thread, which alone owns the viewers.
 #include "broadcast/sink-private.h"
 
+#include "broadcast/navigation.h"
 #include "closure.h"
 #include "offer-choice.h"
 #include "rtcpeerbin.h"
@@ -55,22 +56,7 @@ update_viewer_count (GstRtcBroadcastSink *self)
 static void
 viewer_before_peer_stops (GstRtcSignalBin *, rtc::Session &session)
 {
-  Viewer &v = viewer_of (session);
-  for (auto &vt : v.tracks)
-    {
-      std::shared_ptr<Feed> feed;
-      {
-        std::lock_guard lock (vt.route->lock);
-        feed = std::move (vt.route->feed);
-      }
-      if (feed)
-        feed->unsubscribe (vt.appsrc.get ());
-    }
-  // An appsrc's thread may be blocked inside the peer (a sink of a PAUSED webrtcbin waits for
-  // PLAYING while the pipeline stops): stopping that appsrc first waited forever for its stream
-  // lock. The stopped peer flushes instead, and the appsrc's push returns FLUSHING.
-  for (auto &vt : v.tracks)
-    gst_element_set_locked_state (vt.appsrc.get (), TRUE);
+  rtc::detach_session_tracks (viewer_of (session).tracks);
 }
 
 static void
@@ -78,10 +64,7 @@ viewer_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason, b
 {
   auto *self = sink_of (bin);
   Viewer &v = viewer_of (session);
-  for (auto &vt : v.tracks)
-    gst_element_set_state (vt.appsrc.get (), GST_STATE_NULL);
-  for (auto &vt : v.tracks)
-    gst_bin_remove (GST_BIN (self), vt.appsrc.get ());
+  rtc::remove_session_tracks (GST_BIN (self), v.tracks);
   {
     std::lock_guard lock (self->priv->stats_lock);
     self->priv->snapshots.erase (v.session_id);
@@ -111,21 +94,7 @@ viewers_count_changed (GstRtcSignalBin *bin, guint)
 static void
 subscribe_viewer (Viewer *v)
 {
-  for (auto &vt : v->tracks)
-    {
-      std::shared_ptr<Feed> feed;
-      {
-        std::lock_guard lock (vt.route->lock);
-        feed = vt.route->feed;
-      }
-      if (!feed)
-        continue;
-      if (v->subscribed)
-        feed->request_keyframe ();
-      else
-        feed->subscribe (vt.appsrc.get (), vt.pt);
-    }
-  v->subscribed = true;
+  rtc::subscribe_session_tracks (v->tracks, v->subscribed);
 }
 
 static void
@@ -151,63 +120,6 @@ viewer_connected (GstRtcSignalBin *, rtc::Session &session)
       v.flowing = true;
       subscribe_viewer (&v);
     }
-}
-
-// Upstream events from the viewer's peer: keyframe requests (PLI/FIR turned into
-// force-key-unit by webrtcbin) go to the feed.
-static GstPadProbeReturn
-on_viewer_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (!gst_video_event_is_force_key_unit (event))
-    return GST_PAD_PROBE_OK;
-  auto *route = static_cast<std::shared_ptr<KeyframeRoute> *> (user_data);
-  std::shared_ptr<Feed> feed;
-  {
-    std::lock_guard lock ((*route)->lock);
-    feed = (*route)->feed;
-  }
-  if (feed)
-    feed->request_keyframe ();
-  return GST_PAD_PROBE_DROP;
-}
-
-static GstCaps *
-offer_caps_for (const std::vector<const CodecInfo *> &codecs)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  for (auto *c : codecs)
-    gst_caps_append (caps, rtc::codec_offer_caps (c));
-  return caps;
-}
-
-// A media track of a new viewer: a request pad of its rtcpeerbin with @caps as codec
-// preferences, fed by the viewer's own appsrc.
-static ViewerTrack
-add_viewer_track (GstRtcBroadcastSink *self, GstElement *peer, const std::shared_ptr<Track> &track,
-                  GstCaps *caps)
-{
-  GstPadTemplate *templ
-      = gst_element_get_pad_template (peer, track->video ? "video_%u" : "audio_%u");
-  Ptr<GstPad> sinkpad (gst_element_request_pad (peer, templ, nullptr, caps));
-  GstElement *src = gst_element_factory_make ("appsrc", nullptr);
-  // Bounded and leaky: a viewer that cannot keep up loses its own oldest packets (NACK and
-  // PLI repair that), and never blocks the feed.
-  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block",
-                FALSE, "max-bytes", (guint64)4 * 1024 * 1024, "max-buffers", (guint64)0, "max-time",
-                (guint64)0, "emit-signals", FALSE, nullptr);
-  gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
-  gst_bin_add (GST_BIN (self), src);
-  Ptr<GstPad> srcpad (gst_element_get_static_pad (src, "src"));
-  if (sinkpad)
-    gst_pad_link (srcpad.get (), sinkpad.get ());
-  ViewerTrack vt;
-  vt.track = track;
-  vt.appsrc = Ptr<GstElement>::ref (src);
-  vt.route = std::make_shared<KeyframeRoute> ();
-  gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_viewer_upstream_event,
-                     rtc::boxed (vt.route), rtc::free_boxed<std::shared_ptr<KeyframeRoute>>);
-  return vt;
 }
 
 // The viewer's codecs are agreed: count it in and tell the application.
@@ -243,16 +155,10 @@ viewer_joined (GstRtcBroadcastSink *self, Viewer *v)
                                                 audio_codec.c_str (), nullptr));
 }
 
-// Points @vt at the feed of its codec (created on first use); the viewer subscribes on connect.
 static bool
-route_to_feed (GstRtcBroadcastSink *self, ViewerTrack &vt)
+route_to_feed (GstRtcBroadcastSink *self, rtc::SessionTrack &vt)
 {
-  auto feed = ensure_feed (self, vt.track, vt.codec);
-  if (!feed)
-    return false;
-  std::lock_guard lock (vt.route->lock);
-  vt.route->feed = feed;
-  return true;
+  return rtc::route_to_feed (*self->priv->out, vt);
 }
 
 // A WHEP player's offer: one of our tracks per m-line it wants to receive, in order, with the
@@ -260,7 +166,8 @@ route_to_feed (GstRtcBroadcastSink *self, ViewerTrack &vt)
 // "" with @v's tracks added.
 static std::string
 add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
-                      const std::vector<std::shared_ptr<Track>> &tracks, const std::string &offer)
+                      const std::vector<std::shared_ptr<rtc::Track>> &tracks,
+                      const std::string &offer)
 {
   GstSDPMessage *sdp = rtc::parse_sdp (offer);
   if (!sdp)
@@ -280,11 +187,7 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
         t++;
       if (t == tracks.size ())
         continue; // nothing of that kind to send: webrtcbin answers the m-line inactive
-      std::vector<const CodecInfo *> codecs;
-      {
-        std::lock_guard lock (self->priv->tracks_lock);
-        codecs = tracks[t]->codecs;
-      }
+      std::vector<const CodecInfo *> codecs = self->priv->out->codecs_of (*tracks[t]);
       rtc::MlineChoice choice = rtc::choose_codec (m, i, codecs, rtc::OfferUse::Send);
       if (!choice.codec)
         {
@@ -295,7 +198,7 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
           continue;
         }
       used[t] = true;
-      ViewerTrack vt = add_viewer_track (self, peer, tracks[t], choice.caps);
+      rtc::SessionTrack vt = rtc::add_session_track (GST_BIN (self), peer, tracks[t], choice.caps);
       vt.codec = choice.codec;
       vt.pt = (int)choice.pt;
       vt.offered_caps = Ptr<GstCaps>::ref (choice.caps);
@@ -340,11 +243,7 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
   v.waiting = false;
   const std::string session_id = v.session_id, offer = std::move (v.offer);
   Settings s = copy_settings (self);
-  std::vector<std::shared_ptr<Track>> tracks;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    tracks = self->priv->tracks;
-  }
+  std::vector<std::shared_ptr<rtc::Track>> tracks = self->priv->out->tracks ();
   GstElement *peer = rtc::new_peer (bin, v);
   if (!peer)
     return;
@@ -377,12 +276,7 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
       const bool announce_ssrc = rtc::signal_bin (bin).signalling.announces_ssrc ();
       for (auto &track : tracks)
         {
-          std::vector<const CodecInfo *> codecs;
-          {
-            std::lock_guard lock (self->priv->tracks_lock);
-            codecs = track->codecs;
-          }
-          GstCaps *caps = offer_caps_for (codecs);
+          GstCaps *caps = rtc::offer_caps_for (self->priv->out->codecs_of (*track));
           // a=ssrc for peers that demultiplex by SSRC only (Janus drops packets of SSRCs its SDP
           // does not know). Not for browsers on our signalling: with a=ssrc (whose msid webrtcbin
           // makes the same for audio and video) Chromium dropped ~6x more frames of a passthrough
@@ -390,12 +284,17 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
           if (announce_ssrc && !gst_caps_is_empty (caps))
             gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track->ssrc,
                                nullptr);
-          v.tracks.push_back (add_viewer_track (self, peer, track, caps));
+          v.tracks.push_back (rtc::add_session_track (GST_BIN (self), peer, track, caps));
           gst_caps_unref (caps);
         }
     }
 
-  rtc::start_peer (bin, v);
+  rtc::start_peer (bin, v, !answering);
+  // Remote control: the viewer page (and gstwebrtc-api) send input on this channel.
+  if (!answering && s.navigation
+      && !gst_rtc_peer_bin_create_data_channel (GST_RTC_PEER_BIN (peer), rtc::kNavigationLabel))
+    GST_WARNING_OBJECT (self, "viewer %s: no navigation channel could be made",
+                        session_id.c_str ());
   for (auto &vt : v.tracks)
     gst_element_sync_state_with_parent (vt.appsrc.get ());
   // Answering: the caps go now (they reach webrtcbin without a buffer, and it answers once
@@ -430,19 +329,7 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
 static bool
 tracks_ready (GstRtcBroadcastSink *self, std::string *why)
 {
-  std::lock_guard lock (self->priv->tracks_lock);
-  if (self->priv->tracks.empty ())
-    {
-      *why = "the stream has no media pads yet";
-      return false;
-    }
-  for (auto &t : self->priv->tracks)
-    if (!t->caps_known)
-      {
-        *why = t->name + " has no data yet";
-        return false;
-      }
-  return true;
+  return self->priv->out->ready (why);
 }
 
 void
@@ -487,6 +374,7 @@ viewer_begin (GstRtcSignalBin *bin, rtc::Session &session, const std::string &of
     {
       GST_INFO_OBJECT (self, "session %s waits: %s", v.session_id.c_str (), why.c_str ());
       v.waiting = true;
+      update_viewer_count (self);
       return;
     }
   start_viewer (self, v);
@@ -508,12 +396,8 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
   std::string video_codec, audio_codec, offered_video;
   for (std::size_t i = 0; i < v->tracks.size (); i++)
     {
-      ViewerTrack &vt = v->tracks[i];
-      std::vector<const CodecInfo *> codecs;
-      {
-        std::lock_guard lock (self->priv->tracks_lock);
-        codecs = vt.track->codecs;
-      }
+      rtc::SessionTrack &vt = v->tracks[i];
+      std::vector<const CodecInfo *> codecs = self->priv->out->codecs_of (*vt.track);
       const CodecInfo *chosen = nullptr;
       if (i < gst_sdp_message_medias_len (sdp))
         {
@@ -603,6 +487,10 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 {
   auto *self = sink_of (bin);
   const std::string &id = session.session_id;
+  update_snapshot (self, id, [&session] (rtc::ViewerSnapshot &snap) {
+    snap.messages_received = session.inbox->received.load ();
+    snap.messages_dropped = session.inbox->dropped.load ();
+  });
   GstStructure *repair = nullptr;
   g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
   if (repair)
@@ -629,14 +517,7 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 static gchar *
 stats_text (GstRtcBroadcastSink *self, bool metrics)
 {
-  std::vector<rtc::EncoderSnapshot> encoders;
-  {
-    std::lock_guard lock (self->priv->tracks_lock);
-    for (auto &t : self->priv->tracks)
-      for (auto &[codec, feed] : t->feeds)
-        encoders.push_back (
-            { t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
-  }
+  std::vector<rtc::EncoderSnapshot> encoders = self->priv->out->encoders ();
   std::lock_guard lock (self->priv->stats_lock);
   std::vector<rtc::ViewerSnapshot> viewers;
   for (auto &[id, s] : self->priv->snapshots)
@@ -665,7 +546,7 @@ viewer_configure (GstRtcSignalBin *bin, rtc::SignallingConfig &config)
 
 void
 rtc::broadcast::remove_viewers_of_track (GstRtcBroadcastSink *self,
-                                         const std::shared_ptr<Track> &track)
+                                         const std::shared_ptr<rtc::Track> &track)
 {
   auto *bin = GST_RTC_SIGNAL_BIN (self);
   std::vector<std::string> ids;
@@ -675,6 +556,41 @@ rtc::broadcast::remove_viewers_of_track (GstRtcBroadcastSink *self,
         ids.push_back (id);
   for (auto &id : ids)
     rtc::end_session (bin, id, "the stream's tracks changed");
+}
+
+// navigation=true: input events from a viewer's "control" channel go upstream of the video pad
+// as GstNavigation events; anything else on it is answered with an error.
+static bool
+viewer_channel_message (GstRtcSignalBin *bin, rtc::Session &session, const std::string &label,
+                        const std::string &text)
+{
+  auto *self = sink_of (bin);
+  if (label != rtc::kNavigationLabel || !copy_settings (self).navigation)
+    return false;
+  Viewer &v = viewer_of (session);
+  rtc::NavigationRequest req = rtc::parse_navigation_request (text);
+  std::string error = req.error;
+  if (req.event)
+    {
+      GstPad *video = nullptr;
+      for (auto &vt : v.tracks)
+        if (vt.track->video && !video)
+          video = vt.track->ghost;
+      if (video)
+        gst_pad_push_event (video, req.event); // upstream: a sink pad pushes to its peer
+      else
+        {
+          gst_event_unref (req.event);
+          error = "this stream has no video";
+        }
+    }
+  else
+    GST_DEBUG_OBJECT (self, "viewer %s: navigation message ignored (%s)", v.session_id.c_str (),
+                      error.c_str ());
+  if (req.id >= 0 && v.peer)
+    gst_rtc_peer_bin_send_message (GST_RTC_PEER_BIN (v.peer.get ()), label.c_str (),
+                                   rtc::navigation_response (req.id, error).c_str ());
+  return true;
 }
 
 const GstRtcSignalBinHooks rtc::broadcast::viewer_hooks = {
@@ -691,4 +607,5 @@ const GstRtcSignalBinHooks rtc::broadcast::viewer_hooks = {
   .before_peer_stops = viewer_before_peer_stops,
   .ended = viewer_ended,
   .count_changed = viewers_count_changed,
+  .channel_message = viewer_channel_message,
 };

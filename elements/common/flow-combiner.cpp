@@ -6,7 +6,10 @@
 namespace rtc
 {
 
-PadFlowCombiner::PadFlowCombiner () : combiner_ (gst_flow_combiner_new ()) {}
+PadFlowCombiner::PadFlowCombiner (bool drop_unlinked)
+    : combiner_ (gst_flow_combiner_new ()), drop_unlinked_ (drop_unlinked)
+{
+}
 
 PadFlowCombiner::~PadFlowCombiner () { gst_flow_combiner_free (combiner_); }
 
@@ -39,7 +42,8 @@ PadFlowCombiner::combine (GstPad *internal, GstFlowReturn ret)
   if (!ghost)
     return ret;
   std::lock_guard l (lock_);
-  return gst_flow_combiner_update_pad_flow (combiner_, ghost.get (), ret);
+  GstFlowReturn combined = gst_flow_combiner_update_pad_flow (combiner_, ghost.get (), ret);
+  return drop_unlinked_ && combined == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : combined;
 }
 
 GstFlowReturn

@@ -15,7 +15,8 @@ namespace rtc
 class PadFlowCombiner
 {
 public:
-  PadFlowCombiner ();
+  // @drop_unlinked: not-linked never goes upstream (the data of unlinked pads is dropped).
+  explicit PadFlowCombiner (bool drop_unlinked = false);
   ~PadFlowCombiner ();
   PadFlowCombiner (const PadFlowCombiner &) = delete;
   PadFlowCombiner &operator= (const PadFlowCombiner &) = delete;
@@ -33,6 +34,7 @@ private:
 
   std::mutex lock_; // guards combiner_ (GstFlowCombiner is not thread-safe); a leaf lock
   GstFlowCombiner *combiner_;
+  const bool drop_unlinked_;
 };
 
 } // namespace rtc

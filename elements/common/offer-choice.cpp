@@ -188,8 +188,7 @@ choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecIn
       // to be recorded should start at the size they capture. libwebrtc reads this from the
       // codec parameters of the answer (other senders ignore it).
       if (choice.video)
-        gst_structure_set (st, "x-google-start-bitrate", G_TYPE_STRING, kStartBitrateKbps,
-                           nullptr);
+        gst_structure_set (st, "x-google-start-bitrate", G_TYPE_STRING, kStartBitrateKbps, nullptr);
     }
   return choice;
 }
@@ -197,7 +196,8 @@ choose_codec (const GstSDPMedia *m, guint mline, const std::vector<const CodecIn
 bool
 mline_usable (const GstSDPMedia *m, OfferUse use)
 {
-  if (gst_sdp_media_get_port (m) == 0)
+  // Port 0 rejects an m-line, except a bundle-only one (webrtcbin's max-bundle offers).
+  if (gst_sdp_media_get_port (m) == 0 && !gst_sdp_media_get_attribute_val (m, "bundle-only"))
     return false;
   bool sendonly = gst_sdp_media_get_attribute_val (m, "sendonly") != nullptr;
   bool recvonly = gst_sdp_media_get_attribute_val (m, "recvonly") != nullptr;

@@ -134,13 +134,15 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
     {
       // A remote signalling server: the `signaller` child, a WebSocket client by default.
       sig = child (config.role, false);
+      // The role may follow a property set after the child was made (rtccallbin's call).
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (sig.get ()), "role"))
+        g_object_set (sig.get (), "role", config.role, nullptr);
       // A client of our protocol announces itself with a meta, and may be told whom to consume.
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (sig.get ()), "producer-id"))
         {
           GStr meta (g_strdup_printf ("{\"name\":\"%s\"}", GST_OBJECT_NAME (element)));
           GStr current;
           g_object_get (sig.get (), "meta", current.out (), nullptr);
-          g_object_set (sig.get (), "role", config.role, nullptr);
           if (!current)
             g_object_set (sig.get (), "meta", meta.get (), nullptr);
           if (!config.producer_id.empty ())

@@ -35,135 +35,18 @@ find_publisher (GstRtcIngestSrc *self, const std::string &session_id)
   return s ? &publisher_of (*s) : nullptr;
 }
 
-static void
-request_keyframe (const std::shared_ptr<Track> &t)
+// rtcingestsrc's Incoming callbacks.
+rtc::IncomingSession *
+rtc::ingest::find_incoming (GstRtcIngestSrc *self, const std::string &session_id)
 {
-  if (!t->video || t->chain.empty ())
-    return;
-  // Upstream force-key-unit: webrtcbin's rtpsession turns it into a PLI to the publisher.
-  Ptr<GstPad> src (gst_element_get_static_pad (t->chain.front ().get (), "src"));
-  gst_pad_send_event (src.get (),
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  Publisher *p = find_publisher (self, session_id);
+  return p ? &p->in : nullptr;
 }
 
-/* --- tracks (streaming threads, then worker) --------------------------------------------- */
-
-static GstTagList *
-publisher_tags (const Track &t)
+void
+rtc::ingest::publisher_announced (GstRtcIngestSrc *self, const std::string &sid,
+                                  const std::string &pid, const std::vector<std::string> &names)
 {
-  GstTagList *tags = gst_tag_list_new (RTC_TAG_PUBLISHER_ID, t.publisher_id.c_str (), GST_TAG_TITLE,
-                                       t.publisher_id.c_str (), nullptr);
-  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
-  return tags;
-}
-
-// Later stream tags from the parser (codec, bitrate) keep the publisher id.
-static GstPadProbeReturn
-on_track_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_TAG)
-    return GST_PAD_PROBE_OK;
-  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
-  if (!track)
-    return GST_PAD_PROBE_OK;
-  GstTagList *tags = nullptr;
-  gst_event_parse_tag (event, &tags);
-  if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM
-      || gst_tag_list_get_tag_size (tags, RTC_TAG_PUBLISHER_ID) > 0)
-    return GST_PAD_PROBE_OK;
-  GstTagList *ours = publisher_tags (*track);
-  GstTagList *merged = gst_tag_list_merge (tags, ours, GST_TAG_MERGE_REPLACE);
-  gst_tag_list_unref (ours);
-  gst_tag_list_set_scope (merged, GST_TAG_SCOPE_STREAM);
-  gst_event_unref (event);
-  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_tag (merged);
-  return GST_PAD_PROBE_OK;
-}
-
-static void check_ready (GstRtcIngestSrc *self, const std::string &session_id);
-
-// Holds the track's first buffer until all pads of its publisher are announced.
-static GstPadProbeReturn
-on_track_blocked (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
-{
-  std::shared_ptr<Track> track = static_cast<std::weak_ptr<Track> *> (user_data)->lock ();
-  if (!track || track->flowing.exchange (true))
-    return GST_PAD_PROBE_OK;
-  // Stream-start, caps and segment are on the pad now: the tag goes after them.
-  Ptr<GstEvent> existing (gst_pad_get_sticky_event (pad, GST_EVENT_TAG, 0));
-  if (!existing)
-    gst_pad_store_sticky_event (pad,
-                                Ptr<GstEvent> (gst_event_new_tag (publisher_tags (*track))).get ());
-  auto *self = track->owner;
-  std::string sid = track->session_id;
-  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, sid] { check_ready (self, sid); });
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-unblock (const std::shared_ptr<Track> &t)
-{
-  if (t->block_id)
-    gst_pad_remove_probe (t->out.get (), t->block_id);
-  t->block_id = 0;
-}
-
-static void
-destroy_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
-{
-  for (auto &e : t->chain)
-    gst_element_set_locked_state (e.get (), TRUE);
-  for (auto &e : t->chain)
-    gst_element_set_state (e.get (), GST_STATE_NULL);
-  if (t->added)
-    {
-      self->priv->flows.remove (t->ghost.get ());
-      gst_element_remove_pad (GST_ELEMENT (self), t->ghost.get ());
-    }
-  t->added = false;
-  for (auto &e : t->chain)
-    gst_bin_remove (GST_BIN (self), e.get ());
-  t->chain.clear ();
-}
-
-static void
-add_track_pad (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
-{
-  self->priv->flows.add (t->ghost.get ());
-  gst_element_add_pad (GST_ELEMENT (self), t->ghost.get ());
-  t->added = true;
-}
-
-static void
-cancel_ready_timer (Publisher *p)
-{
-  if (p->ready_timer)
-    {
-      g_source_destroy (p->ready_timer);
-      g_source_unref (p->ready_timer);
-      p->ready_timer = nullptr;
-    }
-}
-
-// Adds every pad of the publisher, tells the application, then lets data flow.
-static void
-announce (GstRtcIngestSrc *self, Publisher *p)
-{
-  p->ready = true;
-  cancel_ready_timer (p);
-  // Video first, whatever arrived first: gst-launch links the first pad that fits, so
-  // "rtcingestsrc ! queue ! decodebin ! videoconvert ! ..." gets the video.
-  std::stable_partition (p->tracks.begin (), p->tracks.end (),
-                         [] (const std::shared_ptr<Track> &t) { return t->video; });
-  std::vector<std::string> names;
-  for (auto &t : p->tracks)
-    {
-      add_track_pad (self, t);
-      names.push_back (t->name);
-    }
-  GST_INFO_OBJECT (self, "publisher %s ready with %zu pad(s)", p->peer_id.c_str (), names.size ());
-  std::string sid = p->session_id, pid = p->peer_id;
   g_signal_emit (self, signals[SIGNAL_PUBLISHER_READY], 0, pid.c_str (), sid.c_str ());
   GStrv strv = g_new0 (gchar *, names.size () + 1);
   for (std::size_t i = 0; i < names.size (); i++)
@@ -174,183 +57,6 @@ announce (GstRtcIngestSrc *self, Publisher *p)
                                                 G_TYPE_STRING, sid.c_str (), "pads", G_TYPE_STRV,
                                                 strv, nullptr));
   g_strfreev (strv);
-  // The handler may have removed the publisher (e.g. the element stopped).
-  Publisher *still = find_publisher (self, sid);
-  if (!still)
-    return;
-  for (auto &t : still->tracks)
-    {
-      unblock (t);
-      // A recording starts on a decodable frame.
-      request_keyframe (t);
-    }
-}
-
-static void
-check_ready (GstRtcIngestSrc *self, const std::string &session_id)
-{
-  Publisher *p = find_publisher (self, session_id);
-  if (!p || p->ready)
-    return;
-  std::size_t flowing = 0;
-  for (auto &t : p->tracks)
-    flowing += t->flowing.load () ? 1 : 0;
-  if (flowing >= p->expected_tracks)
-    announce (self, p);
-}
-
-static void
-register_track (GstRtcIngestSrc *self, const std::shared_ptr<Track> &t)
-{
-  Publisher *p = find_publisher (self, t->session_id);
-  if (!p)
-    {
-      unblock (t);
-      destroy_track (self, t);
-      return;
-    }
-  p->tracks.push_back (t);
-  if (p->ready)
-    {
-      // A track that started after the others were announced.
-      add_track_pad (self, t);
-      unblock (t);
-      return;
-    }
-  if (!p->ready_timer)
-    {
-      p->ready_timer = g_timeout_source_new (READY_TIMEOUT_MS);
-      struct Ctx
-      {
-        GstRtcIngestSrc *self;
-        std::string session_id;
-      };
-      g_source_set_callback (
-          p->ready_timer,
-          [] (gpointer data) -> gboolean {
-            auto *ctx = static_cast<Ctx *> (data);
-            Publisher *p = find_publisher (ctx->self, ctx->session_id);
-            if (p && !p->ready)
-              {
-                GST_INFO_OBJECT (ctx->self,
-                                 "publisher %s: not every track sent data; announcing "
-                                 "the %zu that did",
-                                 p->peer_id.c_str (), p->tracks.size ());
-                // The timer is being dispatched: let its destruction be the dispatcher's.
-                g_source_unref (p->ready_timer);
-                p->ready_timer = nullptr;
-                announce (ctx->self, p);
-              }
-            return G_SOURCE_REMOVE;
-          },
-          rtc::boxed (Ctx{ self, t->session_id }), rtc::free_boxed<Ctx>);
-      g_source_attach (p->ready_timer,
-                       rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).worker->context ());
-    }
-  check_ready (self, t->session_id);
-}
-
-static void
-set_if_exists (GstElement *e, const char *prop, gboolean value)
-{
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop))
-    g_object_set (e, prop, value, nullptr);
-}
-
-// rtcpeerbin's video_src_%u / audio_src_%u: the first packet of a track is being pushed (a
-// streaming thread). Link it at once, so that packet is not lost, and hold its output.
-static void
-on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
-{
-  auto &ref = *static_cast<std::shared_ptr<PeerRef> *> (user_data);
-  auto *self = ref->self;
-  guint mline = 0;
-  bool video = sscanf (GST_PAD_NAME (pad), "video_src_%u", &mline) == 1;
-  if (!video && sscanf (GST_PAD_NAME (pad), "audio_src_%u", &mline) != 1)
-    return;
-  auto cit = ref->codecs.find (mline);
-  if (cit == ref->codecs.end ())
-    {
-      GST_WARNING_OBJECT (self, "session %s: stream on m-line %u that we did not accept",
-                          ref->session_id.c_str (), mline);
-      return;
-    }
-  auto t = std::make_shared<Track> ();
-  t->owner = self;
-  t->session_id = ref->session_id;
-  t->publisher_id = ref->publisher_id;
-  t->video = video;
-  t->codec = cit->second;
-  guint n = (video ? self->priv->next_video : self->priv->next_audio).fetch_add (1);
-  t->name = (video ? "video_" : "audio_") + std::to_string (n);
-
-  std::vector<const char *> factories = { t->codec->depayloader };
-  if (t->codec->parser)
-    factories.push_back (t->codec->parser);
-  for (auto *f : factories)
-    {
-      GstElement *e = gst_element_factory_make (f, nullptr);
-      if (!e)
-        {
-          GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
-                               ("Cannot receive %s from publisher %s: element %s is missing",
-                                t->codec->name, ref->publisher_id.c_str (), f),
-                               (nullptr));
-          t->chain.clear ();
-          return;
-        }
-      t->chain.push_back (Ptr<GstElement>::ref (e));
-    }
-  GstElement *depay = t->chain.front ().get ();
-  // Loss makes the depayloader drop to the next keyframe and ask for one (PLI).
-  set_if_exists (depay, "request-keyframe", TRUE);
-  set_if_exists (depay, "wait-for-keyframe", TRUE);
-  if (g_str_equal (t->codec->name, "h264"))
-    {
-      // SPS/PPS before every IDR: a file or a late decoder can start at any keyframe.
-      g_object_set (t->chain.back ().get (), "config-interval", -1, nullptr);
-      GstElement *cf = gst_element_factory_make ("capsfilter", nullptr);
-      GstCaps *caps = gst_caps_from_string ("video/x-h264, alignment=(string)au");
-      g_object_set (cf, "caps", caps, nullptr);
-      gst_caps_unref (caps);
-      t->chain.push_back (Ptr<GstElement>::ref (cf));
-    }
-  for (auto &e : t->chain)
-    gst_bin_add (GST_BIN (self), e.get ());
-  for (std::size_t i = 1; i < t->chain.size (); i++)
-    gst_element_link (t->chain[i - 1].get (), t->chain[i].get ());
-  t->out = Ptr<GstPad> (gst_element_get_static_pad (t->chain.back ().get (), "src"));
-  Ptr<GstPad> sink (gst_element_get_static_pad (depay, "sink"));
-
-  GstPadTemplate *templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-                                                              video ? "video_%u" : "audio_%u");
-  auto *ghost
-      = GST_RTC_INGEST_PAD (g_object_new (GST_TYPE_RTC_INGEST_PAD, "name", t->name.c_str (),
-                                          "direction", GST_PAD_SRC, "template", templ, nullptr));
-  ghost->publisher_id = g_strdup (t->publisher_id.c_str ());
-  ghost->session_id = g_strdup (t->session_id.c_str ());
-  gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), t->out.get ());
-  t->ghost = Ptr<GstPad>::ref (GST_PAD (ghost)); // floating ref sunk: ours until added
-  gst_pad_set_active (GST_PAD (ghost), TRUE);
-
-  // The probes hold the track weakly: it owns the pad that owns them.
-  t->block_id
-      = gst_pad_add_probe (t->out.get (),
-                           GstPadProbeType (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
-                                            | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                           on_track_blocked, rtc::boxed (std::weak_ptr<Track> (t)),
-                           rtc::free_boxed<std::weak_ptr<Track>>);
-  gst_pad_add_probe (t->out.get (), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_track_event,
-                     rtc::boxed (std::weak_ptr<Track> (t)), rtc::free_boxed<std::weak_ptr<Track>>);
-
-  for (auto it = t->chain.rbegin (); it != t->chain.rend (); ++it)
-    gst_element_sync_state_with_parent (it->get ());
-  if (gst_pad_link (pad, sink.get ()) != GST_PAD_LINK_OK)
-    GST_WARNING_OBJECT (self, "%s: could not link %s", t->name.c_str (), GST_PAD_NAME (pad));
-  GST_INFO_OBJECT (self, "publisher %s: %s is %s", t->publisher_id.c_str (), t->name.c_str (),
-                   t->codec->name);
-  request_keyframe (t);
-  rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, t] { register_track (self, t); });
 }
 
 /* --- publishers (worker thread) ---------------------------------------------------------- */
@@ -358,12 +64,9 @@ on_peer_pad_added (GstElement *, GstPad *pad, gpointer user_data)
 // The publisher's peer is about to stop: nothing may stay blocked (its streaming threads must
 // finish).
 static void
-publisher_before_peer_stops (GstRtcSignalBin *, rtc::Session &session)
+publisher_before_peer_stops (GstRtcSignalBin *bin, rtc::Session &session)
 {
-  Publisher &p = publisher_of (session);
-  cancel_ready_timer (&p);
-  for (auto &t : p.tracks)
-    unblock (t);
+  src_of (bin)->priv->in->before_peer_stops (publisher_of (session).in);
 }
 
 static void
@@ -371,16 +74,7 @@ publisher_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason
 {
   auto *self = src_of (bin);
   Publisher &p = publisher_of (session);
-  // Nothing pushes into the tracks any more: end their streams so muxers finalise.
-  if (eos)
-    for (auto &t : p.tracks)
-      if (t->added && !t->chain.empty ())
-        {
-          Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
-          gst_pad_send_event (sink.get (), gst_event_new_eos ());
-        }
-  for (auto &t : p.tracks)
-    destroy_track (self, t);
+  self->priv->in->ended (p.in, eos);
   if (!p.answered)
     return;
   g_signal_emit (self, signals[SIGNAL_PUBLISHER_LEFT], 0, p.peer_id.c_str (), p.session_id.c_str (),
@@ -444,27 +138,21 @@ on_negotiated (GstRtcPeerBin *, const GError *error, gpointer data)
   });
 }
 
-// A new rtcpeerbin for @p (rtcsignalbin's), and the PeerRef its pad-added handler shares
-// (p->ref); nullptr, and the publisher refused, when rtcpeerbin is missing.
+// A new rtcpeerbin for @p (rtcsignalbin's) whose streams become its tracks; nullptr, and the
+// publisher refused, when rtcpeerbin is missing.
 static GstElement *
 new_peer (GstRtcIngestSrc *self, Publisher *p)
 {
   GstElement *peer = rtc::new_peer (GST_RTC_SIGNAL_BIN (self), *p);
-  if (!peer)
-    return nullptr;
-  p->ref = std::make_shared<PeerRef> ();
-  p->ref->self = self;
-  p->ref->session_id = p->session_id;
-  p->ref->publisher_id = p->peer_id;
+  if (peer)
+    self->priv->in->attach (peer, p->in, p->session_id, p->peer_id);
   return peer;
 }
 
-// Connects @p's peer to our pad handler (its receivers added) and starts it.
 static void
 start_peer (GstRtcIngestSrc *self, Publisher *p)
 {
-  rtc::connect_boxed (p->peer.get (), "pad-added", G_CALLBACK (on_peer_pad_added), p->ref);
-  rtc::start_peer (GST_RTC_SIGNAL_BIN (self), *p);
+  rtc::start_peer (GST_RTC_SIGNAL_BIN (self), *p, p->offered);
 }
 
 // The publisher's offer: pick our codec per m-line, build its rtcpeerbin and answer.
@@ -493,7 +181,7 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
   GstElement *peer = new_peer (self, p);
   if (!peer)
     return;
-  auto &ref = p->ref;
+  auto &ref = p->in.ref;
   std::string summary;
   for (auto &m : choice.mlines)
     {
@@ -502,7 +190,7 @@ handle_offer (GstRtcIngestSrc *self, const std::string &session_id, const std::s
       summary += (summary.empty () ? "" : ", ") + std::string (m.codec->name) + " (pt "
                  + std::to_string (m.pt) + ")";
     }
-  p->expected_tracks = choice.mlines.size ();
+  p->in.expected_tracks = choice.mlines.size ();
   start_peer (self, p);
   GST_INFO_OBJECT (self, "publisher %s (session %s): answering with %s", p->peer_id.c_str (),
                    session_id.c_str (), summary.c_str ());
@@ -544,7 +232,7 @@ static void
 handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
 {
   const std::string sid = p->session_id;
-  if (p->answered || !p->ref)
+  if (p->answered || !p->in.ref)
     {
       rtc::end_session (GST_RTC_SIGNAL_BIN (self), sid,
                         "expected one SDP answer to our offer, got another");
@@ -565,16 +253,16 @@ handle_answer (GstRtcIngestSrc *self, Publisher *p, const std::string &answer)
       const CodecInfo *c = rtc::codec_by_pt (atoi (gst_sdp_media_get_format (m, 0)));
       if (!c || g_strcmp0 (c->media, gst_sdp_media_get_media (m)) != 0)
         continue;
-      p->ref->codecs[i] = c;
+      p->in.ref->codecs[i] = c;
       summary += (summary.empty () ? "" : ", ") + std::string (c->name);
     }
   gst_sdp_message_free (sdp);
-  if (p->ref->codecs.empty ())
+  if (p->in.ref->codecs.empty ())
     {
       refuse (self, sid, "the answer accepts none of the codecs we offered");
       return;
     }
-  p->expected_tracks = p->ref->codecs.size ();
+  p->in.expected_tracks = p->in.ref->codecs.size ();
   GST_INFO_OBJECT (self, "session %s: the sender answered with %s", sid.c_str (), summary.c_str ());
   gst_rtc_peer_bin_set_remote_description (
       GST_RTC_PEER_BIN (p->peer.get ()), "answer", answer.c_str (), on_negotiated,
@@ -644,12 +332,7 @@ void
 rtc::ingest::end_all_tracks (GstRtcIngestSrc *self)
 {
   for (auto &[id, s] : rtc::signal_bin (GST_RTC_SIGNAL_BIN (self)).sessions)
-    for (auto &t : publisher_of (*s).tracks)
-      if (t->added && !t->chain.empty ())
-        {
-          Ptr<GstPad> sink (gst_element_get_static_pad (t->chain.front ().get (), "sink"));
-          gst_pad_send_event (sink.get (), gst_event_new_eos ());
-        }
+    self->priv->in->end_tracks (publisher_of (*s).in);
 }
 
 static void

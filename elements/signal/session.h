@@ -12,6 +12,7 @@
 
 #include <gst/webrtc/webrtc.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +34,22 @@ struct SignalBinSettings : EndpointSettings
   guint max_message_size = RTC_DEFAULT_MAX_MESSAGE_SIZE;
 };
 
+// The label of the data channel rtcsignalbin opens in every session (`data-channel`), and of the
+// one the application's messages go to first.
+constexpr const char *kDataChannelLabel = "rtckit";
+// Received messages of one session waiting for the worker thread, at most: beyond that a
+// flooding peer loses its own messages, and nothing else waits for it.
+constexpr guint kInboxMaxMessages = 256;
+constexpr gsize kInboxMaxBytes = 4 * 1024 * 1024;
+
+// One session's received data channel messages on their way to the worker thread.
+struct Inbox
+{
+  std::atomic<guint> queued{ 0 };
+  std::atomic<gsize> bytes{ 0 };
+  std::atomic<guint64> received{ 0 }, dropped{ 0 };
+};
+
 // One signalling session: the remote peer and our rtcpeerbin for it. A subclass derives its own
 // (a viewer, a publisher) and makes them in its new_session hook.
 struct Session
@@ -43,6 +60,7 @@ struct Session
   gint64 created_us = 0;
   bool connected = false;                               // its peer connection came up
   std::vector<std::pair<guint, std::string>> early_ice; // remote candidates before the peer
+  std::shared_ptr<Inbox> inbox = std::make_shared<Inbox> ();
 };
 
 // The base's state (lock order: settings_lock first, then the subclass's own locks).
@@ -57,6 +75,10 @@ struct SignalBin
   std::unique_ptr<Worker> worker;
   // Worker-thread state:
   std::map<std::string, std::unique_ptr<Session>> sessions;
+
+  // The sessions' peers, for sending messages from any thread (after settings_lock).
+  std::mutex peers_lock;
+  std::map<std::string, Ptr<GstElement>> peers;
 };
 
 } // namespace rtc
@@ -66,6 +88,8 @@ struct SignalBin
 struct _GstRtcSignalBinHooks
 {
   RtcSignallerRole role; // of the default signallers (embedded server, remote client)
+  // Optional, any thread: the role now, when it follows a property (rtccallbin's `call`).
+  RtcSignallerRole (*role_now) (GstRtcSignalBin *self);
   const char *peer_noun; // "viewer", "publisher": in log lines and reasons
   // Any thread, no lock: the signalling's page, stats bodies, remote producer.
   void (*configure) (GstRtcSignalBin *self, rtc::SignallingConfig &config);
@@ -91,6 +115,10 @@ struct _GstRtcSignalBinHooks
   void (*ended) (GstRtcSignalBin *self, rtc::Session &session, const char *reason, bool eos);
   // Optional: the number of sessions changed.
   void (*count_changed) (GstRtcSignalBin *self, guint count);
+  // Optional: a text message on one of the session's data channels; true when the subclass
+  // consumed it (its own channel), else the application gets it.
+  bool (*channel_message) (GstRtcSignalBin *self, rtc::Session &session, const std::string &label,
+                           const std::string &text);
 };
 
 namespace rtc
@@ -103,6 +131,7 @@ void run_on_worker (GstRtcSignalBin *self, std::function<void ()> fn);
 // at all when the element is stopped).
 void run_on_worker_sync (GstRtcSignalBin *self, std::function<void ()> fn);
 SignalBinSettings signal_bin_settings (GstRtcSignalBin *self);
+RtcSignallerRole signal_bin_role (GstRtcSignalBin *self);
 void post_element_message (GstRtcSignalBin *self, GstStructure *s);
 
 // Worker thread:
@@ -110,14 +139,24 @@ Session *find_session (GstRtcSignalBin *self, const std::string &session_id);
 // The session's rtcpeerbin with the element's ICE settings and the base's handlers, in the bin,
 // not started; nullptr, and the session refused, when it cannot be made.
 GstElement *new_peer (GstRtcSignalBin *self, Session &session);
-// Starts the peer inside the element and hands it the remote candidates that came early.
-void start_peer (GstRtcSignalBin *self, Session &session);
+// Starts the peer inside the element and hands it the remote candidates that came early. When
+// @we_offer, before the subclass makes the offer: the `rtckit` data channel (`data-channel`).
+void start_peer (GstRtcSignalBin *self, Session &session, bool we_offer);
 // Ends @session_id: the subclass's hooks, the peer stopped and removed, the remote told unless
 // it was the one that ended it.
 void end_session (GstRtcSignalBin *self, const std::string &session_id, const char *reason,
                   bool tell_remote = true, bool eos = true);
 // Ends a session we cannot serve, with a warning on the bus that says why.
 void refuse_session (GstRtcSignalBin *self, const std::string &session_id, const std::string &why);
+
+// data-channels.cpp. Worker thread: the session's peer's messages to the element
+// (new_peer does it), and forgotten (end_session); its `rtckit` channel (start_peer).
+void watch_data_channels (GstRtcSignalBin *self, Session &session);
+void forget_data_channels (GstRtcSignalBin *self, const std::string &session_id);
+void open_data_channels (GstRtcSignalBin *self, Session &session);
+// Any thread: the `send-message` and `send-data` action signals.
+gboolean send_message (GstRtcSignalBin *self, const gchar *session_id, const gchar *text);
+gboolean send_data (GstRtcSignalBin *self, const gchar *session_id, GBytes *data);
 
 // Any thread: ends every session (the pipeline stops: no EOS).
 void stop_sessions (GstRtcSignalBin *self, const char *reason);

@@ -234,15 +234,17 @@ new_peer (GstRtcSignalBin *self, Session &session)
   connect ("local-candidate", G_CALLBACK (on_local_candidate));
   connect ("notify::connection-state", G_CALLBACK (on_connection_state));
   connect ("failed", G_CALLBACK (on_peer_failed));
+  watch_data_channels (self, session);
   gst_bin_add (GST_BIN (self), peer);
   return peer;
 }
 
 void
-start_peer (GstRtcSignalBin *self, Session &session)
+start_peer (GstRtcSignalBin *self, Session &session, bool we_offer)
 {
-  (void)self;
   gst_element_sync_state_with_parent (session.peer.get ());
+  if (we_offer)
+    open_data_channels (self, session);
   // webrtcbin keeps candidates that come before the remote description until it has one.
   for (auto &[mline, cand] : session.early_ice)
     gst_rtc_peer_bin_add_ice_candidate (GST_RTC_PEER_BIN (session.peer.get ()), mline,
@@ -265,6 +267,7 @@ end_session (GstRtcSignalBin *self, const std::string &session_id, const char *r
   if (hooks.before_peer_stops)
     hooks.before_peer_stops (self, *s);
   // Locked first: the pipeline's own state changes must not restart a peer on its way out.
+  forget_data_channels (self, session_id);
   if (s->peer)
     {
       gst_element_set_locked_state (s->peer.get (), TRUE);
@@ -317,7 +320,7 @@ start_sessions (GstRtcSignalBin *self)
   SignallingConfig config;
   config.address = s.address;
   config.serve = s.serve;
-  config.role = hooks.role;
+  config.role = signal_bin_role (self);
   if (hooks.configure)
     hooks.configure (self, config);
   if (!sb.signalling.start (GST_ELEMENT (self), config,

@@ -1,0 +1,132 @@
+// The send side of an element, shared by rtcbroadcastsink and rtccallbin: one Track per request
+// pad (a tee; raw input is encoded, encoded input parsed and payloaded: one Feed per codec in
+// use, built once for every session), and the per-session half: an appsrc per track that the
+// feed pushes into, linked to the session's rtcpeerbin, whose keyframe requests go to the feed.
+#pragma once
+
+#include "send/feed.h"
+#include "broadcast/stats.h"
+#include "common/codecs.h"
+#include "gst-ptr.h"
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rtc
+{
+
+// What the element's properties say about encoding.
+struct OutgoingSettings
+{
+  std::string video_codecs, audio_codecs; // raw input: codecs offered, preferred first
+  guint video_bitrate = 0;                // kbit/s
+  guint keyframe_interval = 0;
+  gint playout_delay = 0;
+};
+
+class Outgoing;
+
+// One input pad: a tee that feeds one Feed per codec in use.
+struct Track
+{
+  Outgoing *owner = nullptr; // outlives its tracks
+  std::string name;          // "video_0"
+  bool video = true;
+  guint32 ssrc = 0;        // of every feed of this track: a session gets one codec per track
+  GstPad *ghost = nullptr; // owned by the element
+  Ptr<GstElement> tee;
+  // Guarded by Outgoing's lock:
+  bool caps_known = false;
+  bool live = true;
+  const CodecInfo *passthrough = nullptr; // encoded input codec, nullptr for raw input
+  std::vector<const CodecInfo *> codecs;  // what a session may be offered
+  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
+};
+
+/* The element's tracks and their feeds. Lock order: after the element's settings lock (the
+ * settings callback is called with no lock of ours held). */
+class Outgoing
+{
+public:
+  struct Callbacks
+  {
+    std::function<OutgoingSettings ()> settings;
+    // Streaming thread: a track learnt its caps (sessions waiting for them may start).
+    std::function<void ()> caps_known;
+    // Application thread, before the track goes: end the sessions that send it (synchronously).
+    std::function<void (const std::shared_ptr<Track> &)> removing;
+  };
+
+  Outgoing (GstElement *element, GstDebugCategory *cat, Callbacks callbacks);
+  Outgoing (const Outgoing &) = delete;
+  Outgoing &operator= (const Outgoing &) = delete;
+
+  // The element's request_new_pad / release_pad.
+  GstPad *request_pad (GstPadTemplate *templ, const gchar *name);
+  void release_pad (GstPad *pad);
+  // PAUSED -> READY: feeds go, tracks learn their caps again.
+  void reset ();
+
+  std::vector<std::shared_ptr<Track>> tracks () const;
+  std::vector<const CodecInfo *> codecs_of (const Track &track) const;
+  // Whether every track knows its caps (sessions can be offered), else why not.
+  bool ready (std::string *why) const;
+  // The feed of @codec on @track, created and linked on first use; nullptr when it cannot be.
+  std::shared_ptr<Feed> ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec);
+
+  void set_bitrate (guint kbps);    // video feeds
+  void set_playout_delay (gint ms); // every feed
+  std::vector<EncoderSnapshot> encoders () const;
+
+  // The caps probe's work (a streaming thread).
+  bool on_caps (const std::shared_ptr<Track> &track, GstCaps *caps);
+
+private:
+  GstElement *element_;
+  GstDebugCategory *cat_;
+  Callbacks cb_;
+  mutable std::mutex lock_;
+  std::vector<std::shared_ptr<Track>> tracks_;
+  guint next_video_ = 0, next_audio_ = 0;
+  std::mutex feed_build_lock_; // serialises creating feeds (streaming and worker threads)
+};
+
+// Where a session's keyframe requests (PLI/FIR turned into force-key-unit events) go.
+struct KeyframeRoute
+{
+  std::mutex lock;
+  std::shared_ptr<Feed> feed;
+};
+
+// One track of one session: its own appsrc into its rtcpeerbin.
+struct SessionTrack
+{
+  std::shared_ptr<Track> track;
+  Ptr<GstElement> appsrc; // the session's own: the feed pushes into it
+  std::shared_ptr<KeyframeRoute> route;
+  const CodecInfo *codec = nullptr; // set once the codec is agreed
+  int pt = -1;               // the remote's payload type when it offered, -1 = the codec's own
+  Ptr<GstCaps> offered_caps; // the remote offered: its caps for this track, set on the appsrc
+};
+
+// The caps to offer for @codecs (codec preferences, one structure per codec).
+GstCaps *offer_caps_for (const std::vector<const CodecInfo *> &codecs);
+// A request pad of @peer with @caps as codec preferences, fed by a new appsrc in @bin.
+SessionTrack add_session_track (GstBin *bin, GstElement *peer, const std::shared_ptr<Track> &track,
+                                GstCaps *caps);
+// Points @st at the feed of its codec (created on first use).
+bool route_to_feed (Outgoing &out, SessionTrack &st);
+// Subscribes the appsrcs to their feeds (the first time), or asks the feeds for a keyframe.
+void subscribe_session_tracks (std::vector<SessionTrack> &tracks, bool &subscribed);
+// Before the peer stops: out of the feeds, appsrcs locked.
+void detach_session_tracks (std::vector<SessionTrack> &tracks);
+// After the peer stopped: appsrcs stopped and removed from @bin.
+void remove_session_tracks (GstBin *bin, std::vector<SessionTrack> &tracks);
+
+} // namespace rtc
