@@ -56,12 +56,9 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcbroadcastsink, "rtcbroadcastsink", GST
                                                                 "rtckit broadcast sink"));
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
-    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("video/x-raw; video/x-h264, stream-format=(string){ avc, byte-stream }; "
-                     "video/x-vp8; video/x-vp9"));
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (RTC_SEND_VIDEO_CAPS));
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
-    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/x-raw; audio/x-opus; audio/x-mulaw; audio/x-alaw"));
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (RTC_SEND_AUDIO_CAPS));
 
 Settings
 rtc::broadcast::copy_settings (GstRtcBroadcastSink *self)

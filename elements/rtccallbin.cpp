@@ -59,20 +59,13 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtccallbin, "rtccallbin", GST_RANK_NONE,
                                                                 "rtckit call bin"));
 
 static GstStaticPadTemplate video_sink_template = GST_STATIC_PAD_TEMPLATE (
-    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("video/x-raw; video/x-h264, stream-format=(string){ avc, byte-stream }; "
-                     "video/x-vp8; video/x-vp9"));
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (RTC_SEND_VIDEO_CAPS));
 static GstStaticPadTemplate audio_sink_template = GST_STATIC_PAD_TEMPLATE (
-    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/x-raw; audio/x-opus; audio/x-mulaw; audio/x-alaw"));
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (RTC_SEND_AUDIO_CAPS));
 static GstStaticPadTemplate video_src_template = GST_STATIC_PAD_TEMPLATE (
-    "video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-    GST_STATIC_CAPS (
-        "video/x-h264, stream-format=(string){ byte-stream, avc }, alignment=(string)au; "
-        "video/x-vp8; video/x-vp9"));
-static GstStaticPadTemplate audio_src_template
-    = GST_STATIC_PAD_TEMPLATE ("audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-                               GST_STATIC_CAPS ("audio/x-opus; audio/x-mulaw; audio/x-alaw"));
+    "video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (RTC_RECEIVE_VIDEO_CAPS));
+static GstStaticPadTemplate audio_src_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (RTC_RECEIVE_AUDIO_CAPS));
 
 Settings
 rtc::call::copy_settings (GstRtcCallBin *self)

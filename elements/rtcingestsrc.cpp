@@ -102,13 +102,9 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
     GST_DEBUG_CATEGORY_INIT (rtc_ingest_src_debug, "rtcingestsrc", 0, "rtckit ingest source"));
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
-    "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-    GST_STATIC_CAPS (
-        "video/x-h264, stream-format=(string){ byte-stream, avc }, alignment=(string)au; "
-        "video/x-vp8; video/x-vp9"));
-static GstStaticPadTemplate audio_template
-    = GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-                               GST_STATIC_CAPS ("audio/x-opus; audio/x-mulaw; audio/x-alaw"));
+    "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (RTC_RECEIVE_VIDEO_CAPS));
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (RTC_RECEIVE_AUDIO_CAPS));
 
 Settings
 rtc::ingest::copy_settings (GstRtcIngestSrc *self)

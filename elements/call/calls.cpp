@@ -131,6 +131,7 @@ offer_call (GstRtcCallBin *self, Call &c)
     {
       (track->video ? video : audio) = true;
       Ptr<GstCaps> caps (rtc::offer_caps_for (self->priv->out->codecs_of (*track)));
+      rtc::ask_for_feedback (caps.get ()); // sendrecv: we receive video on it too
       c.send.push_back (rtc::add_session_track (GST_BIN (self), peer, track, caps.get ()));
     }
   // What we do not send we still receive: one recvonly m-line per missing kind.
@@ -141,6 +142,7 @@ offer_call (GstRtcCallBin *self, Call &c)
         if (codecs.empty ())
           continue;
         Ptr<GstCaps> caps (rtc::offer_caps_for (codecs));
+        rtc::ask_for_feedback (caps.get ());
         gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), caps.get ());
       }
   rtc::start_peer (bin, c, true);

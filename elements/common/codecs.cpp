@@ -87,6 +87,15 @@ codec_offer_caps (const CodecInfo *codec)
   return gst_caps_from_string (s.c_str ());
 }
 
+GstCaps *
+offer_caps_for (const std::vector<const CodecInfo *> &codecs)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  for (auto *c : codecs)
+    gst_caps_append (caps, codec_offer_caps (c));
+  return caps;
+}
+
 std::string
 codec_names (const std::vector<const CodecInfo *> &codecs)
 {

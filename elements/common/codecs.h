@@ -30,7 +30,8 @@ struct CodecInfo
 // "playout-delay": 12-bit minimum and maximum, in 10 ms units). Offered on our video m-lines
 // under this id; the feeds put it on the first packet of every frame.
 constexpr guint kPlayoutDelayExtId = 6;
-constexpr const char *kPlayoutDelayUri = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+constexpr const char *kPlayoutDelayUri
+    = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
 
 // nullptr when unknown.
 const CodecInfo *codec_by_name (const std::string &name);
@@ -44,6 +45,8 @@ std::vector<const CodecInfo *> parse_codec_list (const std::string &list, const 
 
 // The caps we offer for one codec (one structure), used for codec preferences and appsrc caps.
 GstCaps *codec_offer_caps (const CodecInfo *codec);
+// The caps to offer for @codecs (codec preferences, one structure per codec, in order).
+GstCaps *offer_caps_for (const std::vector<const CodecInfo *> &codecs);
 
 std::string codec_names (const std::vector<const CodecInfo *> &codecs);
 

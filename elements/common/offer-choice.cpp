@@ -110,13 +110,31 @@ format_rank (const CodecInfo *codec, const GstStructure *s, OfferUse use)
   return 2;
 }
 
-// The transport-wide congestion control header extension of @m, as a caps field
-// ("extmap-N" = URI), or 0 when the m-line does not offer it.
 static const char kTwccUri[]
     = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 static const char kStartBitrateKbps[] = "2000";
 
+// The transport-wide congestion control header extension id we offer (not the playout delay's).
+constexpr guint kTwccExtId = 5;
+
+void
+ask_for_feedback (GstCaps *caps)
+{
+  for (guint i = 0; i < gst_caps_get_size (caps); i++)
+    {
+      GstStructure *st = gst_caps_get_structure (caps, i);
+      if (g_strcmp0 (gst_structure_get_string (st, "media"), "video") != 0)
+        continue;
+      gchar *field = g_strdup_printf ("extmap-%u", kTwccExtId);
+      gst_structure_set (st, field, G_TYPE_STRING, kTwccUri, "x-google-start-bitrate",
+                         G_TYPE_STRING, kStartBitrateKbps, nullptr);
+      g_free (field);
+    }
+}
+
+// The transport-wide congestion control header extension of @m, as a caps field
+// ("extmap-N" = URI), or 0 when the m-line does not offer it.
 static guint
 twcc_extmap_id (const GstSDPMedia *m)
 {

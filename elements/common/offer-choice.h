@@ -59,6 +59,12 @@ struct OfferChoice
 void choose_codecs (const std::string &offer, const std::vector<const CodecInfo *> &video,
                     const std::vector<const CodecInfo *> &audio, OfferChoice &out);
 
+// Our offer will receive video on these caps' m-lines: offer the transport-cc extension (so
+// webrtcbin's RTP session sends TWCC feedback and a browser's congestion control can ramp up
+// instead of staying near 300 kbit/s and scaling the picture down) and libwebrtc's start
+// bitrate. Video structures only.
+void ask_for_feedback (GstCaps *caps);
+
 // Parses @text; nullptr when it is not an SDP with at least one m-line (free with
 // gst_sdp_message_free).
 GstSDPMessage *parse_sdp (const std::string &text);

@@ -215,9 +215,8 @@ make_offer (GstRtcIngestSrc *self, Publisher *p)
     {
       if (list->empty ())
         continue;
-      GstCaps *caps = gst_caps_new_empty ();
-      for (auto *c : *list)
-        gst_caps_append (caps, rtc::codec_offer_caps (c));
+      GstCaps *caps = rtc::offer_caps_for (*list);
+      rtc::ask_for_feedback (caps);
       gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), caps);
       gst_caps_unref (caps);
     }

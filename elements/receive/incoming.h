@@ -19,6 +19,12 @@
 #include <string>
 #include <vector>
 
+// The src pads' caps of an element that receives: depayloaded and parsed, still encoded.
+#define RTC_RECEIVE_VIDEO_CAPS                                                                     \
+  "video/x-h264, stream-format=(string){ byte-stream, avc }, alignment=(string)au; "               \
+  "video/x-vp8; video/x-vp9"
+#define RTC_RECEIVE_AUDIO_CAPS "audio/x-opus; audio/x-mulaw; audio/x-alaw"
+
 namespace rtc
 {
 

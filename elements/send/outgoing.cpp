@@ -346,15 +346,6 @@ Outgoing::encoders () const
 
 /* --- a session's tracks ------------------------------------------------------------------ */
 
-GstCaps *
-offer_caps_for (const std::vector<const CodecInfo *> &codecs)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  for (auto *c : codecs)
-    gst_caps_append (caps, codec_offer_caps (c));
-  return caps;
-}
-
 // Upstream events from the session's peer: keyframe requests (PLI/FIR turned into
 // force-key-unit by webrtcbin) go to the feed.
 static GstPadProbeReturn

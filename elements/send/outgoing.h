@@ -18,6 +18,12 @@
 #include <string>
 #include <vector>
 
+// The request pads' caps of an element that sends: raw, or encoded as a feed passes it through.
+#define RTC_SEND_VIDEO_CAPS                                                                        \
+  "video/x-raw; video/x-h264, stream-format=(string){ avc, byte-stream }; video/x-vp8; "           \
+  "video/x-vp9"
+#define RTC_SEND_AUDIO_CAPS "audio/x-raw; audio/x-opus; audio/x-mulaw; audio/x-alaw"
+
 namespace rtc
 {
 
@@ -115,8 +121,6 @@ struct SessionTrack
   Ptr<GstCaps> offered_caps; // the remote offered: its caps for this track, set on the appsrc
 };
 
-// The caps to offer for @codecs (codec preferences, one structure per codec).
-GstCaps *offer_caps_for (const std::vector<const CodecInfo *> &codecs);
 // A request pad of @peer with @caps as codec preferences, fed by a new appsrc in @bin.
 SessionTrack add_session_track (GstBin *bin, GstElement *peer, const std::shared_ptr<Track> &track,
                                 GstCaps *caps);

@@ -3,6 +3,8 @@
  * text and binary messages over a real SCTP association on loopback. */
 #include <gst/check/gstcheck.h>
 
+#include "helpers/pipelines.h"
+
 #include <atomic>
 #include <cstring>
 #include <functional>
@@ -13,27 +15,8 @@
 namespace
 {
 
-GstElement *
-launch (const std::string &line)
-{
-  GError *err = nullptr;
-  GstElement *pipe = gst_parse_launch (line.c_str (), &err);
-  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
-  return pipe;
-}
-
-gboolean
-wait_for (const std::function<bool ()> &cond, guint timeout_ms = 20000)
-{
-  const gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!cond ())
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (20000);
-    }
-  return TRUE;
-}
+using rtc::check::launch;
+using rtc::check::wait_for;
 
 // What one element received, from its worker thread.
 struct Inbox

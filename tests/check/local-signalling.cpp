@@ -3,54 +3,14 @@
  * also the example of a gst-check test of a pipeline that uses rtckit. */
 #include <gst/check/gstcheck.h>
 
+#include "helpers/pipelines.h"
+
 #include <atomic>
 #include <cstring>
 #include <functional>
 #include <string>
 
-static GstElement *
-launch (const std::string &line)
-{
-  GError *err = nullptr;
-  GstElement *pipe = gst_parse_launch (line.c_str (), &err);
-  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
-  return pipe;
-}
-
-static gboolean
-wait_for (const std::function<bool ()> &cond, guint timeout_ms = 20000)
-{
-  const gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!cond ())
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (20000);
-    }
-  return TRUE;
-}
-
-static GstPadProbeReturn
-count (GstPad *, GstPadProbeInfo *, gpointer data)
-{
-  (*static_cast<std::atomic<int> *> (data))++;
-  return GST_PAD_PROBE_OK;
-}
-
-/* An error on @bus fails the test with its text. */
-static void
-assert_no_error (GstElement *pipe)
-{
-  GstBus *bus = gst_element_get_bus (pipe);
-  if (GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR))
-    {
-      GError *e = nullptr;
-      gchar *dbg = nullptr;
-      gst_message_parse_error (m, &e, &dbg);
-      fail ("%s: %s (%s)", GST_OBJECT_NAME (pipe), e->message, dbg);
-    }
-  gst_object_unref (bus);
-}
+using namespace rtc::check;
 
 GST_START_TEST (test_a_sink_and_an_ingest_of_one_name_connect_in_process)
 {
@@ -64,14 +24,8 @@ GST_START_TEST (test_a_sink_and_an_ingest_of_one_name_connect_in_process)
                                  "src.video_0 ! fakesink name=v sync=false "
                                  "src.audio_0 ! fakesink name=a sync=false");
   std::atomic<int> video{ 0 }, audio{ 0 };
-  for (auto [name, counter] : { std::pair{ "v", &video }, std::pair{ "a", &audio } })
-    {
-      GstElement *fs = gst_bin_get_by_name (GST_BIN (receiver), name);
-      GstPad *pad = gst_element_get_static_pad (fs, "sink");
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count, counter, nullptr);
-      gst_object_unref (pad);
-      gst_object_unref (fs);
-    }
+  count_buffers (receiver, "v", &video);
+  count_buffers (receiver, "a", &audio);
   fail_if (gst_element_set_state (receiver, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
   fail_if (gst_element_set_state (sender, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
   fail_unless (wait_for ([&] { return video.load () >= 60 && audio.load () >= 20; }),

@@ -3,6 +3,8 @@
  * messages on the call's data channel. */
 #include <gst/check/gstcheck.h>
 
+#include "helpers/pipelines.h"
+
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -12,44 +14,7 @@
 namespace
 {
 
-GstElement *
-launch (const std::string &line)
-{
-  GError *err = nullptr;
-  GstElement *pipe = gst_parse_launch (line.c_str (), &err);
-  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
-  return pipe;
-}
-
-gboolean
-wait_for (const std::function<bool ()> &cond, guint timeout_ms = 20000)
-{
-  const gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-  while (!cond ())
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (20000);
-    }
-  return TRUE;
-}
-
-GstPadProbeReturn
-count (GstPad *, GstPadProbeInfo *, gpointer data)
-{
-  (*static_cast<std::atomic<int> *> (data))++;
-  return GST_PAD_PROBE_OK;
-}
-
-void
-count_buffers (GstElement *pipe, const char *sink, std::atomic<int> *counter)
-{
-  GstElement *fs = gst_bin_get_by_name (GST_BIN (pipe), sink);
-  GstPad *pad = gst_element_get_static_pad (fs, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count, counter, nullptr);
-  gst_object_unref (pad);
-  gst_object_unref (fs);
-}
+using namespace rtc::check;
 
 struct Texts
 {
@@ -67,20 +32,6 @@ on_message (GstElement *, const gchar *, const gchar *, const gchar *text, Texts
 {
   std::lock_guard l (t->lock);
   t->list.push_back (text);
-}
-
-void
-assert_no_error (GstElement *pipe)
-{
-  GstBus *bus = gst_element_get_bus (pipe);
-  if (GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR))
-    {
-      GError *e = nullptr;
-      gchar *dbg = nullptr;
-      gst_message_parse_error (m, &e, &dbg);
-      fail ("%s: %s (%s)", GST_OBJECT_NAME (pipe), e->message, dbg);
-    }
-  gst_object_unref (bus);
 }
 
 // One side of a call: test video and audio in, counting what comes out.
