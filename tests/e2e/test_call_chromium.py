@@ -8,7 +8,7 @@ receives from the browser; the page sends Chromium's fake camera (640x480) and m
 2. 100 chat messages each way arrive in order; a 64 KiB binary message arrives intact each way;
 3. a second tab is told the line is busy; when the first hangs up, the second gets through;
 4. a caller that vanishes (its tab closed) ends the call: its pads end with EOS and the call
-   ended message is posted.
+   ended message is posted; the next caller gets through.
 Run: /usr/bin/python3 tests/e2e/test_call_chromium.py
 """
 
@@ -215,6 +215,11 @@ def main():
             names = call.bus_names()
             check("rtckit-call-ended" in names, f"bus messages {names}")
             check(call.bin.get_property("peer") is None, "the element still names a peer")
+            third = chromium.open(url)
+            wait_for(lambda: page_state(third)["state"] == "in-call", 30, "the next caller gets through",
+                     diag=lambda: f"third {page_state(third)}")
+            frames = call.count()
+            wait_for(lambda: call.count() > frames + 30, 20, "the next caller's video reaches the pipeline")
     finally:
         call.pipe.set_state(Gst.State.NULL)
 

@@ -8,7 +8,10 @@ gstwebrtc-api speaks), exchanging messages with the pipeline both ways.
 2. the pipeline's `send-message` (to every session) reaches aiortc in order, and so does one
    `send-data`; what aiortc sends arrives as the sink's `message` signal, in order, and as the
    `rtckit-message` bus message;
-3. `send-message` to a session that does not exist is refused.
+3. `send-message` to a session that does not exist is refused;
+4. a flood: aiortc sends 3000 messages at once while the application's handler takes 5 ms a
+   message. The session's inbox is bounded: messages past it are dropped and counted in /stats
+   (messages_received + messages_dropped = all sent), and the video keeps coming meanwhile.
 
 aiortc does no trickle ICE: its candidates travel inside its answer; the sink's trickled
 candidates are added as they come. Everything stays on 127.0.0.1.
@@ -20,9 +23,11 @@ import json
 import os
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from util import SKIP, check, free_port, log, require_element, run_main, test_env  # noqa: E402
+from util import (SKIP, check, free_port, http_json, log, require_element, run_main,  # noqa: E402
+                  test_env)
 
 os.environ.update(test_env())  # GST_PLUGIN_PATH for the in-process Gst.init
 
@@ -55,12 +60,15 @@ class Sink:
         self.lock = threading.Lock()
         self.texts = []
         self.sessions = set()
+        self.slow = False  # the application's handler takes 5 ms a message
         self.sink.connect("message", self._on_message)
 
     def _on_message(self, _sink, session_id, label, text):
         with self.lock:
             self.texts.append((label, text))
             self.sessions.add(session_id)
+        if self.slow:
+            time.sleep(0.005)
 
     def received(self):
         with self.lock:
@@ -91,16 +99,20 @@ async def watch(port, sink):
     import websockets
     from aiortc import RTCSessionDescription
     from aiortc.sdp import candidate_from_sdp
-    from aiortc.contrib.media import MediaBlackhole
 
     pc = aiortc_on_loopback()
-    frames = MediaBlackhole()
+    frames = {"n": 0}
+    consumers = []
     channel_fut = asyncio.get_running_loop().create_future()
     inbox = asyncio.Queue()
 
     @pc.on("track")
     def on_track(track):
-        frames.addTrack(track)
+        async def consume():
+            while True:
+                await track.recv()
+                frames["n"] += 1
+        consumers.append(asyncio.ensure_future(consume()))
 
     @pc.on("datachannel")
     def on_datachannel(ch):
@@ -136,7 +148,6 @@ async def watch(port, sink):
         await pc.setLocalDescription(await pc.createAnswer())  # gathers: candidates inside
         await ws.send(json.dumps({"type": "peer", "sessionId": sid,
                                   "sdp": {"type": "answer", "sdp": pc.localDescription.sdp}}))
-        await frames.start()
 
         async def trickle():
             while True:
@@ -159,9 +170,9 @@ async def watch(port, sink):
             check(await asyncio.wait_for(inbox.get(), TIMEOUT) == blob, "aiortc got other bytes")
             for i in range(N):
                 channel.send(f"from aiortc {i}")
-            await until(lambda: len(sink.received ()) >= N, "the sink's message signals")
-            check(sink.received () == [("rtckit", f"from aiortc {i}") for i in range(N)],
-                  f"the sink received {sink.received ()[:5]}...")
+            await until(lambda: len(sink.received()) >= N, "the sink's message signals")
+            check(sink.received() == [("rtckit", f"from aiortc {i}") for i in range(N)],
+                  f"the sink received {sink.received()[:5]}...")
             on_bus = sink.bus_messages()
             check(on_bus[:N] == [f"from aiortc {i}" for i in range(N)], f"bus: {on_bus[:5]}...")
             check(sink.sessions == {sid}, f"sessions named {sink.sessions}, not {sid}")
@@ -169,9 +180,37 @@ async def watch(port, sink):
             check(not sink.sink.emit("send-message", "no-such-session", "x"), "accepted for nobody")
             check(sink.sink.emit("send-message", sid, "to you"), "refused for the session")
             check(await asyncio.wait_for(inbox.get(), TIMEOUT) == "to you", "wrong message")
+
+            log("4. a flood of 3000 messages against a slow handler")
+            sink.slow = True
+            await until(lambda: frames["n"] > 30, "video frames reach aiortc")
+            before_frames, before_texts = frames["n"], len(sink.received())
+            flood = 3000
+            for i in range(flood):
+                channel.send(f"flood {i}")
+            t0 = time.monotonic()
+            await asyncio.sleep(3)
+            video_fps = (frames["n"] - before_frames) / (time.monotonic() - t0)
+            log(f"   video during the flood: {video_fps:.1f} fps")
+            check(video_fps >= 10, f"the video stalled during the flood ({video_fps:.1f} fps)")
+
+            def counters():
+                v = http_json(f"http://127.0.0.1:{port}/stats")["viewers"]
+                return (v[0]["messages_received"], v[0]["messages_dropped"]) if v else (0, 0)
+            total = N + flood  # everything aiortc sent on the channel
+            await until(lambda: sum(counters()) >= total, f"the counters add up: {counters()} of {total}",
+                        timeout=20)
+            received, dropped = counters()
+            log(f"   /stats: {received} received, {dropped} dropped of {total} sent")
+            check(received + dropped == total, f"{received} + {dropped} != {total}")
+            check(dropped > 0, "nothing was dropped: the inbox is not bounded")
+            got = [t for _, t in sink.received()[before_texts:]]
+            check(got == sorted(got, key=lambda t: int(t.split()[1])),
+                  "the messages that got through are out of order")
         finally:
             trickler.cancel()
-            await frames.stop()
+            for c in consumers:
+                c.cancel()
             await pc.close()
 
 
