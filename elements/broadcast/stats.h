@@ -1,6 +1,8 @@
 // Per-viewer statistics: parsed from webrtcbin's get-stats, served as /stats JSON and /metrics.
 #pragma once
 
+#include "send/outgoing.h" // EncoderSnapshot
+
 #include <gst/gst.h>
 
 #include <string>
@@ -31,14 +33,6 @@ struct ViewerSnapshot
   gint64 packets_lost = 0;
   double rtt_ms = -1; // -1 until the first RTCP receiver report
   double fraction_lost = 0;
-};
-
-struct EncoderSnapshot
-{
-  std::string track;
-  std::string codec;
-  std::string factory; // empty in passthrough
-  std::size_t viewers = 0;
 };
 
 struct BroadcastTotals

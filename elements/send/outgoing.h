@@ -5,7 +5,6 @@
 #pragma once
 
 #include "send/feed.h"
-#include "broadcast/stats.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"
 
@@ -37,6 +36,15 @@ struct OutgoingSettings
 };
 
 class Outgoing;
+
+// One feed for /stats: what encodes (or passes through) a codec of a track, for how many.
+struct EncoderSnapshot
+{
+  std::string track;
+  std::string codec;
+  std::string factory; // empty in passthrough
+  std::size_t viewers = 0;
+};
 
 // One input pad: a tee that feeds one Feed per codec in use.
 struct Track
