@@ -47,6 +47,7 @@ enum
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
   PROP_ICE_LOCAL_ADDRESSES,
+  PROP_ICE_PORT_RANGE,
   PROP_SESSION_ID,
   PROP_PEER_ID,
   PROP_CONNECTION_STATE,
@@ -358,6 +359,20 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_TURN_SERVERS:
       s.turn_servers = str ();
       break;
+    case PROP_ICE_PORT_RANGE:
+      {
+        guint lo = 0, hi = 0;
+        std::string text = str ();
+        if (!text.empty ()
+            && (sscanf (text.c_str (), "%u-%u", &lo, &hi) != 2 || lo == 0 || hi < lo || hi > 65535))
+          {
+            GST_WARNING_OBJECT (self, "ice-port-range '%s' is not MIN-MAX: ignored", text.c_str ());
+            break;
+          }
+        s.ice_min_port = lo;
+        s.ice_max_port = hi;
+        break;
+      }
     case PROP_ICE_LOCAL_ADDRESSES:
       s.ice_local_addresses = str ();
       break;
@@ -428,6 +443,14 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_TURN_SERVERS:
       g_value_set_string (value, s.turn_servers.c_str ());
       break;
+    case PROP_ICE_PORT_RANGE:
+      {
+        std::string text = s.ice_min_port ? std::to_string (s.ice_min_port) + "-"
+                                                + std::to_string (s.ice_max_port)
+                                          : "";
+        g_value_set_string (value, text.c_str ());
+        break;
+      }
     case PROP_ICE_LOCAL_ADDRESSES:
       g_value_set_string (value, s.ice_local_addresses.c_str ());
       break;
@@ -463,6 +486,12 @@ install_properties (GObjectClass *gobject_class)
       g_param_spec_string ("turn-servers", "TURN servers",
                            "Comma-separated TURN servers as turn(s)://user:password@host:port", "",
                            rw_ready));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_PORT_RANGE,
+      g_param_spec_string ("ice-port-range", "ICE port range",
+                           "Local UDP/TCP ports ICE may use, MIN-MAX (e.g. 50000-50100, for a "
+                           "firewall that opens only those); empty: any",
+                           "", rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_ICE_LOCAL_ADDRESSES,
       g_param_spec_string (

@@ -622,9 +622,13 @@ parse_server_message (std::string_view text, std::string &error)
 }
 
 std::string
-welcome (const std::string &peer_id)
+welcome (const std::string &peer_id, const std::string &ice_servers_json)
 {
-  return Writer ("welcome").str ("peerId", peer_id).text ();
+  Writer w ("welcome");
+  w.str ("peerId", peer_id);
+  if (!ice_servers_json.empty ())
+    w.raw ("iceServers", ice_servers_json);
+  return w.text ();
 }
 
 std::string

@@ -90,7 +90,8 @@ struct PeerInfo
 };
 
 /* Server -> client messages, serialised compact. */
-std::string welcome (const std::string &peer_id);
+/* @ice_servers_json: an RTCIceServer array (ice-servers.h) the pages use, or "" for none. */
+std::string welcome (const std::string &peer_id, const std::string &ice_servers_json = "");
 std::string peer_status_changed (const std::string &peer_id, unsigned roles,
                                  const std::string &meta);
 std::string session_started (const std::string &producer_id, const std::string &session_id);

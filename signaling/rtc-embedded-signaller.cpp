@@ -13,6 +13,7 @@
 #include "rtc-embedded-signaller.h"
 
 #include "client-loop.h"
+#include "ice-servers.h"
 #include "server.h"
 #include "string-property.h"
 #include "whip-endpoint.h"
@@ -28,6 +29,7 @@
 #define DEFAULT_WHIP_WHEP TRUE
 #define DEFAULT_CORS_ALLOW_ORIGIN "*"
 #define DEFAULT_WHIP_GATHER_TIMEOUT 1000
+#define DEFAULT_TURN_CREDENTIAL_LIFETIME 86400
 
 namespace
 {
@@ -80,7 +82,7 @@ struct Runtime : rtc::ClientLoop
   std::string auth_token;
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
   guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
-  std::vector<std::string> whip_ice_server_links;
+  rtc::signaling::IceConfig ice, whip_ice;
 
   /* bind handshake between start() and the thread */
   std::mutex bind_lock;
@@ -145,6 +147,9 @@ struct RtcEmbeddedSignallerPrivate
   std::string cors_allow_origin = DEFAULT_CORS_ALLOW_ORIGIN;
   guint whip_gather_timeout = DEFAULT_WHIP_GATHER_TIMEOUT;
   std::string whip_ice_servers; /* as set, comma-separated */
+  std::string ice_servers;      /* as set, comma-separated */
+  std::string turn_secret;      /* "" = static TURN credentials */
+  guint turn_credential_lifetime = DEFAULT_TURN_CREDENTIAL_LIFETIME;
 
   rtc::ClientSlot<Runtime> client;
 
@@ -175,6 +180,9 @@ enum
   PROP_CORS_ALLOW_ORIGIN,
   PROP_WHIP_GATHER_TIMEOUT,
   PROP_WHIP_ICE_SERVERS,
+  PROP_ICE_SERVERS,
+  PROP_TURN_SECRET,
+  PROP_TURN_CREDENTIAL_LIFETIME,
 };
 
 static void rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface);
@@ -216,7 +224,8 @@ run_thread (Runtime *rt)
   config.whip.auth_token = rt->auth_token;
   config.whip.cors_allow_origin = rt->cors_allow_origin;
   config.whip.gather_timeout_ms = rt->whip_gather_timeout;
-  config.whip.ice_server_links = rt->whip_ice_server_links;
+  config.ice = rt->ice;
+  config.whip.ice = rt->whip_ice; /* empty: the pages' ones */
   RtcEmbeddedSignaller *self = rt->self;
   config.stats = [self] () { return call_http (self, true); };
   config.metrics = [self] () { return call_http (self, false); };
@@ -284,22 +293,20 @@ rtc_embedded_signaller_start (RtcSignaller *signaller, GError **error)
     rt->auth_token = priv->auth_token;
     rt->cors_allow_origin = priv->cors_allow_origin;
     rt->whip_gather_timeout = priv->whip_gather_timeout;
-    g_auto (GStrv) servers = g_strsplit (priv->whip_ice_servers.c_str (), ",", -1);
-    for (gchar **url = servers; *url; url++)
+    const bool secret = !priv->turn_secret.empty ();
+    std::string why;
+    if (!rtc::signaling::parse_ice_servers (priv->ice_servers, secret, rt->ice.servers, &why)
+        || !rtc::signaling::parse_ice_servers (priv->whip_ice_servers, secret, rt->whip_ice.servers,
+                                               &why))
       {
-        g_strstrip (*url);
-        if (!**url)
-          continue;
-        std::optional<std::string> link = rtc::signaling::whip_ice_server_link (*url);
-        if (!link)
-          {
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         "property whip-ice-servers: '%s' is neither stun://HOST:PORT nor "
-                         "turn(s)://USER:PASS@HOST:PORT",
-                         *url);
-            return FALSE;
-          }
-        rt->whip_ice_server_links.push_back (*link);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "property ice-servers / whip-ice-servers: %s", why.c_str ());
+        return FALSE;
+      }
+    for (auto *ice : { &rt->ice, &rt->whip_ice })
+      {
+        ice->turn_secret = priv->turn_secret;
+        ice->credential_lifetime = priv->turn_credential_lifetime;
       }
     if (!priv->meta.empty ())
       {
@@ -385,10 +392,8 @@ rtc_embedded_signaller_send_ice (RtcSignaller *signaller, const gchar *session_i
                                  guint mline_index, const gchar *candidate)
 {
   post (RTC_EMBEDDED_SIGNALLER (signaller),
-        [sid = std::string (session_id),
-         body = rtc::proto::IceBody{ candidate, mline_index }] (Runtime &rt) {
-          rt.server->router ().local_send_ice (rt.local_id, sid, body);
-        });
+        [sid = std::string (session_id), body = rtc::proto::IceBody{ candidate, mline_index }] (
+            Runtime &rt) { rt.server->router ().local_send_ice (rt.local_id, sid, body); });
 }
 
 static void
@@ -398,10 +403,9 @@ rtc_embedded_signaller_end_session (RtcSignaller *signaller, const gchar *sessio
   std::optional<std::string> why;
   if (reason)
     why = reason;
-  post (RTC_EMBEDDED_SIGNALLER (signaller),
-        [sid = std::string (session_id), why] (Runtime &rt) {
-          rt.server->router ().local_end_session (rt.local_id, sid, why);
-        });
+  post (RTC_EMBEDDED_SIGNALLER (signaller), [sid = std::string (session_id), why] (Runtime &rt) {
+    rt.server->router ().local_end_session (rt.local_id, sid, why);
+  });
 }
 
 static void
@@ -412,19 +416,18 @@ rtc_embedded_signaller_iface_init (RtcSignallerInterface *iface)
   iface->send_sdp = rtc_embedded_signaller_send_sdp;
   iface->send_ice = rtc_embedded_signaller_send_ice;
   iface->end_session = rtc_embedded_signaller_end_session;
-  iface->set_http_bodies
-      = [] (RtcSignaller *s, RtcHttpBodyFunc stats, RtcHttpBodyFunc metrics, gpointer data) {
-          rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (s), stats, data, nullptr);
-          rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (s), metrics, data,
-                                                   nullptr);
-        };
+  iface->set_http_bodies = [] (RtcSignaller *s, RtcHttpBodyFunc stats, RtcHttpBodyFunc metrics,
+                               gpointer data) {
+    rtc_embedded_signaller_set_stats_func (RTC_EMBEDDED_SIGNALLER (s), stats, data, nullptr);
+    rtc_embedded_signaller_set_metrics_func (RTC_EMBEDDED_SIGNALLER (s), metrics, data, nullptr);
+  };
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
 static void
-set_http_callback (RtcEmbeddedSignaller *self, bool stats, RtcHttpBodyFunc func,
-                   gpointer user_data, GDestroyNotify notify)
+set_http_callback (RtcEmbeddedSignaller *self, bool stats, RtcHttpBodyFunc func, gpointer user_data,
+                   GDestroyNotify notify)
 {
   g_return_if_fail (RTC_IS_EMBEDDED_SIGNALLER (self));
   auto cb = std::make_shared<HttpCallback> ();
@@ -493,6 +496,15 @@ rtc_embedded_signaller_set_property (GObject *object, guint prop_id, const GValu
       break;
     case PROP_WHIP_ICE_SERVERS:
       rtc::set_string_property (priv->whip_ice_servers, value);
+      break;
+    case PROP_ICE_SERVERS:
+      rtc::set_string_property (priv->ice_servers, value);
+      break;
+    case PROP_TURN_SECRET:
+      rtc::set_string_property (priv->turn_secret, value);
+      break;
+    case PROP_TURN_CREDENTIAL_LIFETIME:
+      priv->turn_credential_lifetime = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -567,6 +579,25 @@ rtc_embedded_signaller_get_property (GObject *object, guint prop_id, GValue *val
         g_value_set_string (value, priv->whip_ice_servers.c_str ());
         break;
       }
+    case PROP_ICE_SERVERS:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value, priv->ice_servers.c_str ());
+        break;
+      }
+    case PROP_TURN_SECRET:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_string (value,
+                            priv->turn_secret.empty () ? nullptr : priv->turn_secret.c_str ());
+        break;
+      }
+    case PROP_TURN_CREDENTIAL_LIFETIME:
+      {
+        std::lock_guard lock (priv->settings_lock);
+        g_value_set_uint (value, priv->turn_credential_lifetime);
+        break;
+      }
     case PROP_PORT:
       {
         std::lock_guard lock (priv->state_lock);
@@ -625,8 +656,8 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
                            DEFAULT_ADDRESS, rw));
   g_object_class_install_property (
       gobject_class, PROP_PORT,
-      g_param_spec_uint ("port", "Port", "The port actually bound (0 when not running)", 0,
-                         65535, 0, ro));
+      g_param_spec_uint ("port", "Port", "The port actually bound (0 when not running)", 0, 65535,
+                         0, ro));
   g_object_class_install_property (
       gobject_class, PROP_ROLE,
       g_param_spec_enum ("role", "Role",
@@ -641,8 +672,8 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
                            nullptr, rw));
   g_object_class_install_property (
       gobject_class, PROP_PEER_ID,
-      g_param_spec_string ("peer-id", "Peer id",
-                           "The local peer's id (UUIDv4), set while running", nullptr, ro));
+      g_param_spec_string ("peer-id", "Peer id", "The local peer's id (UUIDv4), set while running",
+                           nullptr, ro));
   g_object_class_install_property (
       gobject_class, PROP_MAX_MESSAGE_SIZE,
       g_param_spec_uint ("max-message-size", "Max message size",
@@ -687,6 +718,28 @@ rtc_embedded_signaller_class_init (RtcEmbeddedSignallerClass *klass)
       g_param_spec_string ("whip-ice-servers", "WHIP ICE servers",
                            "Comma-separated STUN/TURN servers offered to WHIP and WHEP clients in "
                            "Link headers: stun://HOST:PORT, turn(s)://USER:PASS@HOST:PORT"
-                           "[?transport=udp]; read at start",
+                           "[?transport=udp]; empty: those of ice-servers; read at start",
                            "", rw));
+  g_object_class_install_property (
+      gobject_class, PROP_ICE_SERVERS,
+      g_param_spec_string ("ice-servers", "ICE servers",
+                           "Comma-separated STUN/TURN servers the pages use (every peer's welcome "
+                           "message carries them as iceServers) and WHIP/WHEP clients get in "
+                           "Link headers: stun://HOST:PORT, turn(s)://USER:PASS@HOST:PORT"
+                           "[?transport=tcp], or turn(s)://HOST:PORT with turn-secret; read at "
+                           "start",
+                           "", rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TURN_SECRET,
+      g_param_spec_string ("turn-secret", "TURN secret",
+                           "The TURN server's shared secret (coturn use-auth-secret, the TURN "
+                           "REST API scheme): each peer gets a username and password of its own "
+                           "that expire after turn-credential-lifetime; read at start",
+                           nullptr, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TURN_CREDENTIAL_LIFETIME,
+      g_param_spec_uint ("turn-credential-lifetime", "TURN credential lifetime",
+                         "Seconds the TURN credentials made with turn-secret are valid; read at "
+                         "start",
+                         60, 7 * 86400, DEFAULT_TURN_CREDENTIAL_LIFETIME, rw));
 }

@@ -1,6 +1,7 @@
 /* rtckit-signalling-server: the signalling protocol of docs/protocol.md as a standalone server
  * for many producers, consumers and listeners (no local peer), plus a page listing the live
  * producers. Router and Server are the ones the elements embed; see docs/signalling-server.md. */
+#include "ice-servers.h"
 #include "server.h"
 
 #include <glib-unix.h>
@@ -79,34 +80,52 @@ main (int argc, char **argv)
 {
   g_autofree gchar *address = nullptr, *cert = nullptr, *key = nullptr;
   g_autofree gchar *producer_token = nullptr, *consumer_token = nullptr;
+  g_autofree gchar *ice_servers = nullptr, *turn_secret = nullptr;
+  gint turn_lifetime = 86400;
   gint max_peers = 0, keepalive = DEFAULT_KEEPALIVE, max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   gint max_rate = DEFAULT_MAX_RATE, max_connections = 1024;
   const GOptionEntry entries[] = {
     { "address", 'a', 0, G_OPTION_ARG_STRING, &address,
-      "HOST:PORT to listen on, [V6]:PORT for IPv6, port 0 for a free one (default "
-      DEFAULT_ADDRESS ")", "HOST:PORT" },
+      "HOST:PORT to listen on, [V6]:PORT for IPv6, port 0 for a free one (default " DEFAULT_ADDRESS
+      ")",
+      "HOST:PORT" },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
       "TLS certificate (PEM): serve https:// and wss:// only", "FILE" },
-    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key,
-      "TLS private key (PEM), if not in the --cert file", "FILE" },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM), if not in the --cert file",
+      "FILE" },
     { "producer-token", 0, 0, G_OPTION_ARG_STRING, &producer_token,
       "bearer token a producer must present (default: $RTCKIT_PRODUCER_TOKEN; none: anyone may "
-      "produce)", "TOKEN" },
+      "produce)",
+      "TOKEN" },
     { "consumer-token", 0, 0, G_OPTION_ARG_STRING, &consumer_token,
       "bearer token consumers and listeners must present (default: $RTCKIT_CONSUMER_TOKEN; "
-      "none: anyone may watch)", "TOKEN" },
+      "none: anyone may watch)",
+      "TOKEN" },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &max_peers,
       "most WebSocket peers at once, more are refused with HTTP 503 (default 0: no limit)", "N" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       "most HTTP and WebSocket connections at once, more get HTTP 503 (default 1024, 0: no "
-      "limit)", "N" },
+      "limit)",
+      "N" },
     { "max-message-size", 0, 0, G_OPTION_ARG_INT, &max_message_size,
       "largest accepted message in bytes (default 65536)", "BYTES" },
     { "max-rate", 0, 0, G_OPTION_ARG_INT, &max_rate,
       "messages per second and peer before the excess is dropped (default 200)", "N" },
+    { "ice-servers", 0, 0, G_OPTION_ARG_STRING, &ice_servers,
+      "comma-separated STUN/TURN servers the pages use (every peer's welcome carries them): "
+      "stun://HOST:PORT, turn(s)://USER:PASS@HOST:PORT[?transport=tcp], or turn(s)://HOST:PORT "
+      "with --turn-secret",
+      "URIS" },
+    { "turn-secret", 0, 0, G_OPTION_ARG_STRING, &turn_secret,
+      "the TURN server's shared secret (coturn use-auth-secret): every peer gets TURN "
+      "credentials of its own (or RTCKIT_TURN_SECRET)",
+      "SECRET" },
+    { "turn-credential-lifetime", 0, 0, G_OPTION_ARG_INT, &turn_lifetime,
+      "seconds those credentials are valid (default 86400)", "SECONDS" },
     { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive,
       "seconds between WebSocket pings; a peer silent for 3 of them is dropped (default 30, 0: "
-      "off)", "SECONDS" },
+      "off)",
+      "SECONDS" },
     {},
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- rtckit WebRTC signalling server");
@@ -142,6 +161,18 @@ main (int argc, char **argv)
     }
 
   rtc::signaling::ServerConfig config;
+  config.ice.turn_secret = token_option (turn_secret, "RTCKIT_TURN_SECRET");
+  config.ice.credential_lifetime = static_cast<guint> (MAX (60, turn_lifetime));
+  if (ice_servers)
+    {
+      std::string why;
+      if (!rtc::signaling::parse_ice_servers (ice_servers, !config.ice.turn_secret.empty (),
+                                              config.ice.servers, &why))
+        {
+          g_printerr ("rtckit-signalling-server: --ice-servers: %s\n", why.c_str ());
+          return 2;
+        }
+    }
   config.limits.max_message_size = static_cast<gsize> (max_message_size);
   config.limits.max_messages_per_second = static_cast<guint> (max_rate);
   config.root_page = "list.html";

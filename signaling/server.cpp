@@ -129,7 +129,7 @@ Router::add_remote (std::unique_ptr<PeerSink> sink, unsigned allowed_roles)
   p.id = id;
   p.sink = std::move (sink);
   p.allowed = allowed_roles & kAllRoles;
-  send (p, proto::welcome (id));
+  send (p, proto::welcome (id, ice_.empty () ? "" : ice_servers_json (ice_.for_peer (id))));
   return id;
 }
 
@@ -766,6 +766,9 @@ Server::Server (ServerConfig config) : config_ (std::move (config)), router_ (co
 {
   WhipConfig whip = config_.whip;
   whip.max_peers = config_.max_peers;
+  if (whip.ice.empty ())
+    whip.ice = config_.ice;
+  router_.set_ice (config_.ice);
   whip_ = std::make_unique<WhipEndpoint> (router_, std::move (whip));
 }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "http-listener.h"
+#include "ice-servers.h"
 #include "protocol.h"
 
 #include <libsoup/soup.h>
@@ -89,6 +90,8 @@ public:
    * may take (set by the transport from its credentials): setPeerStatus asking for more is
    * refused, and startSession, list and listConsumers need kRoleConsumer. */
   std::string add_remote (std::unique_ptr<PeerSink> sink, unsigned allowed_roles = kAllRoles);
+  /* ICE servers every new peer's welcome carries (credentials of its own with a secret). */
+  void set_ice (IceConfig ice) { ice_ = std::move (ice); }
   /* The transport is gone: ends its sessions, tells listeners, forgets it. */
   void remove_remote (const std::string &peer_id);
   void handle_text (const std::string &peer_id, std::string_view text);
@@ -169,6 +172,7 @@ private:
   void drain ();
 
   Limits limits_;
+  IceConfig ice_;
   std::map<std::string, Peer> peers_;
   std::map<std::string, Session> sessions_;
   /* Re-entrancy: work that must wait until no public call is on the stack. */
@@ -193,9 +197,9 @@ struct WhipConfig
   gsize max_body_size = 65536;     /* larger bodies get 413 */
   guint max_candidates = 100;      /* per PATCH; more get 400 */
   guint max_peers = 0;             /* remote peers (WebSocket and HTTP) at once, 0 = no limit */
-  /* Link header values for ICE servers, e.g. "<stun:stun.example.net:3478>; rel=\"ice-server\"",
-   * sent with 201 and OPTIONS. */
-  std::vector<std::string> ice_server_links;
+  /* ICE servers for the Link headers of 201 and OPTIONS (RFC 9725), credentials per session
+   * when the config has a TURN secret. Empty: the ServerConfig's ice is used. */
+  IceConfig ice;
 };
 
 /* Returns a newly allocated body or nullopt (-> 503). */
@@ -223,6 +227,10 @@ struct ServerConfig
   std::string tls_cert_file;     /* PEM files; when set the server speaks https/wss only */
   std::string tls_key_file;
   WhipConfig whip; /* its max_peers is taken from max_peers above */
+  /* ICE servers for the pages: every peer's "welcome" carries them as "iceServers"
+   * (RTCIceServer JSON), with credentials of its own when there is a TURN secret; WHIP/WHEP
+   * use them too unless whip.ice is set. */
+  IceConfig ice;
   /* Connections and timeouts. Request bodies of every path are bounded by
    * whip.max_body_size, the largest body any endpoint takes. */
   ListenerLimits listener;

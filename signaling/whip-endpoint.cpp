@@ -143,65 +143,11 @@ http_error (guint status, const std::string &reason)
   return r;
 }
 
-namespace
-{
-
-/* A quoted-string (RFC 9110 5.6.4). */
-std::string
-quote (std::string_view s)
-{
-  std::string out = "\"";
-  for (char c : s)
-    {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
-    }
-  return out + "\"";
-}
-
-std::string
-unescape (std::string_view s)
-{
-  g_autofree gchar *raw = g_uri_unescape_segment (s.data (), s.data () + s.size (), nullptr);
-  return raw ? raw : "";
-}
-
-} // namespace
-
 std::optional<std::string>
 whip_ice_server_link (std::string_view url)
 {
-  std::string scheme;
-  for (std::string_view s : { "stun", "turns", "turn" })
-    if (url.substr (0, s.size () + 3) == std::string (s) + "://")
-      {
-        scheme = s;
-        break;
-      }
-  if (scheme.empty ())
-    return std::nullopt;
-  std::string_view rest = url.substr (scheme.size () + 3);
-  std::string user, pass;
-  if (const auto at = rest.rfind ('@'); at != std::string_view::npos)
-    {
-      const std::string_view cred = rest.substr (0, at);
-      const auto colon = cred.find (':');
-      if (scheme == "stun" || colon == std::string_view::npos)
-        return std::nullopt;
-      user = unescape (cred.substr (0, colon));
-      pass = unescape (cred.substr (colon + 1));
-      rest = rest.substr (at + 1);
-    }
-  else if (scheme != "stun")
-    return std::nullopt; /* TURN needs credentials */
-  if (rest.empty () || rest.find_first_of ("<>\"\r\n ,;") != std::string_view::npos)
-    return std::nullopt;
-  std::string link = "<" + scheme + ":" + std::string (rest) + ">; rel=\"ice-server\"";
-  if (scheme != "stun")
-    link += "; username=" + quote (user) + "; credential=" + quote (pass)
-            + "; credential-type=\"password\"";
-  return link;
+  auto server = parse_ice_server (url, false, nullptr);
+  return server ? std::optional<std::string> (ice_server_link (*server)) : std::nullopt;
 }
 
 guint
@@ -364,8 +310,8 @@ WhipEndpoint::options (bool endpoint) const
   if (endpoint)
     {
       r.headers.emplace_back ("Accept-Post", kSdp);
-      for (const auto &link : config_.ice_server_links)
-        r.headers.emplace_back ("Link", link);
+      for (const auto &server : config_.ice.for_peer (""))
+        r.headers.emplace_back ("Link", ice_server_link (server));
     }
   else
     r.headers.emplace_back ("Accept-Patch", kSdpFrag);
@@ -682,8 +628,8 @@ WhipEndpoint::reply_created (Resource &r)
   resp.headers.emplace_back ("Location", (r.whep ? "/whep/" : "/whip/") + r.id);
   resp.headers.emplace_back ("ETag", r.etag);
   resp.headers.emplace_back ("Accept-Patch", kSdpFrag);
-  for (const auto &link : config_.ice_server_links)
-    resp.headers.emplace_back ("Link", link);
+  for (const auto &server : config_.ice.for_peer (r.id))
+    resp.headers.emplace_back ("Link", ice_server_link (server));
   add_common_headers (r.origin, resp);
   r.candidates.clear ();
   std::unique_ptr<HttpResponder> responder = std::move (r.pending);

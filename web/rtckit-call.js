@@ -8,7 +8,8 @@
 // URL parameters: ?producer=<id> call this producer instead of the first one;
 //                 ?width=640&height=480&fps=30 camera constraints (ideal values; these by default);
 //                 ?video=0 / ?audio=0 leave out the camera / the microphone;
-//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
+//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers instead of
+//                 the element's (its welcome carries them); ?ice-transport-policy=relay: TURN only.
 // For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, peerId,
 // localStream, remoteFrames(), stats(), hangup(), call() } plus the data-channel API of
 // rtckit-channel.js (docs/web-api.md).
@@ -18,7 +19,7 @@
   const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const wantedProducer = params.get('producer');
-  const iceServers = sig.parseIce(params.get('ice'));
+  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
   const $ = id => document.getElementById(id);
   const remote = $('remote');
   const local = $('local');
@@ -150,6 +151,7 @@
     switch (msg.type) {
       case 'welcome':
         rtckit.peerId = msg.peerId;
+        welcomeIce = Array.isArray(msg.iceServers) ? msg.iceServers : null;
         break;
       case 'peerStatusChanged':
         if ((msg.roles || []).includes('producer') && idle() &&
@@ -278,7 +280,7 @@
   // ---- peer connection ------------------------------------------------------------------------
 
   function createPc() {
-    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    const pc = new RTCPeerConnection(sig.pcConfig(params, welcomeIce));
     const stream = new MediaStream();
     pc.ontrack = ev => {
       stream.addTrack(ev.track);

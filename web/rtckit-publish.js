@@ -12,7 +12,8 @@
 //   ?codec=vp8|vp9|h264|av1        offer only this video codec (setCodecPreferences; a list such
 //                                  as h264,vp8 keeps that order); default: the browser's own order
 //   ?name=...                      a name sent in our producer meta
-//   ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>  ICE servers (default none)
+//   ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>  ICE servers instead of the element's
+//   ?ice-transport-policy=relay                         TURN only
 // Every offer carries the `rtckit` data channel (the element accepts it with data-channel=true).
 // For tests and scripts: window.rtckitPublish = { state, error, pc, sessionId, peerId, since, stats(),
 // stop(), start() } plus the data-channel API of rtckit-channel.js; window.rtckit is the same
@@ -24,7 +25,7 @@
   const params = new URLSearchParams(location.search);
   const $ = id => document.getElementById(id);
   const preview = $('preview');
-  const iceServers = sig.parseIce(params.get('ice'));
+  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
   const wantedCodec = (params.get('codec') || '').toLowerCase();
 
   const pub = window.rtckitPublish = window.rtckit = Object.assign(new EventTarget(), {
@@ -177,6 +178,7 @@
     switch (msg.type) {
       case 'welcome':
         pub.peerId = msg.peerId;
+        welcomeIce = Array.isArray(msg.iceServers) ? msg.iceServers : null;
         break;
       case 'startSession':
         onStartSession(msg);
@@ -283,7 +285,7 @@
   }
 
   function createPc(sessionId) {
-    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    const pc = new RTCPeerConnection(sig.pcConfig(params, welcomeIce));
     pc.onicecandidate = ev => {
       if (pub.pc !== pc) return;
       const msg = sig.iceMessage(sessionId, ev.candidate);

@@ -18,6 +18,18 @@
     }
   }
 
+  // The RTCPeerConnection configuration. ICE servers: those the server's welcome carried (the
+  // element's stun-server / turn-servers, TURN credentials of this page's own), or ?ice= when
+  // given (it wins, for tests and debugging). ?ice-transport-policy=relay uses TURN only.
+  function pcConfig(params, welcomeIceServers) {
+    const cfg = {
+      iceServers: params.get('ice') ? parseIce(params.get('ice')) : (welcomeIceServers || []),
+      bundlePolicy: 'max-bundle',
+    };
+    if (params.get('ice-transport-policy') === 'relay') cfg.iceTransportPolicy = 'relay';
+    return cfg;
+  }
+
   function wsUrl() {
     const u = new URL('ws', location.href);
     u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -152,7 +164,7 @@
   }
 
   const api = {
-    parseIce, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
+    parseIce, pcConfig, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
     inboundStats, sdpDirections, answerDirection,
   };
   if (typeof module === 'object' && module.exports) module.exports = api;

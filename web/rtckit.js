@@ -2,7 +2,8 @@
 // JSON over WebSocket at ./ws). The producer (a GStreamer element) sends the offer; we answer.
 //
 // URL parameters: ?producer=<id> watch this producer instead of the first one;
-//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers (default none).
+//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers instead of
+//                 the element's (its welcome carries them); ?ice-transport-policy=relay: TURN only.
 // For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, stats() } plus
 // the data-channel API of rtckit-channel.js and, with a `control` channel, rtckit.navigation
 // (rtckit-navigation.js); docs/web-api.md.
@@ -12,7 +13,7 @@
   const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const wantedProducer = params.get('producer');
-  const iceServers = sig.parseIce(params.get('ice'));
+  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
   const $ = id => document.getElementById(id);
   const video = $('video');
 
@@ -95,6 +96,7 @@
     switch (msg.type) {
       case 'welcome':
         rtckit.peerId = msg.peerId;
+        welcomeIce = Array.isArray(msg.iceServers) ? msg.iceServers : null;
         break;
       case 'peerStatusChanged':
         if ((msg.roles || []).includes('producer') && idle() &&
@@ -195,7 +197,7 @@
   // ---- peer connection ------------------------------------------------------------------------
 
   function createPc() {
-    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    const pc = new RTCPeerConnection(sig.pcConfig(params, welcomeIce));
     const stream = new MediaStream();
     pc.ontrack = ev => {
       stream.addTrack(ev.track);

@@ -39,18 +39,18 @@ install_endpoint_properties (GObjectClass *klass, guint first, const EndpointPro
           G_TYPE_OBJECT, rw_ready));
   g_object_class_install_property (
       klass, first + kPropStunServer,
-      g_param_spec_string ("stun-server", "STUN server",
-                           ("STUN server for new " + peers
-                            + " as stun://host:port (none by default: fine on a LAN)")
-                               .c_str (),
-                           nullptr, rw_playing));
+      g_param_spec_string (
+          "stun-server", "STUN server",
+          ("STUN server for new " + peers + " as stun://host:port (none by default: fine on a LAN)")
+              .c_str (),
+          nullptr, rw_playing));
   g_object_class_install_property (
       klass, first + kPropTurnServers,
-      g_param_spec_string ("turn-servers", "TURN servers",
-                           ("Comma-separated TURN servers for new " + peers
-                            + ", turn(s)://user:password@host:port")
-                               .c_str (),
-                           "", rw_playing));
+      g_param_spec_string (
+          "turn-servers", "TURN servers",
+          ("Comma-separated TURN servers for new " + peers + ", turn(s)://user:password@host:port")
+              .c_str (),
+          "", rw_playing));
   g_object_class_install_property (
       klass, first + kPropIceLocalAddresses,
       g_param_spec_string (
@@ -67,6 +67,33 @@ install_endpoint_properties (GObjectClass *klass, guint first, const EndpointPro
                           + " may take to connect before it is dropped (0 = forever)")
                              .c_str (),
                          0, 3600, RTC_DEFAULT_CONNECT_TIMEOUT, rw_playing));
+  g_object_class_install_property (
+      klass, first + kPropTurnSecret,
+      g_param_spec_string (
+          "turn-secret", "TURN secret",
+          "The TURN server's shared secret (coturn use-auth-secret, the TURN REST API scheme): "
+          "turn-servers then need no USER:PASSWORD, and every session, ours and the page's, gets "
+          "credentials of its own that expire after turn-credential-lifetime",
+          nullptr, rw_ready));
+  g_object_class_install_property (
+      klass, first + kPropTurnCredentialLifetime,
+      g_param_spec_uint ("turn-credential-lifetime", "TURN credential lifetime",
+                         "Seconds the TURN credentials made with turn-secret are valid", 60,
+                         7 * 86400, RTC_DEFAULT_TURN_CREDENTIAL_LIFETIME, rw_ready));
+  g_object_class_install_property (
+      klass, first + kPropPublicAddress,
+      g_param_spec_string (
+          "public-address", "Public address",
+          "Comma-separated public IP addresses of this host behind a 1:1 NAT or port forward "
+          "(like Janus's nat_1_1_mapping): each host candidate is also announced with them, and "
+          "the printed URL uses the first; pair it with ice-port-range and forward those ports",
+          "", rw_ready));
+  g_object_class_install_property (
+      klass, first + kPropIcePortRange,
+      g_param_spec_string ("ice-port-range", "ICE port range",
+                           "Local ports ICE may use, MIN-MAX (e.g. 50000-50100), for a firewall "
+                           "that opens only those; empty: any",
+                           "", rw_ready));
 }
 
 static std::string
@@ -105,6 +132,18 @@ set_endpoint_property (EndpointSettings &s, Signalling &signalling, guint first,
     case kPropConnectTimeout:
       s.connect_timeout = g_value_get_uint (value);
       break;
+    case kPropTurnSecret:
+      s.turn_secret = string_of (value);
+      break;
+    case kPropTurnCredentialLifetime:
+      s.turn_credential_lifetime = g_value_get_uint (value);
+      break;
+    case kPropPublicAddress:
+      s.public_addresses = string_of (value);
+      break;
+    case kPropIcePortRange:
+      s.ice_port_range = string_of (value);
+      break;
     }
   return true;
 }
@@ -137,6 +176,18 @@ get_endpoint_property (const EndpointSettings &s, const Signalling &signalling, 
       break;
     case kPropConnectTimeout:
       g_value_set_uint (value, s.connect_timeout);
+      break;
+    case kPropTurnSecret:
+      g_value_set_string (value, s.turn_secret.empty () ? nullptr : s.turn_secret.c_str ());
+      break;
+    case kPropTurnCredentialLifetime:
+      g_value_set_uint (value, s.turn_credential_lifetime);
+      break;
+    case kPropPublicAddress:
+      g_value_set_string (value, s.public_addresses.c_str ());
+      break;
+    case kPropIcePortRange:
+      g_value_set_string (value, s.ice_port_range.c_str ());
       break;
     }
   return true;

@@ -15,6 +15,7 @@ namespace rtc
 #define RTC_DEFAULT_ADDRESS "127.0.0.1:8080"
 #define RTC_DEFAULT_SERVE TRUE
 #define RTC_DEFAULT_CONNECT_TIMEOUT 30
+#define RTC_DEFAULT_TURN_CREDENTIAL_LIFETIME 86400
 
 // The element's values of the shared properties; its Settings derives from this.
 struct EndpointSettings
@@ -25,6 +26,10 @@ struct EndpointSettings
   std::string turn_servers;
   std::string ice_local_addresses;
   guint connect_timeout = RTC_DEFAULT_CONNECT_TIMEOUT;
+  std::string turn_secret;
+  guint turn_credential_lifetime = RTC_DEFAULT_TURN_CREDENTIAL_LIFETIME;
+  std::string public_addresses; // comma-separated
+  std::string ice_port_range;   // "MIN-MAX" or ""
 };
 
 // Offsets from the element's first shared id, in the order they are installed.
@@ -37,6 +42,10 @@ enum EndpointProp : guint
   kPropTurnServers,
   kPropIceLocalAddresses,
   kPropConnectTimeout,
+  kPropTurnSecret,
+  kPropTurnCredentialLifetime,
+  kPropPublicAddress,
+  kPropIcePortRange,
   kEndpointPropCount
 };
 

@@ -38,8 +38,8 @@ Signalling::child (RtcSignallerRole role, bool serve)
     {
       remote_role_ = role;
       remote_ = Ptr<GObject> (rtc_signaller_new_client (role));
-      remote_uri_handler_ = g_signal_connect (remote_.get (), "notify::uri",
-                                              G_CALLBACK (on_child_uri), this);
+      remote_uri_handler_
+          = g_signal_connect (remote_.get (), "notify::uri", G_CALLBACK (on_child_uri), this);
     }
   return remote_;
 }
@@ -159,6 +159,14 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
       GStr current;
       g_object_get (sig.get (), "meta", current.out (), nullptr);
       g_object_set (sig.get (), "address", config.address.c_str (), "role", config.role, nullptr);
+      // The element's ICE servers for the pages, unless signaller::ice-servers= said otherwise.
+      GStr ice, secret;
+      g_object_get (sig.get (), "ice-servers", ice.out (), "turn-secret", secret.out (), nullptr);
+      if ((!ice || !*ice.get ()) && !config.ice_servers.empty ())
+        g_object_set (sig.get (), "ice-servers", config.ice_servers.c_str (), nullptr);
+      if (!secret && !config.turn_secret.empty ())
+        g_object_set (sig.get (), "turn-secret", config.turn_secret.c_str (),
+                      "turn-credential-lifetime", config.turn_credential_lifetime, nullptr);
       if (!current)
         g_object_set (sig.get (), "meta", meta.get (), nullptr);
       rtc_signaller_set_http_bodies (RTC_SIGNALLER (sig.get ()), config.stats_body,
@@ -208,7 +216,8 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
     {
       guint port = 0;
       g_object_get (sig.get (), "port", &port, nullptr);
-      std::string host = address.substr (0, address.rfind (':'));
+      std::string host = config.public_host.empty () ? address.substr (0, address.rfind (':'))
+                                                     : config.public_host;
       if (host == "0.0.0.0" || host == "[::]" || host.empty ())
         host = g_get_host_name ();
       std::string page_url = "http://" + host + ":" + std::to_string (port) + config.page;

@@ -39,6 +39,12 @@ struct SignallingConfig
   RtcHttpBodyFunc stats_body = nullptr; // embedded server's /stats, with the element as data
   RtcHttpBodyFunc metrics_body = nullptr;           // embedded server's /metrics
   std::function<void (const std::string &)> on_url; // before the URL is announced
+  // The embedded server's pages and WHIP/WHEP get these ICE servers (unless the application
+  // set the child's own), with per-peer credentials when there is a TURN secret.
+  std::string ice_servers; // comma-separated stun:// turn(s):// URIs
+  std::string turn_secret;
+  guint turn_credential_lifetime = 0;
+  std::string public_host; // the printed URL's host, when set (public-address)
 };
 
 class Signalling
@@ -68,12 +74,13 @@ public:
   // The element's `signaller` child (GstChildProxy, `signaller::uri=...` in gst-launch): the
   // application's signaller when one was set; else, with @serve, the embedded server
   // (RtcEmbeddedSignaller: `signaller::auth-token=...`), kept from run to run; else a client of
-  // a remote server, used when serve=false, created on first use with @role. The URI scheme picks the client: the child
-  // starts as a WebSocket client (RtcWsSignaller); setting its `uri` to http:// or https://
-  // (producer role only) replaces it with a WHIP client (RtcWhipSignaller), janus+http:// or
-  // janus+https:// (producer role only) with a Janus VideoRoom publisher (RtcJanusSignaller),
-  // and ws(s):// back, carrying uri, auth-token and timeout over. Later lookups of `signaller` return the new
-  // object, so WHIP-only properties (signaller::retries) must come after signaller::uri.
+  // a remote server, used when serve=false, created on first use with @role. The URI scheme picks
+  // the client: the child starts as a WebSocket client (RtcWsSignaller); setting its `uri` to
+  // http:// or https:// (producer role only) replaces it with a WHIP client (RtcWhipSignaller),
+  // janus+http:// or janus+https:// (producer role only) with a Janus VideoRoom publisher
+  // (RtcJanusSignaller), and ws(s):// back, carrying uri, auth-token and timeout over. Later
+  // lookups of `signaller` return the new object, so WHIP-only properties (signaller::retries) must
+  // come after signaller::uri.
   Ptr<GObject> child (RtcSignallerRole role, bool serve);
   // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.
   // Call with the settings lock held.
@@ -116,7 +123,8 @@ private:
 };
 
 // GstChildProxy for an element (a GstBin) with a `signaller` child before its bin children, so
-// that gst-launch can say `signaller::uri=...`. The element's `serve` property picks which one. Use as
+// that gst-launch can say `signaller::uri=...`. The element's `serve` property picks which one. Use
+// as
 //   G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, (rtc::signaller_child_proxy_init<get, role>))
 // where @Get returns the element's Signalling and @Role is the role of a default signaller.
 GObject *signaller_child_by_name (GstChildProxy *proxy, const gchar *name, Signalling &signalling,

@@ -48,6 +48,7 @@ struct Settings
   std::string stun_server;
   std::string turn_servers;
   std::string ice_local_addresses;
+  guint ice_min_port = 0, ice_max_port = 0; // "ice-port-range"; 0: any
   std::string session_id;
   std::string peer_id;
   GstWebRTCRTPTransceiverDirection direction = DEFAULT_DIRECTION;

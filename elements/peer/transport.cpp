@@ -206,6 +206,8 @@ apply_ice_settings (GstRtcPeerBin *self)
         g_object_set (agent, "upnp", FALSE, nullptr);
         g_object_unref (agent);
       }
+    if (ice && s.ice_min_port)
+      g_object_set (ice, "min-rtp-port", s.ice_min_port, "max-rtp-port", s.ice_max_port, nullptr);
     if (ice)
       g_object_unref (ice);
   }

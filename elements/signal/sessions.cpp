@@ -5,6 +5,9 @@
 
 #include "closure.h"
 #include "rtcpeerbin.h"
+#include "signaling/ice-servers.h"
+
+#include <gio/gio.h>
 
 GST_DEBUG_CATEGORY_EXTERN (rtc_signal_bin_debug);
 #define GST_CAT_DEFAULT rtc_signal_bin_debug
@@ -14,6 +17,83 @@ namespace rtc
 
 namespace
 {
+
+std::vector<std::string>
+split_list (const std::string &text)
+{
+  std::vector<std::string> out;
+  g_auto (GStrv) parts = g_strsplit (text.c_str (), ",", -1);
+  for (gchar **p = parts; *p; p++)
+    if (*g_strstrip (*p))
+      out.emplace_back (*p);
+  return out;
+}
+
+// "" when the ICE properties are usable, else an error naming the property.
+std::string
+check_ice_settings (const SignalBinSettings &s)
+{
+  std::vector<signaling::IceServer> servers;
+  std::string why;
+  const bool secret = !s.turn_secret.empty ();
+  if (!signaling::parse_ice_servers (s.stun_server, secret, servers, &why))
+    return "property stun-server: " + why;
+  if (!signaling::parse_ice_servers (s.turn_servers, secret, servers, &why))
+    return "property turn-servers: " + why;
+  if (!s.ice_port_range.empty ())
+    {
+      guint lo = 0, hi = 0;
+      if (sscanf (s.ice_port_range.c_str (), "%u-%u", &lo, &hi) != 2 || lo == 0 || hi < lo
+          || hi > 65535)
+        return "property ice-port-range: '" + s.ice_port_range
+               + "' is not MIN-MAX (e.g. 50000-50100)";
+    }
+  for (const auto &ip : split_list (s.public_addresses))
+    {
+      GInetAddress *a = g_inet_address_new_from_string (ip.c_str ());
+      if (!a)
+        return "property public-address: '" + ip + "' is not an IP address";
+      g_object_unref (a);
+    }
+  return "";
+}
+
+// The TURN servers our peer of @session_id uses: as given, or with credentials of its own made
+// with the TURN secret (the same scheme the pages get theirs by).
+std::string
+turn_servers_for (const SignalBinSettings &s, const std::string &session_id)
+{
+  if (s.turn_secret.empty ())
+    return s.turn_servers;
+  signaling::IceConfig ice;
+  signaling::parse_ice_servers (s.turn_servers, true, ice.servers, nullptr);
+  ice.turn_secret = s.turn_secret;
+  ice.credential_lifetime = s.turn_credential_lifetime;
+  std::string out;
+  for (const auto &server : ice.for_peer ("rtckit-" + session_id))
+    out += (out.empty () ? "" : ",") + signaling::ice_server_uri (server);
+  return out;
+}
+
+// @candidate ("candidate:F C PROTO PRIO IP PORT typ host ...") with @ip for its address, for a
+// host candidate; "" for any other.
+std::string
+public_candidate (const std::string &candidate, const std::string &ip)
+{
+  const bool prefixed = g_str_has_prefix (candidate.c_str (), "a=");
+  g_auto (GStrv) f = g_strsplit (candidate.c_str () + (prefixed ? 2 : 0), " ", -1);
+  if (g_strv_length (f) < 8 || g_strcmp0 (f[6], "typ") != 0 || g_strcmp0 (f[7], "host") != 0
+      || !g_str_has_prefix (f[0], "candidate:") || g_strcmp0 (f[4], ip.c_str ()) == 0)
+    return "";
+  // A foundation of its own: the remote peer pairs it as a different candidate.
+  std::string foundation = std::string (f[0]) + "p";
+  g_free (f[0]);
+  f[0] = g_strdup (foundation.c_str ());
+  g_free (f[4]);
+  f[4] = g_strdup (ip.c_str ());
+  g_autofree gchar *joined = g_strjoinv (" ", f);
+  return (prefixed ? "a=" : "") + std::string (joined);
+}
 
 const GstRtcSignalBinHooks &
 hooks_of (GstRtcSignalBin *self)
@@ -46,7 +126,20 @@ on_local_description (GstElement *, const gchar *type, const gchar *sdp, Session
 void
 on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRef *ref)
 {
-  signal_bin (ref->self).signalling.send_ice (ref->session_id, mline, candidate);
+  auto &sb = signal_bin (ref->self);
+  sb.signalling.send_ice (ref->session_id, mline, candidate);
+  // Behind a 1:1 NAT (public-address): the host candidate as the remote peer can reach it.
+  std::vector<std::string> publics;
+  {
+    std::lock_guard lock (sb.settings_lock);
+    publics = split_list (sb.settings.public_addresses);
+  }
+  for (const auto &ip : publics)
+    {
+      std::string rewritten = public_candidate (candidate ? candidate : "", ip);
+      if (!rewritten.empty ())
+        sb.signalling.send_ice (ref->session_id, mline, rewritten.c_str ());
+    }
 }
 
 void
@@ -222,9 +315,10 @@ new_peer (GstRtcSignalBin *self, Session &session)
     }
   SignalBinSettings s = signal_bin_settings (self);
   session.peer = Ptr<GstElement>::ref (peer);
-  g_object_set (peer, "session-id", session.session_id.c_str (), "peer-id",
-                session.peer_id.c_str (), "turn-servers", s.turn_servers.c_str (),
-                "ice-local-addresses", s.ice_local_addresses.c_str (), nullptr);
+  g_object_set (
+      peer, "session-id", session.session_id.c_str (), "peer-id", session.peer_id.c_str (),
+      "turn-servers", turn_servers_for (s, session.session_id).c_str (), "ice-local-addresses",
+      s.ice_local_addresses.c_str (), "ice-port-range", s.ice_port_range.c_str (), nullptr);
   if (!s.stun_server.empty ())
     g_object_set (peer, "stun-server", s.stun_server.c_str (), nullptr);
   auto connect = [&] (const char *signal, GCallback cb) {
@@ -317,9 +411,22 @@ start_sessions (GstRtcSignalBin *self)
   auto &sb = signal_bin (self);
   const auto &hooks = hooks_of (self);
   SignalBinSettings s = signal_bin_settings (self);
+  std::string why = check_ice_settings (s);
+  if (!why.empty ())
+    {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why.c_str ()), (nullptr));
+      return false;
+    }
   SignallingConfig config;
   config.address = s.address;
   config.serve = s.serve;
+  config.ice_servers = s.stun_server;
+  if (!s.turn_servers.empty ())
+    config.ice_servers += (config.ice_servers.empty () ? "" : ",") + s.turn_servers;
+  config.turn_secret = s.turn_secret;
+  config.turn_credential_lifetime = s.turn_credential_lifetime;
+  if (auto publics = split_list (s.public_addresses); !publics.empty ())
+    config.public_host = publics.front ();
   config.role = signal_bin_role (self);
   if (hooks.configure)
     hooks.configure (self, config);

@@ -87,6 +87,48 @@ GST_START_TEST (test_different_names_do_not_meet_and_a_bad_name_is_an_error)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_bad_ice_settings_are_errors_that_name_the_property)
+{
+  struct
+  {
+    const char *setting, *named;
+  } cases[] = {
+    { "turn-servers=turn://host:3478", "turn-servers" }, // no credentials and no turn-secret
+    { "stun-server=stun:nohost", "stun-server" },
+    { "ice-port-range=9000-8000", "ice-port-range" },
+    { "public-address=not-an-ip", "public-address" },
+  };
+  for (auto &c : cases)
+    {
+      GstElement *pipe
+          = launch (std::string ("videotestsrc is-live=true ! rtcbroadcastsink serve=false "
+                                 "signaller::uri=local://check-ice ")
+                    + c.setting);
+      fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
+                              GST_STATE_CHANGE_FAILURE);
+      GstBus *bus = gst_element_get_bus (pipe);
+      GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+      fail_unless (m != nullptr, "no error for %s", c.setting);
+      GError *e = nullptr;
+      gst_message_parse_error (m, &e, nullptr);
+      fail_unless (strstr (e->message, c.named) != nullptr, "%s: %s", c.setting, e->message);
+      g_error_free (e);
+      gst_message_unref (m);
+      gst_object_unref (bus);
+      gst_element_set_state (pipe, GST_STATE_NULL);
+      gst_object_unref (pipe);
+    }
+  /* With the secret, TURN needs no credentials: the element starts. */
+  GstElement *ok
+      = launch ("videotestsrc is-live=true ! rtcbroadcastsink serve=false "
+                "signaller::uri=local://check-ice turn-servers=turn://127.0.0.1:3478 "
+                "turn-secret=s3cret ice-port-range=50000-50100 public-address=203.0.113.7");
+  fail_if (gst_element_set_state (ok, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (ok, GST_STATE_NULL);
+  gst_object_unref (ok);
+}
+GST_END_TEST;
+
 static Suite *
 local_signalling_suite (void)
 {
@@ -96,6 +138,7 @@ local_signalling_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_a_sink_and_an_ingest_of_one_name_connect_in_process);
   tcase_add_test (tc, test_different_names_do_not_meet_and_a_bad_name_is_an_error);
+  tcase_add_test (tc, test_bad_ice_settings_are_errors_that_name_the_property);
   return s;
 }
 

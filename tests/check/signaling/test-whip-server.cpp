@@ -533,7 +533,7 @@ test_cors_origin_list ()
 {
   ServerConfig config;
   config.whip.cors_allow_origin = "https://a.example, https://b.example";
-  config.whip.ice_server_links = { "<stun:stun.example.net:3478>; rel=\"ice-server\"" };
+  config.whip.ice.servers = { { "stun", "stun.example.net:3478", "", "", "" } };
   Fixture f (rtc::proto::kRoleProducer, config);
   Reply r = post_offer (f, "/whep", { { "Origin", "https://b.example" } });
   g_assert_cmpuint (r.status, ==, 201);
