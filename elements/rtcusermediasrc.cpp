@@ -349,8 +349,11 @@ install (GstRtcUserMediaSrc *self, int i, std::vector<Ptr<GstElement>> &elements
 {
   for (auto &e : elements)
     gst_bin_add (GST_BIN (self), e.get ());
+  // Caps are checked when the source negotiates, not here: a device element in NULL or READY
+  // may not list every mode yet, and the chain behind it is made to fit its mode.
   for (size_t k = 0; k + 1 < elements.size (); k++)
-    if (!gst_element_link (elements[k].get (), elements[k + 1].get ()))
+    if (!gst_element_link_pads_full (elements[k].get (), nullptr, elements[k + 1].get (), nullptr,
+                                     GST_PAD_LINK_CHECK_HIERARCHY))
       {
         GST_WARNING_OBJECT (self, "could not link %s to %s", GST_OBJECT_NAME (elements[k].get ()),
                             GST_OBJECT_NAME (elements[k + 1].get ()));

@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 
 #include <optional>
+#include <utility>
 
 namespace rtc::um
 {
@@ -76,10 +77,14 @@ add_range (JsonBuilder *b, const char *name, const MinMax &mm)
     return;
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "min");
-  json_builder_add_double_value (b, *mm.lo);
-  json_builder_set_member_name (b, "max");
-  json_builder_add_double_value (b, *mm.hi);
+  for (auto [key, v] : { std::pair{ "min", *mm.lo }, std::pair{ "max", *mm.hi } })
+    {
+      json_builder_set_member_name (b, key);
+      if (v == (double)(gint64)v)
+        json_builder_add_int_value (b, (gint64)v); // 640, not 640.0
+      else
+        json_builder_add_double_value (b, v);
+    }
   json_builder_end_object (b);
 }
 
