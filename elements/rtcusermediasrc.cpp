@@ -141,10 +141,10 @@ struct _GstRtcUserMediaSrc
   Private *priv;
 };
 
-static GstStaticPadTemplate video_template
-    = GST_STATIC_PAD_TEMPLATE ("video", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
-static GstStaticPadTemplate audio_template
-    = GST_STATIC_PAD_TEMPLATE ("audio", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
+    "video", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
+    "audio", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
 
 G_DEFINE_TYPE (GstRtcUserMediaSrc, gst_rtc_user_media_src, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE (rtcusermediasrc, "rtcusermediasrc", GST_RANK_NONE,
@@ -186,10 +186,10 @@ make (GstRtcUserMediaSrc *self, const char *factory, const char *package)
   GstElement *e = gst_element_factory_make (factory, nullptr);
   if (!e)
     {
-      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-                         ("Element \"%s\" is missing: install the Debian package %s.", factory,
-                          package),
-                         ("gst_element_factory_make (\"%s\") failed", factory));
+      GST_ELEMENT_ERROR (
+          self, CORE, MISSING_PLUGIN,
+          ("Element \"%s\" is missing: install the Debian package %s.", factory, package),
+          ("gst_element_factory_make (\"%s\") failed", factory));
       return {};
     }
   return Ptr<GstElement> (GST_ELEMENT (gst_object_ref_sink (e)));
@@ -271,10 +271,10 @@ chain_for (GstRtcUserMediaSrc *self, int i, const um::Plan &plan, const um::Cons
         }
       if (plan.scale || plan.retime)
         {
-          Ptr<GstCaps> out (gst_caps_new_simple (
-              "video/x-raw", "width", G_TYPE_INT, plan.out.width, "height", G_TYPE_INT,
-              plan.out.height, "framerate", GST_TYPE_FRACTION, plan.out.fps_n, plan.out.fps_d,
-              nullptr));
+          Ptr<GstCaps> out (gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, plan.out.width,
+                                                 "height", G_TYPE_INT, plan.out.height, "framerate",
+                                                 GST_TYPE_FRACTION, plan.out.fps_n, plan.out.fps_d,
+                                                 nullptr));
           if (plan.scale)
             gst_caps_set_simple (out.get (), "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
                                  nullptr);
@@ -286,7 +286,8 @@ chain_for (GstRtcUserMediaSrc *self, int i, const um::Plan &plan, const um::Cons
   std::optional<bool> ec = cs.wanted_bool ("echo-cancellation");
   std::optional<bool> ns = cs.wanted_bool ("noise-suppression");
   std::optional<bool> agc = cs.wanted_bool ("auto-gain-control");
-  bool processing = ap.available && (ec.value_or (false) || ns.value_or (false) || agc.value_or (false));
+  bool processing
+      = ap.available && (ec.value_or (false) || ns.value_or (false) || agc.value_or (false));
   int out_rate = plan.out.rate;
   int rate = out_rate;
   if (processing && rate != 8000 && rate != 16000 && rate != 32000 && rate != 48000)
@@ -323,7 +324,8 @@ chain_for (GstRtcUserMediaSrc *self, int i, const um::Plan &plan, const um::Cons
           if (!res)
             return false;
           chain.push_back (res);
-          Ptr<GstCaps> out (gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT, out_rate, nullptr));
+          Ptr<GstCaps> out (
+              gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT, out_rate, nullptr));
           chain.push_back (make_capsfilter (out.get ()));
         }
     }
@@ -466,10 +468,10 @@ start_track (GstRtcUserMediaSrc *self, int i, const Settings &s,
     }
   if (sel.ranked.empty ())
     {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                         ("No %s offers a raw or MJPEG mode rtcusermediasrc can use.",
-                          what_missing (i)),
-                         ("%zu devices, none with a usable caps structure", infos.size ()));
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, SETTINGS,
+          ("No %s offers a raw or MJPEG mode rtcusermediasrc can use.", what_missing (i)),
+          ("%zu devices, none with a usable caps structure", infos.size ()));
       return false;
     }
 
@@ -479,7 +481,8 @@ start_track (GstRtcUserMediaSrc *self, int i, const Settings &s,
                           "noise suppression and gain control run (set echo-probe=NAME)."),
                          ("no webrtcechoprobe in the pipeline and echo-probe unset"));
   if (kind == um::Kind::Audio && !ap.available
-      && (cs.wanted_bool ("echo-cancellation") == true || cs.wanted_bool ("noise-suppression") == true
+      && (cs.wanted_bool ("echo-cancellation") == true
+          || cs.wanted_bool ("noise-suppression") == true
           || cs.wanted_bool ("auto-gain-control") == true))
     GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
                          ("Audio processing needs webrtcdsp: install the Debian package "
@@ -510,8 +513,8 @@ start_track (GstRtcUserMediaSrc *self, int i, const Settings &s,
       Ptr<GstElement> source (GST_ELEMENT (gst_object_ref_sink (raw)));
       if (gst_element_set_state (source.get (), GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
         {
-          GST_WARNING_OBJECT (self, "%s '%s' does not open, trying the next one",
-                              what_missing (i), info.label.c_str ());
+          GST_WARNING_OBJECT (self, "%s '%s' does not open, trying the next one", what_missing (i),
+                              info.label.c_str ());
           gst_element_set_state (source.get (), GST_STATE_NULL);
           continue;
         }
@@ -544,17 +547,17 @@ start_track (GstRtcUserMediaSrc *self, int i, const Settings &s,
                        r.plan.distance);
       if (fallback)
         post_element_message (
-            self, gst_structure_new ("rtckit-usermedia-fallback", "kind", G_TYPE_STRING,
-                                     pad_name (i), "reason", G_TYPE_STRING,
-                                     i == kVideo ? "no camera" : "no microphone", "source",
-                                     G_TYPE_STRING, info.label.c_str (), nullptr));
+            self,
+            gst_structure_new ("rtckit-usermedia-fallback", "kind", G_TYPE_STRING, pad_name (i),
+                               "reason", G_TYPE_STRING, i == kVideo ? "no camera" : "no microphone",
+                               "source", G_TYPE_STRING, info.label.c_str (), nullptr));
       post_element_message (
-          self, gst_structure_new ("rtckit-usermedia-selected", "kind", G_TYPE_STRING, pad_name (i),
-                                   "device-id", G_TYPE_STRING, info.id.c_str (), "label",
-                                   G_TYPE_STRING, info.label.c_str (), "mode", G_TYPE_STRING,
-                                   mode.c_str (), "caps", G_TYPE_STRING, out.c_str (), "distance",
-                                   G_TYPE_DOUBLE, r.plan.distance, "fallback", G_TYPE_BOOLEAN,
-                                   fallback, nullptr));
+          self,
+          gst_structure_new ("rtckit-usermedia-selected", "kind", G_TYPE_STRING, pad_name (i),
+                             "device-id", G_TYPE_STRING, info.id.c_str (), "label", G_TYPE_STRING,
+                             info.label.c_str (), "mode", G_TYPE_STRING, mode.c_str (), "caps",
+                             G_TYPE_STRING, out.c_str (), "distance", G_TYPE_DOUBLE,
+                             r.plan.distance, "fallback", G_TYPE_BOOLEAN, fallback, nullptr));
       return true;
     }
 
@@ -587,11 +590,10 @@ end_track (GstRtcUserMediaSrc *self, int i, const char *reason)
   // A bin sends a downstream event to its sources; a basesrc then pushes EOS from its own
   // streaming thread, so nothing races with the buffers in flight.
   gst_element_send_event (source.get (), gst_event_new_eos ());
-  post_element_message (self, gst_structure_new ("rtckit-usermedia-ended", "kind", G_TYPE_STRING,
-                                                 pad_name (i), "device-id", G_TYPE_STRING,
-                                                 id.c_str (), "label", G_TYPE_STRING,
-                                                 label.c_str (), "reason", G_TYPE_STRING, reason,
-                                                 nullptr));
+  post_element_message (
+      self, gst_structure_new ("rtckit-usermedia-ended", "kind", G_TYPE_STRING, pad_name (i),
+                               "device-id", G_TYPE_STRING, id.c_str (), "label", G_TYPE_STRING,
+                               label.c_str (), "reason", G_TYPE_STRING, reason, nullptr));
 }
 
 // The device monitor's bus, synchronously on the provider's thread.
@@ -626,7 +628,8 @@ track_of (GstRtcUserMediaSrc *self, GstObject *obj, bool *ended, Ptr<GstDevice> 
   for (int i = 0; i < 2; i++)
     {
       Track &t = self->priv->tracks[i];
-      if (!t.elements.empty () && gst_object_has_as_ancestor (obj, GST_OBJECT (t.elements.front ().get ())))
+      if (!t.elements.empty ()
+          && gst_object_has_as_ancestor (obj, GST_OBJECT (t.elements.front ().get ())))
         {
           *ended = t.ended;
           *device = t.device;
@@ -815,10 +818,10 @@ check_constraints (GstRtcUserMediaSrc *self, int i, const std::string &text)
   um::Constraints cs;
   um::ParseError e;
   if (!um::parse_constraints (text.c_str (), kind_of (i), cs, e))
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-                         ("Bad %s-constraints, field '%s': %s.", pad_name (i), e.field.c_str (),
-                          e.message.c_str ()),
-                         ("%s-constraints=\"%s\"", pad_name (i), text.c_str ()));
+    GST_ELEMENT_WARNING (
+        self, RESOURCE, SETTINGS,
+        ("Bad %s-constraints, field '%s': %s.", pad_name (i), e.field.c_str (), e.message.c_str ()),
+        ("%s-constraints=\"%s\"", pad_name (i), text.c_str ()));
 }
 
 static void
@@ -883,7 +886,9 @@ gst_rtc_user_media_src_get_property (GObject *object, guint prop_id, GValue *val
     std::lock_guard<std::mutex> lock (self->priv->settings_lock);
     s = self->priv->settings;
   }
-  auto set_str = [&] (const std::string &v) { g_value_set_string (value, v.empty () ? nullptr : v.c_str ()); };
+  auto set_str = [&] (const std::string &v) {
+    g_value_set_string (value, v.empty () ? nullptr : v.c_str ());
+  };
   switch (prop_id)
     {
     case PROP_VIDEO:
@@ -966,7 +971,8 @@ gst_rtc_user_media_src_class_init (GstRtcUserMediaSrcClass *klass)
           "video-constraints", "Video constraints",
           "Camera constraints as a browser has them, ideal unless qualified: width, height, "
           "frame-rate, aspect-ratio, facing-mode (user, environment, left, right), device-id; "
-          "e.g. \"width=1280,height=720,frame-rate=30\" or \"width=exact:1280,frame-rate=min:15;max:30\"",
+          "e.g. \"width=1280,height=720,frame-rate=30\" or "
+          "\"width=exact:1280,frame-rate=min:15;max:30\"",
           DEFAULT_CONSTRAINTS, null_only));
   g_object_class_install_property (
       gobject_class, PROP_AUDIO_CONSTRAINTS,

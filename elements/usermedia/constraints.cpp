@@ -19,8 +19,8 @@ struct Known
   const char *name;
   Type type;
   Kind kind;
-  double lo, hi;                   // numbers: the values that make sense at all
-  const char *const *choices;      // strings: the allowed values, or nullptr for any
+  double lo, hi;              // numbers: the values that make sense at all
+  const char *const *choices; // strings: the allowed values, or nullptr for any
 };
 
 const char *const kFacingModes[] = { "user", "environment", "left", "right", nullptr };
@@ -121,7 +121,8 @@ parse_value (const Known &k, const std::string &value_text, Constraint &c, Parse
         }
       if (qual != "ideal" && qual != "exact" && qual != "min" && qual != "max")
         return fail (e, name,
-                     "'" + name + "': unknown qualifier '" + qual + "' (use exact:, ideal:, min: or max:)");
+                     "'" + name + "': unknown qualifier '" + qual
+                         + "' (use exact:, ideal:, min: or max:)");
       if (k.type != Type::Number && (qual == "min" || qual == "max"))
         return fail (e, name, "'" + name + "' takes no " + qual + ": (only exact: or ideal:)");
 
@@ -134,8 +135,10 @@ parse_value (const Known &k, const std::string &value_text, Constraint &c, Parse
             return fail (e, name,
                          "'" + name + "': " + v + " is outside " + format_number (k.lo) + " to "
                              + format_number (k.hi));
-          std::optional<double> &slot
-              = qual == "exact" ? c.exact : qual == "ideal" ? c.ideal : qual == "min" ? c.min : c.max;
+          std::optional<double> &slot = qual == "exact"   ? c.exact
+                                        : qual == "ideal" ? c.ideal
+                                        : qual == "min"   ? c.min
+                                                          : c.max;
           if (slot)
             return fail (e, name, "'" + name + "' has " + qual + " twice");
           slot = n;

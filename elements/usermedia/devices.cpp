@@ -13,8 +13,8 @@ namespace
 
 // Properties that name a device's node the same way on every run, whichever provider lists it.
 const char *const kStableProps[] = {
-  "device.api", "object.path", "api.v4l2.path", "device.path", "api.alsa.path",
-  "device.bus_path", "udev.id", "device.string", "node.name", nullptr,
+  "device.api",      "object.path", "api.v4l2.path", "device.path", "api.alsa.path",
+  "device.bus_path", "udev.id",     "device.string", "node.name",   nullptr,
 };
 // GObject properties of some providers' devices with the same role (v4l2, pulse).
 const char *const kStableObjectProps[] = { "device-path", "internal-name", nullptr };
@@ -181,8 +181,11 @@ devices_json (const std::vector<Ptr<GstDevice>> &devices)
           {
             const char *field;
             MinMax *mm;
-          } fields[] = { { "width", &width },  { "height", &height },     { "framerate", &fps },
-                         { "rate", &rate },    { "channels", &channels } };
+          } fields[] = { { "width", &width },
+                         { "height", &height },
+                         { "framerate", &fps },
+                         { "rate", &rate },
+                         { "channels", &channels } };
           for (auto &f : fields)
             if (const GValue *v = gst_structure_get_value (s, f.field))
               add_value (*f.mm, v);

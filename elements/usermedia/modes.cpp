@@ -55,7 +55,8 @@ fraction_values (const GstStructure *s, const char *field, std::optional<double>
     return out;
   auto add = [&] (const GValue *e) {
     if (GST_VALUE_HOLDS_FRACTION (e))
-      out.emplace_back (gst_value_get_fraction_numerator (e), gst_value_get_fraction_denominator (e));
+      out.emplace_back (gst_value_get_fraction_numerator (e),
+                        gst_value_get_fraction_denominator (e));
   };
   if (GST_VALUE_HOLDS_FRACTION (v))
     add (v);
@@ -64,7 +65,8 @@ fraction_values (const GstStructure *s, const char *field, std::optional<double>
       add (gst_value_list_get_value (v, i));
   else if (GST_VALUE_HOLDS_FRACTION_RANGE (v))
     {
-      const GValue *lo = gst_value_get_fraction_range_min (v), *hi = gst_value_get_fraction_range_max (v);
+      const GValue *lo = gst_value_get_fraction_range_min (v),
+                   *hi = gst_value_get_fraction_range_max (v);
       double dlo, dhi;
       gst_util_fraction_to_double (gst_value_get_fraction_numerator (lo),
                                    gst_value_get_fraction_denominator (lo), &dlo);
@@ -219,7 +221,8 @@ expand_caps (const GstCaps *caps, Kind kind, const Constraints &cs)
             continue;
           for (int w : int_values (s, "width", cs.target ("width", kDefaultWidth)))
             for (int h : int_values (s, "height", cs.target ("height", kDefaultHeight)))
-              for (auto [n, d] : fraction_values (s, "framerate", cs.target ("frame-rate", kDefaultFps)))
+              for (auto [n, d] :
+                   fraction_values (s, "framerate", cs.target ("frame-rate", kDefaultFps)))
                 {
                   if (w <= 0 || h <= 0 || n <= 0 || d <= 0)
                     continue; // 0/1 is "variable": not a mode we can promise

@@ -32,11 +32,11 @@ struct Plan
 {
   Mode native;
   Mode out;
-  bool scale = false;   // videoscale (down only) or, for audio, audioconvert/audioresample
-  bool retime = false;  // videorate (down only)
-  Settings settings;    // of the output, with the device's own settings (facing-mode, device-id)
-  double distance = 0;  // with the constraints as given
-  double tie = 0;       // with default ideals for what they leave open (640x480@30, 48 kHz)
+  bool scale = false;  // videoscale (down only) or, for audio, audioconvert/audioresample
+  bool retime = false; // videorate (down only)
+  Settings settings;   // of the output, with the device's own settings (facing-mode, device-id)
+  double distance = 0; // with the constraints as given
+  double tie = 0;      // with default ideals for what they leave open (640x480@30, 48 kHz)
 };
 
 struct DeviceInfo
@@ -55,9 +55,9 @@ struct Ranked
 
 struct Selection
 {
-  std::vector<Ranked> ranked;   // one per device that satisfies every required constraint, best first
-  std::string failed;           // else: the constraint no candidate meets (OverconstrainedError)
-  std::string failed_text;      // ... as the user wrote it, e.g. "width=exact:1280"
+  std::vector<Ranked> ranked; // one per device that satisfies every required constraint, best first
+  std::string failed;         // else: the constraint no candidate meets (OverconstrainedError)
+  std::string failed_text;    // ... as the user wrote it, e.g. "width=exact:1280"
 };
 
 // Every concrete mode in @caps, ranges resolved toward the constraints' targets.

@@ -150,14 +150,13 @@ setup_provider ()
 static GstDevice *
 webcam_4_3 ()
 {
-  return make_device (
-      "Test 4:3 Webcam", "Video/Source",
-      "video/x-raw,format=YUY2,width=640,height=480,framerate={30/1,15/1};"
-      "video/x-raw,format=YUY2,width=1280,height=960,framerate=15/2;"
-      "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1;"
-      "image/jpeg,width=1280,height=960,framerate=30/1;"
-      "image/jpeg,width=640,height=480,framerate=30/1",
-      "props,device.api=v4l2,device.path=/dev/video0", "videotestsrc is-live=true");
+  return make_device ("Test 4:3 Webcam", "Video/Source",
+                      "video/x-raw,format=YUY2,width=640,height=480,framerate={30/1,15/1};"
+                      "video/x-raw,format=YUY2,width=1280,height=960,framerate=15/2;"
+                      "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1;"
+                      "image/jpeg,width=1280,height=960,framerate=30/1;"
+                      "image/jpeg,width=640,height=480,framerate=30/1",
+                      "props,device.api=v4l2,device.path=/dev/video0", "videotestsrc is-live=true");
 }
 
 // A 16:9 camera facing the user whose useful modes are MJPEG, raw 720p only at 10 fps. Its
@@ -178,9 +177,10 @@ camera_16_9 ()
 static GstDevice *
 microphone ()
 {
-  return make_device ("Test Microphone", "Audio/Source",
-                      "audio/x-raw,format=S16LE,layout=interleaved,rate=[8000,48000],channels=[1,2]",
-                      "props,device.api=alsa,api.alsa.path=hw:1", "audiotestsrc is-live=true");
+  return make_device (
+      "Test Microphone", "Audio/Source",
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=[8000,48000],channels=[1,2]",
+      "props,device.api=alsa,api.alsa.path=hw:1", "audiotestsrc is-live=true");
 }
 
 static void
@@ -228,10 +228,10 @@ launch (const std::string &props, Sink *v = nullptr, Sink *a = nullptr, bool aud
       {
         Ptr<GstElement> sink (gst_bin_get_by_name (GST_BIN (p), names[i]));
         Ptr<GstPad> pad (gst_element_get_static_pad (sink.get (), "sink"));
-        gst_pad_add_probe (pad.get (),
-                           (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER
-                                             | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                           count, sinks[i], nullptr);
+        gst_pad_add_probe (
+            pad.get (),
+            (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+            count, sinks[i], nullptr);
       }
   return p;
 }
@@ -252,9 +252,9 @@ wait_message (GstElement *p, const char *name, int seconds = 10)
   gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline)
     {
-      Ptr<GstMessage> m (gst_bus_timed_pop_filtered (
-          bus.get (), 100 * GST_MSECOND,
-          (GstMessageType)(GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR)));
+      Ptr<GstMessage> m (
+          gst_bus_timed_pop_filtered (bus.get (), 100 * GST_MSECOND,
+                                      (GstMessageType)(GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR)));
       if (!m)
         continue;
       if (GST_MESSAGE_TYPE (m.get ()) == GST_MESSAGE_ERROR)
@@ -357,8 +357,9 @@ GST_START_TEST (ideal_constraints_pick_the_closest_mode_raw_before_mjpeg)
   set_devices ({ webcam_4_3 (), camera_16_9 () });
   Ptr<GstMessage> m = select_video ("video-constraints=\"width=640,height=480,frame-rate=30\"");
   expect_field (m.get (), "label", "Test 4:3 Webcam");
-  expect_field (m.get (), "mode", "video/x-raw, format=(string)YUY2, width=(int)640, height=(int)480, "
-                             "framerate=(fraction)30/1");
+  expect_field (m.get (), "mode",
+                "video/x-raw, format=(string)YUY2, width=(int)640, height=(int)480, "
+                "framerate=(fraction)30/1");
 }
 GST_END_TEST;
 
@@ -389,7 +390,8 @@ GST_START_TEST (no_constraints_take_the_default_640x480_at_30)
   set_devices ({ camera_16_9 (), webcam_4_3 () });
   Ptr<GstMessage> m = select_video ("");
   expect_field (m.get (), "label", "Test 4:3 Webcam");
-  fail_unless (field (m.get (), "mode").find ("width=(int)640, height=(int)480") != std::string::npos);
+  fail_unless (field (m.get (), "mode").find ("width=(int)640, height=(int)480")
+               != std::string::npos);
 }
 GST_END_TEST;
 
@@ -454,7 +456,8 @@ ids_of (const char *json, const char *label)
     {
       size_t start = pos + 14, end = s.find ('"', start);
       size_t next = s.find ("{\"device-id\":\"", end);
-      std::string object = s.substr (pos, next == std::string::npos ? std::string::npos : next - pos);
+      std::string object
+          = s.substr (pos, next == std::string::npos ? std::string::npos : next - pos);
       if (object.find (std::string ("\"label\":\"") + label + "\"") != std::string::npos)
         out.push_back (s.substr (start, end - start));
       pos = end;

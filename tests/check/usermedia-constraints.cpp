@@ -44,10 +44,11 @@ GST_START_TEST (a_bare_value_is_ideal_and_qualifiers_set_exact_min_max)
   const Constraint *fps = cs.find ("frame-rate");
   fail_unless (*fps->min == 15 && *fps->max == 30 && *fps->ideal == 25);
   fail_unless_equals_string (cs.find ("facing-mode")->ideal_text->c_str (), "user");
-  fail_unless (fps->describe () == "frame-rate=min:15;max:30;ideal:25", "%s", fps->describe ().c_str ());
+  fail_unless (fps->describe () == "frame-rate=min:15;max:30;ideal:25", "%s",
+               fps->describe ().c_str ());
 
-  Constraints audio = parse_ok ("channel-count=1,sample-rate=48000,echo-cancellation=exact:true",
-                                Kind::Audio);
+  Constraints audio
+      = parse_ok ("channel-count=1,sample-rate=48000,echo-cancellation=exact:true", Kind::Audio);
   fail_unless (*audio.wanted_bool ("echo-cancellation"));
   fail_unless (!audio.wanted_bool ("noise-suppression"));
   fail_unless (parse_ok (nullptr).items.empty () && parse_ok ("").items.empty ());
@@ -106,9 +107,10 @@ modes (const char *caps, const char *constraints)
 
 GST_START_TEST (caps_ranges_and_lists_expand_toward_the_targets)
 {
-  std::vector<Mode> m = modes ("video/x-raw,format=YUY2,width=640,height=480,"
-                               "framerate={30/1,15/1};image/jpeg,width=1280,height=720,framerate=30/1",
-                               "");
+  std::vector<Mode> m
+      = modes ("video/x-raw,format=YUY2,width=640,height=480,"
+               "framerate={30/1,15/1};image/jpeg,width=1280,height=720,framerate=30/1",
+               "");
   fail_unless_equals_int (m.size (), 3);
   fail_unless (m[2].compressed () && m[2].width == 1280);
 
