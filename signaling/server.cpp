@@ -799,9 +799,16 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
   const bool readable = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  const std::string p = path ? path : "";
+  std::string p = path ? path : "";
+  /* A browser asking for /stats gets the dashboard, which reads /stats.json; anything else the
+   * JSON, as before. */
+  const char *accept = soup_message_headers_get_one (
+      soup_server_message_get_request_headers (msg), "Accept");
+  const bool dashboard = p == "/stats" && accept && strstr (accept, "text/html");
+  if (p == "/stats.json")
+    p = "/stats";
 
-  if (p == "/stats" || p == "/metrics")
+  if ((p == "/stats" && !dashboard) || p == "/metrics")
     {
       if (!readable)
         {
@@ -822,7 +829,8 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
       return;
     }
 
-  const std::string name = resource_name_for (p, self->config_, query);
+  const std::string name
+      = dashboard ? std::string ("stats.html") : resource_name_for (p, self->config_, query);
   g_autoptr (GBytes) bytes = nullptr;
   if (!name.empty ())
     bytes = g_resource_lookup_data (rtckit_web_get_resource (), ("/org/rtckit/web/" + name).c_str (),

@@ -63,6 +63,20 @@ struct Session
   std::shared_ptr<Inbox> inbox = std::make_shared<Inbox> ();
 };
 
+// How one session's connection went, for the /stats dashboard: what happened when, the
+// candidates each side gave, the pair ICE selected, and why it ended.
+struct ConnectionLog
+{
+  std::string session_id, peer_id, kind; // kind: the subclass's peer noun
+  gint64 started_us = 0;                 // real time
+  gint64 ended_us = 0;
+  std::string state = "new"; // the peer connection's state, or "ended"
+  std::string end_reason;
+  std::vector<std::pair<gint64, std::string>> events; // ms since the start, what
+  std::vector<std::string> local_candidates, remote_candidates; // "srflx udp 1.2.3.4:5"
+  std::string selected_pair; // "srflx udp 1.2.3.4:5 -> relay udp 6.7.8.9:10"
+};
+
 // The base's state (lock order: settings_lock first, then the subclass's own locks).
 struct SignalBin
 {
@@ -79,7 +93,28 @@ struct SignalBin
   // The sessions' peers, for sending messages from any thread (after settings_lock).
   std::mutex peers_lock;
   std::map<std::string, Ptr<GstElement>> peers;
+
+  // The dashboard's record: the sessions now and the last ended ones (a leaf lock).
+  RtcHttpBodyFunc subclass_stats = nullptr; // its /stats body, under the connections
+  std::mutex log_lock;
+  std::map<std::string, ConnectionLog> live_logs;
+  std::vector<ConnectionLog> ended_logs; // newest last, at most kEndedLogs
 };
+
+constexpr std::size_t kEndedLogs = 20;
+
+// connection-log.cpp. Any thread: add to the record of @session_id (nothing once it ended).
+void log_event (GstRtcSignalBin *self, const std::string &session_id, const std::string &what);
+void log_candidate (GstRtcSignalBin *self, const std::string &session_id, bool local,
+                    const char *candidate);
+void log_state (GstRtcSignalBin *self, const std::string &session_id, const std::string &state);
+// Worker thread: a session begins / ends (its record moves to the ended ones).
+void log_begin (GstRtcSignalBin *self, const Session &session, const char *kind);
+void log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reason);
+// Worker thread, every second: the selected pair from the peer's stats.
+void log_poll_pair (GstRtcSignalBin *self, Session &session);
+// Any thread: every record as a JSON array (the dashboard's "connections").
+std::string connections_json (GstRtcSignalBin *self);
 
 } // namespace rtc
 

@@ -120,6 +120,7 @@ count_changed (GstRtcSignalBin *self)
 void
 on_local_description (GstElement *, const gchar *type, const gchar *sdp, SessionRef *ref)
 {
+  log_event (ref->self, ref->session_id, std::string ("sent the ") + type);
   signal_bin (ref->self).signalling.send_sdp (ref->session_id, type, sdp);
 }
 
@@ -127,6 +128,7 @@ void
 on_local_candidate (GstElement *, guint mline, const gchar *candidate, SessionRef *ref)
 {
   auto &sb = signal_bin (ref->self);
+  log_candidate (ref->self, ref->session_id, true, candidate);
   sb.signalling.send_ice (ref->session_id, mline, candidate);
   // Behind a 1:1 NAT (public-address): the host candidate as the remote peer can reach it.
   std::vector<std::string> publics;
@@ -154,6 +156,9 @@ on_connection_state (GstElement *peer, GParamSpec *, SessionRef *ref)
     if (!s)
       return;
     const auto &hooks = hooks_of (self);
+    GEnumValue *ev = g_enum_get_value (
+        G_ENUM_CLASS (g_type_class_peek (GST_TYPE_WEBRTC_PEER_CONNECTION_STATE)), state);
+    log_state (self, sid, ev ? ev->value_nick : "unknown");
     if (hooks.state_changed)
       hooks.state_changed (self, *s, state);
     if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !s->connected)
@@ -190,6 +195,11 @@ handle_session_requested (GstRtcSignalBin *self, const std::string &sid, const s
   if (!why.empty ())
     {
       GST_WARNING_OBJECT (self, "refusing session %s: %s", sid.c_str (), why.c_str ());
+      Session refused;
+      refused.session_id = sid;
+      refused.peer_id = pid;
+      log_begin (self, refused, hooks.peer_noun);
+      log_end (self, sid, ("refused: " + why).c_str ());
       sb.signalling.end_session (sid, why.c_str ());
       return;
     }
@@ -198,6 +208,9 @@ handle_session_requested (GstRtcSignalBin *self, const std::string &sid, const s
   s->peer_id = pid;
   s->created_us = g_get_monotonic_time ();
   Session &ref = *s;
+  log_begin (self, ref, hooks.peer_noun);
+  if (!offer.empty ())
+    log_event (self, sid, "received the offer");
   sb.sessions[sid] = std::move (s);
   count_changed (self);
   hooks.begin (self, ref, offer);
@@ -233,6 +246,7 @@ on_sig_sdp (GObject *, const gchar *session_id, const gchar *type, const gchar *
         GST_WARNING_OBJECT (self, "SDP for unknown session %s ignored", sid.c_str ());
         return;
       }
+    log_event (self, sid, "received the " + t);
     hooks_of (self).remote_sdp (self, *s, t, text);
   });
 }
@@ -249,6 +263,7 @@ on_sig_ice (GObject *, const gchar *session_id, guint mline, const gchar *candid
         GST_DEBUG_OBJECT (self, "ICE candidate for unknown session %s ignored", sid.c_str ());
         return;
       }
+    log_candidate (self, sid, false, cand.c_str ());
     if (!s->peer)
       {
         // A signaller may deliver candidates ahead of the offer: keep a few for later.
@@ -271,8 +286,12 @@ poll (GstRtcSignalBin *self)
     {
       if (!s->connected && timeout && now - s->created_us > (gint64)timeout * G_USEC_PER_SEC)
         stale.push_back (id);
-      else if (poll_fn && s->peer)
-        poll_fn (self, *s);
+      else if (s->peer)
+        {
+          log_poll_pair (self, *s);
+          if (poll_fn)
+            poll_fn (self, *s);
+        }
     }
   for (auto &id : stale)
     end_session (self, id, "timed out before the peer connection was established");
@@ -370,6 +389,7 @@ end_session (GstRtcSignalBin *self, const std::string &session_id, const char *r
     }
   GST_INFO_OBJECT (self, "%s %s (session %s) left: %s", hooks.peer_noun, s->peer_id.c_str (),
                    session_id.c_str (), reason);
+  log_end (self, session_id, reason);
   if (hooks.ended)
     hooks.ended (self, *s, reason, eos);
   count_changed (self);
@@ -430,6 +450,21 @@ start_sessions (GstRtcSignalBin *self)
   config.role = signal_bin_role (self);
   if (hooks.configure)
     hooks.configure (self, config);
+  // /stats: the subclass's figures with every session's connection record beside them.
+  sb.subclass_stats = config.stats_body;
+  config.stats_body = [] (gpointer data) -> gchar * {
+    auto *bin = GST_RTC_SIGNAL_BIN (data);
+    auto sub = signal_bin (bin).subclass_stats;
+    g_autofree gchar *theirs = sub ? sub (data) : nullptr;
+    std::string json = theirs ? theirs : "{}";
+    const std::string conns = "\"connections\":" + connections_json (bin);
+    const auto close = json.rfind ('}');
+    if (json.empty () || json[0] != '{' || close == std::string::npos)
+      return g_strdup (("{" + conns + "}").c_str ());
+    const bool empty = json.find_first_not_of (" \n\t", 1) == close;
+    json.insert (close, (empty ? "" : ",") + conns);
+    return g_strdup (json.c_str ());
+  };
   if (!sb.signalling.start (GST_ELEMENT (self), config,
                             { G_CALLBACK (on_sig_session_requested),
                               G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),

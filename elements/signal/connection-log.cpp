@@ -1,0 +1,265 @@
+// rtcsignalbin's record of how each session's connection went, for the /stats dashboard: events
+// with their times, the candidates of both sides, the selected pair (from webrtcbin's stats) and
+// why the session ended. The live sessions and the last kEndedLogs ended ones are kept.
+#include "signal/session.h"
+
+#include "closure.h"
+#include "rtcpeerbin.h"
+
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+namespace rtc
+{
+
+namespace
+{
+
+constexpr std::size_t kMaxCandidates = 30;
+constexpr std::size_t kMaxEvents = 60;
+
+// "srflx udp 198.18.0.10:5000" from "candidate:F C UDP PRIO ADDR PORT typ srflx ...".
+std::string
+candidate_summary (const char *candidate)
+{
+  g_auto (GStrv) f = g_strsplit (candidate ? candidate : "", " ", -1);
+  if (g_strv_length (f) < 8)
+    return "";
+  g_autofree gchar *proto = g_ascii_strdown (f[2], -1);
+  std::string s = std::string (f[7]) + " " + proto + " " + f[4] + ":" + f[5];
+  for (guint i = 8; f[i] && f[i + 1]; i += 2)
+    if (g_str_equal (f[i], "tcptype"))
+      s += " (" + std::string (f[i + 1]) + ")";
+  return s;
+}
+
+gint64
+ms_since (const ConnectionLog &log)
+{
+  return (g_get_real_time () - log.started_us) / 1000;
+}
+
+template <typename Fn>
+void
+with_live (GstRtcSignalBin *self, const std::string &session_id, Fn fn)
+{
+  auto &sb = signal_bin (self);
+  std::lock_guard lock (sb.log_lock);
+  auto it = sb.live_logs.find (session_id);
+  if (it != sb.live_logs.end ())
+    fn (it->second);
+}
+
+void
+add_event (ConnectionLog &log, const std::string &what)
+{
+  if (log.events.size () < kMaxEvents)
+    log.events.emplace_back (ms_since (log), what);
+}
+
+// The selected pair in webrtcbin 1.22's stats: the candidate-pair entry (only the selected one
+// is reported) and its local and remote candidates.
+struct PairScan
+{
+  std::map<std::string, std::string> candidates; // id -> "type proto address:port"
+  std::string local_id, remote_id;
+};
+
+gboolean
+scan_stat (GQuark, const GValue *v, gpointer data)
+{
+  if (!GST_VALUE_HOLDS_STRUCTURE (v))
+    return TRUE;
+  auto *scan = static_cast<PairScan *> (data);
+  const GstStructure *s = gst_value_get_structure (v);
+  GstWebRTCStatsType type;
+  if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
+    return TRUE;
+  const gchar *id = gst_structure_get_string (s, "id");
+  if ((type == GST_WEBRTC_STATS_LOCAL_CANDIDATE || type == GST_WEBRTC_STATS_REMOTE_CANDIDATE)
+      && id)
+    {
+      const gchar *ctype = gst_structure_get_string (s, "candidate-type");
+      const gchar *addr = gst_structure_get_string (s, "address");
+      const gchar *proto = gst_structure_get_string (s, "protocol");
+      guint port = 0;
+      gst_structure_get_uint (s, "port", &port);
+      scan->candidates[id] = std::string (ctype ? ctype : "?") + " " + (proto ? proto : "?") + " "
+                             + (addr ? addr : "?") + ":" + std::to_string (port);
+    }
+  else if (type == GST_WEBRTC_STATS_CANDIDATE_PAIR)
+    {
+      const gchar *l = gst_structure_get_string (s, "local-candidate-id");
+      const gchar *r = gst_structure_get_string (s, "remote-candidate-id");
+      scan->local_id = l ? l : "";
+      scan->remote_id = r ? r : "";
+    }
+  return TRUE;
+}
+
+std::string
+selected_pair (const GstStructure *stats)
+{
+  PairScan scan;
+  gst_structure_foreach (stats, scan_stat, &scan);
+  auto l = scan.candidates.find (scan.local_id), r = scan.candidates.find (scan.remote_id);
+  if (l == scan.candidates.end () || r == scan.candidates.end ())
+    return "";
+  return l->second + " -> " + r->second;
+}
+
+} // namespace
+
+void
+log_begin (GstRtcSignalBin *self, const Session &session, const char *kind)
+{
+  ConnectionLog log;
+  log.session_id = session.session_id;
+  log.peer_id = session.peer_id;
+  log.kind = kind;
+  log.started_us = g_get_real_time ();
+  add_event (log, "session requested");
+  auto &sb = signal_bin (self);
+  std::lock_guard lock (sb.log_lock);
+  sb.live_logs[session.session_id] = std::move (log);
+}
+
+void
+log_event (GstRtcSignalBin *self, const std::string &session_id, const std::string &what)
+{
+  with_live (self, session_id, [&] (ConnectionLog &log) { add_event (log, what); });
+}
+
+void
+log_candidate (GstRtcSignalBin *self, const std::string &session_id, bool local,
+               const char *candidate)
+{
+  std::string summary = candidate_summary (candidate);
+  if (summary.empty ())
+    return;
+  with_live (self, session_id, [&] (ConnectionLog &log) {
+    auto &list = local ? log.local_candidates : log.remote_candidates;
+    if (list.size () < kMaxCandidates)
+      list.push_back (summary);
+  });
+}
+
+void
+log_state (GstRtcSignalBin *self, const std::string &session_id, const std::string &state)
+{
+  with_live (self, session_id, [&] (ConnectionLog &log) {
+    if (log.state == state)
+      return;
+    log.state = state;
+    add_event (log, "peer connection " + state);
+  });
+}
+
+void
+log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reason)
+{
+  auto &sb = signal_bin (self);
+  std::lock_guard lock (sb.log_lock);
+  auto it = sb.live_logs.find (session_id);
+  if (it == sb.live_logs.end ())
+    return;
+  ConnectionLog log = std::move (it->second);
+  sb.live_logs.erase (it);
+  log.ended_us = g_get_real_time ();
+  log.end_reason = reason;
+  log.state = "ended";
+  add_event (log, std::string ("ended: ") + reason);
+  sb.ended_logs.push_back (std::move (log));
+  if (sb.ended_logs.size () > kEndedLogs)
+    sb.ended_logs.erase (sb.ended_logs.begin ());
+}
+
+void
+log_poll_pair (GstRtcSignalBin *self, Session &session)
+{
+  struct Ref
+  {
+    GstRtcSignalBin *self;
+    std::string session_id;
+  };
+  gst_rtc_peer_bin_get_stats (
+      GST_RTC_PEER_BIN (session.peer.get ()),
+      [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
+        if (!stats)
+          return;
+        auto *ref = static_cast<Ref *> (data);
+        std::string pair = selected_pair (stats);
+        if (pair.empty ())
+          return;
+        with_live (ref->self, ref->session_id, [&] (ConnectionLog &log) {
+          if (log.selected_pair == pair)
+            return;
+          log.selected_pair = pair;
+          add_event (log, "selected pair " + pair);
+        });
+      },
+      boxed (Ref{ self, session.session_id }), free_boxed<Ref>);
+}
+
+std::string
+connections_json (GstRtcSignalBin *self)
+{
+  std::vector<ConnectionLog> logs;
+  {
+    auto &sb = signal_bin (self);
+    std::lock_guard lock (sb.log_lock);
+    logs = sb.ended_logs;
+    for (auto &[id, log] : sb.live_logs)
+      logs.push_back (log);
+  }
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_array (b);
+  auto str = [b] (const char *k, const std::string &v) {
+    json_builder_set_member_name (b, k);
+    json_builder_add_string_value (b, v.c_str ());
+  };
+  auto list = [b] (const char *k, const std::vector<std::string> &v) {
+    json_builder_set_member_name (b, k);
+    json_builder_begin_array (b);
+    for (auto &s : v)
+      json_builder_add_string_value (b, s.c_str ());
+    json_builder_end_array (b);
+  };
+  for (const auto &log : logs)
+    {
+      json_builder_begin_object (b);
+      str ("session", log.session_id);
+      str ("peer", log.peer_id);
+      str ("kind", log.kind);
+      str ("state", log.state);
+      str ("end_reason", log.end_reason);
+      str ("selected_pair", log.selected_pair);
+      json_builder_set_member_name (b, "started_ms");
+      json_builder_add_int_value (b, log.started_us / 1000);
+      json_builder_set_member_name (b, "ended_ms");
+      json_builder_add_int_value (b, log.ended_us / 1000);
+      json_builder_set_member_name (b, "events");
+      json_builder_begin_array (b);
+      for (const auto &[t, what] : log.events)
+        {
+          json_builder_begin_array (b);
+          json_builder_add_int_value (b, t);
+          json_builder_add_string_value (b, what.c_str ());
+          json_builder_end_array (b);
+        }
+      json_builder_end_array (b);
+      list ("local_candidates", log.local_candidates);
+      list ("remote_candidates", log.remote_candidates);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+  std::string out = text;
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+} // namespace rtc
