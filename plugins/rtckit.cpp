@@ -21,6 +21,7 @@ plugin_init (GstPlugin *plugin)
   ok &= GST_ELEMENT_REGISTER (rtcbroadcastsink, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcingestsrc, plugin);
   ok &= GST_ELEMENT_REGISTER (rtccallbin, plugin);
+  ok &= GST_ELEMENT_REGISTER (rtcdisplaymediasrc, plugin);
   return ok;
 }
 
