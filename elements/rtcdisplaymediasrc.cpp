@@ -243,8 +243,8 @@ plan_pipewire (GstRtcDisplayMediaSrc *self, const Settings &s, Plan *p,
                    s.portal_timeout);
   if (!portal->start (s.cursor, false, s.portal_timeout, &p->stream, &error))
     {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Screen capture through the portal: %s.",
-                                                     error.c_str ()),
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+                         ("Screen capture through the portal: %s.", error.c_str ()),
                          ("org.freedesktop.portal.ScreenCast"));
       return false;
     }
@@ -335,8 +335,8 @@ make_plan (GstRtcDisplayMediaSrc *self, const Settings &s, Plan *p,
         p->scaled_to = display::output_size (c, p->captured);
       // Scaling was asked but the portal did not say the size: let videoscale work it out.
       if (ok && !p->scaled_to && (c.width || c.height) && p->captured.width == 0)
-        p->scaled_to = display::Size{ c.width ? c.width->value : 0,
-                                      c.height ? c.height->value : 0 };
+        p->scaled_to
+            = display::Size{ c.width ? c.width->value : 0, c.height ? c.height->value : 0 };
       return ok;
     }
   std::string why;
@@ -356,10 +356,10 @@ make (GstRtcDisplayMediaSrc *self, const char *factory, const char *name, const 
   GstElement *e = gst_element_factory_make (factory, name);
   if (!e)
     {
-      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-                         ("Element \"%s\" is missing: install the Debian package %s.", factory,
-                          package),
-                         ("gst_element_factory_make (\"%s\") failed", factory));
+      GST_ELEMENT_ERROR (
+          self, CORE, MISSING_PLUGIN,
+          ("Element \"%s\" is missing: install the Debian package %s.", factory, package),
+          ("gst_element_factory_make (\"%s\") failed", factory));
       return {};
     }
   return Ptr<GstElement> (GST_ELEMENT (gst_object_ref_sink (e)));
@@ -389,8 +389,8 @@ build_chain (GstRtcDisplayMediaSrc *self, const Settings &s, const Plan &p,
                     "show-pointer", s.cursor, "xid", (guint64)p.window.id, nullptr);
       if (p.region)
         g_object_set (src.get (), "startx", p.region->x, "starty", p.region->y, "endx",
-                      p.region->x + p.region->width - 1, "endy",
-                      p.region->y + p.region->height - 1, nullptr);
+                      p.region->x + p.region->width - 1, "endy", p.region->y + p.region->height - 1,
+                      nullptr);
       chain->push_back (src);
       chain->push_back (make_capsfilter (
           "rate", gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION,
@@ -422,8 +422,8 @@ build_chain (GstRtcDisplayMediaSrc *self, const Settings &s, const Plan &p,
           // videocrop takes margins: the far ones come from the size the portal reported.
           int right = (int)p.stream.size.width - (int)(p.region->x + p.region->width);
           int bottom = (int)p.stream.size.height - (int)(p.region->y + p.region->height);
-          g_object_set (crop.get (), "left", (int)p.region->x, "top", (int)p.region->y,
-                        "right", MAX (right, 0), "bottom", MAX (bottom, 0), nullptr);
+          g_object_set (crop.get (), "left", (int)p.region->x, "top", (int)p.region->y, "right",
+                        MAX (right, 0), "bottom", MAX (bottom, 0), nullptr);
           chain->push_back (crop);
         }
     }
@@ -502,9 +502,9 @@ start (GstRtcDisplayMediaSrc *self)
   GstStructure *st = gst_structure_new (
       "rtckit-display-media", "backend", G_TYPE_STRING, p.backend.c_str (), "display-surface",
       G_TYPE_STRING, p.surface.c_str (), "width", G_TYPE_INT, (int)p.captured.width, "height",
-      G_TYPE_INT, (int)p.captured.height, "frame-rate", G_TYPE_INT, (int)p.frame_rate,
-      "window-id", G_TYPE_UINT64, (guint64)p.window.id, "window-title", G_TYPE_STRING,
-      p.window.title.c_str (), nullptr);
+      G_TYPE_INT, (int)p.captured.height, "frame-rate", G_TYPE_INT, (int)p.frame_rate, "window-id",
+      G_TYPE_UINT64, (guint64)p.window.id, "window-title", G_TYPE_STRING, p.window.title.c_str (),
+      nullptr);
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), st));
   return true;
 }
@@ -685,10 +685,10 @@ gst_rtc_display_media_src_class_init (GstRtcDisplayMediaSrcClass *klass)
                            "Capture only this rectangle, \"x,y,width,height\" in pixels within "
                            "the screen or the chosen window (NULL = all of it)",
                            DEFAULT_REGION, ready));
-  g_object_class_install_property (
-      gobject_class, PROP_CURSOR,
-      g_param_spec_boolean ("cursor", "Cursor", "Draw the mouse pointer into the frames",
-                            DEFAULT_CURSOR, ready));
+  g_object_class_install_property (gobject_class, PROP_CURSOR,
+                                   g_param_spec_boolean ("cursor", "Cursor",
+                                                         "Draw the mouse pointer into the frames",
+                                                         DEFAULT_CURSOR, ready));
   g_object_class_install_property (
       gobject_class, PROP_FRAME_RATE,
       g_param_spec_uint ("frame-rate", "Frame rate",

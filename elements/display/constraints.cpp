@@ -88,8 +88,7 @@ parse_constraints (const std::string &text, Constraints *out, std::string *error
       if (!parse_number (v, &value.value))
         {
           *error = "video-constraints: field \"" + key + "\" has the value \"" + v
-                   + "\", not a positive whole number (write " + key + "=N or " + key
-                   + "=exact:N)";
+                   + "\", not a positive whole number (write " + key + "=N or " + key + "=exact:N)";
           return false;
         }
       if (key == "frame-rate" && value.value > 120)
@@ -125,8 +124,8 @@ parse_region (const std::string &text, Region *out, std::string *error)
       if (!ok)
         {
           *error = std::string ("region: ") + names[i] + " is \"" + parts[i] + "\", not "
-                   + (i < 2 ? "a whole number >= 0" : "a whole number > 0") + " (region \""
-                   + text + "\", expected x,y,width,height)";
+                   + (i < 2 ? "a whole number >= 0" : "a whole number > 0") + " (region \"" + text
+                   + "\", expected x,y,width,height)";
           return false;
         }
     }

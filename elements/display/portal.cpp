@@ -31,27 +31,28 @@ ScreenCastSession::available (std::string *why)
 {
   if (!session_bus_configured ())
     {
-      *why = "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)";
+      *why = "no ScreenCast desktop portal: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not "
+             "set)";
       return false;
     }
   GError *err = nullptr;
   GDBusConnection *conn = g_bus_get_sync (G_BUS_TYPE_SESSION, nullptr, &err);
   if (!conn)
     {
-      *why = std::string ("no D-Bus session bus (") + err->message + ")";
+      *why = std::string ("no ScreenCast desktop portal: no D-Bus session bus (") + err->message
+             + ")";
       g_error_free (err);
       return false;
     }
   // Reading the interface's version also starts the portal when it is D-Bus activated.
-  GVariant *v = g_dbus_connection_call_sync (
-      conn, kBus, kPath, "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new ("(ss)", kScreenCast, "version"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &err);
+  GVariant *v = g_dbus_connection_call_sync (conn, kBus, kPath, "org.freedesktop.DBus.Properties",
+                                             "Get", g_variant_new ("(ss)", kScreenCast, "version"),
+                                             G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                             nullptr, &err);
   g_object_unref (conn);
   if (!v)
     {
-      *why = std::string ("no ScreenCast desktop portal on the session bus (") + err->message
-             + ")";
+      *why = std::string ("no ScreenCast desktop portal on the session bus (") + err->message + ")";
       g_error_free (err);
       return false;
     }
@@ -84,10 +85,9 @@ struct Request
       if (ch == '.')
         ch = '_';
     path = std::string (kPath) + "/request/" + sender + "/" + token;
-    sub = g_dbus_connection_signal_subscribe (conn, kBus, "org.freedesktop.portal.Request",
-                                              "Response", path.c_str (), nullptr,
-                                              G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_response,
-                                              this, nullptr);
+    sub = g_dbus_connection_signal_subscribe (
+        conn, kBus, "org.freedesktop.portal.Request", "Response", path.c_str (), nullptr,
+        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_response, this, nullptr);
   }
   ~Request ()
   {
@@ -96,25 +96,22 @@ struct Request
       g_variant_unref (results);
   }
 
-  static void
-  on_response (GDBusConnection *, const char *, const char *, const char *, const char *,
-               GVariant *params, gpointer data)
+  static void on_response (GDBusConnection *, const char *, const char *, const char *,
+                           const char *, GVariant *params, gpointer data)
   {
     auto *r = static_cast<Request *> (data);
     g_variant_get (params, "(u@a{sv})", &r->response, &r->results);
     r->done = true;
   }
 
-  static gboolean
-  on_timeout (gpointer data)
+  static gboolean on_timeout (gpointer data)
   {
     *static_cast<bool *> (data) = true;
     return G_SOURCE_REMOVE;
   }
 
   // Empty on success; else what went wrong in @step.
-  std::string
-  wait (const char *step, guint timeout_s)
+  std::string wait (const char *step, guint timeout_s)
   {
     bool expired = false;
     GSource *t = g_timeout_source_new_seconds (timeout_s);
@@ -128,8 +125,7 @@ struct Request
       return std::string ("the ScreenCast portal did not answer ") + step + " within "
              + std::to_string (timeout_s) + " s";
     if (response == 1)
-      return std::string ("the screen share was cancelled in the portal's dialog (") + step
-             + ")";
+      return std::string ("the screen share was cancelled in the portal's dialog (") + step + ")";
     if (response != 0)
       return std::string ("the ScreenCast portal refused ") + step + " (response "
              + std::to_string (response) + ")";
@@ -156,8 +152,7 @@ ScreenCastSession::start (bool cursor, bool window, guint timeout_s, PortalStrea
   auto call = [&] (const char *method, GVariant *args, std::string *err_text) -> bool {
     GError *e = nullptr;
     GVariant *r = g_dbus_connection_call_sync (conn_, kBus, kPath, kScreenCast, method, args,
-                                               nullptr, G_DBUS_CALL_FLAGS_NONE, 10000, nullptr,
-                                               &e);
+                                               nullptr, G_DBUS_CALL_FLAGS_NONE, 10000, nullptr, &e);
     if (!r)
       {
         *err_text = std::string ("ScreenCast.") + method + " failed: " + e->message;
@@ -201,8 +196,7 @@ ScreenCastSession::start (bool cursor, bool window, guint timeout_s, PortalStrea
         g_variant_builder_add (&opts, "{sv}", "types", g_variant_new_uint32 (window ? 2 : 3));
         g_variant_builder_add (&opts, "{sv}", "multiple", g_variant_new_boolean (FALSE));
         g_variant_builder_add (&opts, "{sv}", "cursor_mode", g_variant_new_uint32 (cursor ? 2 : 1));
-        if (!call ("SelectSources",
-                   g_variant_new ("(oa{sv})", session_.c_str (), &opts), error))
+        if (!call ("SelectSources", g_variant_new ("(oa{sv})", session_.c_str (), &opts), error))
           break;
         if (!(*error = req.wait ("SelectSources", 10)).empty ())
           break;
@@ -217,8 +211,8 @@ ScreenCastSession::start (bool cursor, bool window, guint timeout_s, PortalStrea
           break;
         if (!(*error = req.wait ("Start", timeout_s)).empty ())
           break;
-        GVariant *streams = g_variant_lookup_value (req.results, "streams",
-                                                    G_VARIANT_TYPE ("a(ua{sv})"));
+        GVariant *streams
+            = g_variant_lookup_value (req.results, "streams", G_VARIANT_TYPE ("a(ua{sv})"));
         if (!streams || g_variant_n_children (streams) == 0)
           {
             *error = "the ScreenCast portal started no stream";
@@ -283,8 +277,8 @@ ScreenCastSession::close ()
   fd_ = -1;
   if (conn_ && !session_.empty ())
     g_dbus_connection_call (conn_, kBus, session_.c_str (), "org.freedesktop.portal.Session",
-                            "Close", nullptr, nullptr, G_DBUS_CALL_FLAGS_NONE, -1, nullptr,
-                            nullptr, nullptr);
+                            "Close", nullptr, nullptr, G_DBUS_CALL_FLAGS_NONE, -1, nullptr, nullptr,
+                            nullptr);
   session_.clear ();
   g_clear_object (&conn_);
 }

@@ -14,7 +14,7 @@ namespace rtc::display
 
 struct PortalStream
 {
-  int fd = -1;   // the PipeWire remote, owned by the ScreenCastSession
+  int fd = -1; // the PipeWire remote, owned by the ScreenCastSession
   guint node = 0;
   std::string surface; // "monitor" or "window"
   Size size;           // 0x0 when the portal does not say

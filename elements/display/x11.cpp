@@ -51,7 +51,8 @@ X11Display::open (const std::string &name, std::string *error)
   if (xcb_connection_has_error (c))
     {
       xcb_disconnect (c);
-      *error = "cannot open the X display \"" + use + "\" (" + (name.empty () ? "DISPLAY" : "display-name")
+      *error = "cannot open the X display \"" + use + "\" ("
+               + (name.empty () ? "DISPLAY" : "display-name")
                + "): is an X server running there, and may this user connect to it?";
       return nullptr;
     }
@@ -182,8 +183,8 @@ X11Display::describe_window (uint64_t id, X11Window *out, std::string *error)
       || out->y + (int)out->size.height > (int)screen_.height)
     {
       *error = "window " + std::to_string (id) + " (\"" + out->title + "\", "
-               + std::to_string (out->size.width) + "x" + std::to_string (out->size.height)
-               + " at " + std::to_string (out->x) + "," + std::to_string (out->y)
+               + std::to_string (out->size.width) + "x" + std::to_string (out->size.height) + " at "
+               + std::to_string (out->x) + "," + std::to_string (out->y)
                + ") lies partly off the screen: X11 capture reads only on-screen windows";
       return false;
     }
