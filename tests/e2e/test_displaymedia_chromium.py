@@ -15,6 +15,7 @@ Scenarios (one Chromium, one pipeline at a time):
                 (within 5 %: the measurement window's edges)
   cursor        the pointer (xdotool) over the orange window: cursor=true shows it in the pixels
                 around its position, cursor=false does not
+  call          rtccallbin sends the bars window to the /call page: its remote video shows them
   errors        a window title that matches nothing: an error naming the title; no DISPLAY and no
                 session bus: an error naming DISPLAY
 Each capture scenario also checks the rtckit-display-media message (gst-launch -m) for
@@ -118,7 +119,7 @@ def open_window(xvfb, spec, pattern):
 # ---- pixels in the page ------------------------------------------------------------------------
 
 GRAB_JS = """
-const v = document.getElementById('video');
+const v = document.getElementById(%s);
 if (!v || !v.videoWidth) return null;
 const c = document.createElement('canvas');
 c.width = v.videoWidth; c.height = v.videoHeight;
@@ -141,22 +142,23 @@ return {width: c.width, height: c.height, samples, box: boxPixels};
 """
 
 
-def grab(tab, points, box=None):
+def grab(tab, points, box=None, video="video"):
     import json
-    return tab.exec(GRAB_JS % (json.dumps(points), json.dumps(box)))
+    return tab.exec(GRAB_JS % (json.dumps(video), json.dumps(points), json.dumps(box)))
 
 
 def close_to(rgb, want, tol=TOLERANCE):
     return all(abs(a - b) <= tol for a, b in zip(rgb, want))
 
 
-def wait_pixels(tab, size, expect, diag, what):
-    """Poll the decoded picture until it is @size and every (x, y) -> colour in @expect matches."""
+def wait_pixels(tab, size, expect, diag, what, video="video"):
+    """Poll the decoded picture in <video id=@video> until it is @size and every (x, y) ->
+    colour in @expect matches."""
     points = [p for p, _ in expect]
     last = {}
 
     def ok():
-        g = grab(tab, points)
+        g = grab(tab, points, video=video)
         last["g"] = g
         if not g or (g["width"], g["height"]) != size:
             return None
@@ -315,6 +317,27 @@ def scenario_cursor(browser, xvfb, windows):
     check(counts["false"] <= 3, f"cursor=false leaves it out (got {counts['false']} pixels)")
 
 
+def scenario_call(browser, xvfb, windows):
+    log("=== call: rtccallbin sends the bars window to Chromium's /call page")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # no -e: rtccallbin without a call does not finish an EOS (it waits ~10 s to be killed)
+    line = ["gst-launch-1.0", "-m", "rtccallbin", "name=c", f"address=127.0.0.1:{port}",
+            "ice-local-addresses=127.0.0.1", "rtcdisplaymediasrc", "window-title=rtckit-bars", "!",
+            "c.video_0", "c.video_src_0", "!", "fakesink"]
+    with Process(line, "displaymedia-call", env=x_env(xvfb)) as proc:
+        diag = Diag(proc, None)
+        diag.browsers.append(browser)
+        wait_http(base + "/call", 20)
+        tab = browser.open(base + "/call")
+        try:
+            wait_for(lambda: tab.eval("rtckit.state") == "in-call", 30, "the call is up", diag=diag)
+            wait_pixels(tab, BARS["size"], bar_points(0, 0, *BARS["size"]), diag,
+                        "the call's remote video shows the bars", video="remote")
+        finally:
+            tab.close()
+
+
 def run_for_error(props, env, what):
     argv = ["gst-launch-1.0", "rtcdisplaymediasrc", *props, "!", "fakesink"]
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
@@ -346,6 +369,7 @@ SCENARIOS = {
     "monitor": scenario_monitor,
     "static": scenario_static,
     "cursor": scenario_cursor,
+    "call": scenario_call,
 }
 
 
