@@ -85,9 +85,9 @@ struct Request
       if (ch == '.')
         ch = '_';
     path = std::string (kPath) + "/request/" + sender + "/" + token;
-    sub = g_dbus_connection_signal_subscribe (
-        conn, kBus, "org.freedesktop.portal.Request", "Response", path.c_str (), nullptr,
-        G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE, on_response, this, nullptr);
+    sub = g_dbus_connection_signal_subscribe (conn, kBus, "org.freedesktop.portal.Request",
+                                              "Response", path.c_str (), nullptr,
+                                              G_DBUS_SIGNAL_FLAGS_NONE, on_response, this, nullptr);
   }
   ~Request ()
   {
@@ -275,10 +275,15 @@ ScreenCastSession::close ()
   if (fd_ >= 0)
     ::close (fd_);
   fd_ = -1;
+  // Synchronous, briefly: an asynchronous call could still be queued when the process exits.
   if (conn_ && !session_.empty ())
-    g_dbus_connection_call (conn_, kBus, session_.c_str (), "org.freedesktop.portal.Session",
-                            "Close", nullptr, nullptr, G_DBUS_CALL_FLAGS_NONE, -1, nullptr, nullptr,
-                            nullptr);
+    {
+      GVariant *r = g_dbus_connection_call_sync (
+          conn_, kBus, session_.c_str (), "org.freedesktop.portal.Session", "Close", nullptr,
+          nullptr, G_DBUS_CALL_FLAGS_NONE, 2000, nullptr, nullptr);
+      if (r)
+        g_variant_unref (r);
+    }
   session_.clear ();
   g_clear_object (&conn_);
 }
