@@ -23,7 +23,9 @@
  * (no display, a window that is not there, a malformed region or constraint). On success the
  * element posts an element message `rtckit-display-media` with the fields backend (string),
  * display-surface (string), width and height (captured, before any scaling), frame-rate (int),
- * window-id (guint64, 0 for none), window-title (string, may be empty).
+ * window-id (guint64, 0 for none), window-title (string, may be empty). A captured X11 window
+ * that is closed or hidden while playing ends the stream with EOS after the element message
+ * `rtckit-display-media-ended` with reason ("closed", "hidden"), window-id and window-title.
  *
  * ## Example launch lines
  * |[
@@ -40,6 +42,7 @@
 #include "elements/common/gst-ptr.h"
 #include "elements/display/constraints.h"
 #include "elements/display/portal.h"
+#include "elements/display/x11-watch.h"
 #include "elements/display/x11.h"
 #include "elements/elements.h"
 
@@ -101,6 +104,7 @@ struct Capture
 {
   std::vector<Ptr<GstElement>> elements; // upstream to downstream
   std::unique_ptr<display::ScreenCastSession> portal;
+  std::unique_ptr<display::X11WindowWatch> watch; // a captured X11 window
   std::string backend;
   std::string surface;
 };
@@ -459,7 +463,24 @@ teardown (GstRtcDisplayMediaSrc *self)
       gst_element_set_state (e.get (), GST_STATE_NULL);
       gst_bin_remove (GST_BIN (self), e.get ());
     }
+  // Only once ximagesrc has stopped: the watch's error handler covers its last reads.
+  old.watch.reset ();
   // old.portal closes the ScreenCast session when it goes out of scope, after pipewiresrc.
+}
+
+// On the window watch's thread: the captured window closed or was hidden. The message, then
+// EOS (the browser's track "ended"), which also keeps ximagesrc from reading the window again.
+static void
+window_gone (GstRtcDisplayMediaSrc *self, GstElement *capture, const display::X11Window &window,
+             const char *reason)
+{
+  GST_INFO_OBJECT (self, "window %" G_GUINT64_FORMAT " (\"%s\") %s: ending the stream",
+                   (guint64)window.id, window.title.c_str (), reason);
+  GstStructure *st = gst_structure_new (
+      "rtckit-display-media-ended", "reason", G_TYPE_STRING, reason, "window-id", G_TYPE_UINT64,
+      (guint64)window.id, "window-title", G_TYPE_STRING, window.title.c_str (), nullptr);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), st));
+  gst_element_send_event (capture, gst_event_new_eos ());
 }
 
 static bool
@@ -485,12 +506,26 @@ start (GstRtcDisplayMediaSrc *self)
           gst_bin_remove (GST_BIN (self), e.get ());
         return false;
       }
+  std::unique_ptr<display::X11WindowWatch> watch;
+  if (p.window.id)
+    {
+      std::string error;
+      watch = display::X11WindowWatch::start (
+          p.display, p.window.id,
+          [self, src = chain.front (), window = p.window] (const char *reason) {
+            window_gone (self, src.get (), window, reason);
+          },
+          &error);
+      if (!watch)
+        GST_WARNING_OBJECT (self, "not following the window: %s", error.c_str ());
+    }
   Ptr<GstPad> pad (gst_element_get_static_pad (chain.back ().get (), "src"));
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad.get ());
   {
     std::lock_guard<std::mutex> lock (self->priv->capture_lock);
     self->priv->capture.elements = std::move (chain);
     self->priv->capture.portal = std::move (session);
+    self->priv->capture.watch = std::move (watch);
     self->priv->capture.backend = p.backend;
     self->priv->capture.surface = p.surface;
   }

@@ -14,7 +14,7 @@ FUZZ_BUILD=$BUILD-fuzz
 
 BUILD_PKGS="meson ninja-build g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
  libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev libssl-dev
- libxcb1-dev"
+ libxcb1-dev libx11-dev"
 RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
  gstreamer1.0-pipewire"

@@ -15,6 +15,10 @@ Scenarios (one Chromium, one pipeline at a time):
                 (within 5 %: the measurement window's edges)
   cursor        the pointer (xdotool) over the orange window: cursor=true shows it in the pixels
                 around its position, cursor=false does not
+  window-ends   a captured window moved partly off the screen keeps the capture going; closed
+                (three times, at different moments) or hidden, it ends the stream with EOS and
+                the message rtckit-display-media-ended {reason closed|hidden}, and the process
+                lives on (Xlib's default error handler would have ended it)
   call          rtccallbin sends the bars window to the /call page: its remote video shows them
   errors        a window title that matches nothing: an error naming the title; no DISPLAY and no
                 session bus: an error naming DISPLAY
@@ -338,6 +342,48 @@ def scenario_call(browser, xvfb, windows):
             tab.close()
 
 
+def scenario_window_ends(browser, xvfb, windows):
+    log("=== window-ends: a captured window moves off the screen, is closed, is hidden")
+    doomed = {"title": "rtckit-doomed", "size": (160, 120), "pos": (500, 500)}
+    for attempt, (how, delay) in enumerate([("closed", 0.5), ("closed", 0.77), ("closed", 1.13),
+                                            ("hidden", 0.6)]):
+        window, wid = open_window(xvfb, doomed, "pattern=solid-color foreground-color=0xff0000ff")
+        try:
+            argv = ["gst-launch-1.0", "-m", "rtcdisplaymediasrc", f"window-id={wid}", "!", "fakesink"]
+            with Process(argv, f"displaymedia-window-ends-{attempt}", env=x_env(xvfb)) as capture:
+                wait_for(lambda: "rtckit-display-media," in read_log(capture), 10, "the capture to start",
+                         diag=capture.tail)
+                if attempt == 0:
+                    # partly off the screen: X11 cannot read those pixels; the stream goes on
+                    xdotool(xvfb, "windowmove", str(wid), str(SCREEN[0] - 60), str(SCREEN[1] - 40))
+                    time.sleep(1.0)
+                    check(capture.alive(), "a window partly off the screen does not end the capture",
+                          capture.tail)
+                    xdotool(xvfb, "windowmove", str(wid), *map(str, doomed["pos"]))
+                time.sleep(delay)
+                if how == "closed":
+                    window.stop()
+                else:
+                    xdotool(xvfb, "windowunmap", str(wid))
+                wait_for(lambda: not capture.alive(), 5, f"the capture to end after the window was {how}",
+                         diag=capture.tail)
+                rc = capture.proc.returncode
+                text = read_log(capture)
+                m = re.search(r"rtckit-display-media-ended, reason=\(string\)(\w+)", text)
+                log(f"  window {how} after {delay} s: gst-launch exit {rc}, "
+                    f"rtckit-display-media-ended reason={m.group(1) if m else None}")
+                check(rc == 0 and "Got EOS from element" in text,
+                      f"the stream ends with EOS, the process with 0 (exit {rc})", capture.tail)
+                check(m and m.group(1) == how, f"rtckit-display-media-ended reason={how}", capture.tail)
+        finally:
+            window.stop()
+
+
+def read_log(proc):
+    with open(proc.log_path, errors="replace") as f:
+        return f.read()
+
+
 def run_for_error(props, env, what):
     argv = ["gst-launch-1.0", "rtcdisplaymediasrc", *props, "!", "fakesink"]
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
@@ -370,6 +416,7 @@ SCENARIOS = {
     "static": scenario_static,
     "cursor": scenario_cursor,
     "call": scenario_call,
+    "window-ends": scenario_window_ends,
 }
 
 
