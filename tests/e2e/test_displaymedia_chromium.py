@@ -19,6 +19,8 @@ Scenarios (one Chromium, one pipeline at a time):
                 (three times, at different moments) or hidden, it ends the stream with EOS and
                 the message rtckit-display-media-ended {reason closed|hidden}, and the process
                 lives on (Xlib's default error handler would have ended it)
+  properties    backend and display-surface: NULL before READY, then x11 and monitor, window,
+                region (also a region of a window)
   call          rtccallbin sends the bars window to the /call page: its remote video shows them
   errors        a window title that matches nothing: an error naming the title; no DISPLAY and no
                 session bus: an error naming DISPLAY
@@ -379,6 +381,36 @@ def scenario_window_ends(browser, xvfb, windows):
             window.stop()
 
 
+PROPS_PY = """
+import sys, gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst
+Gst.init(None)
+e = Gst.ElementFactory.make("rtcdisplaymediasrc")
+for kv in sys.argv[1:]:
+    k, v = kv.split("=", 1)
+    Gst.util_set_object_arg(e, k, v)
+before = (e.get_property("backend"), e.get_property("display-surface"))
+ok = e.set_state(Gst.State.READY) == Gst.StateChangeReturn.SUCCESS
+print(before, ok, (e.get_property("backend"), e.get_property("display-surface")))
+e.set_state(Gst.State.NULL)
+"""
+
+
+def scenario_properties(browser, xvfb, windows):
+    log("=== properties: backend and display-surface read in READY")
+    env = test_env()
+    env["DISPLAY"] = xvfb.display
+    for props, surface in [([], "monitor"), (["window-title=rtckit-orange"], "window"),
+                           (["region=0,0,64,64"], "region"),
+                           (["window-title=rtckit-bars", "region=0,0,32,32"], "region")]:
+        r = subprocess.run(["/usr/bin/python3", "-c", PROPS_PY, *props], env=env, capture_output=True,
+                           text=True, timeout=30)
+        want = f"(None, None) True ('x11', '{surface}')"
+        log(f"  {' '.join(props) or '(none)'}: {r.stdout.strip()}")
+        check(r.stdout.strip() == want, f"{props}: {want} (got {r.stdout.strip()!r} {r.stderr[-500:]})")
+
+
 def read_log(proc):
     with open(proc.log_path, errors="replace") as f:
         return f.read()
@@ -417,6 +449,7 @@ SCENARIOS = {
     "cursor": scenario_cursor,
     "call": scenario_call,
     "window-ends": scenario_window_ends,
+    "properties": scenario_properties,
 }
 
 
