@@ -22,6 +22,7 @@ plugin_init (GstPlugin *plugin)
   ok &= GST_ELEMENT_REGISTER (rtcingestsrc, plugin);
   ok &= GST_ELEMENT_REGISTER (rtccallbin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcusermediasrc, plugin);
+  ok &= GST_ELEMENT_REGISTER (rtcdisplaymediasrc, plugin);
   return ok;
 }
 

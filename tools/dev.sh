@@ -13,12 +13,15 @@ BUILD=${BUILD%/}
 FUZZ_BUILD=$BUILD-fuzz
 
 BUILD_PKGS="meson ninja-build g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
- libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev libssl-dev"
+ libgstreamer-plugins-bad1.0-dev libnice-dev libsoup-3.0-dev libjson-glib-dev libssl-dev
+ libxcb1-dev libx11-dev"
 RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
- gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools"
+ gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
+ gstreamer1.0-pipewire"
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-aiortc python3-gi python3-gst-1.0
  gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps python3-numpy python3-matplotlib janus coturn iptables valgrind
- gstreamer1.0-plugins-base-apps openssl curl"
+ gstreamer1.0-plugins-base-apps openssl curl
+ xvfb xdotool gstreamer1.0-x dbus-daemon pipewire-bin"
 # clang, its libFuzzer and sanitizer runtimes (not pulled in without recommends), llvm-symbolizer
 FUZZ_PKGS="clang libclang-rt-dev llvm"
 
