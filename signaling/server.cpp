@@ -522,14 +522,14 @@ Router::end_session (const std::string &session_id, const std::string &ender,
 }
 
 /* A local call for a session the peer is not in: ignored, the element may race a remote end. */
-#define LOCAL_SESSION_OR_RETURN(sess, local_id, session_id)                                      \
-  auto sess##_it = sessions_.find (session_id);                                                  \
-  if (sess##_it == sessions_.end ()                                                              \
-      || (sess##_it->second.producer != local_id && sess##_it->second.consumer != local_id))     \
-    {                                                                                            \
-      g_debug ("local peer: ignoring message for unknown session %s", session_id.c_str ());      \
-      return;                                                                                    \
-    }                                                                                            \
+#define LOCAL_SESSION_OR_RETURN(sess, local_id, session_id)                                        \
+  auto sess##_it = sessions_.find (session_id);                                                    \
+  if (sess##_it == sessions_.end ()                                                                \
+      || (sess##_it->second.producer != local_id && sess##_it->second.consumer != local_id))       \
+    {                                                                                              \
+      g_debug ("local peer: ignoring message for unknown session %s", session_id.c_str ());        \
+      return;                                                                                      \
+    }                                                                                              \
   const Session &sess = sess##_it->second
 
 void
@@ -594,7 +594,6 @@ Router::shutdown (bool notify_sessions)
       p.sink->close ();
 }
 
-
 /* ---- Server: libsoup front end ---------------------------------------------------------- */
 
 /* One /ws connection as seen by the Router. */
@@ -618,8 +617,7 @@ public:
   WsSink &operator= (const WsSink &) = delete;
 
   /* Called once the Router has given the peer its id. */
-  void
-  attach (const std::string &id)
+  void attach (const std::string &id)
   {
     id_ = id;
     g_signal_connect (conn_, "message", G_CALLBACK (on_message), this);
@@ -627,25 +625,15 @@ public:
     g_signal_connect (conn_, "pong", G_CALLBACK (on_pong), this);
   }
 
-  const std::string &
-  id () const
-  {
-    return id_;
-  }
-  gint64
-  last_heard () const
-  {
-    return last_heard_;
-  }
-  void
-  close_with (gushort code, const char *reason)
+  const std::string &id () const { return id_; }
+  gint64 last_heard () const { return last_heard_; }
+  void close_with (gushort code, const char *reason)
   {
     if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
       soup_websocket_connection_close (conn_, code, reason);
   }
 
-  void
-  send_text (const std::string &text) override
+  void send_text (const std::string &text) override
   {
     if (soup_websocket_connection_get_state (conn_) != SOUP_WEBSOCKET_STATE_OPEN)
       return;
@@ -658,8 +646,7 @@ public:
     soup_websocket_connection_send_text (conn_, text.c_str ());
   }
 
-  void
-  close () override
+  void close () override
   {
     if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
       soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
@@ -667,8 +654,7 @@ public:
   }
 
 private:
-  static void
-  on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
+  static void on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
   {
     auto *self = static_cast<WsSink *> (data);
     self->last_heard_ = g_get_monotonic_time ();
@@ -683,8 +669,7 @@ private:
       self->server_->router_.handle_binary (self->id_);
   }
 
-  static void
-  on_closed (SoupWebsocketConnection *, gpointer data)
+  static void on_closed (SoupWebsocketConnection *, gpointer data)
   {
     auto *self = static_cast<WsSink *> (data);
     /* Copy: remove_remote() may destroy self before it returns. */
@@ -692,8 +677,7 @@ private:
     self->server_->router_.remove_remote (id);
   }
 
-  static void
-  on_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+  static void on_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
   {
     static_cast<WsSink *> (data)->last_heard_ = g_get_monotonic_time ();
   }
@@ -802,8 +786,8 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
   std::string p = path ? path : "";
   /* A browser asking for /stats gets the dashboard, which reads /stats.json; anything else the
    * JSON, as before. */
-  const char *accept = soup_message_headers_get_one (
-      soup_server_message_get_request_headers (msg), "Accept");
+  const char *accept
+      = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
   const bool dashboard = p == "/stats" && accept && strstr (accept, "text/html");
   if (p == "/stats.json")
     p = "/stats";
@@ -833,8 +817,9 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
       = dashboard ? std::string ("stats.html") : resource_name_for (p, self->config_, query);
   g_autoptr (GBytes) bytes = nullptr;
   if (!name.empty ())
-    bytes = g_resource_lookup_data (rtckit_web_get_resource (), ("/org/rtckit/web/" + name).c_str (),
-                                    G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
+    bytes
+        = g_resource_lookup_data (rtckit_web_get_resource (), ("/org/rtckit/web/" + name).c_str (),
+                                  G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
   if (!bytes)
     {
       respond_text (msg, SOUP_STATUS_NOT_FOUND, "not found\n");
@@ -848,14 +833,14 @@ Server::on_http (SoupServer *, SoupServerMessage *msg, const char *path, GHashTa
     }
   /* A page opened with a valid ?token= passes it on to its own /ws upgrade as a cookie:
    * rtckit.js builds its WebSocket URL without the page's query. */
-  const char *token = query ? static_cast<const char *> (g_hash_table_lookup (query, "token"))
-                            : nullptr;
+  const char *token
+      = query ? static_cast<const char *> (g_hash_table_lookup (query, "token")) : nullptr;
   if (token && *token && self->token_role (token) != 0)
     {
       g_autofree gchar *escaped = g_uri_escape_string (token, nullptr, FALSE);
-      g_autofree gchar *cookie = g_strdup_printf (
-          "rtckit-token=%s; Path=/; HttpOnly; SameSite=Strict%s", escaped,
-          self->is_tls () ? "; Secure" : "");
+      g_autofree gchar *cookie
+          = g_strdup_printf ("rtckit-token=%s; Path=/; HttpOnly; SameSite=Strict%s", escaped,
+                             self->is_tls () ? "; Secure" : "");
       soup_message_headers_append (headers, "Set-Cookie", cookie);
     }
   gsize len = 0;
@@ -868,7 +853,8 @@ same_secret (const std::string &a, const std::string &b)
 {
   unsigned diff = a.size () != b.size ();
   for (gsize i = 0; i < b.size (); i++)
-    diff |= static_cast<unsigned char> (i < a.size () ? a[i] : 0) ^ static_cast<unsigned char> (b[i]);
+    diff |= static_cast<unsigned char> (i < a.size () ? a[i] : 0)
+            ^ static_cast<unsigned char> (b[i]);
   return diff == 0;
 }
 
@@ -903,7 +889,8 @@ Server::allowed_roles (SoupServerMessage *msg, GHashTable *query, std::string &w
     if (const char *cookies = soup_message_headers_get_one (req, "Cookie"))
       {
         GHashTable *params = soup_header_parse_semi_param_list (cookies);
-        if (const char *t = static_cast<const char *> (g_hash_table_lookup (params, "rtckit-token")))
+        if (const char *t
+            = static_cast<const char *> (g_hash_table_lookup (params, "rtckit-token")))
           {
             g_autofree gchar *raw = g_uri_unescape_string (t, nullptr);
             if (raw)
@@ -918,10 +905,9 @@ Server::allowed_roles (SoupServerMessage *msg, GHashTable *query, std::string &w
         why = "wrong token";
       return roles;
     }
-  const unsigned roles = (config_.producer_token.empty () ? proto::kRoleProducer : 0u)
-                         | (config_.consumer_token.empty ()
-                                ? proto::kRoleConsumer | proto::kRoleListener
-                                : 0u);
+  const unsigned roles
+      = (config_.producer_token.empty () ? proto::kRoleProducer : 0u)
+        | (config_.consumer_token.empty () ? proto::kRoleConsumer | proto::kRoleListener : 0u);
   if (roles == 0)
     why = "missing token: send 'Authorization: Bearer <token>' or add '?token=<token>'";
   return roles;
@@ -980,7 +966,8 @@ Server::on_websocket (SoupServer *, SoupServerMessage *msg, const char *,
                       SoupWebsocketConnection *conn, gpointer user_data)
 {
   auto *self = static_cast<Server *> (user_data);
-  const unsigned roles = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "rtckit-allowed-roles"));
+  const unsigned roles
+      = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "rtckit-allowed-roles"));
   /* Let slightly oversized messages through so the Router can answer them with an error;
    * libsoup closes with 1009 only beyond this. */
   soup_websocket_connection_set_max_incoming_payload_size (
@@ -1069,8 +1056,8 @@ Server::listen (const std::string &address, GError **error)
   soup_server_add_handler (soup_, "/ws", on_ws_request, this, nullptr);
 
   g_autoptr (GError) err = nullptr;
-  listener_ = std::make_unique<HttpListener> (soup_, cert, config_.listener,
-                                              config_.whip.max_body_size);
+  listener_
+      = std::make_unique<HttpListener> (soup_, cert, config_.listener, config_.whip.max_body_size);
   if (!listener_->listen (addr, &err))
     {
       listener_.reset ();

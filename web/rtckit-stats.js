@@ -28,7 +28,7 @@
     const prevT = h.t[h.t.length - 1], prevB = h.bytes[h.bytes.length - 1];
     h.t.push(now);
     h.bytes.push(viewer.bytes_sent || 0);
-    h.kbps.push(prevT ? Math.max(0, ((viewer.bytes_sent || 0) - prevB) * 8 / (now - prevT)) : 0);
+    h.kbps.push(prevT ? Math.max(0, ((viewer.bytes_sent || 0) - prevB) * 8 / 1000 / (now - prevT)) : 0);
     h.rtt.push(viewer.rtt_ms == null ? 0 : viewer.rtt_ms);
     h.lost.push(viewer.packets_lost || 0);
     h.nack.push(viewer.nack_count || 0);

@@ -76,8 +76,7 @@ scan_stat (GQuark, const GValue *v, gpointer data)
   if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
     return TRUE;
   const gchar *id = gst_structure_get_string (s, "id");
-  if ((type == GST_WEBRTC_STATS_LOCAL_CANDIDATE || type == GST_WEBRTC_STATS_REMOTE_CANDIDATE)
-      && id)
+  if ((type == GST_WEBRTC_STATS_LOCAL_CANDIDATE || type == GST_WEBRTC_STATS_REMOTE_CANDIDATE) && id)
     {
       const gchar *ctype = gst_structure_get_string (s, "candidate-type");
       const gchar *addr = gst_structure_get_string (s, "address");

@@ -72,7 +72,7 @@ struct ConnectionLog
   gint64 ended_us = 0;
   std::string state = "new"; // the peer connection's state, or "ended"
   std::string end_reason;
-  std::vector<std::pair<gint64, std::string>> events; // ms since the start, what
+  std::vector<std::pair<gint64, std::string>> events;           // ms since the start, what
   std::vector<std::string> local_candidates, remote_candidates; // "srflx udp 1.2.3.4:5"
   std::string selected_pair; // "srflx udp 1.2.3.4:5 -> relay udp 6.7.8.9:10"
 };
