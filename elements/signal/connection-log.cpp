@@ -33,6 +33,23 @@ candidate_summary (const char *candidate)
   return s;
 }
 
+// The reason a session ended, in a word for /metrics.
+const char *
+why_ended (const std::string &reason)
+{
+  if (reason.find ("ICE or DTLS") != std::string::npos)
+    return "ice_or_dtls_failed";
+  if (reason.find ("timed out") != std::string::npos)
+    return "timed_out";
+  if (reason.rfind ("refused", 0) == 0)
+    return "refused";
+  if (reason.find ("ended the session") != std::string::npos)
+    return "remote_ended";
+  if (reason.find ("pipeline stopped") != std::string::npos)
+    return "pipeline_stopped";
+  return "other";
+}
+
 gint64
 ms_since (const ConnectionLog &log)
 {
@@ -166,6 +183,7 @@ log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reaso
   sb.live_logs.erase (it);
   log.ended_us = g_get_real_time ();
   log.end_reason = reason;
+  sb.ended_by_why[why_ended (reason)]++;
   log.state = "ended";
   add_event (log, std::string ("ended: ") + reason);
   sb.ended_logs.push_back (std::move (log));
@@ -198,6 +216,42 @@ log_poll_pair (GstRtcSignalBin *self, Session &session)
         });
       },
       boxed (Ref{ self, session.session_id }), free_boxed<Ref>);
+}
+
+std::string
+connections_metrics (GstRtcSignalBin *self)
+{
+  std::map<std::string, guint64> ended;
+  std::map<std::pair<std::string, std::string>, guint> pairs;
+  {
+    auto &sb = signal_bin (self);
+    std::lock_guard lock (sb.log_lock);
+    ended = sb.ended_by_why;
+    for (auto &[id, log] : sb.live_logs)
+      if (!log.selected_pair.empty ())
+        {
+          // "srflx udp a:p -> relay udp b:q": the first word of each side
+          const auto arrow = log.selected_pair.find (" -> ");
+          std::string local = log.selected_pair.substr (0, log.selected_pair.find (' '));
+          std::string rest = arrow == std::string::npos ? "" : log.selected_pair.substr (arrow + 4);
+          pairs[{ local, rest.substr (0, rest.find (' ')) }]++;
+        }
+  }
+  std::string m;
+  m += "# HELP rtckit_sessions_ended_total Sessions that ended, by why "
+       "(ice_or_dtls_failed, timed_out, refused, remote_ended, pipeline_stopped, other).\n";
+  m += "# TYPE rtckit_sessions_ended_total counter\n";
+  for (const char *why : { "ice_or_dtls_failed", "timed_out", "refused", "remote_ended",
+                           "pipeline_stopped", "other" })
+    m += std::string ("rtckit_sessions_ended_total{why=\"") + why + "\"} "
+         + std::to_string (ended.count (why) ? ended[why] : 0) + "\n";
+  m += "# HELP rtckit_sessions_selected_pair Live sessions by the candidate types of their "
+       "selected ICE pair (ours, theirs).\n";
+  m += "# TYPE rtckit_sessions_selected_pair gauge\n";
+  for (auto &[types, n] : pairs)
+    m += "rtckit_sessions_selected_pair{local=\"" + types.first + "\",remote=\"" + types.second
+         + "\"} " + std::to_string (n) + "\n";
+  return m;
 }
 
 std::string

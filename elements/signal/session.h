@@ -95,10 +95,12 @@ struct SignalBin
   std::map<std::string, Ptr<GstElement>> peers;
 
   // The dashboard's record: the sessions now and the last ended ones (a leaf lock).
-  RtcHttpBodyFunc subclass_stats = nullptr; // its /stats body, under the connections
+  RtcHttpBodyFunc subclass_stats = nullptr;   // its /stats body, under the connections
+  RtcHttpBodyFunc subclass_metrics = nullptr; // its /metrics body, before the sessions' lines
   std::mutex log_lock;
   std::map<std::string, ConnectionLog> live_logs;
-  std::vector<ConnectionLog> ended_logs; // newest last, at most kEndedLogs
+  std::vector<ConnectionLog> ended_logs;       // newest last, at most kEndedLogs
+  std::map<std::string, guint64> ended_by_why; // counters for /metrics (why_ended())
 };
 
 constexpr std::size_t kEndedLogs = 20;
@@ -115,6 +117,8 @@ void log_end (GstRtcSignalBin *self, const std::string &session_id, const char *
 void log_poll_pair (GstRtcSignalBin *self, Session &session);
 // Any thread: every record as a JSON array (the dashboard's "connections").
 std::string connections_json (GstRtcSignalBin *self);
+// Any thread: Prometheus lines: sessions ended by why, live ones by selected pair type.
+std::string connections_metrics (GstRtcSignalBin *self);
 
 } // namespace rtc
 

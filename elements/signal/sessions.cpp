@@ -465,6 +465,16 @@ start_sessions (GstRtcSignalBin *self)
     json.insert (close, (empty ? "" : ",") + conns);
     return g_strdup (json.c_str ());
   };
+  sb.subclass_metrics = config.metrics_body;
+  config.metrics_body = [] (gpointer data) -> gchar * {
+    auto *bin = GST_RTC_SIGNAL_BIN (data);
+    auto sub = signal_bin (bin).subclass_metrics;
+    g_autofree gchar *theirs = sub ? sub (data) : nullptr;
+    std::string text = theirs ? theirs : "";
+    if (!text.empty () && text.back () != '\n')
+      text += '\n';
+    return g_strdup ((text + connections_metrics (bin)).c_str ());
+  };
   if (!sb.signalling.start (GST_ELEMENT (self), config,
                             { G_CALLBACK (on_sig_session_requested),
                               G_CALLBACK (on_sig_session_ended), G_CALLBACK (on_sig_sdp),

@@ -7,7 +7,8 @@ rtcbroadcastsink (connect-timeout=3) gets two viewers: headless Chromium's viewe
 plays, and a WebSocket client that answers with ICE credentials and a fingerprint that lead
 nowhere and stays (it times out). A second tab opens /stats: the dashboard shows the first as
 connected with its selected pair and its timeline, the second as ended with "timeout: ...".
-A screenshot is saved in tests/e2e/artifacts/dashboard.png.
+/metrics counts the timed-out session and the live one's selected pair type. A screenshot is
+saved in tests/e2e/artifacts/dashboard.png.
 Run: /usr/bin/python3 tests/e2e/test_dashboard_chromium.py
 """
 
@@ -80,6 +81,11 @@ def main():
                            diag=lambda: f"{cards()}")
             log(f"dashboard: {got}")
             check(all(x["events"] >= 3 for x in got), f"timelines too short: {got}")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                metrics = r.read().decode()
+            for line in ('rtckit_sessions_ended_total{why="timed_out"} 1',
+                         'rtckit_sessions_selected_pair{local="host",remote="host"} 1'):
+                check(line in metrics, f"/metrics lacks {line!r}")
             png = artifact_path("dashboard.png")
             chromium.driver.save_screenshot(png)
             log(f"screenshot: {png}")
