@@ -30,6 +30,25 @@
     return cfg;
   }
 
+  // ICE server problems the browser reports (icecandidateerror): a TURN server that refused our
+  // credentials (401, 431: expired or wrong) or one it could not reach (701). Kept in
+  // api.iceErrors; iceErrorText() says what went wrong in words, or ''.
+  function watchIceErrors(pc, api) {
+    api.iceErrors = [];
+    pc.addEventListener('icecandidateerror', e => {
+      if (api.iceErrors.length < 20) api.iceErrors.push({ url: e.url, code: e.errorCode, text: e.errorText });
+    });
+  }
+
+  function iceErrorText(api) {
+    const errs = api.iceErrors || [];
+    const auth = errs.find(e => e.code === 401 || e.code === 431);
+    if (auth) return `the TURN server ${auth.url} refused our credentials (${auth.code} ${auth.text}): they are expired or wrong`;
+    const gone = errs.find(e => e.code === 701);
+    if (gone) return `the ICE server ${gone.url} could not be reached`;
+    return '';
+  }
+
   function wsUrl() {
     const u = new URL('ws', location.href);
     u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -164,7 +183,7 @@
   }
 
   const api = {
-    parseIce, pcConfig, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
+    parseIce, pcConfig, watchIceErrors, iceErrorText, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
     inboundStats, sdpDirections, answerDirection,
   };
   if (typeof module === 'object' && module.exports) module.exports = api;

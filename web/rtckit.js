@@ -123,8 +123,9 @@
       case 'endSession':
       case 'endSessionV1_1':
         if (msg.sessionId === rtckit.sessionId) {
+          const ice = sig.iceErrorText(rtckit);
           closeSession(false);
-          if (msg.error) setError(msg.error);
+          if (msg.error || ice) setError([msg.error, ice].filter(Boolean).join('; '));
           setState('ended');
           retryLater(500);
         }
@@ -220,10 +221,11 @@
         channels.adopt(ev.channel);
       }
     };
+    sig.watchIceErrors(pc, rtckit);
     pc.onconnectionstatechange = () => {
       if (rtckit.pc !== pc) return;
       if (pc.connectionState === 'failed') {
-        setError('connection failed');
+        setError(['connection failed', sig.iceErrorText(rtckit)].filter(Boolean).join(': '));
         closeSession(true);
         setState('waiting');
         retryLater(1000);

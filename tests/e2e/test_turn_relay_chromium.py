@@ -123,9 +123,14 @@ def main():
             try:
                 wait_http(f"http://127.0.0.1:{port}/stats", 20)
                 tab = chromium.open(f"http://127.0.0.1:{port}/?ice-transport-policy=relay")
-                time.sleep(6)
+                errors = wait_for(lambda: tab.eval("rtckit.iceErrors && rtckit.iceErrors.length ? rtckit.iceErrors : null"),
+                                  15, "the page hears the TURN server's refusal")
                 state = viewer_state(tab)["state"]
                 check(state != "playing", "a viewer played with credentials coturn must refuse")
+                check(any(e["code"] == 401 for e in errors), f"the page's ICE errors: {errors}")
+                words = tab.eval("rtckitSignalling.iceErrorText(rtckit)")
+                log(f"   the page says: {words}")
+                check("refused our credentials" in words, f"the page says {words!r}")
                 log(f"   the page is {state!r}; coturn says: "
                     f"{[l for l in coturn.log().splitlines() if '401' in l or 'integrity' in l.lower()][-1:]}")
             finally:
