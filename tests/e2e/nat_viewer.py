@@ -2,7 +2,9 @@
 """Runs inside a network namespace (tests/e2e/test_nat_matrix.py): headless Chromium opens the
 viewer page at URL and prints one JSON line: the page's state, the selected candidate pair,
 the time from navigation to the first video frame, and the frame rate over MEASURE seconds.
-Usage: nat_viewer.py URL [MEASURE]
+With --publish the page is the publish page (Chromium's fake camera into rtcingestsrc): the
+state, the pair, and the time until it publishes.
+Usage: nat_viewer.py [--publish] URL [MEASURE]
 """
 
 import json
@@ -52,9 +54,43 @@ return out;
 FRAMES_JS = "document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames"
 
 
+def publish(url, out):
+    # getUserMedia needs a secure context: plain http is one only on localhost.
+    from urllib.parse import urlsplit
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    with Chromium(extra_flags=[f"--unsafely-treat-insecure-origin-as-secure={origin}"]) as chromium:
+        tab = chromium.open(url)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            out["state"] = tab.eval("rtckit.state")
+            if out["state"] == "publishing":
+                out["publishing_ms"] = tab.eval("performance.now()")
+                break
+            time.sleep(0.1)
+        if out["state"] != "publishing":
+            out["pairs"] = tab.exec(PAIRS_JS)
+            raise RuntimeError(f"not publishing after 30 s: {out['state']}")
+        out["pair"] = tab.exec(PAIR_JS)
+        time.sleep(5)  # the pipeline counts what arrives meanwhile
+        out["ice_servers"] = [s.get("urls") for s in tab.eval("rtckit.pc.getConfiguration().iceServers")]
+        out["url_has_password"] = "ice=" in url
+
+
 def main():
-    url = sys.argv[1]
-    measure = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
+    args = sys.argv[1:]
+    publishing = args[:1] == ["--publish"]
+    if publishing:
+        args = args[1:]
+    url = args[0]
+    measure = float(args[1]) if len(args) > 1 else 5.0
+    if publishing:
+        out = {"state": None, "pair": None, "error": None}
+        try:
+            publish(url, out)
+        except Exception as e:  # noqa: BLE001 - reported to the test as data
+            out["error"] = f"{type(e).__name__}: {e}"[:1500]
+        print(json.dumps(out), flush=True)
+        return
     out = {"state": None, "pair": None, "first_frame_ms": None, "fps": 0.0, "error": None}
     try:
         with Chromium() as chromium:

@@ -12,6 +12,8 @@ benchmark table keeps the figures, tests assert no timing).
   port-forward     no STUN/TURN: the sender's router forwards TCP 8080 and UDP 50000-50010,
                    the sink says public-address=<router's WAN> and ice-port-range: a pair to
                    the forwarded host candidate
+  publish-symmetric  Chromium's publish page into rtcingestsrc, both behind symmetric NATs:
+                   a relay pair, and the pipeline receives the browser's video
 Needs root. Run: /usr/bin/python3 tests/e2e/test_nat_matrix.py [case ...]
 """
 
@@ -126,8 +128,44 @@ def port_forward():
              extra=f"public-address={WAN['A']} ice-port-range=50000-50010", expect=expect)
 
 
+def publish_through_turn():
+    """A browser behind a symmetric NAT publishes into rtcingestsrc behind another one: the
+    publish page gets the TURN server from the element too, and the media goes by a relay."""
+    log("--- publish-symmetric")
+    with Lab(symmetric=("A", "B")) as lab:
+        coturn = start_coturn(lab)
+        lab.forward("A", "tcp", str(PORT))
+        ingest = Pipeline(
+            f"-v rtcingestsrc name=src address={LAN['A'][1]}:{PORT} video-codecs=vp8 "
+            f"stun-server=stun://{PUB_IP}:3478 turn-servers=turn://{PUB_IP}:3478 "
+            f"turn-secret={SECRET} src.video_0 ! fakesink name=got silent=false sync=false",
+            name="nat-publish-ingest", prefix=lab.prefix("HOSTA").split())
+        try:
+            time.sleep(1.0)
+            r = subprocess.run(["ip", "netns", "exec", lab.ns["HOSTB"], "/usr/bin/python3",
+                                os.path.join(HERE, "nat_viewer.py"), "--publish",
+                                f"http://{WAN['A']}:{PORT}/publish"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+            lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+            check(lines, f"the publisher printed nothing: {r.stderr[-2000:]}")
+            res = json.loads(lines[-1])
+            log(f"publish-symmetric: {res}")
+            check(res["error"] is None, f"publish-symmetric: {res['error']}",
+                  diag=lambda: ingest.tail(20))
+            check(not res["url_has_password"], "ICE servers in the URL")
+            check("relay" in (res["pair"]["local"], res["pair"]["remote"]),
+                  f"symmetric NATs need a relay: {res['pair']}")
+            frames = ingest.tail(400).count("chain")
+            log(f"publish-symmetric: the pipeline got {frames} video buffers (last lines of its log)")
+            check(frames >= 60, f"the pipeline received {frames} buffers from the browser")
+        finally:
+            ingest.stop()
+            coturn.terminate()
+            coturn.wait(5)
+
+
 CASES = {"cone-cone": cone, "cone-cone+turn": cone_with_turn, "symmetric": symmetric, "udp-blocked": udp_blocked,
-         "port-forward": port_forward}
+         "port-forward": port_forward, "publish-symmetric": publish_through_turn}
 
 
 def main():
