@@ -92,8 +92,10 @@ def main():
         print(json.dumps(out), flush=True)
         return
     out = {"state": None, "pair": None, "first_frame_ms": None, "fps": 0.0, "error": None}
+    # The test's own self-signed TURN-over-TLS certificate (a deployment has a real one).
+    flags = os.environ.get("NAT_VIEWER_FLAGS", "").split()
     try:
-        with Chromium() as chromium:
+        with Chromium(extra_flags=flags) as chromium:
             tab = chromium.open(url)
             tab.exec(FIRST_FRAME_JS)
             end = time.monotonic() + 30

@@ -9,6 +9,8 @@ benchmark table keeps the figures, tests assert no timing).
   cone/cone+turn   the same with TURN configured too: still the srflx pair
   symmetric        both NATs --random-fully, TURN with turn-secret: a relay pair
   udp-blocked      the viewer's router drops outgoing UDP: TURN over TCP
+  udp-blocked-tls  the same through turns:// (TURN over TLS; the test's self-signed certificate,
+                   which the viewer's Chromium is told to accept)
   port-forward     no STUN/TURN: the sender's router forwards TCP 8080 and UDP 50000-50010,
                    the sink says public-address=<router's WAN> and ice-port-range: a pair to
                    the forwarded host candidate
@@ -35,13 +37,24 @@ PORT = 8080
 RESULTS = []
 
 
+def tls_files():
+    """A self-signed certificate for the TURN server's address (TURN over TLS)."""
+    cert, key = artifact_path("turn-cert.pem"), artifact_path("turn-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", f"/CN={PUB_IP}", "-addext", f"subjectAltName=IP:{PUB_IP}",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
 def start_coturn(lab):
     log_path = artifact_path(f"coturn-nat-{lab.tag}.log")
+    cert, key = tls_files()
     proc = subprocess.Popen(
         ["ip", "netns", "exec", lab.ns["PUB"], "turnserver", "-n", f"--listening-ip={PUB_IP}",
-         f"--relay-ip={PUB_IP}", "--listening-port=3478", "--min-port=49160", "--max-port=49400",
+         f"--relay-ip={PUB_IP}", "--listening-port=3478", "--tls-listening-port=5349",
+         f"--cert={cert}", f"--pkey={key}", "--min-port=49160", "--max-port=49400",
          "--realm=rtckit", "--use-auth-secret", f"--static-auth-secret={SECRET}",
-         "--cli-password=unused-cli-pass", "--no-tls", "--no-dtls", "--no-multicast-peers",
+         "--cli-password=unused-cli-pass", "--no-dtls", "--no-multicast-peers",
          f"--log-file={log_path}", "--simple-log"],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     time.sleep(0.5)
@@ -49,7 +62,7 @@ def start_coturn(lab):
     return proc
 
 
-def run_case(name, symmetric=(), ice="", extra="", setup=None, expect=None):
+def run_case(name, symmetric=(), ice="", extra="", setup=None, expect=None, viewer_flags=""):
     log(f"--- {name}")
     with Lab(symmetric=symmetric) as lab:
         coturn = start_coturn(lab)
@@ -64,7 +77,8 @@ def run_case(name, symmetric=(), ice="", extra="", setup=None, expect=None):
             time.sleep(1.0)
             r = subprocess.run(["ip", "netns", "exec", lab.ns["HOSTB"], "/usr/bin/python3",
                                 os.path.join(HERE, "nat_viewer.py"), f"http://{WAN['A']}:{PORT}/"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
+                               env=dict(os.environ, NAT_VIEWER_FLAGS=viewer_flags))
             lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
             check(lines, f"{name}: the viewer printed nothing: {r.stderr[-2000:]}")
             res = json.loads(lines[-1])
@@ -117,6 +131,15 @@ def udp_blocked():
              expect=expect)
 
 
+def udp_blocked_tls():
+    def expect(pair):
+        check(pair["local"] == "relay" and pair["relay_protocol"] == "tls",
+              f"a viewer without UDP goes through TURN over TLS: {pair}")
+    run_case("udp-blocked-tls", setup=lambda lab: lab.block_udp("B"),
+             ice=f"turn-servers=turns://{PUB_IP}:5349?transport=tcp turn-secret={SECRET}",
+             expect=expect, viewer_flags="--ignore-certificate-errors")
+
+
 def port_forward():
     def setup(lab):
         lab.forward("A", "udp", "50000:50010")
@@ -165,6 +188,7 @@ def publish_through_turn():
 
 
 CASES = {"cone-cone": cone, "cone-cone+turn": cone_with_turn, "symmetric": symmetric, "udp-blocked": udp_blocked,
+         "udp-blocked-tls": udp_blocked_tls,
          "port-forward": port_forward, "publish-symmetric": publish_through_turn}
 
 
