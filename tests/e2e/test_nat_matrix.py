@@ -14,6 +14,7 @@ benchmark table keeps the figures, tests assert no timing).
   port-forward     no STUN/TURN: the sender's router forwards TCP 8080 and UDP 50000-50010,
                    the sink says public-address=<router's WAN> and ice-port-range: a pair to
                    the forwarded host candidate
+  one-tcp-port     only TCP 50000 forwarded (ice-port-range=50000-50000): ICE-TCP to it
   publish-symmetric  Chromium's publish page into rtcingestsrc, both behind symmetric NATs:
                    a relay pair, and the pipeline receives the browser's video
 Needs root. Run: /usr/bin/python3 tests/e2e/test_nat_matrix.py [case ...]
@@ -187,9 +188,23 @@ def publish_through_turn():
             coturn.wait(5)
 
 
+def one_tcp_port():
+    """The sender reachable only through one forwarded TCP port (and the signalling's): ICE-TCP
+    to the public-address on it."""
+    def setup(lab):
+        lab.forward("A", "tcp", "50000")
+
+    def expect(pair):
+        check(pair["local_protocol"] == "tcp" and pair["remote_address"] == WAN["A"]
+              and int(pair["remote_port"]) == 50000,
+              f"the page should reach the one forwarded TCP port: {pair}")
+    run_case("one-tcp-port", setup=setup,
+             extra=f"public-address={WAN['A']} ice-port-range=50000-50000", expect=expect)
+
+
 CASES = {"cone-cone": cone, "cone-cone+turn": cone_with_turn, "symmetric": symmetric, "udp-blocked": udp_blocked,
          "udp-blocked-tls": udp_blocked_tls,
-         "port-forward": port_forward, "publish-symmetric": publish_through_turn}
+         "port-forward": port_forward, "one-tcp-port": one_tcp_port, "publish-symmetric": publish_through_turn}
 
 
 def main():
