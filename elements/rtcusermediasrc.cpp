@@ -45,7 +45,7 @@
 
 #include "elements/common/gst-ptr.h"
 #include "elements/elements.h"
-#include "elements/usermedia/constraints.h"
+#include "elements/common/media-constraints.h"
 #include "elements/usermedia/devices.h"
 #include "elements/usermedia/modes.h"
 

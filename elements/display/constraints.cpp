@@ -1,5 +1,7 @@
 #include "elements/display/constraints.h"
 
+#include "elements/common/media-constraints.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -47,56 +49,39 @@ parse_number (const std::string &text, unsigned *out)
 bool
 parse_constraints (const std::string &text, Constraints *out, std::string *error)
 {
-  Constraints c;
-  if (trim (text).empty ())
+  // The one text form of the capture sources (common/media-constraints.h); a screen takes
+  // width, height and frame-rate, each ideal or exact, in whole numbers.
+  um::Constraints parsed;
+  um::ParseError why;
+  if (!um::parse_constraints (text.c_str (), um::Kind::Display, parsed, why))
     {
-      *out = c;
-      return true;
+      *error = "video-constraints: " + why.message;
+      return false;
     }
-  for (const std::string &item : split (text, ','))
+  Constraints c;
+  for (const um::Constraint &item : parsed.items)
     {
-      size_t eq = item.find ('=');
-      std::string key = trim (item.substr (0, eq));
-      if (eq == std::string::npos || key.empty ())
+      if (item.min || item.max)
         {
-          *error = "video-constraints: \"" + item
-                   + "\" is not key=value (expected e.g. width=1280,height=720,frame-rate=15)";
+          *error = "video-constraints: \"" + item.name
+                   + "\" takes an ideal or exact value here (min and max are for cameras)";
           return false;
         }
-      std::optional<Value> *slot = nullptr;
-      if (key == "width")
-        slot = &c.width;
-      else if (key == "height")
-        slot = &c.height;
-      else if (key == "frame-rate")
-        slot = &c.frame_rate;
+      const double v = item.exact ? *item.exact : item.ideal ? *item.ideal : 0;
+      if (v < 1 || v != (double)(unsigned)v)
+        {
+          *error = "video-constraints: field \"" + item.name + "\" is " + item.describe ()
+                   + ", not a positive whole number (write " + item.name + "=N or " + item.name
+                   + "=exact:N)";
+          return false;
+        }
+      const Value value{ (unsigned)v, item.exact.has_value () };
+      if (item.name == "width")
+        c.width = value;
+      else if (item.name == "height")
+        c.height = value;
       else
-        {
-          *error = "video-constraints: unknown field \"" + key
-                   + "\" (known: width, height, frame-rate)";
-          return false;
-        }
-      std::string v = trim (item.substr (eq + 1));
-      Value value;
-      if (v.rfind ("exact:", 0) == 0)
-        {
-          value.exact = true;
-          v = trim (v.substr (6));
-        }
-      else if (v.rfind ("ideal:", 0) == 0)
-        v = trim (v.substr (6));
-      if (!parse_number (v, &value.value))
-        {
-          *error = "video-constraints: field \"" + key + "\" has the value \"" + v
-                   + "\", not a positive whole number (write " + key + "=N or " + key + "=exact:N)";
-          return false;
-        }
-      if (key == "frame-rate" && value.value > 120)
-        {
-          *error = "video-constraints: field \"frame-rate\" is " + v + ", above 120";
-          return false;
-        }
-      *slot = value;
+        c.frame_rate = value;
     }
   *out = c;
   return true;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "elements/common/gst-ptr.h"
-#include "elements/usermedia/constraints.h"
+#include "elements/common/media-constraints.h"
 
 #include <gst/gst.h>
 

@@ -86,11 +86,13 @@ GST_START_TEST (malformed_constraints_fields_are_named)
   {
     const char *constraints, *field;
   } cases[] = {
-    { "width=abc", "\"width\"" },
-    { "width=1280,height=exact:", "\"height\"" },
-    { "colour=red", "\"colour\"" },
-    { "frame-rate=500", "\"frame-rate\"" },
-    { "width", "\"width\" is not key=value" },
+    { "width=abc", "'width'" },
+    { "width=1280,height=exact:", "'height'" },
+    { "colour=red", "'colour'" },
+    { "frame-rate=500", "'frame-rate'" },
+    { "width", "'width' has no value" },
+    { "width=min:640", "\"width\" takes an ideal or exact value" },
+    { "width=640.5", "\"width\" is" },
   };
   for (const auto &c : cases)
     fail_unless_mentions (error_going_to_ready ("video-constraints", c.constraints), c.field);

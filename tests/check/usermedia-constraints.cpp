@@ -1,7 +1,7 @@
 // rtcusermediasrc's constraint text and fitness distance (elements/usermedia/), no pipeline.
 #include <gst/check/gstcheck.h>
 
-#include "elements/usermedia/constraints.h"
+#include "elements/common/media-constraints.h"
 #include "elements/usermedia/modes.h"
 
 #include <cmath>

@@ -1,5 +1,6 @@
-// getUserMedia-like constraints: the text form rtcusermediasrc takes, and the W3C
-// mediacapture-main fitness distance over a candidate's settings. No GStreamer here.
+// getUserMedia- and getDisplayMedia-like constraints: the text form rtcusermediasrc and
+// rtcdisplaymediasrc take, and the W3C mediacapture-main fitness distance over a candidate's
+// settings. No GStreamer here.
 //
 // Text form: comma-separated `name=value` fields; a value is ideal unless qualified, and several
 // qualifiers join with ';':
@@ -18,8 +19,9 @@ namespace rtc::um
 
 enum class Kind
 {
-  Video,
-  Audio,
+  Video,   // a camera
+  Audio,   // a microphone
+  Display, // a screen, window or region: width, height and frame-rate only
 };
 
 enum class Type

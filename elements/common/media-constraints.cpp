@@ -1,4 +1,4 @@
-#include "elements/usermedia/constraints.h"
+#include "elements/common/media-constraints.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -40,6 +40,9 @@ const Known kKnown[] = {
   { "noise-suppression", Type::Bool, Kind::Audio, 0, 0, nullptr },
   { "auto-gain-control", Type::Bool, Kind::Audio, 0, 0, nullptr },
   { "device-id", Type::String, Kind::Audio, 0, 0, nullptr },
+  { "width", Type::Number, Kind::Display, 1, 16384, nullptr },
+  { "height", Type::Number, Kind::Display, 1, 16384, nullptr },
+  { "frame-rate", Type::Number, Kind::Display, 1, 120, nullptr },
 };
 
 const Known *
@@ -266,7 +269,10 @@ parse_constraints (const char *text, Kind kind, Constraints &out, ParseError &er
             if (row.kind == kind)
               all += (all.empty () ? "" : ", ") + std::string (row.name);
           return fail (error, name,
-                       "unknown " + std::string (kind == Kind::Video ? "video" : "audio")
+                       "unknown "
+                           + std::string (kind == Kind::Video   ? "video"
+                                          : kind == Kind::Audio ? "audio"
+                                                                : "display")
                            + " constraint '" + name + "' (known: " + all + ")");
         }
       if (out.find (name))
