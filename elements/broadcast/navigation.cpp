@@ -1,4 +1,5 @@
 #include "broadcast/navigation.h"
+#include "elements/common/json-util.h"
 
 #include <gst/video/video.h>
 #include <json-glib/json-glib.h>
@@ -144,13 +145,7 @@ navigation_response (gint64 id, const std::string &error)
   else
     json_builder_add_string_value (b, error.c_str ());
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return json_text (b);
 }
 
 } // namespace rtc

@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "elements/common/json-util.h"
 
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
@@ -167,13 +168,7 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return json_text (b);
 }
 
 std::string

@@ -481,7 +481,7 @@ viewer_remote_sdp (GstRtcSignalBin *bin, rtc::Session &session, const std::strin
       rtc::boxed (Ctx{ self, v.session_id, sdp }), rtc::free_boxed<Ctx>);
 }
 
-// Every second: the viewer's repair counters and webrtcbin's stats, for /stats and /metrics.
+// Every second: the viewer's repair and data channel counters, for /stats and /metrics.
 static void
 viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 {
@@ -502,15 +502,14 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
       });
       gst_structure_free (repair);
     }
-  gst_rtc_peer_bin_get_stats (
-      GST_RTC_PEER_BIN (session.peer.get ()),
-      [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
-        auto *ref = static_cast<SessionRef *> (data);
-        update_snapshot (ref->self, ref->session_id, [stats] (rtc::ViewerSnapshot &snap) {
-          rtc::parse_webrtc_stats (stats, snap);
-        });
-      },
-      rtc::boxed (SessionRef{ self, id }), rtc::free_boxed<SessionRef>);
+}
+
+// webrtcbin's stats of the viewer (rtcsignalbin asks once a second), for /stats and /metrics.
+static void
+viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
+{
+  update_snapshot (sink_of (bin), session_id,
+                   [stats] (rtc::ViewerSnapshot &snap) { rtc::parse_webrtc_stats (stats, snap); });
 }
 
 // The embedded server's /stats (JSON) and /metrics (Prometheus) bodies, on its thread.
@@ -604,6 +603,7 @@ const GstRtcSignalBinHooks rtc::broadcast::viewer_hooks = {
   .state_changed = viewer_state_changed,
   .connected = viewer_connected,
   .poll = viewer_poll,
+  .stats = viewer_stats,
   .before_peer_stops = viewer_before_peer_stops,
   .ended = viewer_ended,
   .count_changed = viewers_count_changed,

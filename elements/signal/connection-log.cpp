@@ -5,6 +5,7 @@
 
 #include "closure.h"
 #include "rtcpeerbin.h"
+#include "elements/common/json-util.h"
 
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
@@ -192,30 +193,17 @@ log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reaso
 }
 
 void
-log_poll_pair (GstRtcSignalBin *self, Session &session)
+log_pair (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats)
 {
-  struct Ref
-  {
-    GstRtcSignalBin *self;
-    std::string session_id;
-  };
-  gst_rtc_peer_bin_get_stats (
-      GST_RTC_PEER_BIN (session.peer.get ()),
-      [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
-        if (!stats)
-          return;
-        auto *ref = static_cast<Ref *> (data);
-        std::string pair = selected_pair (stats);
-        if (pair.empty ())
-          return;
-        with_live (ref->self, ref->session_id, [&] (ConnectionLog &log) {
-          if (log.selected_pair == pair)
-            return;
-          log.selected_pair = pair;
-          add_event (log, "selected pair " + pair);
-        });
-      },
-      boxed (Ref{ self, session.session_id }), free_boxed<Ref>);
+  std::string pair = selected_pair (stats);
+  if (pair.empty ())
+    return;
+  with_live (self, session_id, [&] (ConnectionLog &log) {
+    if (log.selected_pair == pair)
+      return;
+    log.selected_pair = pair;
+    add_event (log, "selected pair " + pair);
+  });
 }
 
 std::string
@@ -306,13 +294,7 @@ connections_json (GstRtcSignalBin *self)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return json_text (b);
 }
 
 } // namespace rtc

@@ -113,8 +113,8 @@ void log_state (GstRtcSignalBin *self, const std::string &session_id, const std:
 // Worker thread: a session begins / ends (its record moves to the ended ones).
 void log_begin (GstRtcSignalBin *self, const Session &session, const char *kind);
 void log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reason);
-// Worker thread, every second: the selected pair from the peer's stats.
-void log_poll_pair (GstRtcSignalBin *self, Session &session);
+// Any thread: the selected pair from the session's get-stats reply.
+void log_pair (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats);
 // Any thread: every record as a JSON array (the dashboard's "connections").
 std::string connections_json (GstRtcSignalBin *self);
 // Any thread: Prometheus lines: sessions ended by why, live ones by selected pair type.
@@ -147,6 +147,9 @@ struct _GstRtcSignalBinHooks
   void (*connected) (GstRtcSignalBin *self, rtc::Session &session);
   // Optional: every second for each session with a peer.
   void (*poll) (GstRtcSignalBin *self, rtc::Session &session);
+  // Optional, on a webrtcbin thread with no lock held: the session's get-stats reply, which the
+  // base asks for once a second per session (and reads the selected pair from).
+  void (*stats) (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats);
   // Optional: the session is out of the map and its peer about to stop: stop feeding it.
   void (*before_peer_stops) (GstRtcSignalBin *self, rtc::Session &session);
   // Optional: the peer is stopped and gone; @eos: end the session's outputs (a peer left), not a

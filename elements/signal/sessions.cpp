@@ -4,6 +4,7 @@
 #include "signal/session.h"
 
 #include "closure.h"
+#include "string-util.h"
 #include "rtcpeerbin.h"
 #include "signaling/ice-servers.h"
 
@@ -17,17 +18,6 @@ namespace rtc
 
 namespace
 {
-
-std::vector<std::string>
-split_list (const std::string &text)
-{
-  std::vector<std::string> out;
-  g_auto (GStrv) parts = g_strsplit (text.c_str (), ",", -1);
-  for (gchar **p = parts; *p; p++)
-    if (*g_strstrip (*p))
-      out.emplace_back (*p);
-  return out;
-}
 
 // "" when the ICE properties are usable, else an error naming the property.
 std::string
@@ -288,7 +278,18 @@ poll (GstRtcSignalBin *self)
         stale.push_back (id);
       else if (s->peer)
         {
-          log_poll_pair (self, *s);
+          // One get-stats a second per session, for the dashboard and for the subclass.
+          gst_rtc_peer_bin_get_stats (
+              GST_RTC_PEER_BIN (s->peer.get ()),
+              [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
+                auto *ref = static_cast<SessionRef *> (data);
+                if (!stats)
+                  return;
+                log_pair (ref->self, ref->session_id, stats);
+                if (auto fn = hooks_of (ref->self).stats)
+                  fn (ref->self, ref->session_id, stats);
+              },
+              boxed (SessionRef{ self, id }), free_boxed<SessionRef>);
           if (poll_fn)
             poll_fn (self, *s);
         }

@@ -1,4 +1,5 @@
 #include "elements/usermedia/devices.h"
+#include "elements/common/json-util.h"
 
 #include <json-glib/json-glib.h>
 
@@ -209,13 +210,7 @@ devices_json (const std::vector<Ptr<GstDevice>> &devices)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
+  return json_text (b);
 }
 
 } // namespace rtc::um

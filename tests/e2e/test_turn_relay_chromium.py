@@ -20,20 +20,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
+from nat_viewer import PAIR_JS  # noqa: E402
 from util import (SKIP, Pipeline, artifact_path, check, free_port, log, require_element,  # noqa: E402
                   run_main, viewer_state, wait_for, wait_http)
 
 SECRET = "rtckit-test-secret"
 
-SELECTED_PAIR_JS = """
-const stats = await rtckit.pc.getStats();
-let pair = null;
-stats.forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
-if (!pair) stats.forEach(s => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
-if (!pair) return null;
-const local = stats.get(pair.localCandidateId), remote = stats.get(pair.remoteCandidateId);
-return {local: local.candidateType, relayProtocol: local.relayProtocol || null, remote: remote.candidateType};
-"""
 
 
 class Coturn:
@@ -87,9 +79,9 @@ def relay_case(chromium, turn_port, transport):
         peer = tab.eval("rtckit.peerId")
         check(user.endswith(":" + peer) and int(user.split(":")[0]) > time.time(),
               f"username {user!r} is not EXPIRY:{peer}")
-        pair = wait_for(lambda: tab.exec(SELECTED_PAIR_JS), 10, "a selected candidate pair")
+        pair = wait_for(lambda: tab.exec(PAIR_JS), 10, "a selected candidate pair")
         log(f"TURN/{transport}: selected pair {pair}")
-        check(pair["local"] == "relay" and pair["relayProtocol"] == transport,
+        check(pair["local"] == "relay" and pair["relay_protocol"] == transport,
               f"the page does not go through a {transport} relay: {pair}")
         frames = lambda: tab.eval("document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames")
         f0, t0 = frames(), time.monotonic()
