@@ -32,7 +32,7 @@ parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out)
     return;
   guint64 bytes = 0, packets = 0, nack = 0, pli = 0, fir = 0;
   gint64 lost = 0;
-  double rtt = -1, fraction = 0;
+  double rtt = -1, fraction = -1;
   gint n = gst_structure_n_fields (stats);
   for (gint i = 0; i < n; i++)
     {
@@ -130,6 +130,19 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
         json_builder_add_double_value (b, v.rtt_ms);
       else
         json_builder_add_null_value (b);
+      num ("rung", v.rung);
+      num ("rung_width", v.rung_size.width);
+      num ("rung_height", v.rung_size.height);
+      num ("rung_kbps", v.rung_size.kbps);
+      num ("rung_switches", (gint64)v.rung_switches);
+      num ("estimate_kbps", v.estimate_kbps);
+      num ("received_kbps", v.received_kbps);
+      json_builder_set_member_name (b, "queue_ms");
+      json_builder_add_double_value (b, v.queue_ms);
+      json_builder_set_member_name (b, "feedback_loss");
+      json_builder_add_double_value (b, v.feedback_loss);
+      num ("twcc_feedback", (gint64)v.twcc_feedback);
+      num ("padding_bytes", (gint64)v.padding_bytes);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -148,6 +161,14 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       json_builder_add_string_value (b, e.factory.c_str ());
       json_builder_set_member_name (b, "viewers");
       json_builder_add_int_value (b, (gint64)e.viewers);
+      json_builder_set_member_name (b, "rung");
+      json_builder_add_int_value (b, (gint64)e.rung);
+      json_builder_set_member_name (b, "width");
+      json_builder_add_int_value (b, e.size.width);
+      json_builder_set_member_name (b, "height");
+      json_builder_add_int_value (b, e.size.height);
+      json_builder_set_member_name (b, "kbps");
+      json_builder_add_int_value (b, e.size.kbps);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -162,6 +183,8 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       json_builder_add_string_value (b, e.codec.c_str ());
       json_builder_set_member_name (b, "mode");
       json_builder_add_string_value (b, e.factory.empty () ? "passthrough" : "encode");
+      json_builder_set_member_name (b, "rung");
+      json_builder_add_int_value (b, (gint64)e.rung);
       json_builder_set_member_name (b, "viewers");
       json_builder_add_int_value (b, (gint64)e.viewers);
       json_builder_end_object (b);
@@ -186,11 +209,18 @@ metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &
   line ("# HELP rtckit_viewers_left_total Viewers that left since start.");
   line ("# TYPE rtckit_viewers_left_total counter");
   line ("rtckit_viewers_left_total " + std::to_string (totals.viewers_left));
-  line ("# HELP rtckit_encoders Encoder instances (one per codec in use, shared by viewers).");
+  line ("# HELP rtckit_encoders Encoder instances (one per codec and rung built, shared by "
+        "viewers).");
   line ("# TYPE rtckit_encoders gauge");
   std::size_t n_enc = std::count_if (encoders.begin (), encoders.end (),
                                      [] (const EncoderSnapshot &e) { return !e.factory.empty (); });
   line ("rtckit_encoders " + std::to_string (n_enc));
+  line ("# HELP rtckit_encoders_active Encoders running now (some viewer watches their rung).");
+  line ("# TYPE rtckit_encoders_active gauge");
+  std::size_t n_active = std::count_if (
+      encoders.begin (), encoders.end (),
+      [] (const EncoderSnapshot &e) { return !e.factory.empty () && e.viewers > 0; });
+  line ("rtckit_encoders_active " + std::to_string (n_active));
   struct Series
   {
     const char *name, *type, *help;
@@ -219,6 +249,16 @@ metrics_text (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &
       [] (const ViewerSnapshot &v) { return (double)v.messages_dropped; } },
     { "rtckit_viewer_rtt_seconds", "gauge", "Round-trip time from RTCP reports.",
       [] (const ViewerSnapshot &v) { return v.rtt_ms >= 0 ? v.rtt_ms / 1000.0 : 0.0; } },
+    { "rtckit_viewer_estimate_bits_per_second", "gauge",
+      "The viewer's bandwidth estimate (from its congestion control feedback).",
+      [] (const ViewerSnapshot &v) { return v.estimate_kbps * 1000.0; } },
+    { "rtckit_viewer_rung", "gauge", "The rung of the video ladder the viewer is on (0 = top).",
+      [] (const ViewerSnapshot &v) { return (double)v.rung; } },
+    { "rtckit_viewer_rung_switches_total", "counter", "Times the viewer moved between rungs.",
+      [] (const ViewerSnapshot &v) { return (double)v.rung_switches; } },
+    { "rtckit_viewer_padding_bytes_total", "counter",
+      "Padding sent to the viewer to probe its link for a higher rung.",
+      [] (const ViewerSnapshot &v) { return (double)v.padding_bytes; } },
   };
   for (const auto &s : series)
     {

@@ -32,7 +32,17 @@ struct ViewerSnapshot
   guint64 messages_dropped = 0;        // over the session's inbox bound (a flooding peer)
   gint64 packets_lost = 0;
   double rtt_ms = -1; // -1 until the first RTCP receiver report
-  double fraction_lost = 0;
+  double fraction_lost = -1; // -1 until the first RTCP receiver report
+  // Adaptation (video): the bandwidth estimate and the rung of the ladder the viewer is on.
+  gint rung = -1;               // 0 = the top; -1 = no ladder
+  Rung rung_size;               // width/height 0: the input's
+  guint estimate_kbps = 0;      // 0 until feedback
+  guint received_kbps = 0;      // what the viewer received, by its feedback
+  double queue_ms = 0;          // queueing delay on the path
+  double feedback_loss = 0;     // fraction lost, by the feedback of the last second
+  guint64 twcc_feedback = 0;    // transport-wide congestion control reports taken
+  guint64 padding_bytes = 0;    // sent to probe the link
+  guint64 rung_switches = 0;
 };
 
 struct BroadcastTotals

@@ -202,6 +202,8 @@ add_tracks_for_offer (GstRtcBroadcastSink *self, Viewer *v, GstElement *peer,
       vt.codec = choice.codec;
       vt.pt = (int)choice.pt;
       vt.offered_caps = Ptr<GstCaps>::ref (choice.caps);
+      if (video)
+        vt.twcc_id = rtc::twcc_extmap_id (m);
       v->tracks.push_back (std::move (vt));
     }
   gst_sdp_message_free (sdp);
@@ -301,7 +303,10 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
   // they did). Offering: once the answer chose the codec (apply_answer).
   for (auto &vt : v.tracks)
     if (vt.offered_caps)
-      gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), vt.offered_caps.get ());
+      {
+        Ptr<GstCaps> caps (rtc::session_track_caps (vt));
+        gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps.get ());
+      }
   if (answering)
     subscribe_viewer (&v);
   if (!answering)
@@ -423,6 +428,8 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
       if (!chosen)
         continue;
       vt.codec = chosen;
+      if (vt.track->video)
+        vt.twcc_id = rtc::twcc_extmap_id (gst_sdp_message_get_media (sdp, i));
       (vt.track->video ? video_codec : audio_codec) = chosen->name;
     }
   gst_sdp_message_free (sdp);
@@ -440,7 +447,7 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
     {
       if (!vt.codec || !route_to_feed (self, vt))
         continue;
-      Ptr<GstCaps> caps (rtc::codec_offer_caps (vt.codec));
+      Ptr<GstCaps> caps (rtc::session_track_caps (vt));
       gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps.get ());
     }
   viewer_joined (self, v);
@@ -487,10 +494,40 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 {
   auto *self = sink_of (bin);
   const std::string &id = session.session_id;
-  update_snapshot (self, id, [&session] (rtc::ViewerSnapshot &snap) {
+  double report_loss = -1;
+  update_snapshot (self, id, [&session, &report_loss] (rtc::ViewerSnapshot &snap) {
     snap.messages_received = session.inbox->received.load ();
     snap.messages_dropped = session.inbox->dropped.load ();
+    report_loss = snap.fraction_lost;
   });
+  // Each video track's estimate and rung (the first video track's go to /stats).
+  Viewer &v = viewer_of (session);
+  bool reported = false;
+  for (auto &vt : v.tracks)
+    {
+      if (!vt.estimate || !v.flowing)
+        continue;
+      rtc::adapt_session_track (*self->priv->out, vt, report_loss);
+      if (reported)
+        continue;
+      reported = true;
+      rtc::EstimateSnapshot e = vt.estimate->snapshot ();
+      auto current = vt.outlet->current ();
+      update_snapshot (self, id, [&] (rtc::ViewerSnapshot &snap) {
+        snap.estimate_kbps = e.feedback ? e.estimate_kbps : 0;
+        snap.received_kbps = e.received_kbps;
+        snap.queue_ms = e.queue_ms;
+        snap.feedback_loss = e.loss;
+        snap.twcc_feedback = e.feedback;
+        snap.padding_bytes = vt.outlet->padding_bytes ();
+        snap.rung_switches = vt.outlet->switches ();
+        if (current && vt.policy)
+          {
+            snap.rung = (gint)current->rung_index ();
+            snap.rung_size = vt.policy->rungs ()[current->rung_index ()];
+          }
+      });
+    }
   GstStructure *repair = nullptr;
   g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
   if (repair)

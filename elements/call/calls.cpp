@@ -182,6 +182,8 @@ apply_answer (GstRtcCallBin *self, Call &c, const std::string &answer)
             for (auto *codec : codecs)
               if (codec->pt == (guint)atoi (gst_sdp_media_get_format (m, f)))
                 st.codec = codec;
+          if (st.track->video)
+            st.twcc_id = rtc::twcc_extmap_id (m);
         }
       // The caller sends unless it answered recvonly or inactive.
       if (gst_sdp_media_get_attribute_val (m, "recvonly")
@@ -197,7 +199,7 @@ apply_answer (GstRtcCallBin *self, Call &c, const std::string &answer)
     {
       if (!st.codec || !rtc::route_to_feed (*self->priv->out, st))
         continue;
-      Ptr<GstCaps> caps (rtc::codec_offer_caps (st.codec));
+      Ptr<GstCaps> caps (rtc::session_track_caps (st));
       gst_app_src_set_caps (GST_APP_SRC (st.appsrc.get ()), caps.get ());
     }
   gst_rtc_peer_bin_set_remote_description (
@@ -347,7 +349,8 @@ send_and_answer (GstRtcCallBin *self, Call &c, const std::string &err)
   for (auto &st : c.send)
     {
       gst_element_sync_state_with_parent (st.appsrc.get ());
-      gst_app_src_set_caps (GST_APP_SRC (st.appsrc.get ()), st.offered_caps.get ());
+      Ptr<GstCaps> caps (rtc::session_track_caps (st));
+      gst_app_src_set_caps (GST_APP_SRC (st.appsrc.get ()), caps.get ());
     }
   rtc::subscribe_session_tracks (c.send, c.subscribed);
   gst_rtc_peer_bin_create_answer (

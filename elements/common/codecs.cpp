@@ -80,8 +80,9 @@ codec_offer_caps (const CodecInfo *codec)
                   + std::to_string (codec->clock_rate);
   if (g_str_equal (codec->media, "video"))
     s += ", rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
-         "rtcp-fb-ccm-fir=(boolean)true, extmap-"
-         + std::to_string (kPlayoutDelayExtId) + "=(string)" + kPlayoutDelayUri;
+         "rtcp-fb-ccm-fir=(boolean)true, rtcp-fb-transport-cc=(boolean)true, extmap-"
+         + std::to_string (kPlayoutDelayExtId) + "=(string)" + kPlayoutDelayUri + ", extmap-"
+         + std::to_string (kTwccExtId) + "=(string)" + kTwccUri;
   if (codec->offer_fields)
     s += std::string (", ") + codec->offer_fields;
   return gst_caps_from_string (s.c_str ());

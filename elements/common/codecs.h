@@ -28,10 +28,15 @@ struct CodecInfo
 
 // RTP header extension that tells the receiver how long it may hold frames (libwebrtc's
 // "playout-delay": 12-bit minimum and maximum, in 10 ms units). Offered on our video m-lines
-// under this id; the feeds put it on the first packet of every frame.
+// under this id; each viewer's outlet puts it on the first packet of every frame.
 constexpr guint kPlayoutDelayExtId = 6;
 constexpr const char *kPlayoutDelayUri
     = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+// Transport-wide congestion control sequence numbers: offered on video m-lines under this id,
+// for the viewer's feedback (send/adaptation.h) and for the publisher's (we answer with it).
+constexpr guint kTwccExtId = 5;
+constexpr const char *kTwccUri
+    = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 // nullptr when unknown.
 const CodecInfo *codec_by_name (const std::string &name);

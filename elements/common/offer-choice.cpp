@@ -110,13 +110,7 @@ format_rank (const CodecInfo *codec, const GstStructure *s, OfferUse use)
   return 2;
 }
 
-static const char kTwccUri[]
-    = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-
 static const char kStartBitrateKbps[] = "2000";
-
-// The transport-wide congestion control header extension id we offer (not the playout delay's).
-constexpr guint kTwccExtId = 5;
 
 void
 ask_for_feedback (GstCaps *caps)
@@ -133,9 +127,7 @@ ask_for_feedback (GstCaps *caps)
     }
 }
 
-// The transport-wide congestion control header extension of @m, as a caps field
-// ("extmap-N" = URI), or 0 when the m-line does not offer it.
-static guint
+guint
 twcc_extmap_id (const GstSDPMedia *m)
 {
   for (guint i = 0;; i++)

@@ -64,6 +64,9 @@ void choose_codecs (const std::string &offer, const std::vector<const CodecInfo 
 // instead of staying near 300 kbit/s and scaling the picture down) and libwebrtc's start
 // bitrate. Video structures only.
 void ask_for_feedback (GstCaps *caps);
+// The transport-wide congestion control header extension id of @m (an offer or an answer),
+// or 0 when the m-line does not have it.
+guint twcc_extmap_id (const GstSDPMedia *m);
 
 // Parses @text; nullptr when it is not an SDP with at least one m-line (free with
 // gst_sdp_message_free).

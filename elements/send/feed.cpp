@@ -1,5 +1,7 @@
 #include "feed.h"
 
+#include "send/outlet.h"
+
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
 
@@ -13,8 +15,10 @@ static constexpr gint64 kKeyframeMinIntervalUs = 250 * 1000;
 // Bound on the GOP cache; a longer GOP is not cached (new viewers then wait for a keyframe).
 static constexpr std::size_t kMaxGopPackets = 6000;
 
-Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc)
-    : codec_ (codec), mode_ (mode), track_ (std::move (track_name)), ssrc_ (ssrc)
+Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc,
+            std::size_t rung_index, Rung rung)
+    : codec_ (codec), mode_ (mode), track_ (std::move (track_name)), ssrc_ (ssrc),
+      rung_index_ (rung_index), rung_ (rung)
 {
 }
 
@@ -59,12 +63,34 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
                     (guint64) 0, "leaky", 2, nullptr);
       gst_util_set_object_arg (G_OBJECT (enc), "codec", codec_->name);
       g_object_set (enc, "pt", codec_->pt, nullptr);
+      if (rung_.kbps)
+        bitrate_kbps = rung_.kbps;
       if (bitrate_kbps)
         g_object_set (enc, "bitrate", bitrate_kbps, nullptr);
       if (g_str_equal (codec_->media, "video"))
         g_object_set (enc, "keyframe-interval", keyframe_interval, nullptr);
       encoder_ = Ptr<GstElement>::ref (enc);
-      chain = { queue, valve, enc };
+      chain = { queue, valve };
+      if (rung_.width && rung_.height)
+        {
+          // A lower rung: its own size, from the same frames.
+          GstElement *scale = make ("videoscale", error);
+          GstElement *filter = scale ? make ("capsfilter", error) : nullptr;
+          if (!filter)
+            {
+              for (auto *e : { queue, valve, enc, scale })
+                if (e)
+                  gst_object_unref (e);
+              return nullptr;
+            }
+          Ptr<GstCaps> size (gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT,
+                                                  (gint)rung_.width, "height", G_TYPE_INT,
+                                                  (gint)rung_.height, nullptr));
+          g_object_set (filter, "caps", size.get (), nullptr);
+          chain.push_back (scale);
+          chain.push_back (filter);
+        }
+      chain.push_back (enc);
     }
   else
     {
@@ -168,33 +194,35 @@ Feed::teardown (GstBin *bin)
 }
 
 void
-Feed::subscribe (GstElement *appsrc, int pt)
+Feed::subscribe (const std::shared_ptr<Outlet> &outlet, bool with_cache)
 {
   bool first;
   {
     std::lock_guard lock (lock_);
-    if (pt == (int)codec_->pt)
-      pt = -1;
-    subs_.push_back ({ Ptr<GstElement>::ref (appsrc), mode_ == Mode::Passthrough, pt });
+    subs_.push_back ({ outlet, with_cache && mode_ == Mode::Passthrough });
     first = subs_.size () == 1;
   }
   if (first && valve_)
     g_object_set (valve_.get (), "drop", FALSE, nullptr);
+  if (first && watched_cb_)
+    watched_cb_ (true);
   request_keyframe ();
 }
 
 void
-Feed::unsubscribe (GstElement *appsrc)
+Feed::unsubscribe (Outlet *outlet)
 {
   bool last;
   {
     std::lock_guard lock (lock_);
     auto n = std::erase_if (subs_,
-                            [appsrc] (const Subscriber &s) { return s.appsrc.get () == appsrc; });
+                            [outlet] (const Subscriber &s) { return s.outlet.get () == outlet; });
     last = n > 0 && subs_.empty ();
   }
   if (last && valve_)
     g_object_set (valve_.get (), "drop", TRUE, nullptr);
+  if (last && watched_cb_)
+    watched_cb_ (false);
 }
 
 std::size_t
@@ -259,75 +287,6 @@ Feed::on_payloader_input (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-// @buf with payload type @pt: a new buffer sharing the payload, with its own copy of the first
-// memory (the RTP header, and the payload too when the payloader put both in one memory).
-static GstBuffer *
-with_payload_type (GstBuffer *buf, int pt)
-{
-  if (pt < 0 || gst_buffer_n_memory (buf) == 0)
-    return gst_buffer_ref (buf);
-  GstMemory *first = gst_buffer_peek_memory (buf, 0);
-  if (gst_memory_get_sizes (first, nullptr, nullptr) < 12)
-    return gst_buffer_ref (buf);
-  GstBuffer *out = gst_buffer_copy (buf); // shallow: memories are shared
-  GstMemory *header = gst_memory_copy (first, 0, -1);
-  GstMapInfo map;
-  if (gst_memory_map (header, &map, GST_MAP_WRITE))
-    {
-      map.data[1] = (map.data[1] & 0x80) | (guint8)(pt & 0x7f);
-      gst_memory_unmap (header, &map);
-    }
-  gst_buffer_replace_memory (out, 0, header);
-  return out;
-}
-
-// @buf with the playout-delay extension (minimum 0, maximum @max_ms; 0 means "show frames as
-// soon as they are decoded"), for the first packet of a video frame. Built by hand, not with
-// gst_rtp_buffer_add_extension_onebyte_header (): a new header memory (fixed header, CSRCs,
-// the one-byte extension block) followed by the packet's payload memories, shared. A packet
-// that already has an extension or padding is left as it is.
-static GstBuffer *
-with_playout_delay (GstBuffer *buf, gint max_ms)
-{
-  gsize size = gst_buffer_get_size (buf);
-  guint8 fixed[12];
-  if (size < sizeof fixed || gst_buffer_extract (buf, 0, fixed, sizeof fixed) != sizeof fixed)
-    return gst_buffer_ref (buf);
-  const bool padding = fixed[0] & 0x20, extension = fixed[0] & 0x10;
-  const gsize hdrlen = 12 + 4 * (fixed[0] & 0x0f);
-  if (padding || extension || size < hdrlen)
-    return gst_buffer_ref (buf);
-  const guint max = MIN ((guint)max_ms / 10, 0xfffu); // 10 ms units
-  GstMemory *header = gst_allocator_alloc (nullptr, hdrlen + 8, nullptr);
-  GstMapInfo map;
-  if (!gst_memory_map (header, &map, GST_MAP_WRITE))
-    {
-      gst_memory_unref (header);
-      return gst_buffer_ref (buf);
-    }
-  gst_buffer_extract (buf, 0, map.data, hdrlen);
-  map.data[0] |= 0x10; // X: an extension follows the CSRCs
-  guint8 *ext = map.data + hdrlen;
-  ext[0] = 0xbe; // one-byte header extensions (RFC 8285), one 32-bit word
-  ext[1] = 0xde;
-  ext[2] = 0;
-  ext[3] = 1;
-  ext[4] = (guint8)((kPlayoutDelayExtId << 4) | (3 - 1)); // id, length - 1
-  ext[5] = 0;                                             // min 0 | max (12 bits each)
-  ext[6] = (guint8)(max >> 8);
-  ext[7] = (guint8)(max & 0xff);
-  gst_memory_unmap (header, &map);
-  GstBuffer *out = gst_buffer_new ();
-  gst_buffer_append_memory (out, header);
-  GstBuffer *payload = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, hdrlen, size - hdrlen);
-  out = gst_buffer_append (out, payload);
-  gst_buffer_copy_into (out, buf, (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS
-                                                       | GST_BUFFER_COPY_TIMESTAMPS
-                                                       | GST_BUFFER_COPY_META),
-                        0, -1);
-  return out;
-}
-
 GstFlowReturn
 Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
 {
@@ -354,15 +313,16 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
     }
 
   bool video = g_str_equal (self->codec_->media, "video");
+  PacketInfo info;
   // Only this thread touches frame_start_.
   if (video)
     {
       // The marker bit (second header byte) ends a frame; no need to map the whole packet.
       guint8 b1 = 0;
       bool marker = gst_buffer_extract (buf.get (), 1, &b1, 1) == 1 && (b1 & 0x80);
-      gint delay = self->playout_delay_ms_.load ();
-      if (self->frame_start_ && delay >= 0)
-        buf.reset (with_playout_delay (buf.get (), delay));
+      info.frame_start = self->frame_start_;
+      info.key_start
+          = info.frame_start && rtp_starts_keyframe (self->codec_->encoding_name, buf.get ());
       self->frame_start_ = marker;
     }
   // How long the buffer took from entering the pipeline to the fan-out (live input: its
@@ -379,12 +339,11 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
       }
   struct Push
   {
-    Ptr<GstElement> appsrc;
+    std::shared_ptr<Outlet> outlet;
     bool backlog;
-    int pt;
   };
   std::vector<Push> pushes;
-  std::vector<Ptr<GstBuffer>> backlog;
+  std::vector<Cached> backlog;
   {
     std::lock_guard lock (self->lock_);
     if (self->mode_ == Mode::Passthrough && video)
@@ -404,7 +363,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
                 self->gop_key_pts_ = GST_CLOCK_TIME_NONE;
               }
             else
-              self->gop_.push_back (buf);
+              self->gop_.push_back ({ buf, info });
           }
       }
     pushes.reserve (self->subs_.size ());
@@ -416,7 +375,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
         s.needs_cache = false;
         if (with_backlog && backlog.empty ())
           backlog = self->gop_;
-        pushes.push_back ({ s.appsrc, with_backlog, s.pt });
+        pushes.push_back ({ s.outlet, with_backlog });
       }
   }
   // One buffer at a time, not buffer lists: GStreamer 1.22's basesrc takes a submitted list's
@@ -424,12 +383,11 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
   // a critical with copies; both seen when viewers leave). The buffers are shared by reference.
   for (auto &p : pushes)
     {
-      auto *src = GST_APP_SRC (p.appsrc.get ());
       if (p.backlog)
         for (auto &b : backlog)
-          gst_app_src_push_buffer (src, with_payload_type (b.get (), p.pt));
+          p.outlet->deliver (self, b.buf.get (), b.info);
       else
-        gst_app_src_push_buffer (src, with_payload_type (buf.get (), p.pt));
+        p.outlet->deliver (self, buf.get (), info);
     }
   self->buffers_out_++;
   self->maybe_send_keyframe_request (g_get_monotonic_time ());

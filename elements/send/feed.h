@@ -1,8 +1,10 @@
-// Feed: one RTP stream of one codec for one input track, encoded (or parsed) and payloaded
-// once, whose buffers are handed to every subscribed viewer's appsrc.
+// Feed: one RTP stream of one codec and one rung of the ladder for one input track, encoded
+// (or parsed) and payloaded once, whose packets are handed to every subscribed viewer's outlet
+// (send/outlet.h), which gives them the viewer's own header over the shared payload.
 //
-// The chain is [queue ! valve ! rtcencodebin] or [parser ! payloader], ending in an appsink whose
-// streaming thread pushes each RTP buffer (shared, by reference) to the subscribers. A viewer
+// The chain is [queue ! valve ! (videoscale ! capsfilter !) rtcencodebin] or [parser !
+// payloader], ending in an appsink whose streaming thread hands each RTP buffer to the
+// subscribers, with what it is (a frame's first packet, a keyframe's first packet). A viewer
 // never touches the running data path: subscribing is a list insert under a lock, and every
 // viewer has its own bounded, leaky appsrc, so a slow one drops its own packets only.
 //
@@ -12,18 +14,24 @@
 #pragma once
 
 #include "common/codecs.h"
+#include "send/ladder.h"
+#include "send/rtp-rewrite.h"
 #include "gst-ptr.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace rtc
 {
+
+class Outlet;
 
 class Feed
 {
@@ -36,7 +44,9 @@ public:
 
   // @ssrc: the SSRC of the RTP packets (one per track, whatever the codec), so that an offer can
   // announce it (a=ssrc) before the first packet, for peers that demultiplex by SSRC (Janus).
-  Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc);
+  // @rung: the rendition (Encode mode): its size (0: the input's) and bitrate.
+  Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc,
+        std::size_t rung_index = 0, Rung rung = {});
   ~Feed ();
   Feed (const Feed &) = delete;
   Feed &operator= (const Feed &) = delete;
@@ -48,23 +58,25 @@ public:
   // Sets every element to NULL and removes it from @bin. The caller has unlinked it.
   void teardown (GstBin *bin);
 
-  // @pt >= 0: this subscriber's payload type when it differs from the codec's (a WHEP player
-  // that offered its own numbers); its packets then get their own copy of the RTP header.
-  void subscribe (GstElement *appsrc, int pt = -1);
-  void unsubscribe (GstElement *appsrc);
+  // @outlet gets every packet from now on; with @with_cache, in passthrough, first the packets
+  // since the last keyframe. Asks for a keyframe.
+  void subscribe (const std::shared_ptr<Outlet> &outlet, bool with_cache);
+  void unsubscribe (Outlet *outlet);
   std::size_t subscriber_count ();
+  // Called (with no lock held) when the feed gets its first subscriber or loses its last.
+  void set_watched_callback (std::function<void (bool)> cb) { watched_cb_ = std::move (cb); }
 
   // Asks upstream for a keyframe (the encoder, or the source in passthrough), at most one
   // request per kKeyframeMinInterval; a request inside that window is sent when it ends.
   void request_keyframe ();
   void set_bitrate (guint kbps);
-  // The playout-delay extension's maximum on video packets, in ms; -1 sends no extension.
-  void set_playout_delay (gint ms) { playout_delay_ms_.store (ms); }
 
   const CodecInfo *codec () const { return codec_; }
   Mode mode () const { return mode_; }
   const std::string &track_name () const { return track_; }
   guint32 ssrc () const { return ssrc_; }
+  std::size_t rung_index () const { return rung_index_; }
+  const Rung &rung () const { return rung_; }
   // Encoder factory name ("x264enc"), empty in passthrough.
   const std::string &encoder_factory () const { return encoder_factory_; }
   guint64 buffers_out () const { return buffers_out_.load (); }
@@ -78,6 +90,9 @@ private:
   Mode mode_;
   std::string track_;
   guint32 ssrc_;
+  std::size_t rung_index_;
+  Rung rung_;
+  std::function<void (bool)> watched_cb_;
   std::vector<Ptr<GstElement>> elements_;
   Ptr<GstElement> encoder_; // rtcencodebin in Encode mode
   std::string encoder_factory_; // set by build()
@@ -86,20 +101,23 @@ private:
 
   struct Subscriber
   {
-    Ptr<GstElement> appsrc;
+    std::shared_ptr<Outlet> outlet;
     bool needs_cache = true;
-    int pt = -1; // rewrite the payload type to this, -1 = keep the codec's
+  };
+  struct Cached
+  {
+    Ptr<GstBuffer> buf;
+    PacketInfo info;
   };
   std::mutex lock_; // guards subs_, gop_, keyframe throttle; never held while pushing
   std::vector<Subscriber> subs_;
-  std::vector<Ptr<GstBuffer>> gop_;
+  std::vector<Cached> gop_;
   GstClockTime gop_key_pts_ = GST_CLOCK_TIME_NONE;
   std::atomic<GstClockTime> last_key_pts_{ GST_CLOCK_TIME_NONE };
   gint64 last_keyframe_request_us_ = 0;
   bool keyframe_request_pending_ = false;
   std::atomic<guint64> buffers_out_{ 0 };
   bool frame_start_ = true; // the next video packet starts a frame (streaming thread only)
-  std::atomic<gint> playout_delay_ms_{ -1 };
 };
 
 } // namespace rtc

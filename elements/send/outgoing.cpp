@@ -49,25 +49,165 @@ Outgoing::ready (std::string *why) const
   return true;
 }
 
+std::vector<Rung>
+Outgoing::ladder_of (const Track &track) const
+{
+  std::lock_guard lock (lock_);
+  return track.ladder;
+}
+
+// Passthrough input with lower rungs: [queue ! valve ! parser ! decoder ! videoconvert ! tee]
+// on the track's tee, the lower rungs' feeds on its tee. Called with feed_build_lock_ held.
+bool
+Outgoing::build_decoder (const std::shared_ptr<Track> &track, GError **error)
+{
+  const CodecInfo *codec;
+  {
+    std::lock_guard lock (lock_);
+    if (track->decoder)
+      return true;
+    codec = track->passthrough;
+  }
+  const char *decoder = g_str_equal (codec->name, "h264")  ? "avdec_h264"
+                        : g_str_equal (codec->name, "vp8") ? "vp8dec"
+                        : g_str_equal (codec->name, "vp9") ? "vp9dec"
+                                                           : nullptr;
+  if (decoder && g_str_equal (decoder, "avdec_h264") && !gst_element_factory_find (decoder))
+    decoder = "openh264dec";
+  if (!decoder)
+    {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                   "no decoder for %s input", codec->name);
+      return false;
+    }
+  std::vector<const char *> factories = { "queue", "valve" };
+  if (codec->parser)
+    factories.push_back (codec->parser);
+  for (const char *f : { decoder, "videoconvert", "tee" })
+    factories.push_back (f);
+  auto dec = std::make_unique<Track::Decoder> ();
+  std::vector<GstElement *> chain;
+  for (const char *f : factories)
+    {
+      GstElement *e = gst_element_factory_make (f, nullptr);
+      if (!e)
+        {
+          g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                       "GStreamer element '%s' is missing", f);
+          for (auto *c : chain)
+            gst_object_unref (c);
+          return false;
+        }
+      chain.push_back (e);
+    }
+  g_object_set (chain[0], "max-size-buffers", 30, "max-size-bytes", 0, "max-size-time",
+                (guint64)0, "leaky", 2, nullptr);
+  // Nobody on a lower rung yet: do not decode.
+  g_object_set (chain[1], "drop", TRUE, nullptr);
+  gst_util_set_object_arg (G_OBJECT (chain[1]), "drop-mode", "forward-sticky-events");
+  g_object_set (chain.back (), "allow-not-linked", TRUE, nullptr);
+  dec->valve = Ptr<GstElement>::ref (chain[1]);
+  dec->tee = Ptr<GstElement>::ref (chain.back ());
+  for (auto *e : chain)
+    {
+      dec->elements.push_back (Ptr<GstElement>::ref (e));
+      gst_bin_add (GST_BIN (element_), e);
+    }
+  bool linked = true;
+  for (std::size_t i = 0; linked && i + 1 < chain.size (); i++)
+    linked = gst_element_link (chain[i], chain[i + 1]);
+  Ptr<GstPad> teepad (gst_element_request_pad_simple (track->tee.get (), "src_%u"));
+  Ptr<GstPad> sinkpad (gst_element_get_static_pad (chain[0], "sink"));
+  linked = linked && gst_pad_link (teepad.get (), sinkpad.get ()) == GST_PAD_LINK_OK;
+  if (!linked)
+    {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                   "could not link the %s decoder", decoder);
+      for (auto &e : dec->elements)
+        {
+          gst_element_set_state (e.get (), GST_STATE_NULL);
+          gst_bin_remove (GST_BIN (element_), e.get ());
+        }
+      gst_element_release_request_pad (track->tee.get (), teepad.get ());
+      return false;
+    }
+  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
+    gst_element_sync_state_with_parent (*it);
+  GST_INFO_OBJECT (element_, "%s: decoding %s (%s) for the lower rungs", track->name.c_str (),
+                   codec->name, decoder);
+  std::lock_guard lock (lock_);
+  track->decoder = std::move (dec);
+  return true;
+}
+
+// A lower rung of a passthrough track got its first viewer or lost its last: the decoder runs
+// while any is watched, and starts at a keyframe.
+void
+Outgoing::decoder_watched (const std::shared_ptr<Track> &track, bool watched)
+{
+  Ptr<GstElement> valve;
+  bool open = false, changed = false;
+  {
+    std::lock_guard lock (lock_);
+    if (!track->decoder)
+      return;
+    auto &d = *track->decoder;
+    int before = d.watchers;
+    d.watchers = MAX (0, d.watchers + (watched ? 1 : -1));
+    changed = (before == 0) != (d.watchers == 0);
+    open = d.watchers > 0;
+    valve = d.valve;
+  }
+  if (!changed)
+    return;
+  g_object_set (valve.get (), "drop", open ? FALSE : TRUE, nullptr);
+  if (open)
+    {
+      // Travels up the track's tee to the source of the encoded stream.
+      Ptr<GstPad> pad (gst_element_get_static_pad (valve.get (), "sink"));
+      gst_pad_push_event (pad.get (),
+                          gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
+}
+
 std::shared_ptr<Feed>
-Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec)
+Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec,
+                       std::size_t rung_index)
 {
   std::lock_guard build (feed_build_lock_);
   bool live;
   const CodecInfo *passthrough;
+  Rung rung;
   {
     std::lock_guard lock (lock_);
-    auto it = track->feeds.find (codec);
+    auto it = track->feeds.find ({ codec, rung_index });
     if (it != track->feeds.end ())
       return it->second;
+    if (rung_index && rung_index >= track->ladder.size ())
+      return nullptr;
     live = track->live;
     passthrough = track->passthrough;
+    if (rung_index < track->ladder.size () && !(passthrough && rung_index == 0))
+      rung = track->ladder[rung_index];
   }
   OutgoingSettings s = cb_.settings ();
-  auto feed = std::make_shared<Feed> (
-      codec, passthrough ? Feed::Mode::Passthrough : Feed::Mode::Encode, track->name, track->ssrc);
-  feed->set_playout_delay (s.playout_delay);
+  if (!playout_delay_set_.exchange (true))
+    playout_delay_.store (s.playout_delay);
+  // Rung 0 of encoded input passes through; its lower rungs are encoded from its decoder.
+  const bool transcode = passthrough && rung_index > 0;
   Error err;
+  if (transcode && !build_decoder (track, err.out ()))
+    {
+      GST_ELEMENT_WARNING (element_, CORE, MISSING_PLUGIN,
+                           ("Cannot send lower rungs of %s: %s", track->name.c_str (),
+                            err.message ()),
+                           ("decoder construction failed"));
+      return nullptr;
+    }
+  auto feed = std::make_shared<Feed> (codec,
+                                      passthrough && !transcode ? Feed::Mode::Passthrough
+                                                                : Feed::Mode::Encode,
+                                      track->name, track->ssrc, rung_index, rung);
   Ptr<GstPad> sinkpad (feed->build (GST_BIN (element_), live, track->video ? s.video_bitrate : 0,
                                     s.keyframe_interval, err.out ()));
   if (!sinkpad)
@@ -78,20 +218,32 @@ Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *cod
           ("feed construction failed"));
       return nullptr;
     }
-  Ptr<GstPad> teepad (gst_element_request_pad_simple (track->tee.get (), "src_%u"));
+  GstElement *tee = track->tee.get ();
+  if (transcode)
+    {
+      std::lock_guard lock (lock_);
+      tee = track->decoder->tee.get ();
+      std::weak_ptr<Track> weak = track;
+      feed->set_watched_callback ([this, weak] (bool watched) {
+        if (auto t = weak.lock ())
+          decoder_watched (t, watched);
+      });
+    }
+  Ptr<GstPad> teepad (gst_element_request_pad_simple (tee, "src_%u"));
   if (gst_pad_link (teepad.get (), sinkpad.get ()) != GST_PAD_LINK_OK)
     {
       GST_ELEMENT_WARNING (element_, CORE, NEGOTIATION,
                            ("Cannot send %s on %s", codec->name, track->name.c_str ()),
                            ("linking the tee branch failed"));
       feed->teardown (GST_BIN (element_));
-      gst_element_release_request_pad (track->tee.get (), teepad.get ());
+      gst_element_release_request_pad (tee, teepad.get ());
       return nullptr;
     }
-  GST_INFO_OBJECT (element_, "%s: sending %s (%s)", track->name.c_str (), codec->name,
-                   passthrough ? "passthrough" : feed->encoder_factory ().c_str ());
+  GST_INFO_OBJECT (element_, "%s: sending %s, rung %zu %s (%s)", track->name.c_str (),
+                   codec->name, rung_index, rung_name (rung).c_str (),
+                   passthrough && !transcode ? "passthrough" : feed->encoder_factory ().c_str ());
   std::lock_guard lock (lock_);
-  track->feeds[codec] = feed;
+  track->feeds[{ codec, rung_index }] = feed;
   return feed;
 }
 
@@ -162,16 +314,32 @@ Outgoing::on_caps (const std::shared_ptr<Track> &track, GstCaps *caps)
       live = is_live;
     }
   gst_query_unref (q);
+  // Video: the ladder for the input's size.
+  std::vector<Rung> ladder;
+  if (track->video)
+    {
+      gint width = 0, height = 0;
+      GstStructure *st = gst_caps_get_structure (caps, 0);
+      gst_structure_get_int (st, "width", &width);
+      gst_structure_get_int (st, "height", &height);
+      ladder = ladder_for (s.video_layers, (guint)MAX (width, 0), (guint)MAX (height, 0),
+                           s.video_bitrate);
+    }
+  std::string rungs;
+  for (auto &r : ladder)
+    rungs += (rungs.empty () ? "" : ", ") + rung_name (r);
   {
     std::lock_guard lock (lock_);
     track->caps_known = true;
     track->live = live;
     track->passthrough = passthrough;
     track->codecs = codecs;
+    track->ladder = ladder;
   }
-  GST_INFO_OBJECT (element_, "%s: %s input (%s), offering %s", track->name.c_str (),
+  GST_INFO_OBJECT (element_, "%s: %s input (%s), offering %s%s%s", track->name.c_str (),
                    raw ? "raw" : "encoded", live ? "live" : "not live",
-                   codec_names (codecs).c_str ());
+                   codec_names (codecs).c_str (), ladder.empty () ? "" : ", rungs ",
+                   rungs.c_str ());
   // The first (preferred) codec is ready before anyone asks, so the first session starts fast.
   ensure_feed (track, codecs.front ());
   if (cb_.caps_known)
@@ -260,36 +428,55 @@ Outgoing::release_pad (GstPad *pad)
   // Sessions were offered this track: they end, new ones get the remaining tracks.
   if (cb_.removing)
     cb_.removing (track);
-  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
+  decltype (track->feeds) feeds;
+  std::unique_ptr<Track::Decoder> decoder;
   {
     std::lock_guard lock (lock_);
     feeds.swap (track->feeds);
+    decoder = std::move (track->decoder);
   }
   gst_element_set_locked_state (track->tee.get (), TRUE);
   gst_element_set_state (track->tee.get (), GST_STATE_NULL);
   for (auto &[c, f] : feeds)
     f->teardown (GST_BIN (element_));
+  remove_decoder (std::move (decoder));
   gst_element_remove_pad (element_, pad);
   gst_bin_remove (GST_BIN (element_), track->tee.get ());
 }
 
 void
+Outgoing::remove_decoder (std::unique_ptr<Track::Decoder> decoder)
+{
+  if (!decoder)
+    return;
+  for (auto &e : decoder->elements)
+    {
+      gst_element_set_locked_state (e.get (), TRUE);
+      gst_element_set_state (e.get (), GST_STATE_NULL);
+      if (GST_OBJECT_PARENT (e.get ()) == GST_OBJECT (element_))
+        gst_bin_remove (GST_BIN (element_), e.get ());
+    }
+}
+
+void
 Outgoing::reset ()
 {
-  std::vector<std::pair<std::shared_ptr<Track>, std::shared_ptr<Feed>>> all;
+  std::vector<std::pair<std::shared_ptr<Track>, decltype (Track::feeds)>> all;
+  std::vector<std::unique_ptr<Track::Decoder>> decoders;
   {
     std::lock_guard lock (lock_);
     for (auto &t : tracks_)
       {
-        for (auto &[c, f] : t->feeds)
-          all.emplace_back (t, f);
+        all.emplace_back (t, std::move (t->feeds));
         t->feeds.clear ();
+        decoders.push_back (std::move (t->decoder));
         t->caps_known = false;
         t->passthrough = nullptr;
         t->codecs.clear ();
+        t->ladder.clear ();
       }
   }
-  for (auto &[t, f] : all)
+  for (auto &[t, feeds] : all)
     {
       // Release the tee pads that fed the branches.
       GstIterator *it = gst_element_iterate_src_pads (t->tee.get ());
@@ -305,8 +492,18 @@ Outgoing::reset ()
       gst_iterator_free (it);
       for (auto &p : to_release)
         gst_element_release_request_pad (t->tee.get (), p.get ());
-      f->teardown (GST_BIN (element_));
+      for (auto &[key, f] : feeds)
+        f->teardown (GST_BIN (element_));
     }
+  for (auto &d : decoders)
+    remove_decoder (std::move (d));
+}
+
+void
+Outgoing::set_playout_delay (gint ms)
+{
+  playout_delay_set_.store (true);
+  playout_delay_.store (ms);
 }
 
 void
@@ -317,20 +514,16 @@ Outgoing::set_bitrate (guint kbps)
     std::lock_guard lock (lock_);
     for (auto &t : tracks_)
       if (t->video)
-        for (auto &[c, f] : t->feeds)
-          feeds.push_back (f);
+        {
+          if (!t->ladder.empty ())
+            t->ladder.front ().kbps = kbps;
+          for (auto &[key, f] : t->feeds)
+            if (key.second == 0)
+              feeds.push_back (f);
+        }
   }
   for (auto &f : feeds)
     f->set_bitrate (kbps);
-}
-
-void
-Outgoing::set_playout_delay (gint ms)
-{
-  std::lock_guard lock (lock_);
-  for (auto &t : tracks_)
-    for (auto &[codec, feed] : t->feeds)
-      feed->set_playout_delay (ms);
 }
 
 std::vector<EncoderSnapshot>
@@ -339,30 +532,75 @@ Outgoing::encoders () const
   std::vector<EncoderSnapshot> out;
   std::lock_guard lock (lock_);
   for (auto &t : tracks_)
-    for (auto &[codec, feed] : t->feeds)
-      out.push_back ({ t->name, codec->name, feed->encoder_factory (), feed->subscriber_count () });
+    for (auto &[key, feed] : t->feeds)
+      out.push_back ({ t->name, key.first->name, feed->encoder_factory (),
+                       feed->subscriber_count (), key.second, feed->rung () });
   return out;
 }
 
 /* --- a session's tracks ------------------------------------------------------------------ */
 
+// What the upstream probe of a session track's appsrc needs.
+struct UpstreamRoute
+{
+  std::shared_ptr<Outlet> outlet;
+  std::shared_ptr<BandwidthEstimate> estimate; // video only
+};
+
+// webrtcbin's RTP session turns each TWCC feedback message into an upstream "RTPTWCCPackets"
+// event (to every sink pad of the bundle): one entry per packet, sent and received times.
+static void
+take_twcc (BandwidthEstimate &estimate, const GstStructure *s)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  const GValue *packets = gst_structure_get_value (s, "packets");
+  if (!packets || !G_VALUE_HOLDS (packets, g_value_array_get_type ()))
+    return;
+  GValueArray *array = static_cast<GValueArray *> (g_value_get_boxed (packets));
+  std::vector<TwccPacket> out;
+  out.reserve (array ? array->n_values : 0);
+  for (guint i = 0; array && i < array->n_values; i++)
+    {
+      const GValue *v = g_value_array_get_nth (array, i);
+      if (!GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      const GstStructure *p = gst_value_get_structure (v);
+      TwccPacket pkt;
+      gboolean lost = FALSE;
+      guint64 sent = GST_CLOCK_TIME_NONE, received = GST_CLOCK_TIME_NONE;
+      gst_structure_get (p, "local-ts", G_TYPE_UINT64, &sent, "remote-ts", G_TYPE_UINT64,
+                         &received, "size", G_TYPE_UINT, &pkt.size, "lost", G_TYPE_BOOLEAN, &lost,
+                         nullptr);
+      pkt.sent = sent;
+      pkt.received = lost ? GST_CLOCK_TIME_NONE : received;
+      out.push_back (pkt);
+    }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (!out.empty ())
+    estimate.on_twcc (out, g_get_monotonic_time ());
+}
+
 // Upstream events from the session's peer: keyframe requests (PLI/FIR turned into
-// force-key-unit by webrtcbin) go to the feed.
+// force-key-unit by webrtcbin) go to the feed the viewer sees next; TWCC feedback to its
+// bandwidth estimate.
 static GstPadProbeReturn
 on_session_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
 {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (!gst_video_event_is_force_key_unit (event))
-    return GST_PAD_PROBE_OK;
-  auto *route = static_cast<std::shared_ptr<KeyframeRoute> *> (user_data);
-  std::shared_ptr<Feed> feed;
-  {
-    std::lock_guard lock ((*route)->lock);
-    feed = (*route)->feed;
-  }
-  if (feed)
-    feed->request_keyframe ();
-  return GST_PAD_PROBE_DROP;
+  auto *route = static_cast<UpstreamRoute *> (user_data);
+  if (gst_video_event_is_force_key_unit (event))
+    {
+      route->outlet->request_keyframe ();
+      return GST_PAD_PROBE_DROP;
+    }
+  const GstStructure *s = gst_event_get_structure (event);
+  if (route->estimate && GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM && s
+      && gst_structure_has_name (s, "RTPTWCCPackets"))
+    {
+      take_twcc (*route->estimate, s);
+      return GST_PAD_PROBE_DROP;
+    }
+  return GST_PAD_PROBE_OK;
 }
 
 SessionTrack
@@ -386,21 +624,115 @@ add_session_track (GstBin *bin, GstElement *peer, const std::shared_ptr<Track> &
   SessionTrack st;
   st.track = track;
   st.appsrc = Ptr<GstElement>::ref (src);
-  st.route = std::make_shared<KeyframeRoute> ();
+  st.outlet = std::make_shared<Outlet> (src, track->owner->playout_delay ());
+  st.started_us = g_get_monotonic_time ();
+  if (track->video)
+    {
+      // Viewers start on the top rung: a little above its need.
+      std::vector<Rung> ladder = track->owner->ladder_of (*track);
+      guint top = ladder.empty () ? 2000 : ladder.front ().kbps;
+      st.estimate = std::make_shared<BandwidthEstimate> (top * 3 / 2, MAX (top * 3, 5000u));
+    }
   gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_session_upstream_event,
-                     boxed (st.route), free_boxed<std::shared_ptr<KeyframeRoute>>);
+                     boxed (UpstreamRoute{ st.outlet, st.estimate }), free_boxed<UpstreamRoute>);
   return st;
+}
+
+// The id of the extension @uri among @caps' "extmap-N" fields, 0 when absent.
+static guint
+extmap_id (const GstCaps *caps, const char *uri)
+{
+  if (!caps || gst_caps_is_empty (caps))
+    return 0;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  for (guint id = 1; id <= 14; id++)
+    {
+      gchar field[16];
+      g_snprintf (field, sizeof field, "extmap-%u", id);
+      const gchar *v = gst_structure_get_string (s, field);
+      if (v && g_str_equal (v, uri))
+        return id;
+    }
+  return 0;
 }
 
 bool
 route_to_feed (Outgoing &out, SessionTrack &st)
 {
-  auto feed = out.ensure_feed (st.track, st.codec);
+  auto feed = out.ensure_feed (st.track, st.codec, 0);
   if (!feed)
     return false;
-  std::lock_guard lock (st.route->lock);
-  st.route->feed = feed;
+  st.first_feed = feed;
+  if (!st.twcc_id && st.offered_caps && st.track->video)
+    st.twcc_id = extmap_id (st.offered_caps.get (), kTwccUri);
+  RewriteIds ids;
+  ids.pt = st.pt;
+  ids.clock_rate = st.codec->clock_rate;
+  ids.twcc_id = (guint8)st.twcc_id;
+  if (st.track->video)
+    ids.playout_id = (guint8)(st.offered_caps ? extmap_id (st.offered_caps.get (), kPlayoutDelayUri)
+                                              : kPlayoutDelayExtId);
+  st.outlet->set_ids (ids);
+  std::vector<Rung> ladder = out.ladder_of (*st.track);
+  if (st.estimate && ladder.size () > 1)
+    st.policy = std::make_shared<RungPolicy> (ladder, 0);
   return true;
+}
+
+GstCaps *
+session_track_caps (const SessionTrack &st)
+{
+  GstCaps *caps = st.offered_caps ? gst_caps_copy (st.offered_caps.get ())
+                                  : codec_offer_caps (st.codec);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  for (guint id = 1; id <= 14; id++)
+    {
+      gchar field[16];
+      g_snprintf (field, sizeof field, "extmap-%u", id);
+      const gchar *v = gst_structure_get_string (s, field);
+      if (v && g_str_equal (v, kTwccUri) && id != st.twcc_id)
+        gst_structure_remove_field (s, field);
+    }
+  if (st.twcc_id)
+    {
+      gchar field[16];
+      g_snprintf (field, sizeof field, "extmap-%u", st.twcc_id);
+      gst_structure_set (s, field, G_TYPE_STRING, kTwccUri, nullptr);
+    }
+  return caps;
+}
+
+void
+adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
+{
+  if (!st.estimate)
+    return;
+  const gint64 now = g_get_monotonic_time ();
+  if (report_loss >= 0)
+    st.estimate->on_report_loss (report_loss, now);
+  if (!st.policy)
+    return;
+  const guint64 bytes = st.outlet->media_bytes ();
+  double media_kbps = 0;
+  if (st.last_tick_us && now > st.last_tick_us)
+    media_kbps = (bytes - st.last_media_bytes) * 8.0 / 1000.0 / ((now - st.last_tick_us) / 1e6);
+  st.last_tick_us = now;
+  st.last_media_bytes = bytes;
+  // Feedback in the last 5 s, or still within the first 5 s.
+  const bool feedback = now - st.started_us < 5 * G_USEC_PER_SEC
+                        || st.estimate->has_feedback_since (now - 5 * G_USEC_PER_SEC);
+  const std::size_t before = st.policy->rung ();
+  RungPolicy::Decision d = st.policy->tick (st.estimate->snapshot (), feedback, media_kbps, now);
+  st.outlet->set_padding_kbps (d.padding_kbps);
+  if (d.rung == before)
+    return;
+  if (auto feed = out.ensure_feed (st.track, st.codec, d.rung))
+    {
+      GST_CAT_INFO_OBJECT (out.category (), out.element (),
+                           "%s: rung %zu -> %zu (estimate %u kbit/s)", st.track->name.c_str (),
+                           before, d.rung, st.estimate->snapshot ().estimate_kbps);
+      st.outlet->switch_to (feed);
+    }
 }
 
 void
@@ -408,17 +740,12 @@ subscribe_session_tracks (std::vector<SessionTrack> &tracks, bool &subscribed)
 {
   for (auto &st : tracks)
     {
-      std::shared_ptr<Feed> feed;
-      {
-        std::lock_guard lock (st.route->lock);
-        feed = st.route->feed;
-      }
-      if (!feed)
+      if (!st.first_feed)
         continue;
       if (subscribed)
-        feed->request_keyframe ();
+        st.outlet->request_keyframe ();
       else
-        feed->subscribe (st.appsrc.get (), st.pt);
+        st.outlet->switch_to (st.first_feed);
     }
   subscribed = true;
 }
@@ -428,13 +755,8 @@ detach_session_tracks (std::vector<SessionTrack> &tracks)
 {
   for (auto &st : tracks)
     {
-      std::shared_ptr<Feed> feed;
-      {
-        std::lock_guard lock (st.route->lock);
-        feed = std::move (st.route->feed);
-      }
-      if (feed)
-        feed->unsubscribe (st.appsrc.get ());
+      st.outlet->detach ();
+      st.first_feed.reset ();
     }
   // An appsrc's thread may be blocked inside the peer (a sink of a PAUSED webrtcbin waits for
   // PLAYING while the pipeline stops): stopping that appsrc first waited forever for its stream

@@ -4,7 +4,9 @@
 // feed pushes into, linked to the session's rtcpeerbin, whose keyframe requests go to the feed.
 #pragma once
 
+#include "send/adaptation.h"
 #include "send/feed.h"
+#include "send/outlet.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"
 
@@ -33,6 +35,7 @@ struct OutgoingSettings
   guint video_bitrate = 0;                // kbit/s
   guint keyframe_interval = 0;
   gint playout_delay = 0;
+  std::string video_layers = "auto"; // the ladder (send/ladder.h)
 };
 
 class Outgoing;
@@ -44,6 +47,8 @@ struct EncoderSnapshot
   std::string codec;
   std::string factory; // empty in passthrough
   std::size_t viewers = 0;
+  std::size_t rung = 0;
+  Rung size;           // width/height 0: the input's
 };
 
 // One input pad: a tee that feeds one Feed per codec in use.
@@ -60,7 +65,16 @@ struct Track
   bool live = true;
   const CodecInfo *passthrough = nullptr; // encoded input codec, nullptr for raw input
   std::vector<const CodecInfo *> codecs;  // what a session may be offered
-  std::map<const CodecInfo *, std::shared_ptr<Feed>> feeds;
+  std::vector<Rung> ladder;               // video: rung 0 is the input (or its encode)
+  std::map<std::pair<const CodecInfo *, std::size_t>, std::shared_ptr<Feed>> feeds;
+  // Passthrough input with lower rungs: one decoder for all of them, running while watched.
+  struct Decoder
+  {
+    Ptr<GstElement> tee, valve;
+    std::vector<Ptr<GstElement>> elements;
+    int watchers = 0; // feeds of lower rungs with subscribers (Outgoing's lock)
+  };
+  std::unique_ptr<Decoder> decoder;
 };
 
 /* The element's tracks and their feeds. Lock order: after the element's settings lock (the
@@ -91,17 +105,28 @@ public:
   std::vector<const CodecInfo *> codecs_of (const Track &track) const;
   // Whether every track knows its caps (sessions can be offered), else why not.
   bool ready (std::string *why) const;
-  // The feed of @codec on @track, created and linked on first use; nullptr when it cannot be.
-  std::shared_ptr<Feed> ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec);
+  // The feed of @codec and @rung on @track, created and linked on first use; nullptr when it
+  // cannot be.
+  std::shared_ptr<Feed> ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec,
+                                     std::size_t rung = 0);
+  std::vector<Rung> ladder_of (const Track &track) const;
 
-  void set_bitrate (guint kbps);    // video feeds
-  void set_playout_delay (gint ms); // every feed
+  void set_bitrate (guint kbps);    // the top rung's video feeds
+  void set_playout_delay (gint ms);
+  // The playout-delay extension's maximum on video packets, in ms; -1 sends no extension.
+  const std::atomic<gint> *playout_delay () const { return &playout_delay_; }
   std::vector<EncoderSnapshot> encoders () const;
+  GstElement *element () const { return element_; }
+  GstDebugCategory *category () const { return cat_; }
 
   // The caps probe's work (a streaming thread).
   bool on_caps (const std::shared_ptr<Track> &track, GstCaps *caps);
 
 private:
+  bool build_decoder (const std::shared_ptr<Track> &track, GError **error);
+  void decoder_watched (const std::shared_ptr<Track> &track, bool watched);
+  void remove_decoder (std::unique_ptr<Track::Decoder> decoder);
+
   GstElement *element_;
   GstDebugCategory *cat_;
   Callbacks cb_;
@@ -109,31 +134,40 @@ private:
   std::vector<std::shared_ptr<Track>> tracks_;
   guint next_video_ = 0, next_audio_ = 0;
   std::mutex feed_build_lock_; // serialises creating feeds (streaming and worker threads)
+  std::atomic<gint> playout_delay_{ -1 };
+  std::atomic<bool> playout_delay_set_{ false }; // by the property, or from the settings
 };
 
-// Where a session's keyframe requests (PLI/FIR turned into force-key-unit events) go.
-struct KeyframeRoute
-{
-  std::mutex lock;
-  std::shared_ptr<Feed> feed;
-};
-
-// One track of one session: its own appsrc into its rtcpeerbin.
+// One track of one session: its own appsrc into its rtcpeerbin, fed through its outlet.
 struct SessionTrack
 {
   std::shared_ptr<Track> track;
-  Ptr<GstElement> appsrc; // the session's own: the feed pushes into it
-  std::shared_ptr<KeyframeRoute> route;
+  Ptr<GstElement> appsrc;  // the session's own: the outlet pushes into it
+  std::shared_ptr<Outlet> outlet;
   const CodecInfo *codec = nullptr; // set once the codec is agreed
   int pt = -1;               // the remote's payload type when it offered, -1 = the codec's own
   Ptr<GstCaps> offered_caps; // the remote offered: its caps for this track, set on the appsrc
+  guint twcc_id = 0;         // the transport-wide-cc extension id agreed, 0 = none
+  std::shared_ptr<Feed> first_feed; // what the outlet starts with
+  // Video: the viewer's bandwidth estimate (fed by TWCC feedback) and, with a ladder, its rung.
+  std::shared_ptr<BandwidthEstimate> estimate;
+  std::shared_ptr<RungPolicy> policy;
+  gint64 started_us = 0, last_tick_us = 0;
+  guint64 last_media_bytes = 0;
 };
 
 // A request pad of @peer with @caps as codec preferences, fed by a new appsrc in @bin.
 SessionTrack add_session_track (GstBin *bin, GstElement *peer, const std::shared_ptr<Track> &track,
                                 GstCaps *caps);
-// Points @st at the feed of its codec (created on first use).
+// Points @st at the feed of its codec (created on first use), with the session's RTP header
+// extension ids; with a ladder, sets up its adaptation.
 bool route_to_feed (Outgoing &out, SessionTrack &st);
+// The caps a session track's appsrc sends with: the codec's (or what the remote offered),
+// with the transport-wide-cc extension when agreed.
+GstCaps *session_track_caps (const SessionTrack &st);
+// Every second (the element's worker): a session track's estimate and rung; switches the
+// outlet when the rung changes.
+void adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss);
 // Subscribes the appsrcs to their feeds (the first time), or asks the feeds for a keyframe.
 void subscribe_session_tracks (std::vector<SessionTrack> &tracks, bool &subscribed);
 // Before the peer stops: out of the feeds, appsrcs locked.

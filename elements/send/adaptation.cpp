@@ -1,0 +1,271 @@
+#include "send/adaptation.h"
+
+#include <algorithm>
+#include <cmath>
+
+GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
+#define GST_CAT_DEFAULT rtc_broadcast_sink_debug
+
+namespace rtc
+{
+
+// A queue above this means we send more than the path carries.
+static constexpr double kOveruseQueueMs = 50;
+// ... for this long: a scheduling hiccup on either side is not a full queue.
+static constexpr gint64 kOveruseForUs = 300 * 1000;
+// Below this the queue is empty: growing fast is safe.
+static constexpr double kEmptyQueueMs = 8;
+static constexpr double kOveruseLoss = 0.10;
+static constexpr double kHoldLoss = 0.02;
+// After a decrease the queue needs time to drain before the signals mean anything again.
+static constexpr gint64 kDecreaseHoldUs = 500 * 1000;
+// An arrival more than this away from its neighbours is not a clock: ignored as absurd.
+static constexpr GstClockTimeDiff kMaxDelaySpread = 30 * GST_SECOND;
+
+BandwidthEstimate::BandwidthEstimate (guint start_kbps, guint max_kbps)
+    : estimate_kbps_ (start_kbps), max_kbps_ (max_kbps)
+{
+}
+
+void
+BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_us)
+{
+  std::lock_guard lock (lock_);
+  has_twcc_ = true;
+  last_feedback_us_ = now_us;
+  feedback_++;
+  double queue_sum = 0;
+  guint queue_n = 0;
+  for (const auto &p : packets)
+    {
+      if (!GST_CLOCK_TIME_IS_VALID (p.sent))
+        continue; // not one of ours (or from before a restart)
+      const bool lost = !GST_CLOCK_TIME_IS_VALID (p.received);
+      fate_.emplace_back (now_us, lost);
+      if (lost)
+        continue;
+      const gint64 delay = (gint64)p.received - (gint64)p.sent;
+      if (!min_delay_.empty () && std::llabs (delay - min_delay_.back ().second) > kMaxDelaySpread)
+        {
+          ignored_++;
+          GST_DEBUG ("TWCC: arrival %" GST_TIME_FORMAT " for a packet sent at %" GST_TIME_FORMAT
+                     " is absurd, ignored",
+                     GST_TIME_ARGS (p.received), GST_TIME_ARGS (p.sent));
+          continue;
+        }
+      // The smallest delay per second of arrivals, for the last 10 s.
+      const GstClockTime second = p.received / GST_SECOND;
+      if (min_delay_.empty () || min_delay_.back ().first != second)
+        min_delay_.emplace_back (second, delay);
+      else
+        min_delay_.back ().second = std::min (min_delay_.back ().second, delay);
+      while (min_delay_.size () > 10)
+        min_delay_.pop_front ();
+      gint64 base = delay;
+      for (auto &[s, d] : min_delay_)
+        base = std::min (base, d);
+      queue_sum += (double)(delay - base) / GST_MSECOND;
+      queue_n++;
+      arrivals_.push_back ({ p.received, p.size });
+    }
+  // The last second of arrivals (by the viewer's clock) and of packet fates (by ours).
+  if (!arrivals_.empty ())
+    {
+      const GstClockTime last = arrivals_.back ().received;
+      while (!arrivals_.empty () && arrivals_.front ().received + GST_SECOND < last)
+        arrivals_.pop_front ();
+    }
+  while (!fate_.empty () && fate_.front ().first + G_USEC_PER_SEC < now_us)
+    fate_.pop_front ();
+  guint64 bytes = 0;
+  for (auto &a : arrivals_)
+    bytes += a.size + 40; // RTP payload size: add headers, SRTP and UDP/IP
+  GstClockTime span = arrivals_.size () > 1 ? arrivals_.back ().received - arrivals_.front ().received
+                                            : 0;
+  if (span >= 200 * GST_MSECOND)
+    received_kbps_ = bytes * 8.0 / ((double)span / GST_SECOND) / 1000.0;
+  guint lost = 0;
+  for (auto &[t, l] : fate_)
+    lost += l;
+  // Too few packets say nothing about loss (one lost of three is not a third of the link).
+  loss_ = fate_.size () < 30 ? 0 : (double)lost / fate_.size ();
+  if (queue_n)
+    queue_ms_ = 0.7 * queue_ms_ + 0.3 * (queue_sum / queue_n);
+
+  const bool queue_full = queue_ms_ > kOveruseQueueMs;
+  if (!queue_full)
+    overuse_since_us_ = 0;
+  else if (!overuse_since_us_)
+    overuse_since_us_ = now_us;
+  if ((queue_full && now_us - overuse_since_us_ >= kOveruseForUs) || loss_ > kOveruseLoss)
+    decrease (now_us, received_kbps_);
+  else if (queue_full)
+    congested_ = true; // not yet a decrease, but no growth either
+  else if (loss_ <= kHoldLoss || queue_ms_ < kEmptyQueueMs)
+    increase (now_us, queue_ms_ < kEmptyQueueMs);
+  else
+    congested_ = false;
+}
+
+void
+BandwidthEstimate::on_report_loss (double fraction, gint64 now_us)
+{
+  std::lock_guard lock (lock_);
+  if (!(fraction >= 0 && fraction <= 1))
+    {
+      ignored_++;
+      GST_DEBUG ("receiver report loss %f is absurd, ignored", fraction);
+      return;
+    }
+  last_feedback_us_ = now_us;
+  if (has_twcc_)
+    return; // TWCC says more, and sooner
+  loss_ = fraction;
+  if (fraction > kOveruseLoss)
+    decrease (now_us, estimate_kbps_ * (1 - fraction / 2) / 0.85);
+  else if (fraction <= kHoldLoss)
+    increase (now_us, false);
+}
+
+void
+BandwidthEstimate::decrease (gint64 now_us, double received_kbps)
+{
+  congested_ = true;
+  last_update_us_ = now_us;
+  if (now_us - last_decrease_us_ < kDecreaseHoldUs)
+    return;
+  last_decrease_us_ = now_us;
+  GST_DEBUG ("decrease: queue %.1f ms, loss %.3f, received %.0f kbit/s, estimate was %.0f",
+             queue_ms_, loss_, received_kbps, estimate_kbps_);
+  if (received_kbps > 0)
+    estimate_kbps_ = std::min (estimate_kbps_, 0.85 * received_kbps);
+  estimate_kbps_ = std::max (estimate_kbps_, 50.0);
+}
+
+void
+BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
+{
+  congested_ = false;
+  if (last_update_us_ && now_us - last_decrease_us_ >= kDecreaseHoldUs)
+    {
+      double dt = std::min ((now_us - last_update_us_) / 1e6, 1.0);
+      double grown = estimate_kbps_ * std::pow (empty_queue ? 1.25 : 1.08, dt);
+      // It grows by what gets through: never far above what the viewer received (a stream
+      // that sends less than its estimate keeps the estimate, it does not lower it).
+      if (received_kbps_ > 0)
+        grown = std::min (grown, std::max (2 * received_kbps_, 300.0));
+      estimate_kbps_ = std::min (std::max (estimate_kbps_, grown), max_kbps_);
+    }
+  last_update_us_ = now_us;
+}
+
+EstimateSnapshot
+BandwidthEstimate::snapshot () const
+{
+  std::lock_guard lock (lock_);
+  EstimateSnapshot s;
+  s.estimate_kbps = (guint)estimate_kbps_;
+  s.received_kbps = (guint)received_kbps_;
+  s.loss = loss_;
+  s.queue_ms = queue_ms_;
+  s.feedback = feedback_;
+  s.ignored = ignored_;
+  s.congested = congested_;
+  return s;
+}
+
+bool
+BandwidthEstimate::has_feedback_since (gint64 since_us) const
+{
+  std::lock_guard lock (lock_);
+  return last_feedback_us_ >= since_us;
+}
+
+/* --- the rung ---------------------------------------------------------------------------- */
+
+// Media, audio and headers on top of a rung's video bitrate.
+static constexpr double kHeadroom = 1.2;
+static constexpr gint64 kUpHoldUs = 2 * G_USEC_PER_SEC;
+static constexpr gint64 kFirstProbeBackoffUs = 5 * G_USEC_PER_SEC;
+static constexpr gint64 kMaxProbeBackoffUs = 20 * G_USEC_PER_SEC;
+
+RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start)
+    : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1))
+{
+}
+
+RungPolicy::Decision
+RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbps, gint64 now_us)
+{
+  const std::size_t lowest = rungs_.size () - 1;
+  auto fits = [&] (std::size_t r) { return rungs_[r].kbps * kHeadroom <= e.estimate_kbps; };
+  std::size_t want = rung_;
+  if (!has_feedback)
+    want = lowest; // no feedback at all: a conservative rung
+  else if (!fits (rung_) && rung_ < lowest)
+    {
+      // Down, as far as needed: on the second tick in a row, or at once when far off.
+      misfits_++;
+      if (misfits_ >= 2 || e.estimate_kbps * 2 < rungs_[rung_].kbps * kHeadroom)
+        while (want < lowest && !fits (want))
+          want++;
+    }
+  else
+    misfits_ = 0;
+  if (want != rung_)
+    {
+      rung_ = want;
+      misfits_ = 0;
+      switches_++;
+      next_fit_since_us_ = 0;
+      if (probing_)
+        {
+          // The probe found the link's limit: wait before the next one.
+          probe_backoff_us_ = probe_backoff_us_ ? std::min (2 * probe_backoff_us_, kMaxProbeBackoffUs)
+                                                : kFirstProbeBackoffUs;
+          probing_ = false;
+        }
+      probe_after_us_ = now_us + (probe_backoff_us_ ? probe_backoff_us_ : kFirstProbeBackoffUs);
+      return { rung_, 0 };
+    }
+  if (rung_ == 0 || !has_feedback)
+    {
+      probing_ = false;
+      return { rung_, 0 };
+    }
+  // Up when the next rung has fit for a while.
+  if (fits (rung_ - 1))
+    {
+      if (!next_fit_since_us_)
+        next_fit_since_us_ = now_us;
+      if (now_us - next_fit_since_us_ >= kUpHoldUs)
+        {
+          rung_--;
+          switches_++;
+          next_fit_since_us_ = 0;
+          probing_ = false;
+          probe_backoff_us_ = 0; // it worked: probe again soon for the next one
+          probe_after_us_ = now_us + kUpHoldUs;
+          return { rung_, 0 };
+        }
+    }
+  else
+    next_fit_since_us_ = 0;
+  // Probe: pad up toward the next rung's need, as far as the estimate allows.
+  if (e.congested && probing_)
+    {
+      probing_ = false;
+      probe_backoff_us_ = probe_backoff_us_ ? std::min (2 * probe_backoff_us_, kMaxProbeBackoffUs)
+                                            : kFirstProbeBackoffUs;
+      probe_after_us_ = now_us + probe_backoff_us_;
+    }
+  if (now_us < probe_after_us_ || e.congested)
+    return { rung_, 0 };
+  probing_ = true;
+  const double need = rungs_[rung_ - 1].kbps * kHeadroom * 1.05;
+  const double target = std::min (need, e.estimate_kbps * 1.1);
+  guint pad = target > media_kbps ? (guint)(target - media_kbps) : 0;
+  return { rung_, pad };
+}
+
+} // namespace rtc

@@ -1,0 +1,121 @@
+// Per-viewer bandwidth estimation and the choice of a rung.
+//
+// BandwidthEstimate reads transport-wide congestion control feedback (what webrtcbin's RTP
+// session reports for every packet: when we sent it, when the viewer received it, or that it
+// never arrived) in the spirit of GCC, kept small:
+//   - delay: the one-way delay of each packet above the smallest one seen in the last 10 s is
+//     the queue on the path; a queue above kOveruseQueueMs for kOveruseForUs means we send more
+//     than the link carries;
+//   - loss: above 10 % of the packets in the last second, the link drops what we send;
+//   - on either, the estimate falls to 85 % of what the viewer received in the last second;
+//     with neither, it grows by 8 % a second (25 % while the queue stays empty), never above
+//     twice what was received, so that it can only grow by sending more (padding probes).
+// Without TWCC, receiver reports' loss fraction drives the same rules (no delay signal), and a
+// viewer that sends no feedback at all is held on the lowest rung.
+//
+// RungPolicy turns the estimate into a rung: down when the current rung has not fitted for two
+// ticks (at once when the estimate is under half its need), up when the next one has fit for kUpHoldUs, and meanwhile padding probes the link up
+// to the next rung. A probe that meets congestion stops, and the next one waits (5 s, then
+// doubling up to 20 s) so that a narrow link is not kept full of padding.
+//
+// Threading: feedback arrives on webrtcbin's RTCP thread, the policy runs on the element's
+// worker; one lock (a leaf) guards the state.
+#pragma once
+
+#include "send/ladder.h"
+
+#include <gst/gst.h>
+
+#include <deque>
+#include <mutex>
+#include <vector>
+
+namespace rtc
+{
+
+struct TwccPacket
+{
+  GstClockTime sent = GST_CLOCK_TIME_NONE;     // our running time
+  GstClockTime received = GST_CLOCK_TIME_NONE; // the viewer's clock; NONE when lost
+  guint size = 0;
+};
+
+struct EstimateSnapshot
+{
+  guint estimate_kbps = 0;
+  guint received_kbps = 0;
+  double loss = 0;        // fraction, last second
+  double queue_ms = 0;    // smoothed queueing delay
+  guint64 feedback = 0;   // TWCC reports taken
+  guint64 ignored = 0;    // reports or packets ignored as absurd
+  bool congested = false; // overuse in the last update
+};
+
+class BandwidthEstimate
+{
+public:
+  explicit BandwidthEstimate (guint start_kbps, guint max_kbps);
+
+  // A TWCC report's packets (webrtcbin's "RTPTWCCPackets"), at monotonic time @now_us.
+  void on_twcc (const std::vector<TwccPacket> &packets, gint64 now_us);
+  // Receiver-report loss (0..1) when there is no TWCC.
+  void on_report_loss (double fraction, gint64 now_us);
+  EstimateSnapshot snapshot () const;
+  // Whether any feedback (TWCC or receiver reports) has arrived since @since_us.
+  bool has_feedback_since (gint64 since_us) const;
+
+private:
+  void decrease (gint64 now_us, double received_kbps);
+  void increase (gint64 now_us, bool empty_queue);
+
+  mutable std::mutex lock_;
+  double estimate_kbps_;
+  double max_kbps_;
+  gint64 last_update_us_ = 0, last_decrease_us_ = 0, last_feedback_us_ = 0;
+  gint64 overuse_since_us_ = 0;
+  // Per second of received time: the smallest one-way delay (ns, any offset).
+  std::deque<std::pair<GstClockTime, gint64>> min_delay_;
+  struct Arrival
+  {
+    GstClockTime received;
+    guint size;
+  };
+  std::deque<Arrival> arrivals_;          // the last second, by the viewer's clock
+  std::deque<std::pair<gint64, bool>> fate_; // (monotonic us, lost) of the last second
+  double queue_ms_ = 0;
+  double loss_ = 0;
+  double received_kbps_ = 0;
+  bool congested_ = false;
+  bool has_twcc_ = false;
+  guint64 feedback_ = 0, ignored_ = 0;
+};
+
+class RungPolicy
+{
+public:
+  // @rungs best first; the viewer starts on @start.
+  RungPolicy (std::vector<Rung> rungs, std::size_t start);
+
+  struct Decision
+  {
+    std::size_t rung;
+    guint padding_kbps; // to send on top of the media, to probe for the next rung
+  };
+  // Every tick of the worker (about a second): @media_kbps is what the viewer's rung sends.
+  Decision tick (const EstimateSnapshot &e, bool has_feedback, double media_kbps, gint64 now_us);
+  std::size_t rung () const { return rung_; }
+  const std::vector<Rung> &rungs () const { return rungs_; }
+  guint64 switches () const { return switches_; }
+
+private:
+  std::vector<Rung> rungs_;
+  std::size_t rung_;
+  gint64 next_fit_since_us_ = 0; // when the next rung up started to fit, 0 = it does not
+  guint misfits_ = 0;            // ticks in a row the current rung did not fit
+  gint64 probe_after_us_ = 0;    // no padding before this
+  gint64 probe_backoff_us_ = 0;
+  bool probing_ = false;
+  guint64 switches_ = 0;
+};
+
+} // namespace rtc

@@ -1,0 +1,69 @@
+// Outlet: where one session's track leaves the shared feeds: the session's own appsrc, fed by
+// one feed at a time (a rung of the ladder), with the session's own RTP headers.
+//
+// A switch to another feed is made at that feed's next keyframe: until then the outlet stays
+// subscribed to both and sends from the old one, so the viewer sees no gap; then it drops the
+// old one. Padding asked for by the adaptation goes out after a frame's last packet.
+//
+// Threading: deliver() runs on the feeds' streaming threads; the rest on the element's worker.
+// Lock order: the outlet's lock is a leaf: never held while pushing or calling into a feed.
+#pragma once
+
+#include "send/rtp-rewrite.h"
+#include "gst-ptr.h"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace rtc
+{
+
+class Feed;
+
+class Outlet : public std::enable_shared_from_this<Outlet>
+{
+public:
+  // @playout_ms: the element's playout-delay setting (outlives the outlet).
+  Outlet (GstElement *appsrc, const std::atomic<gint> *playout_ms);
+  Outlet (const Outlet &) = delete;
+  Outlet &operator= (const Outlet &) = delete;
+
+  GstElement *appsrc () const { return appsrc_.get (); }
+  void set_ids (const RewriteIds &ids);
+
+  // The first feed (subscribed now, with the cached GOP in passthrough), or a switch to
+  // @feed at its next keyframe.
+  void switch_to (const std::shared_ptr<Feed> &feed);
+  // The feed packets come from now, and the one waited for (or nullptr).
+  std::shared_ptr<Feed> current ();
+  std::shared_ptr<Feed> pending ();
+  // Out of every feed (before the session's peer stops).
+  void detach ();
+  // A keyframe request from the viewer: to the feed it will see next.
+  void request_keyframe ();
+  // Padding to send on top of the media, in kbit/s (0: none).
+  void set_padding_kbps (guint kbps) { padding_kbps_.store (kbps); }
+
+  // A feed's streaming thread: @buf (transfer none) from @from.
+  void deliver (Feed *from, GstBuffer *buf, const PacketInfo &info);
+
+  guint64 media_bytes () const { return media_bytes_.load (); }
+  guint64 padding_bytes () const { return padding_bytes_.load (); }
+  guint64 switches () const { return switches_.load (); }
+
+private:
+  Ptr<GstElement> appsrc_;
+  const std::atomic<gint> *playout_ms_;
+  std::atomic<guint> padding_kbps_{ 0 };
+  std::atomic<guint64> media_bytes_{ 0 }, padding_bytes_{ 0 }, switches_{ 0 };
+  std::mutex lock_;
+  RtpRewriter rw_;
+  std::shared_ptr<Feed> current_, pending_;
+  gint64 last_padding_us_ = 0;
+  double padding_credit_ = 0; // bytes
+};
+
+} // namespace rtc

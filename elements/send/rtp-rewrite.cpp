@@ -1,0 +1,226 @@
+#include "send/rtp-rewrite.h"
+
+#include <cstring>
+
+namespace rtc
+{
+
+namespace
+{
+
+// The parts of an RTP header the rewriter needs; @len: fixed part, CSRCs and extension.
+struct Header
+{
+  guint8 b0 = 0, b1 = 0;
+  guint16 seq = 0;
+  guint32 ts = 0, ssrc = 0;
+  guint8 csrc[60] = {};
+  guint csrc_len = 0;
+  gsize len = 0;
+};
+
+bool
+read_header (GstBuffer *buf, Header &h)
+{
+  guint8 fixed[16];
+  gsize size = gst_buffer_get_size (buf);
+  if (size < 12 || gst_buffer_extract (buf, 0, fixed, 12) != 12 || (fixed[0] >> 6) != 2)
+    return false;
+  h.b0 = fixed[0];
+  h.b1 = fixed[1];
+  h.seq = GST_READ_UINT16_BE (fixed + 2);
+  h.ts = GST_READ_UINT32_BE (fixed + 4);
+  h.ssrc = GST_READ_UINT32_BE (fixed + 8);
+  h.csrc_len = 4 * (fixed[0] & 0x0f);
+  h.len = 12 + h.csrc_len;
+  if (size < h.len || gst_buffer_extract (buf, 12, h.csrc, h.csrc_len) != h.csrc_len)
+    return false;
+  if (fixed[0] & 0x10)
+    {
+      guint8 ext[4];
+      if (gst_buffer_extract (buf, h.len, ext, 4) != 4)
+        return false;
+      h.len += 4 + 4 * GST_READ_UINT16_BE (ext + 2);
+      if (size < h.len)
+        return false;
+    }
+  return true;
+}
+
+// Writes the fixed header, the CSRCs and our extension block into @out; returns its length.
+gsize
+write_header (guint8 *out, const Header &h, guint8 pt, guint16 seq, guint32 ts,
+              const RewriteIds &ids, gint playout_max_ms, bool padding)
+{
+  guint8 ext[16];
+  gsize n = 0;
+  if (ids.twcc_id)
+    {
+      ext[n++] = (guint8)((ids.twcc_id << 4) | 1); // two bytes, written by the RTP session
+      ext[n++] = 0;
+      ext[n++] = 0;
+    }
+  if (ids.playout_id && playout_max_ms >= 0)
+    {
+      const guint max = MIN ((guint)playout_max_ms / 10, 0xfffu); // 10 ms units
+      ext[n++] = (guint8)((ids.playout_id << 4) | 2);
+      ext[n++] = 0; // minimum 0: show frames as soon as they are decoded
+      ext[n++] = (guint8)(max >> 8);
+      ext[n++] = (guint8)(max & 0xff);
+    }
+  while (n % 4)
+    ext[n++] = 0;
+  out[0] = (guint8)((h.b0 & 0xc0) | (padding ? 0x20 : (h.b0 & 0x20)) | (n ? 0x10 : 0)
+                    | (h.csrc_len / 4));
+  out[1] = (guint8)((h.b1 & 0x80) | (pt & 0x7f));
+  GST_WRITE_UINT16_BE (out + 2, seq);
+  GST_WRITE_UINT32_BE (out + 4, ts);
+  GST_WRITE_UINT32_BE (out + 8, h.ssrc);
+  memcpy (out + 12, h.csrc, h.csrc_len);
+  gsize len = 12 + h.csrc_len;
+  if (n)
+    {
+      out[len] = 0xbe; // one-byte header extensions (RFC 8285)
+      out[len + 1] = 0xde;
+      GST_WRITE_UINT16_BE (out + len + 2, n / 4);
+      memcpy (out + len + 4, ext, n);
+      len += 4 + n;
+    }
+  return len;
+}
+
+} // namespace
+
+GstBuffer *
+RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms)
+{
+  Header h;
+  if (!read_header (in, h))
+    return nullptr;
+  if (!started_)
+    {
+      seq_delta_ = 0;
+      ts_delta_ = 0;
+      started_ = true;
+    }
+  else if (switched)
+    {
+      // The new source's first packet follows our last one; its timestamp keeps the pace of
+      // the running times (both sources stamp the same frames).
+      guint32 ts = last_ts_ + ids_.clock_rate / 30;
+      GstClockTime pts = GST_BUFFER_PTS (in);
+      if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (last_pts_) && pts >= last_pts_)
+        ts = last_ts_
+             + (guint32)gst_util_uint64_scale_int_round (pts - last_pts_, ids_.clock_rate, GST_SECOND);
+      seq_delta_ = (guint16)(last_seq_ + 1 - h.seq);
+      ts_delta_ = ts - h.ts;
+    }
+  const guint16 seq = (guint16)(h.seq + seq_delta_);
+  const guint32 ts = h.ts + ts_delta_;
+  const guint8 pt = ids_.pt >= 0 ? (guint8)ids_.pt : (guint8)(h.b1 & 0x7f);
+
+  GstMemory *header = gst_allocator_alloc (nullptr, 12 + h.csrc_len + 20, nullptr);
+  GstMapInfo map;
+  if (!gst_memory_map (header, &map, GST_MAP_WRITE))
+    {
+      gst_memory_unref (header);
+      return nullptr;
+    }
+  gsize len = write_header (map.data, h, pt, seq, ts, ids_,
+                            info.frame_start ? playout_max_ms : -1, false);
+  gst_memory_unmap (header, &map);
+  gst_memory_resize (header, 0, len);
+
+  GstBuffer *out = gst_buffer_new ();
+  gst_buffer_append_memory (out, header);
+  gsize size = gst_buffer_get_size (in);
+  if (size > h.len)
+    out = gst_buffer_append (
+        out, gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY, h.len, size - h.len));
+  gst_buffer_copy_into (out, in,
+                        (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS
+                                             | GST_BUFFER_COPY_META),
+                        0, -1);
+  last_seq_ = seq;
+  last_ts_ = ts;
+  ssrc_ = h.ssrc;
+  last_pt_ = pt;
+  if (GST_BUFFER_PTS_IS_VALID (in))
+    last_pts_ = GST_BUFFER_PTS (in);
+  return out;
+}
+
+GstBuffer *
+RtpRewriter::padding (guint size)
+{
+  if (!started_ || size == 0)
+    return nullptr;
+  size = MIN (size, 255u);
+  Header h;
+  h.b0 = 0x80;
+  h.b1 = last_pt_;
+  h.ssrc = ssrc_;
+  // The padding takes a sequence number: the media after it moves one on.
+  last_seq_++;
+  seq_delta_++;
+  GstBuffer *out = gst_buffer_new_allocate (nullptr, 12 + 16 + size, nullptr);
+  GstMapInfo map;
+  if (!gst_buffer_map (out, &map, GST_MAP_WRITE))
+    {
+      gst_buffer_unref (out);
+      return nullptr;
+    }
+  gsize len = write_header (map.data, h, last_pt_, last_seq_, last_ts_, ids_, -1, true);
+  memset (map.data + len, 0, size);
+  map.data[len + size - 1] = (guint8)size; // RFC 3550: the last octet counts the padding
+  gst_buffer_unmap (out, &map);
+  gst_buffer_resize (out, 0, len + size);
+  if (GST_CLOCK_TIME_IS_VALID (last_pts_))
+    GST_BUFFER_PTS (out) = last_pts_;
+  return out;
+}
+
+bool
+rtp_starts_keyframe (const char *encoding_name, GstBuffer *buf)
+{
+  Header h;
+  if (!read_header (buf, h))
+    return false;
+  guint8 p[24];
+  gsize n = gst_buffer_extract (buf, h.len, p, sizeof p);
+  if (n < 2)
+    return false;
+  if (g_ascii_strcasecmp (encoding_name, "VP8") == 0)
+    {
+      // RFC 7741 payload descriptor, then the VP8 payload header (P bit: 0 = keyframe).
+      const bool start = p[0] & 0x10, partition0 = (p[0] & 0x07) == 0;
+      gsize i = 1;
+      if (p[0] & 0x80)
+        {
+          const guint8 x = p[1];
+          i = 2;
+          if (x & 0x80)
+            i += (i < n && (p[i] & 0x80)) ? 2 : 1;
+          if (x & 0x40)
+            i++;
+          if (x & 0x30)
+            i++;
+        }
+      return start && partition0 && i < n && !(p[i] & 0x01);
+    }
+  if (g_ascii_strcasecmp (encoding_name, "VP9") == 0)
+    return (p[0] & 0x08) && !(p[0] & 0x40); // B (start of a frame), not inter-predicted
+  if (g_ascii_strcasecmp (encoding_name, "H264") == 0)
+    {
+      const guint type = p[0] & 0x1f;
+      if (type == 5 || type == 7)
+        return true;
+      if (type == 24 && n >= 4) // STAP-A: the first NAL unit inside
+        return (p[3] & 0x1f) == 7 || (p[3] & 0x1f) == 5;
+      if (type == 28) // FU-A: the start of an IDR slice
+        return (p[1] & 0x80) && (p[1] & 0x1f) == 5;
+    }
+  return false;
+}
+
+} // namespace rtc

@@ -1,0 +1,66 @@
+// Per-viewer RTP headers over shared payloads.
+//
+// Every rung of the ladder is payloaded once with its own sequence numbers and RTP timestamps;
+// a viewer moves between rungs and must see one continuous stream. The rewriter gives each
+// viewer its own header for every packet: sequence numbers that run on without gaps across
+// switches (and across the padding it sends to probe the link), timestamps that keep their
+// pace across switches (taken from the packets' running times), the viewer's payload type,
+// and the header extensions this viewer negotiated (transport-wide sequence number slot,
+// playout delay) under this viewer's ids. The payload memories are shared, never copied.
+//
+// Threading: one rewriter per viewer track, called under its owner's lock.
+#pragma once
+
+#include <gst/gst.h>
+
+namespace rtc
+{
+
+struct RewriteIds
+{
+  int pt = -1;             // the viewer's payload type, -1 = keep the packet's
+  guint8 twcc_id = 0;      // transport-wide-cc extension id, 0 = none
+  guint8 playout_id = 0;   // playout-delay extension id, 0 = none
+  guint clock_rate = 90000;
+};
+
+// What a packet is, read once by its feed (video packets only; false for audio).
+struct PacketInfo
+{
+  bool frame_start = false; // the first packet of a frame
+  bool key_start = false;   // the first packet of a keyframe: a viewer may switch here
+};
+
+class RtpRewriter
+{
+public:
+  void set_ids (const RewriteIds &ids) { ids_ = ids; }
+  const RewriteIds &ids () const { return ids_; }
+
+  // A new header for @in (transfer none); @switched: the first packet from another source
+  // (a rung switch): its sequence numbers and timestamps are rebased onto ours. A frame's
+  // first packet carries the playout-delay extension with maximum @playout_max_ms (-1: none).
+  // Returns a new buffer, or nullptr when @in is not RTP.
+  GstBuffer *rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms);
+  // A padding-only packet of @size bytes (>= 13) after the last one, for probing the link;
+  // nullptr before the first packet.
+  GstBuffer *padding (guint size);
+
+  guint16 last_seq () const { return last_seq_; }
+
+private:
+  RewriteIds ids_;
+  bool started_ = false;
+  guint16 seq_delta_ = 0;  // out = in + delta (mod 2^16)
+  guint32 ts_delta_ = 0;   // out = in + delta (mod 2^32)
+  guint16 last_seq_ = 0;   // last sent
+  guint32 last_ts_ = 0;
+  guint32 ssrc_ = 0;
+  guint8 last_pt_ = 0;
+  GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;
+};
+
+// Whether @buf (an RTP packet of @encoding_name: "VP8", "VP9", "H264") starts a keyframe.
+bool rtp_starts_keyframe (const char *encoding_name, GstBuffer *buf);
+
+} // namespace rtc
