@@ -131,6 +131,7 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       else
         json_builder_add_null_value (b);
       num ("rung", v.rung);
+      num ("rung_pending", v.rung_pending);
       num ("rung_width", v.rung_size.width);
       num ("rung_height", v.rung_size.height);
       num ("rung_kbps", v.rung_size.kbps);

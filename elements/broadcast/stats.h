@@ -35,6 +35,7 @@ struct ViewerSnapshot
   double fraction_lost = -1; // -1 until the first RTCP receiver report
   // Adaptation (video): the bandwidth estimate and the rung of the ladder the viewer is on.
   gint rung = -1;               // 0 = the top; -1 = no ladder
+  gint rung_pending = -1;       // switching to this rung at its next keyframe, -1 = none
   Rung rung_size;               // width/height 0: the input's
   guint estimate_kbps = 0;      // 0 until feedback
   guint received_kbps = 0;      // what the viewer received, by its feedback

@@ -494,25 +494,48 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
 {
   auto *self = sink_of (bin);
   const std::string &id = session.session_id;
-  double report_loss = -1;
-  update_snapshot (self, id, [&session, &report_loss] (rtc::ViewerSnapshot &snap) {
+  update_snapshot (self, id, [&session] (rtc::ViewerSnapshot &snap) {
     snap.messages_received = session.inbox->received.load ();
     snap.messages_dropped = session.inbox->dropped.load ();
-    report_loss = snap.fraction_lost;
   });
-  // Each video track's estimate and rung (the first video track's go to /stats).
+  GstStructure *repair = nullptr;
+  g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
+  if (repair)
+    {
+      update_snapshot (self, id, [repair] (rtc::ViewerSnapshot &snap) {
+        gst_structure_get (repair, "retransmitted", G_TYPE_UINT64, &snap.retransmitted,
+                           "retransmissions-dropped", G_TYPE_UINT64, &snap.retransmissions_dropped,
+                           "keyframes-for-loss", G_TYPE_UINT64, &snap.keyframes_for_loss, nullptr);
+      });
+      gst_structure_free (repair);
+    }
+}
+
+// Every 250 ms: each video track's estimate and rung (the first video track's go to /stats).
+static void
+viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
+{
+  auto *self = sink_of (bin);
   Viewer &v = viewer_of (session);
+  if (!v.flowing)
+    return;
+  const std::string &id = session.session_id;
+  double report_loss = -1;
+  update_snapshot (self, id, [&report_loss] (rtc::ViewerSnapshot &snap) {
+    report_loss = snap.fraction_lost;
+    snap.fraction_lost = -1; // taken
+  });
   bool reported = false;
   for (auto &vt : v.tracks)
     {
-      if (!vt.estimate || !v.flowing)
+      if (!vt.estimate)
         continue;
       rtc::adapt_session_track (*self->priv->out, vt, report_loss);
       if (reported)
         continue;
       reported = true;
       rtc::EstimateSnapshot e = vt.estimate->snapshot ();
-      auto current = vt.outlet->current ();
+      auto current = vt.outlet->current (), pending = vt.outlet->pending ();
       update_snapshot (self, id, [&] (rtc::ViewerSnapshot &snap) {
         snap.estimate_kbps = e.feedback ? e.estimate_kbps : 0;
         snap.received_kbps = e.received_kbps;
@@ -525,19 +548,9 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
           {
             snap.rung = (gint)current->rung_index ();
             snap.rung_size = vt.policy->rungs ()[current->rung_index ()];
+            snap.rung_pending = pending ? (gint)pending->rung_index () : -1;
           }
       });
-    }
-  GstStructure *repair = nullptr;
-  g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
-  if (repair)
-    {
-      update_snapshot (self, id, [repair] (rtc::ViewerSnapshot &snap) {
-        gst_structure_get (repair, "retransmitted", G_TYPE_UINT64, &snap.retransmitted,
-                           "retransmissions-dropped", G_TYPE_UINT64, &snap.retransmissions_dropped,
-                           "keyframes-for-loss", G_TYPE_UINT64, &snap.keyframes_for_loss, nullptr);
-      });
-      gst_structure_free (repair);
     }
 }
 
@@ -640,6 +653,7 @@ const GstRtcSignalBinHooks rtc::broadcast::viewer_hooks = {
   .state_changed = viewer_state_changed,
   .connected = viewer_connected,
   .poll = viewer_poll,
+  .tick = viewer_tick,
   .stats = viewer_stats,
   .before_peer_stops = viewer_before_peer_stops,
   .ended = viewer_ended,

@@ -83,7 +83,7 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   GstClockTime span = arrivals_.size () > 1 ? arrivals_.back ().received - arrivals_.front ().received
                                             : 0;
   if (span >= 200 * GST_MSECOND)
-    received_kbps_ = bytes * 8.0 / ((double)span / GST_SECOND) / 1000.0;
+    received_kbps_ = bytes * 8.0 / ((double)span / GST_SECOND) / 1000.0 + padding_kbps_;
   guint lost = 0;
   for (auto &[t, l] : fate_)
     lost += l;
@@ -105,6 +105,15 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
     increase (now_us, queue_ms_ < kEmptyQueueMs);
   else
     congested_ = false;
+  // A queue building up already stops the padding.
+  congested_now_.store (congested_ || queue_ms_ > kOveruseQueueMs / 2);
+}
+
+void
+BandwidthEstimate::set_padding_kbps (double kbps)
+{
+  std::lock_guard lock (lock_);
+  padding_kbps_ = kbps;
 }
 
 void
@@ -149,7 +158,7 @@ BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
   if (last_update_us_ && now_us - last_decrease_us_ >= kDecreaseHoldUs)
     {
       double dt = std::min ((now_us - last_update_us_) / 1e6, 1.0);
-      double grown = estimate_kbps_ * std::pow (empty_queue ? 1.25 : 1.08, dt);
+      double grown = estimate_kbps_ * std::pow (empty_queue ? 1.5 : 1.08, dt);
       // It grows by what gets through: never far above what the viewer received (a stream
       // that sends less than its estimate keeps the estimate, it does not lower it).
       if (received_kbps_ > 0)
@@ -185,9 +194,9 @@ BandwidthEstimate::has_feedback_since (gint64 since_us) const
 
 // Media, audio and headers on top of a rung's video bitrate.
 static constexpr double kHeadroom = 1.2;
-static constexpr gint64 kUpHoldUs = 2 * G_USEC_PER_SEC;
-static constexpr gint64 kFirstProbeBackoffUs = 5 * G_USEC_PER_SEC;
-static constexpr gint64 kMaxProbeBackoffUs = 20 * G_USEC_PER_SEC;
+static constexpr gint64 kUpHoldUs = G_USEC_PER_SEC;
+static constexpr gint64 kFirstProbeBackoffUs = 3 * G_USEC_PER_SEC;
+static constexpr gint64 kMaxProbeBackoffUs = 6 * G_USEC_PER_SEC;
 
 RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start)
     : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1))
@@ -199,6 +208,12 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
 {
   const std::size_t lowest = rungs_.size () - 1;
   auto fits = [&] (std::size_t r) { return rungs_[r].kbps * kHeadroom <= e.estimate_kbps; };
+  auto back_off = [&] {
+    probe_backoff_us_ = probe_backoff_us_ ? std::min (2 * probe_backoff_us_, kMaxProbeBackoffUs)
+                                          : kFirstProbeBackoffUs;
+    probe_after_us_ = now_us + probe_backoff_us_;
+    probing_ = false;
+  };
   std::size_t want = rung_;
   if (!has_feedback)
     want = lowest; // no feedback at all: a conservative rung
@@ -212,20 +227,14 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
     }
   else
     misfits_ = 0;
-  if (want != rung_)
+  if (want > rung_)
     {
       rung_ = want;
       misfits_ = 0;
+      up_since_us_ = 0;
       switches_++;
-      next_fit_since_us_ = 0;
-      if (probing_)
-        {
-          // The probe found the link's limit: wait before the next one.
-          probe_backoff_us_ = probe_backoff_us_ ? std::min (2 * probe_backoff_us_, kMaxProbeBackoffUs)
-                                                : kFirstProbeBackoffUs;
-          probing_ = false;
-        }
-      probe_after_us_ = now_us + (probe_backoff_us_ ? probe_backoff_us_ : kFirstProbeBackoffUs);
+      // A probe found the link's limit (or there is no link to probe): wait before the next.
+      back_off ();
       return { rung_, 0 };
     }
   if (rung_ == 0 || !has_feedback)
@@ -233,36 +242,39 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
       probing_ = false;
       return { rung_, 0 };
     }
-  // Up when the next rung has fit for a while.
-  if (fits (rung_ - 1))
+  // Up to the best rung that has fitted for kUpHoldUs.
+  std::size_t best = rung_;
+  while (best > 0 && fits (best - 1))
+    best--;
+  if (best < rung_)
     {
-      if (!next_fit_since_us_)
-        next_fit_since_us_ = now_us;
-      if (now_us - next_fit_since_us_ >= kUpHoldUs)
+      if (!up_since_us_)
         {
-          rung_--;
+          up_since_us_ = now_us;
+          up_to_ = best;
+        }
+      up_to_ = std::max (up_to_, best); // the worst of the while
+      if (now_us - up_since_us_ >= kUpHoldUs)
+        {
+          rung_ = up_to_;
           switches_++;
-          next_fit_since_us_ = 0;
-          probing_ = false;
-          probe_backoff_us_ = 0; // it worked: probe again soon for the next one
-          probe_after_us_ = now_us + kUpHoldUs;
-          return { rung_, 0 };
+          up_since_us_ = 0;
+          probe_backoff_us_ = 0; // it worked: go on probing for the next one
+          if (rung_ == 0)
+            probing_ = false;
+          if (rung_ == 0)
+            return { rung_, 0 };
         }
     }
   else
-    next_fit_since_us_ = 0;
-  // Probe: pad up toward the next rung's need, as far as the estimate allows.
+    up_since_us_ = 0;
+  // Probe: padding on top of the media, a little above the estimate, up to the top rung's need.
   if (e.congested && probing_)
-    {
-      probing_ = false;
-      probe_backoff_us_ = probe_backoff_us_ ? std::min (2 * probe_backoff_us_, kMaxProbeBackoffUs)
-                                            : kFirstProbeBackoffUs;
-      probe_after_us_ = now_us + probe_backoff_us_;
-    }
+    back_off ();
   if (now_us < probe_after_us_ || e.congested)
     return { rung_, 0 };
   probing_ = true;
-  const double need = rungs_[rung_ - 1].kbps * kHeadroom * 1.05;
+  const double need = rungs_[0].kbps * kHeadroom * 1.05;
   const double target = std::min (need, e.estimate_kbps * 1.1);
   guint pad = target > media_kbps ? (guint)(target - media_kbps) : 0;
   return { rung_, pad };

@@ -8,15 +8,16 @@
 //     than the link carries;
 //   - loss: above 10 % of the packets in the last second, the link drops what we send;
 //   - on either, the estimate falls to 85 % of what the viewer received in the last second;
-//     with neither, it grows by 8 % a second (25 % while the queue stays empty), never above
+//     with neither, it grows by 8 % a second (50 % while the queue stays empty), never above
 //     twice what was received, so that it can only grow by sending more (padding probes).
 // Without TWCC, receiver reports' loss fraction drives the same rules (no delay signal), and a
 // viewer that sends no feedback at all is held on the lowest rung.
 //
 // RungPolicy turns the estimate into a rung: down when the current rung has not fitted for two
-// ticks (at once when the estimate is under half its need), up when the next one has fit for kUpHoldUs, and meanwhile padding probes the link up
-// to the next rung. A probe that meets congestion stops, and the next one waits (5 s, then
-// doubling up to 20 s) so that a narrow link is not kept full of padding.
+// ticks (at once when the estimate is under half its need), up to the best rung that has fitted
+// for kUpHoldUs; meanwhile padding probes the link, never more than a little above the
+// estimate. A probe that meets congestion stops at once, and the next one waits (3 s, then
+// doubling up to 6 s) so that a narrow link is not kept full of padding.
 //
 // Threading: feedback arrives on webrtcbin's RTCP thread, the policy runs on the element's
 // worker; one lock (a leaf) guards the state.
@@ -26,6 +27,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <vector>
@@ -58,11 +60,17 @@ public:
 
   // A TWCC report's packets (webrtcbin's "RTPTWCCPackets"), at monotonic time @now_us.
   void on_twcc (const std::vector<TwccPacket> &packets, gint64 now_us);
+  // The padding we sent in the last while, in kbit/s: TWCC reports carry payload sizes, and a
+  // padding packet has none, so what got through is the reported rate plus this.
+  void set_padding_kbps (double kbps);
   // Receiver-report loss (0..1) when there is no TWCC.
   void on_report_loss (double fraction, gint64 now_us);
   EstimateSnapshot snapshot () const;
   // Whether any feedback (TWCC or receiver reports) has arrived since @since_us.
   bool has_feedback_since (gint64 since_us) const;
+  // Whether the last feedback showed a full queue or heavy loss (any thread, no lock): padding
+  // stops at once, not at the next tick.
+  bool congested_now () const { return congested_now_.load (); }
 
 private:
   void decrease (gint64 now_us, double received_kbps);
@@ -84,8 +92,10 @@ private:
   std::deque<std::pair<gint64, bool>> fate_; // (monotonic us, lost) of the last second
   double queue_ms_ = 0;
   double loss_ = 0;
-  double received_kbps_ = 0;
+  double received_kbps_ = 0; // reported payloads, padding included (see set_padding_kbps)
+  double padding_kbps_ = 0;
   bool congested_ = false;
+  std::atomic<bool> congested_now_{ false };
   bool has_twcc_ = false;
   guint64 feedback_ = 0, ignored_ = 0;
 };
@@ -110,7 +120,8 @@ public:
 private:
   std::vector<Rung> rungs_;
   std::size_t rung_;
-  gint64 next_fit_since_us_ = 0; // when the next rung up started to fit, 0 = it does not
+  gint64 up_since_us_ = 0;       // since when a better rung fits, 0 = none does
+  std::size_t up_to_ = 0;        // the best rung that fitted all that time
   guint misfits_ = 0;            // ticks in a row the current rung did not fit
   gint64 probe_after_us_ = 0;    // no padding before this
   gint64 probe_backoff_us_ = 0;

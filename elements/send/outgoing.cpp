@@ -632,6 +632,7 @@ add_session_track (GstBin *bin, GstElement *peer, const std::shared_ptr<Track> &
       std::vector<Rung> ladder = track->owner->ladder_of (*track);
       guint top = ladder.empty () ? 2000 : ladder.front ().kbps;
       st.estimate = std::make_shared<BandwidthEstimate> (top * 3 / 2, MAX (top * 3, 5000u));
+      st.outlet->set_estimate (st.estimate);
     }
   gst_pad_add_probe (srcpad.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_session_upstream_event,
                      boxed (UpstreamRoute{ st.outlet, st.estimate }), free_boxed<UpstreamRoute>);
@@ -669,6 +670,9 @@ route_to_feed (Outgoing &out, SessionTrack &st)
   ids.pt = st.pt;
   ids.clock_rate = st.codec->clock_rate;
   ids.twcc_id = (guint8)st.twcc_id;
+  ids.picture_ids = g_str_equal (st.codec->name, "vp8")   ? PictureIds::Vp8
+                    : g_str_equal (st.codec->name, "vp9") ? PictureIds::Vp9
+                                                          : PictureIds::None;
   if (st.track->video)
     ids.playout_id = (guint8)(st.offered_caps ? extmap_id (st.offered_caps.get (), kPlayoutDelayUri)
                                               : kPlayoutDelayExtId);
@@ -712,17 +716,23 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
     st.estimate->on_report_loss (report_loss, now);
   if (!st.policy)
     return;
-  const guint64 bytes = st.outlet->media_bytes ();
+  const guint64 bytes = st.outlet->media_bytes (), padding = st.outlet->padding_bytes ();
   double media_kbps = 0;
   if (st.last_tick_us && now > st.last_tick_us)
-    media_kbps = (bytes - st.last_media_bytes) * 8.0 / 1000.0 / ((now - st.last_tick_us) / 1e6);
+    {
+      const double seconds = (now - st.last_tick_us) / 1e6;
+      media_kbps = (bytes - st.last_media_bytes) * 8.0 / 1000.0 / seconds;
+      st.estimate->set_padding_kbps ((padding - st.last_padding_bytes) * 8.0 / 1000.0 / seconds);
+    }
   st.last_tick_us = now;
   st.last_media_bytes = bytes;
+  st.last_padding_bytes = padding;
   // Feedback in the last 5 s, or still within the first 5 s.
   const bool feedback = now - st.started_us < 5 * G_USEC_PER_SEC
                         || st.estimate->has_feedback_since (now - 5 * G_USEC_PER_SEC);
   const std::size_t before = st.policy->rung ();
-  RungPolicy::Decision d = st.policy->tick (st.estimate->snapshot (), feedback, media_kbps, now);
+  const EstimateSnapshot e = st.estimate->snapshot ();
+  RungPolicy::Decision d = st.policy->tick (e, feedback, media_kbps, now);
   st.outlet->set_padding_kbps (d.padding_kbps);
   if (d.rung == before)
     return;
@@ -730,8 +740,11 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
     {
       GST_CAT_INFO_OBJECT (out.category (), out.element (),
                            "%s: rung %zu -> %zu (estimate %u kbit/s)", st.track->name.c_str (),
-                           before, d.rung, st.estimate->snapshot ().estimate_kbps);
-      st.outlet->switch_to (feed);
+                           before, d.rung, e.estimate_kbps);
+      // Down from a rung the link carries less than half of: its packets would only queue in
+      // front of the new rung's keyframe (the viewer cannot play them anyway).
+      const bool stop_now = d.rung > before && e.estimate_kbps * 2 < st.policy->rungs ()[before].kbps;
+      st.outlet->switch_to (feed, stop_now);
     }
 }
 

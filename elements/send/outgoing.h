@@ -153,7 +153,7 @@ struct SessionTrack
   std::shared_ptr<BandwidthEstimate> estimate;
   std::shared_ptr<RungPolicy> policy;
   gint64 started_us = 0, last_tick_us = 0;
-  guint64 last_media_bytes = 0;
+  guint64 last_media_bytes = 0, last_padding_bytes = 0;
 };
 
 // A request pad of @peer with @caps as codec preferences, fed by a new appsrc in @bin.

@@ -26,7 +26,7 @@ Outlet::set_ids (const RewriteIds &ids)
 }
 
 void
-Outlet::switch_to (const std::shared_ptr<Feed> &feed)
+Outlet::switch_to (const std::shared_ptr<Feed> &feed, bool stop_now)
 {
   if (!feed)
     return;
@@ -34,6 +34,7 @@ Outlet::switch_to (const std::shared_ptr<Feed> &feed)
   bool first = false, subscribe = false;
   {
     std::lock_guard lock (lock_);
+    current_stopped_ = false;
     if (feed == current_)
       dropped = std::move (pending_); // back to where we are: stop waiting
     else if (!current_)
@@ -46,6 +47,7 @@ Outlet::switch_to (const std::shared_ptr<Feed> &feed)
         dropped = std::move (pending_);
         pending_ = feed;
         subscribe = true;
+        current_stopped_ = stop_now;
       }
   }
   if (dropped)
@@ -112,9 +114,10 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
           return;
         old = std::move (current_);
         current_ = std::move (pending_);
+        current_stopped_ = false;
         switched = true;
       }
-    if (!current_ || current_.get () != from)
+    if (!current_ || current_.get () != from || current_stopped_)
       return;
     GstBuffer *out = rw_.rewrite (buf, info, switched, playout_ms_->load ());
     if (!out)
@@ -123,6 +126,8 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
     media_bytes_ += gst_buffer_get_size (out);
     // Padding after a frame's last packet (the marker bit), as much as the rate has earned.
     guint kbps = padding_kbps_.load ();
+    if (kbps && estimate_ && estimate_->congested_now ())
+      kbps = 0;
     guint8 b1 = 0;
     if (kbps && gst_buffer_extract (buf, 1, &b1, 1) == 1 && (b1 & 0x80))
       {

@@ -9,6 +9,7 @@
 // Lock order: the outlet's lock is a leaf: never held while pushing or calling into a feed.
 #pragma once
 
+#include "send/adaptation.h"
 #include "send/rtp-rewrite.h"
 #include "gst-ptr.h"
 
@@ -35,8 +36,9 @@ public:
   void set_ids (const RewriteIds &ids);
 
   // The first feed (subscribed now, with the cached GOP in passthrough), or a switch to
-  // @feed at its next keyframe.
-  void switch_to (const std::shared_ptr<Feed> &feed);
+  // @feed at its next keyframe; with @stop_now the current feed's packets stop at once (a link
+  // so congested that they would only delay the new keyframe).
+  void switch_to (const std::shared_ptr<Feed> &feed, bool stop_now = false);
   // The feed packets come from now, and the one waited for (or nullptr).
   std::shared_ptr<Feed> current ();
   std::shared_ptr<Feed> pending ();
@@ -44,8 +46,10 @@ public:
   void detach ();
   // A keyframe request from the viewer: to the feed it will see next.
   void request_keyframe ();
-  // Padding to send on top of the media, in kbit/s (0: none).
+  // Padding to send on top of the media, in kbit/s (0: none); none while @estimate says the
+  // path is congested.
   void set_padding_kbps (guint kbps) { padding_kbps_.store (kbps); }
+  void set_estimate (std::shared_ptr<BandwidthEstimate> estimate) { estimate_ = std::move (estimate); }
 
   // A feed's streaming thread: @buf (transfer none) from @from.
   void deliver (Feed *from, GstBuffer *buf, const PacketInfo &info);
@@ -58,10 +62,12 @@ private:
   Ptr<GstElement> appsrc_;
   const std::atomic<gint> *playout_ms_;
   std::atomic<guint> padding_kbps_{ 0 };
+  std::shared_ptr<BandwidthEstimate> estimate_; // set before the first packet
   std::atomic<guint64> media_bytes_{ 0 }, padding_bytes_{ 0 }, switches_{ 0 };
   std::mutex lock_;
   RtpRewriter rw_;
   std::shared_ptr<Feed> current_, pending_;
+  bool current_stopped_ = false; // until the pending feed's keyframe
   gint64 last_padding_us_ = 0;
   double padding_credit_ = 0; // bytes
 };

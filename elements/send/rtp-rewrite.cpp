@@ -118,8 +118,49 @@ RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint
   const guint16 seq = (guint16)(h.seq + seq_delta_);
   const guint32 ts = h.ts + ts_delta_;
   const guint8 pt = ids_.pt >= 0 ? (guint8)ids_.pt : (guint8)(h.b1 & 0x7f);
+  const gsize size = gst_buffer_get_size (in);
 
-  GstMemory *header = gst_allocator_alloc (nullptr, 12 + h.csrc_len + 20, nullptr);
+  // The payload descriptor's picture id, when the codec has one: where, and how wide.
+  guint8 desc[4] = {};
+  gsize desc_len = 0, pid_at = 0;
+  bool pid_wide = false;
+  if (ids_.picture_ids != PictureIds::None)
+    {
+      gsize n = gst_buffer_extract (in, h.len, desc, sizeof desc);
+      if (ids_.picture_ids == PictureIds::Vp8 && n >= 3 && (desc[0] & 0x80) && (desc[1] & 0x80))
+        pid_at = 2;
+      else if (ids_.picture_ids == PictureIds::Vp9 && n >= 2 && (desc[0] & 0x80))
+        pid_at = 1;
+      if (pid_at)
+        {
+          pid_wide = desc[pid_at] & 0x80;
+          desc_len = pid_at + (pid_wide ? 2 : 1);
+          if (desc_len > n)
+            desc_len = pid_at = 0;
+        }
+    }
+  if (pid_at)
+    {
+      const guint16 mask = pid_wide ? 0x7fff : 0x7f;
+      const guint16 in_pid = pid_wide ? (guint16)(((desc[pid_at] & 0x7f) << 8) | desc[pid_at + 1])
+                                      : (guint16)(desc[pid_at] & 0x7f);
+      if (!pid_seen_)
+        pid_delta_ = 0;
+      else if (switched)
+        pid_delta_ = (guint16)((last_pid_ + 1 - in_pid) & mask);
+      pid_seen_ = true;
+      const guint16 out_pid = (guint16)((in_pid + pid_delta_) & mask);
+      last_pid_ = out_pid;
+      if (pid_wide)
+        {
+          desc[pid_at] = (guint8)(0x80 | (out_pid >> 8));
+          desc[pid_at + 1] = (guint8)(out_pid & 0xff);
+        }
+      else
+        desc[pid_at] = (guint8)out_pid;
+    }
+
+  GstMemory *header = gst_allocator_alloc (nullptr, 12 + h.csrc_len + 20 + sizeof desc, nullptr);
   GstMapInfo map;
   if (!gst_memory_map (header, &map, GST_MAP_WRITE))
     {
@@ -128,15 +169,17 @@ RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint
     }
   gsize len = write_header (map.data, h, pt, seq, ts, ids_,
                             info.frame_start ? playout_max_ms : -1, false);
+  memcpy (map.data + len, desc, desc_len); // the rewritten descriptor start, if any
+  len += desc_len;
   gst_memory_unmap (header, &map);
   gst_memory_resize (header, 0, len);
 
   GstBuffer *out = gst_buffer_new ();
   gst_buffer_append_memory (out, header);
-  gsize size = gst_buffer_get_size (in);
-  if (size > h.len)
+  const gsize body = h.len + desc_len;
+  if (size > body)
     out = gst_buffer_append (
-        out, gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY, h.len, size - h.len));
+        out, gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY, body, size - body));
   gst_buffer_copy_into (out, in,
                         (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS
                                              | GST_BUFFER_COPY_META),

@@ -4,7 +4,8 @@
 // a viewer moves between rungs and must see one continuous stream. The rewriter gives each
 // viewer its own header for every packet: sequence numbers that run on without gaps across
 // switches (and across the padding it sends to probe the link), timestamps that keep their
-// pace across switches (taken from the packets' running times), the viewer's payload type,
+// pace across switches (taken from the packets' running times), VP8/VP9 picture ids that run
+// on too, the viewer's payload type,
 // and the header extensions this viewer negotiated (transport-wide sequence number slot,
 // playout delay) under this viewer's ids. The payload memories are shared, never copied.
 //
@@ -16,12 +17,22 @@
 namespace rtc
 {
 
+// Codecs whose payload descriptor numbers pictures: each encoder (rung) counts on its own, and
+// a receiver that sees the count jump back takes the new frames for old ones.
+enum class PictureIds
+{
+  None, // H.264, audio
+  Vp8,  // RFC 7741: X, then I, then a 7- or 15-bit picture id
+  Vp9,  // VP9 payload descriptor: I, then a 7- or 15-bit picture id
+};
+
 struct RewriteIds
 {
   int pt = -1;             // the viewer's payload type, -1 = keep the packet's
   guint8 twcc_id = 0;      // transport-wide-cc extension id, 0 = none
   guint8 playout_id = 0;   // playout-delay extension id, 0 = none
   guint clock_rate = 90000;
+  PictureIds picture_ids = PictureIds::None;
 };
 
 // What a packet is, read once by its feed (video packets only; false for audio).
@@ -58,6 +69,9 @@ private:
   guint32 ssrc_ = 0;
   guint8 last_pt_ = 0;
   GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;
+  guint16 pid_delta_ = 0; // picture ids: out = in + delta (mod 2^15, or 2^7)
+  guint16 last_pid_ = 0;
+  bool pid_seen_ = false;
 };
 
 // Whether @buf (an RTP packet of @encoding_name: "VP8", "VP9", "H264") starts a keyframe.

@@ -147,6 +147,9 @@ struct _GstRtcSignalBinHooks
   void (*connected) (GstRtcSignalBin *self, rtc::Session &session);
   // Optional: every second for each session with a peer.
   void (*poll) (GstRtcSignalBin *self, rtc::Session &session);
+  // Optional, on the worker every 250 ms, for each session with a peer: quick control loops
+  // (the broadcast sink's per-viewer adaptation).
+  void (*tick) (GstRtcSignalBin *self, rtc::Session &session);
   // Optional, on a webrtcbin thread with no lock held: the session's get-stats reply, which the
   // base asks for once a second per session (and reads the selected pair from).
   void (*stats) (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats);

@@ -482,6 +482,13 @@ start_sessions (GstRtcSignalBin *self)
                               G_CALLBACK (on_sig_ice) }))
     return false;
   sb.worker->every (1000, [self] { poll (self); });
+  if (hooks_of (self).tick)
+    sb.worker->every (250, [self] {
+      auto tick = hooks_of (self).tick;
+      for (auto &[id, s] : signal_bin (self).sessions)
+        if (s->peer)
+          tick (self, *s);
+    });
   return true;
 }
 
