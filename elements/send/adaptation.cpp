@@ -39,7 +39,12 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   for (const auto &p : packets)
     {
       if (!GST_CLOCK_TIME_IS_VALID (p.sent))
-        continue; // not one of ours (or from before a restart)
+        {
+          // Feedback for a sequence number the session never sent (or forgot).
+          ignored_++;
+          GST_DEBUG ("TWCC: feedback for a packet we did not send, ignored");
+          continue;
+        }
       const bool lost = !GST_CLOCK_TIME_IS_VALID (p.received);
       fate_.emplace_back (now_us, lost);
       if (lost)

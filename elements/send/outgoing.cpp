@@ -543,7 +543,8 @@ Outgoing::encoders () const
 // What the upstream probe of a session track's appsrc needs.
 struct UpstreamRoute
 {
-  std::shared_ptr<Outlet> outlet;
+  // Weak: the outlet holds the appsrc whose pad holds this route.
+  std::weak_ptr<Outlet> outlet;
   std::shared_ptr<BandwidthEstimate> estimate; // video only
 };
 
@@ -590,7 +591,8 @@ on_session_upstream_event (GstPad *, GstPadProbeInfo *info, gpointer user_data)
   auto *route = static_cast<UpstreamRoute *> (user_data);
   if (gst_video_event_is_force_key_unit (event))
     {
-      route->outlet->request_keyframe ();
+      if (auto outlet = route->outlet.lock ())
+        outlet->request_keyframe ();
       return GST_PAD_PROBE_DROP;
     }
   const GstStructure *s = gst_event_get_structure (event);

@@ -58,7 +58,7 @@ COLUMNS = ["phase", "second", "capped", "a_fps", "a_width", "a_height", "a_kbps"
            "a_estimate_kbps", "a_rung_width", "b_fps", "b_width", "b_height", "b_kbps", "b_freezes",
            "b_rung", "b_estimate_kbps", "encoders_in_use", "rungs_in_use", "tbf_dropped",
            "forwarder_dropped", "a_rtt_ms", "a_received_kbps", "a_queue_ms", "a_feedback_loss",
-           "a_padding_bytes"]
+           "a_padding_bytes", "a_pushed_bytes"]
 
 
 class Viewer(Process):
@@ -173,6 +173,7 @@ def run_phase(lab, phase, rows):
         t0 = time.time()
         t_cap = t_lift = None
         fwd0 = lab.forwarder_counters()["down"]["dropped"]
+        pushed0 = lab.forwarder_counters()["down"]["in_bytes"]
         tbf0 = lab.tbf_counters()["dropped"]
         for k in range(PRE_S + CAP_S + POST_S + 1):
             time.sleep(max(0.0, t0 + k - time.time()))
@@ -199,6 +200,7 @@ def run_phase(lab, phase, rows):
                    "b_kbps": b.get("kbps"), "b_freezes": b.get("freezeCount"),
                    "tbf_dropped": lab.tbf_counters()["dropped"] - tbf0,
                    "forwarder_dropped": lab.forwarder_counters()["down"]["dropped"] - fwd0,
+                   "a_pushed_bytes": lab.forwarder_counters()["down"]["in_bytes"] - pushed0,
                    **sender_view(stats, sessions)}
             rows.append(row)
         t_end = time.time()
@@ -230,6 +232,16 @@ def judge(phase, samples, t0, t_cap, t_lift, t_end, rows):
     expect(fps is not None and fps >= MIN_FPS,
            f"A decodes >= {MIN_FPS} fps from {SETTLE_S} s after the cap to the lift "
            f"({fmt(fps, '.1f')} fps; per second {per_second})")
+    # Issue 11: a narrow viewer never draws more than its link plus the retransmission budget
+    # (a quarter): what the sender pushed toward A (IP bytes into the lab's forwarder).
+    by_second = {r["second"]: r for r in rows}
+    r0, r1 = by_second.get(PRE_S + SETTLE_S), by_second.get(PRE_S + CAP_S - 1)
+    pushed = None
+    if r0 and r1 and r1["second"] > r0["second"]:
+        pushed = (r1["a_pushed_bytes"] - r0["a_pushed_bytes"]) * 8 / 1000 / (r1["second"] - r0["second"])
+    expect(pushed is not None and pushed <= CAP_KBPS * 1.25,
+           f"the sender pushes toward A at most its link plus the retransmission budget while "
+           f"capped ({fmt(pushed, '.0f')} kbit/s, bound {CAP_KBPS * 1.25:.0f})")
     # The issue's "at most one freeze per 30 s on a lower rung within 5 s of the cap": counted
     # from the time A must be on the lower rung; the step down itself is logged apart.
     f_cap, f_settled, f_lift = latest(a, t_cap), latest(a, t_cap + SETTLE_S), latest(a, t_lift)
