@@ -72,8 +72,14 @@ Outgoing::build_decoder (const std::shared_ptr<Track> &track, GError **error)
                         : g_str_equal (codec->name, "vp8") ? "vp8dec"
                         : g_str_equal (codec->name, "vp9") ? "vp9dec"
                                                            : nullptr;
-  if (decoder && g_str_equal (decoder, "avdec_h264") && !gst_element_factory_find (decoder))
-    decoder = "openh264dec";
+  if (decoder && g_str_equal (decoder, "avdec_h264"))
+    {
+      GstElementFactory *f = gst_element_factory_find (decoder);
+      if (f)
+        gst_object_unref (f);
+      else
+        decoder = "openh264dec";
+    }
   if (!decoder)
     {
       g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
@@ -102,6 +108,11 @@ Outgoing::build_decoder (const std::shared_ptr<Track> &track, GError **error)
     }
   g_object_set (chain[0], "max-size-buffers", 30, "max-size-bytes", 0, "max-size-time",
                 (guint64)0, "leaky", 2, nullptr);
+  // Decoding starts wherever the valve opens: frames that miss their references are dropped,
+  // not encoded as garbage for the lower rungs (the first keyframe follows the request below).
+  GstElement *dec_element = chain[codec->parser ? 3 : 2];
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (dec_element), "output-corrupt"))
+    g_object_set (dec_element, "output-corrupt", FALSE, nullptr);
   // Nobody on a lower rung yet: do not decode.
   g_object_set (chain[1], "drop", TRUE, nullptr);
   gst_util_set_object_arg (G_OBJECT (chain[1]), "drop-mode", "forward-sticky-events");
