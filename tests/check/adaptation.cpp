@@ -1,6 +1,10 @@
 // Per-viewer adaptation without a pipeline: the ladder (send/ladder), each viewer's RTP headers
 // over shared payloads (send/rtp-rewrite), its bandwidth estimate and its rung
 // (send/adaptation).
+// Before gstcheck.h: its fail macro would rewrite std::basic_ios::fail in the C++ headers this one
+// pulls in.
+#include "elements/send/outgoing.h"
+
 #include <gst/check/gstcheck.h>
 #include <gst/rtp/rtp.h>
 
@@ -258,6 +262,40 @@ GST_START_TEST (keyframes_are_found_in_vp8_vp9_and_h264_packets)
 }
 GST_END_TEST;
 
+// The appsrc of a session track says which transport-wide-cc id the RTP session writes: the one
+// agreed with this viewer (its own offer's, or our offer's), or none.
+GST_START_TEST (a_session_track_sends_with_the_twcc_id_it_agreed)
+{
+  rtc::SessionTrack st;
+  st.codec = rtc::codec_by_name ("vp8");
+  auto field = [] (GstCaps *caps, const char *name) {
+    const gchar *v = gst_structure_get_string (gst_caps_get_structure (caps, 0), name);
+    return std::string (v ? v : "");
+  };
+  const std::string ours_field = "extmap-" + std::to_string (rtc::kTwccExtId);
+  // Our offer, answered with TWCC.
+  st.twcc_id = rtc::kTwccExtId;
+  GstCaps *ours = rtc::session_track_caps (st);
+  const std::string in_ours = field (ours, ours_field.c_str ());
+  fail_unless_equals_string (in_ours.c_str (), rtc::kTwccUri);
+  // Answered without: no TWCC on the appsrc.
+  st.twcc_id = 0;
+  GstCaps *none = rtc::session_track_caps (st);
+  const std::string in_none = field (none, ours_field.c_str ());
+  fail_unless (in_none.empty (), "TWCC left on the caps: %s", in_none.c_str ());
+  // A WHEP player's offer with its own id 3.
+  st.offered_caps = rtc::Ptr<GstCaps> (gst_caps_from_string (
+      "application/x-rtp, media=video, encoding-name=VP8, payload=120, clock-rate=90000, "
+      "extmap-3=http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
+  st.twcc_id = 3;
+  GstCaps *theirs = rtc::session_track_caps (st);
+  const std::string in_theirs = field (theirs, "extmap-3");
+  fail_unless_equals_string (in_theirs.c_str (), rtc::kTwccUri);
+  for (auto *c : { ours, none, theirs })
+    gst_caps_unref (c);
+}
+GST_END_TEST;
+
 /* --- the estimate and the rung ----------------------------------------------------------- */
 
 // Feeds @seconds of a @kbps stream of 1200-byte packets in 100 ms reports; each packet waits in
@@ -412,6 +450,7 @@ adaptation_suite ()
   tcase_add_test (tc, a_switch_keeps_sequence_numbers_and_timestamps_continuous);
   tcase_add_test (tc, each_viewer_gets_its_payload_type_and_extensions_over_the_shared_payload);
   tcase_add_test (tc, vp8_picture_ids_run_on_across_a_switch);
+  tcase_add_test (tc, a_session_track_sends_with_the_twcc_id_it_agreed);
   tcase_add_test (tc, padding_probes_take_sequence_numbers_and_carry_no_media);
   tcase_add_test (tc, keyframes_are_found_in_vp8_vp9_and_h264_packets);
   tcase_add_test (tc, a_link_that_keeps_up_keeps_the_estimate);
