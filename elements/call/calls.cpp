@@ -482,6 +482,19 @@ call_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason, boo
 
 } // namespace
 
+// Every 250 ms: our encoder's bitrate follows the caller's bandwidth estimate (one peer: no
+// ladder, the encode is the caller's own).
+static void
+call_tick (GstRtcSignalBin *bin, rtc::Session &session)
+{
+  Call &c = call_of (session);
+  if (!c.flowing)
+    return;
+  const guint max_kbps = copy_settings (callbin_of (bin)).video_bitrate;
+  for (auto &st : c.send)
+    rtc::adapt_encoder_bitrate (st, max_kbps, -1);
+}
+
 const GstRtcSignalBinHooks rtc::call::call_hooks = {
   .role = RTC_SIGNALLER_ROLE_PRODUCER,
   .role_now = call_role,
@@ -494,6 +507,7 @@ const GstRtcSignalBinHooks rtc::call::call_hooks = {
   .state_changed = nullptr,
   .connected = call_connected,
   .poll = nullptr,
+  .tick = call_tick,
   .before_peer_stops = call_before_peer_stops,
   .ended = call_ended,
   .count_changed = nullptr,
