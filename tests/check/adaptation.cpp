@@ -380,18 +380,28 @@ GST_START_TEST (absurd_feedback_is_ignored)
 }
 GST_END_TEST;
 
-GST_START_TEST (the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold)
+// A policy's ticks a second apart, with feedback, the media at @media_kbps.
+struct Ticks
 {
-  std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 640, 360, 750 }, { 320, 180, 277 } };
-  rtc::RungPolicy policy (ladder, 0);
+  rtc::RungPolicy &policy;
   gint64 now = 0;
-  auto tick = [&] (guint estimate, bool congested = false) {
+  rtc::RungPolicy::Decision
+  operator() (guint estimate, bool congested, double media_kbps)
+  {
     rtc::EstimateSnapshot e;
     e.estimate_kbps = estimate;
     e.congested = congested;
     now += G_USEC_PER_SEC;
-    return policy.tick (e, true, ladder[policy.rung ()].kbps, now);
-  };
+    return policy.tick (e, true, media_kbps, now);
+  }
+};
+
+GST_START_TEST (the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold)
+{
+  std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 640, 360, 750 }, { 320, 180, 277 } };
+  rtc::RungPolicy policy (ladder, 0);
+  Ticks ticks{ policy };
+  auto tick = [&] (guint estimate) { return ticks (estimate, false, ladder[policy.rung ()].kbps); };
   fail_unless_equals_int (tick (3200).rung, 0);
   fail_unless_equals_int (tick (510).rung, 2); // far under: at once, as far as needed
   // Up only after a better rung has fitted for a second, to the best that fitted all along.
@@ -410,14 +420,8 @@ GST_START_TEST (probes_pad_a_little_above_the_estimate_and_back_off_after_conges
 {
   std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 320, 180, 277 } };
   rtc::RungPolicy policy (ladder, 1);
-  gint64 now = 0;
-  auto tick = [&] (guint estimate, bool congested = false) {
-    rtc::EstimateSnapshot e;
-    e.estimate_kbps = estimate;
-    e.congested = congested;
-    now += G_USEC_PER_SEC;
-    return policy.tick (e, true, 280, now);
-  };
+  Ticks ticks{ policy };
+  auto tick = [&] (guint estimate, bool congested = false) { return ticks (estimate, congested, 280); };
   // Probing starts at once from a start on a low rung, a little above the estimate.
   auto d = tick (500);
   fail_unless_equals_int (d.rung, 1);

@@ -48,6 +48,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netns import LabError, sh  # noqa: E402,F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NET = {"SND": "10.72.0", "A": "10.72.1", "B": "10.72.2"}
 IP = {x: f"{net}.2" for x, net in NET.items()}        # the hosts
@@ -55,17 +58,6 @@ GW = {x: f"{net}.1" for x, net in NET.items()}        # the router's side
 DEV = {"SND": ("s0", "rs"), "A": ("a0", "ra"), "B": ("b0", "rb")}  # (host side, router side)
 TUN = "fwa"
 TABLE = "100"
-
-
-class LabError(RuntimeError):
-    pass
-
-
-def sh(*argv, check=True):
-    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and r.returncode != 0:
-        raise LabError(f"{' '.join(argv)}: {r.stdout.strip()}")
-    return r.stdout
 
 
 class LinkLab:

@@ -14,22 +14,14 @@ Needs root.
 
 import os
 import shutil
-import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netns import LabError, sh  # noqa: E402,F401
 
 PUB_IP = "198.18.0.1"
 WAN = {"A": "198.18.0.10", "B": "198.18.0.20"}
 LAN = {"A": ("10.10.0.1", "10.10.0.2"), "B": ("10.20.0.1", "10.20.0.2")}
-
-
-class LabError(RuntimeError):
-    pass
-
-
-def sh(*argv, check=True):
-    r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and r.returncode != 0:
-        raise LabError(f"{' '.join(argv)}: {r.stdout.strip()}")
-    return r.stdout
 
 
 class Lab:
