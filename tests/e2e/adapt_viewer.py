@@ -7,7 +7,9 @@ rtckit.pc.getStats(), inbound-rtp video) with a few more counters for the log.
 With --call, URL is rtccallbin's /call page (tests/e2e/test_call_adaptation_chromium.py): it
 calls at once and exposes the same rtckit.state, sessionId and pc; Chromium sends its fake
 camera at 30 fps (its default is 20, as in test_call_chromium.py) and microphone, and each
-line also has the caller's outbound video bytes (videoBytesSent).
+line also has the caller's outbound video bytes (videoBytesSent). The page's origin is
+treated as secure: a plain-http origin other than localhost has no navigator.mediaDevices,
+and the page then calls receiving only ("camera/microphone unavailable (TypeError)").
 Usage: adapt_viewer.py [--call] URL SECONDS
 
 The tests' side is here too: Viewer runs this script in a lab namespace and reads its lines;
@@ -27,7 +29,7 @@ from util import Process, log  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 STATS_JS = """
-const out = {state: rtckit.state, sessionId: rtckit.sessionId};
+const out = {state: rtckit.state, sessionId: rtckit.sessionId, error: rtckit.error};
 if (!rtckit.pc) return out;
 const stats = await rtckit.pc.getStats();
 stats.forEach(s => {
@@ -103,7 +105,11 @@ def main():
     if len(args) != 2:
         sys.exit(__doc__)
     url, seconds = args[0], float(args[1])
-    flags = ["--use-fake-device-for-media-stream=fps=30"] if call else []
+    flags = []
+    if call:
+        origin = "/".join(url.split("/")[:3])
+        flags = ["--use-fake-device-for-media-stream=fps=30",
+                 f"--unsafely-treat-insecure-origin-as-secure={origin}"]
     # SIGINT too: a parent started in the background (`cmd &`) hands it down ignored.
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
