@@ -4,7 +4,16 @@ opens the viewer page at URL and prints, every second until SECONDS have passed 
 one JSON line of the page's inbound video: wall-clock time, page state, session id, and
 framesDecoded, frameWidth, frameHeight, freezeCount, totalFreezesDuration, bytesReceived (from
 rtckit.pc.getStats(), inbound-rtp video) with a few more counters for the log.
-Usage: adapt_viewer.py URL SECONDS
+With --call, URL is rtccallbin's /call page (tests/e2e/test_call_adaptation_chromium.py): it
+calls at once and exposes the same rtckit.state, sessionId and pc; Chromium sends its fake
+camera at 30 fps (its default is 20, as in test_call_chromium.py) and microphone, and each
+line also has the caller's outbound video bytes (videoBytesSent). The page's origin is
+treated as secure: a plain-http origin other than localhost has no navigator.mediaDevices,
+and the page then calls receiving only ("camera/microphone unavailable (TypeError)").
+Usage: adapt_viewer.py [--call] URL SECONDS
+
+The tests' side is here too: Viewer runs this script in a lab namespace and reads its lines;
+latest(), first_after() and window_fps() pick from the samples.
 """
 
 import json
@@ -15,9 +24,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium  # noqa: E402
+from util import Process, log  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 STATS_JS = """
-const out = {state: rtckit.state, sessionId: rtckit.sessionId};
+const out = {state: rtckit.state, sessionId: rtckit.sessionId, error: rtckit.error};
 if (!rtckit.pc) return out;
 const stats = await rtckit.pc.getStats();
 stats.forEach(s => {
@@ -27,6 +39,8 @@ stats.forEach(s => {
                      'firCount', 'keyFramesDecoded', 'framesPerSecond'])
       out[k] = s[k] === undefined ? null : s[k];
   }
+  if (s.type === 'outbound-rtp' && s.kind === 'video')
+    out.videoBytesSent = s.bytesSent === undefined ? null : s.bytesSent;
   if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded')
     out.rttMs = s.currentRoundTripTime === undefined ? null : Math.round(s.currentRoundTripTime * 1000);
 });
@@ -34,18 +48,74 @@ return out;
 """
 
 
+class Viewer(Process):
+    """This script (headless Chromium) in lab namespace @x: a JSON sample each second; @call for
+    rtccallbin's /call page."""
+
+    def __init__(self, lab, x, url, seconds, name, call=False):
+        argv = ["/usr/bin/python3", os.path.join(HERE, "adapt_viewer.py")] + (["--call"] if call else [])
+        super().__init__(lab.prefix(x) + argv + [url, str(seconds)], name)
+        log(f"viewer {x} pid {self.proc.pid} in {lab.ns[x]} (log {self.log_path})")
+
+    def samples(self):
+        """The samples so far, each with `fps` and `kbps` since the one before."""
+        with open(self.log_path, "rb") as f:
+            lines = [l for l in f.read().decode(errors="replace").splitlines() if l.startswith("{")]
+        out, prev = [], None
+        for line in lines:
+            s = json.loads(line)
+            if s.get("framesDecoded") is None:
+                continue
+            if prev:
+                dt = s["t"] - prev["t"]
+                s["fps"] = (s["framesDecoded"] - prev["framesDecoded"]) / dt
+                s["kbps"] = ((s.get("bytesReceived") or 0) - (prev.get("bytesReceived") or 0)) * 8 / 1000 / dt
+            out.append(s)
+            prev = s
+        return out
+
+
+def latest(samples, t=None):
+    for s in reversed(samples):
+        if t is None or s["t"] <= t:
+            return s
+    return None
+
+
+def first_after(samples, t):
+    return next((s for s in samples if s["t"] >= t), None)
+
+
+def window_fps(samples, t1, t2):
+    """framesDecoded per second between the samples nearest inside [t1, t2]."""
+    a, b = first_after(samples, t1), latest(samples, t2)
+    if not a or not b or b["t"] - a["t"] < 1:
+        return None
+    return (b["framesDecoded"] - a["framesDecoded"]) / (b["t"] - a["t"])
+
+
 def on_term(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")  # so the browser is quit on the way out
 
 
 def main():
-    url, seconds = sys.argv[1], float(sys.argv[2])
+    args = sys.argv[1:]
+    call = "--call" in args
+    args = [a for a in args if a != "--call"]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    url, seconds = args[0], float(args[1])
+    flags = []
+    if call:
+        origin = "/".join(url.split("/")[:3])
+        flags = ["--use-fake-device-for-media-stream=fps=30",
+                 f"--unsafely-treat-insecure-origin-as-secure={origin}"]
     # SIGINT too: a parent started in the background (`cmd &`) hands it down ignored.
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     end = time.monotonic() + seconds
     try:
-        with Chromium() as chromium:
+        with Chromium(extra_flags=flags) as chromium:
             tab = chromium.open(url)
             tick = time.monotonic()
             while tick < end:

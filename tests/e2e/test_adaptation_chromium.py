@@ -31,9 +31,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from adapt_viewer import Viewer, latest, window_fps  # noqa: E402
 from browsers import find_chromium  # noqa: E402
 from linklab import IP, LinkLab  # noqa: E402
-from util import (SKIP, Pipeline, Process, TestFailure, artifact_path, log,  # noqa: E402
+from util import (SKIP, Pipeline, TestFailure, artifact_path, fmt, log,  # noqa: E402
                   require_element, run_main, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,51 +62,6 @@ COLUMNS = ["phase", "second", "capped", "a_fps", "a_width", "a_height", "a_kbps"
            "a_padding_bytes", "a_pushed_bytes"]
 
 
-class Viewer(Process):
-    """adapt_viewer.py (headless Chromium) in lab namespace @x: a JSON sample each second."""
-
-    def __init__(self, lab, x, url, seconds, name):
-        super().__init__(lab.prefix(x) + ["/usr/bin/python3", os.path.join(HERE, "adapt_viewer.py"),
-                                          url, str(seconds)], name)
-        log(f"viewer {x} pid {self.proc.pid} in {lab.ns[x]} (log {self.log_path})")
-
-    def samples(self):
-        """The samples so far, each with `fps` and `kbps` since the one before."""
-        with open(self.log_path, "rb") as f:
-            lines = [l for l in f.read().decode(errors="replace").splitlines() if l.startswith("{")]
-        out, prev = [], None
-        for line in lines:
-            s = json.loads(line)
-            if s.get("framesDecoded") is None:
-                continue
-            if prev:
-                dt = s["t"] - prev["t"]
-                s["fps"] = (s["framesDecoded"] - prev["framesDecoded"]) / dt
-                s["kbps"] = ((s.get("bytesReceived") or 0) - (prev.get("bytesReceived") or 0)) * 8 / 1000 / dt
-            out.append(s)
-            prev = s
-        return out
-
-
-def latest(samples, t=None):
-    for s in reversed(samples):
-        if t is None or s["t"] <= t:
-            return s
-    return None
-
-
-def first_after(samples, t):
-    return next((s for s in samples if s["t"] >= t), None)
-
-
-def window_fps(samples, t1, t2):
-    """framesDecoded per second between the samples nearest inside [t1, t2]."""
-    a, b = first_after(samples, t1), latest(samples, t2)
-    if not a or not b or b["t"] - a["t"] < 1:
-        return None
-    return (b["framesDecoded"] - a["framesDecoded"]) / (b["t"] - a["t"])
-
-
 def sender_view(stats, sessions):
     """From /stats.json: per viewer ("A", "B") its rung fields when present, the video encoders
     with viewers, and the distinct rungs in use (one when the sink reports no rungs)."""
@@ -128,15 +84,6 @@ def sender_view(stats, sessions):
     rungs |= {v.get("rung_pending") for v in viewers if (v.get("rung_pending") or -1) >= 0}
     out["rungs_in_use"] = len(rungs) if rungs else (1 if viewers else 0)
     return out
-
-
-def fmt(v, spec=""):
-    """@v in format @spec, or "-" as wide when it is unknown."""
-    text = format(v, spec) if v is not None and spec else str(v)
-    if v is None:
-        width = "".join(c for c in spec.split(".")[0] if c.isdigit())
-        text = "-".rjust(int(width) if width else 1)
-    return text
 
 
 def print_table(rows):

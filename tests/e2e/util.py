@@ -75,6 +75,15 @@ def wait_http(url, timeout=15.0, check=None):
     raise TimeoutError(f"{url} not ready after {timeout} s (last: {last})")
 
 
+def fmt(v, spec=""):
+    """@v in format @spec, or "-" as wide when it is unknown."""
+    text = format(v, spec) if v is not None and spec else str(v)
+    if v is None:
+        width = "".join(c for c in spec.split(".")[0] if c.isdigit())
+        text = "-".rjust(int(width) if width else 1)
+    return text
+
+
 class TestFailure(AssertionError):
     pass
 
