@@ -226,9 +226,8 @@ gst_rtc_call_bin_init (GstRtcCallBin *self)
   rtc::Outgoing::Callbacks out;
   out.settings = [self] {
     Settings s = copy_settings (self);
-    // One peer: one rendition (a ladder is for many viewers on different links).
     return rtc::OutgoingSettings{ s.video_codecs, s.audio_codecs, s.video_bitrate,
-                                  s.keyframe_interval, 0, "none" };
+                                  s.keyframe_interval, 0, "auto" };
   };
   out.caps_known = [self] {
     rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self] { process_waiting (self); });

@@ -482,17 +482,17 @@ call_ended (GstRtcSignalBin *bin, rtc::Session &session, const char *reason, boo
 
 } // namespace
 
-// Every 250 ms: our encoder's bitrate follows the caller's bandwidth estimate (one peer: no
-// ladder, the encode is the caller's own).
+// Every 250 ms: what we send follows the caller's bandwidth estimate, rung by rung of the
+// ladder (a bitrate alone cannot get a noisy 720p picture under a few hundred kbit/s: a lower
+// rung is smaller too). One caller: only the rung it watches encodes.
 static void
 call_tick (GstRtcSignalBin *bin, rtc::Session &session)
 {
   Call &c = call_of (session);
   if (!c.flowing)
     return;
-  const guint max_kbps = copy_settings (callbin_of (bin)).video_bitrate;
   for (auto &st : c.send)
-    rtc::adapt_encoder_bitrate (st, max_kbps, -1);
+    rtc::adapt_session_track (*callbin_of (bin)->priv->out, st, -1);
 }
 
 const GstRtcSignalBinHooks rtc::call::call_hooks = {

@@ -762,34 +762,6 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
 }
 
 void
-adapt_encoder_bitrate (SessionTrack &st, guint max_kbps, double report_loss)
-{
-  if (!st.estimate || !st.first_feed || st.first_feed->mode () != Feed::Mode::Encode)
-    return;
-  const gint64 now = g_get_monotonic_time ();
-  if (report_loss >= 0)
-    st.estimate->on_report_loss (report_loss, now);
-  const EstimateSnapshot e = st.estimate->snapshot ();
-  // Video gets what the path carries less headroom for audio, headers and repairs.
-  guint target = max_kbps;
-  if (e.feedback || st.estimate->has_feedback_since (st.started_us))
-    target = (guint)CLAMP (e.estimate_kbps * 0.85 - 64, (double)kMinAdaptedKbps, (double)max_kbps);
-  if (!st.encoder_kbps)
-    st.encoder_kbps = max_kbps;
-  // Down at once (4 times a second at most), up by steps a second apart: an encoder asked to
-  // jump up fills the queue it just emptied.
-  const bool down = target * 10 < st.encoder_kbps * 9;
-  const bool up = target * 10 > st.encoder_kbps * 11 || (target == max_kbps && st.encoder_kbps != max_kbps);
-  if (!(down || (up && now - st.encoder_set_us >= G_USEC_PER_SEC)))
-    return;
-  if (up)
-    target = MIN (target, st.encoder_kbps * 3 / 2 + 50);
-  st.encoder_kbps = target;
-  st.encoder_set_us = now;
-  st.first_feed->set_bitrate (target);
-}
-
-void
 subscribe_session_tracks (std::vector<SessionTrack> &tracks, bool &subscribed)
 {
   for (auto &st : tracks)

@@ -153,8 +153,6 @@ struct SessionTrack
   std::shared_ptr<BandwidthEstimate> estimate;
   std::shared_ptr<RungPolicy> policy;
   gint64 started_us = 0, last_tick_us = 0;
-  guint encoder_kbps = 0;      // adapt_encoder_bitrate: what the encoder was last set to
-  gint64 encoder_set_us = 0;
   guint64 last_media_bytes = 0, last_padding_bytes = 0;
 };
 
@@ -168,13 +166,9 @@ bool route_to_feed (Outgoing &out, SessionTrack &st);
 // with the transport-wide-cc extension when agreed.
 GstCaps *session_track_caps (const SessionTrack &st);
 // Every tick (the element's worker, 250 ms): a session track's estimate and rung; switches the
-// outlet when the rung changes. For elements with many viewers of one encode.
+// outlet when the rung changes.
 void adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss);
-// Every tick, for an element with one peer (rtccallbin): the encoder's bitrate follows the
-// peer's estimate, between kMinAdaptedKbps and @max_kbps (video-bitrate). Encoded input is
-// passed through as it is.
-constexpr guint kMinAdaptedKbps = 150;
-void adapt_encoder_bitrate (SessionTrack &st, guint max_kbps, double report_loss);
+
 // Subscribes the appsrcs to their feeds (the first time), or asks the feeds for a keyframe.
 void subscribe_session_tracks (std::vector<SessionTrack> &tracks, bool &subscribed);
 // Before the peer stops: out of the feeds, appsrcs locked.
