@@ -147,18 +147,8 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       s.navigation = g_value_get_boolean (value);
       break;
     case PROP_VIDEO_LAYERS:
-      {
-        std::vector<rtc::Rung> rungs;
-        bool adapt;
-        std::string error, text = str ();
-        if (rtc::parse_video_layers (text, &rungs, &adapt, &error))
-          s.video_layers = text;
-        else
-          GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-                               ("Invalid video-layers \"%s\": %s", text.c_str (), error.c_str ()),
-                               ("keeping \"%s\"", s.video_layers.c_str ()));
-        break;
-      }
+      rtc::set_video_layers (GST_ELEMENT (self), s.video_layers, g_value_get_string (value));
+      break;
     case PROP_PLAYOUT_DELAY:
       {
         s.playout_delay = g_value_get_int (value);
@@ -328,17 +318,7 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           "navigation=true)",
           DEFAULT_NAVIGATION, rw_playing));
   g_object_class_install_property (
-      gobject_class, PROP_VIDEO_LAYERS,
-      g_param_spec_string (
-          "video-layers", "Video layers",
-          "The renditions of video each viewer moves between by its bandwidth estimate, each "
-          "encoded once and only while someone watches it: \"auto\" = the input's size at "
-          "video-bitrate, then half and quarter size at 30 % and 11 % of it; \"none\" = one "
-          "rendition, no adaptation; or WIDTHxHEIGHT:KBPS,... (e.g. "
-          "\"1280x720:2500,640x360:800,320x180:250\"). Encoded input (e.g. a camera's H.264) is "
-          "passed through as the top rendition and decoded once for the lower ones. Takes effect "
-          "when the input's caps are next set",
-          DEFAULT_VIDEO_LAYERS, rw_ready));
+      gobject_class, PROP_VIDEO_LAYERS, rtc::video_layers_param_spec (rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_VIEWERS,
       g_param_spec_uint ("viewers", "Viewers", "Viewers attached now", 0, G_MAXUINT, 0, ro));

@@ -50,6 +50,7 @@ enum
   PROP_CALL,
   PROP_DATA_CHANNEL, // rtcsignalbin's, with a default of its own here
   PROP_PEER,
+  PROP_VIDEO_LAYERS,
 };
 
 G_DEFINE_TYPE (GstRtcCallBin, gst_rtc_call_bin, GST_TYPE_RTC_SIGNAL_BIN);
@@ -164,6 +165,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_CALL:
       s.call = str ();
       break;
+    case PROP_VIDEO_LAYERS:
+      rtc::set_video_layers (GST_ELEMENT (self), s.video_layers, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -205,6 +209,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_CALL:
       g_value_set_string (value, s.call.empty () ? nullptr : s.call.c_str ());
       break;
+    case PROP_VIDEO_LAYERS:
+      g_value_set_string (value, s.video_layers.c_str ());
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -227,7 +234,7 @@ gst_rtc_call_bin_init (GstRtcCallBin *self)
   out.settings = [self] {
     Settings s = copy_settings (self);
     return rtc::OutgoingSettings{ s.video_codecs, s.audio_codecs, s.video_bitrate,
-                                  s.keyframe_interval, 0, "auto" };
+                                  s.keyframe_interval, 0, s.video_layers };
   };
   out.caps_known = [self] {
     rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self] { process_waiting (self); });
@@ -302,6 +309,8 @@ gst_rtc_call_bin_class_init (GstRtcCallBinClass *klass)
                          "Maximum frames between keyframes of encoded video (0 = only when the "
                          "peer asks)",
                          0, G_MAXINT, DEFAULT_CALL_KEYFRAME_INTERVAL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_LAYERS,
+                                   rtc::video_layers_param_spec (rw_ready));
   g_object_class_install_property (
       gobject_class, PROP_CALL,
       g_param_spec_string (

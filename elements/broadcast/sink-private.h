@@ -28,7 +28,6 @@ GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define DEFAULT_PLAYOUT_DELAY 0
 #define DEFAULT_RETRANSMISSION_BUDGET 25
 #define DEFAULT_NAVIGATION FALSE
-#define DEFAULT_VIDEO_LAYERS "auto"
 
 namespace rtc::broadcast
 {
@@ -43,7 +42,7 @@ struct Settings
   gint playout_delay = DEFAULT_PLAYOUT_DELAY;
   guint retransmission_budget = DEFAULT_RETRANSMISSION_BUDGET;
   bool navigation = DEFAULT_NAVIGATION;
-  std::string video_layers = DEFAULT_VIDEO_LAYERS;
+  std::string video_layers = RTC_DEFAULT_VIDEO_LAYERS;
 };
 
 // A session of rtcsignalbin: owned and touched by the worker thread only.

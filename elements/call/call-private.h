@@ -33,6 +33,7 @@ struct Settings
   guint video_bitrate = DEFAULT_CALL_VIDEO_BITRATE;
   guint keyframe_interval = DEFAULT_CALL_KEYFRAME_INTERVAL;
   std::string call; // the remote producer to call ("first": the first one), "" = wait for calls
+  std::string video_layers = RTC_DEFAULT_VIDEO_LAYERS;
 };
 
 // The call: a session of rtcsignalbin, owned and touched by its worker thread only.

@@ -84,4 +84,33 @@ rung_name (const Rung &rung)
          + std::to_string (rung.kbps);
 }
 
+GParamSpec *
+video_layers_param_spec (GParamFlags flags)
+{
+  return g_param_spec_string (
+      "video-layers", "Video layers",
+      "The renditions of video each viewer moves between by its bandwidth estimate, each "
+      "encoded once and only while someone watches it: \"auto\" = the input's size at "
+      "video-bitrate, then half and quarter size at 30 % and 11 % of it; \"none\" = one "
+      "rendition, no adaptation; or WIDTHxHEIGHT:KBPS,... (e.g. "
+      "\"1280x720:2500,640x360:800,320x180:250\"). Encoded input (e.g. a camera's H.264) is "
+      "passed through as the top rendition and decoded once for the lower ones. Takes effect "
+      "when the input's caps are next set",
+      RTC_DEFAULT_VIDEO_LAYERS, flags);
+}
+
+void
+set_video_layers (GstElement *element, std::string &setting, const gchar *text)
+{
+  std::vector<Rung> rungs;
+  bool adapt;
+  std::string error, value = text ? text : "";
+  if (parse_video_layers (value, &rungs, &adapt, &error))
+    setting = value;
+  else
+    GST_ELEMENT_WARNING (element, LIBRARY, SETTINGS,
+                         ("Invalid video-layers \"%s\": %s", value.c_str (), error.c_str ()),
+                         ("keeping \"%s\"", setting.c_str ()));
+}
+
 } // namespace rtc

@@ -29,4 +29,10 @@ std::vector<Rung> ladder_for (const std::string &layers, guint width, guint heig
 // "1280x720@2500" for logs and /stats; "input@2500" for a rung of the input's size.
 std::string rung_name (const Rung &rung);
 
+// The "video-layers" property of the elements that send (one text for gst-inspect-1.0).
+#define RTC_DEFAULT_VIDEO_LAYERS "auto"
+GParamSpec *video_layers_param_spec (GParamFlags flags);
+// Takes @text into @setting when it parses; else a warning on @element and @setting stays.
+void set_video_layers (GstElement *element, std::string &setting, const gchar *text);
+
 } // namespace rtc
