@@ -251,7 +251,22 @@ class Receivers:
             p.stop()
 
 
-def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
+def sink_rungs(stats_url):
+    """From an rtcbroadcastsink's /stats.json: viewers off the top rung (on a lower one, or
+    switching), and feeds that encode for somebody. None when it does not answer."""
+    try:
+        st = json.loads(subprocess.run(["curl", "-s", "--max-time", "2", stats_url], capture_output=True,
+                                       timeout=5).stdout or b"null")
+    except Exception:
+        return None, None
+    if not st:
+        return None, None
+    lower = sum(1 for v in st.get("viewers") or [] if (v.get("rung") or 0) > 0 or (v.get("rung_pending") or -1) >= 0)
+    encoding = sum(1 for f in st.get("feeds") or [] if f.get("mode") == "encode" and (f.get("viewers") or 0) > 0)
+    return lower, encoding
+
+
+def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0, stats_url=None):
     rx = Receivers(ws, label.split()[0].replace("/", "-").lower(), **(rx_kw or {}))
     window = 2.0 if ctx.smoke else 5.0
     rows = []
@@ -272,6 +287,7 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
             b0 = dict(rx.bytes)
             cpu = cpu_percent(pid, window)
             rss = proc_rss_mb(pid)
+            lower, encoding = sink_rungs(stats_url) if stats_url else (None, None)
             time.sleep(1.1)  # receivers report every second
             _, p1, errors = rx.state()
             rates = [(p1.get(i, 0) - p0.get(i, 0)) / (window + 1.1) for i in range(n)]
@@ -280,9 +296,10 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
             stalled = sum(1 for r in rates if r < 0.5 * max(med, 1))
             row = {"design": label, "viewers": n, "joined": len(joined), "cpu": cpu, "rss": rss,
                    "join_s": join_s, "stalled": stalled, "pkts_per_s": med, "kbps": kbps,
-                   "load": loadavg()[0]}
+                   "load": loadavg()[0], "lower_rung": lower, "encoding": encoding}
             log(f"fanout {label} n={n}: joined={len(joined)} cpu={cpu:.1f}% rss={rss:.1f} MB stalled={stalled} "
-                f"med {med:.0f} pkt/s {kbps:.0f} kbit/s (join {join_s:.1f} s)")
+                f"med {med:.0f} pkt/s {kbps:.0f} kbit/s (join {join_s:.1f} s)"
+                + (f" lower rung {lower}, encoding feeds {encoding}" if stats_url else ""))
             rows.append(row)
             if len(joined) < n or cpu > stop_cpu:
                 log(f"fanout {label}: stopping at {n} viewers ({'saturated' if cpu > stop_cpu else 'viewers did not join'})")
@@ -298,12 +315,14 @@ def series_fanout(ctx):
     # rtcbroadcastsink: passthrough of the feeder's RTP (the same stream Janus gets)
     port, wsport = free_port(), free_port()
     feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "fanout-feeder")
+    props = ctx.a.fanout_props
     s = gst_launch(f'udpsrc port={port} address=127.0.0.1 caps="{UDP_CAPS}" ! rtph264depay ! h264parse ! '
-                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264",
+                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264 {props}",
                    "fanout-rtckit")
     try:
         wait_port(wsport)
-        out += measure_levels(ctx, "rtcbroadcastsink", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+        out += measure_levels(ctx, "rtcbroadcastsink" + (f" ({props})" if props else ""), s.pid,
+                              f"ws://127.0.0.1:{wsport}/ws", levels, stats_url=f"http://127.0.0.1:{wsport}/stats.json")
     finally:
         s.stop()
         feeder.stop()
@@ -323,7 +342,7 @@ def series_fanout(ctx):
     designs = {r["design"] for r in out}
     # A full run may go without Janus (its table says "not measured"); the smoke run may not, or
     # the Janus code would rot unseen.
-    wanted = ["rtcbroadcastsink", "one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
+    wanted = ["rtcbroadcastsink" + (f" ({props})" if props else ""), "one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
     return all(d in designs for d in wanted)
 
 
@@ -335,7 +354,8 @@ def series_raw(ctx):
                    "raw-rtckit")
     try:
         wait_port(wsport)
-        rows = measure_levels(ctx, "rtcbroadcastsink raw input", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+        rows = measure_levels(ctx, "rtcbroadcastsink raw input", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels,
+                              stats_url=f"http://127.0.0.1:{wsport}/stats.json")
     finally:
         s.stop()
     ctx.results["raw"] = rows
@@ -519,11 +539,15 @@ def tables(res):
         md.append("")
     if res.get("fanout"):
         md.append("### Fan-out: sender process, 1280x720 H.264 1 Mbit/s, webrtcbin receivers in other processes\n")
-        md.append("| design | viewers | joined | stalled | kbit/s per viewer | CPU % of a core | RSS MB | join s | load |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        md.append("*Lower rung*: rtcbroadcastsink's viewers off the top rung at the measurement, and its feeds "
+                  "that decode and encode for them (`/stats.json`); a passthrough fan-out should have none.\n")
+        md.append("| design | viewers | joined | stalled | kbit/s per viewer | CPU % of a core | RSS MB | join s | "
+                  "lower rung (encoding feeds) | load |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in res["fanout"]:
+            rung = "" if r.get("lower_rung") is None else f"{r['lower_rung']} ({r.get('encoding')})"
             md.append(f"| {r['design']} | {r['viewers']} | {r['joined']} | {r['stalled']} | {r.get('kbps', 0):.0f} | "
-                      f"{f1(r['cpu'])} | {f1(r['rss'])} | {f1(r['join_s'])} | {r['load']:.1f} |")
+                      f"{f1(r['cpu'])} | {f1(r['rss'])} | {f1(r['join_s'])} | {rung} | {r['load']:.1f} |")
         md.append("")
         md.append("Per extra viewer (least-squares slope over the levels measured):\n")
         md.append("| design | CPU % of a core per viewer | RSS MB per viewer |")
@@ -724,6 +748,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="one short run of each series; exit 1 if one has no data")
     ap.add_argument("--only", default="", help="comma-separated series: " + ",".join(SERIES))
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--fanout-props", default="", metavar="PROPS",
+                    help="extra rtcbroadcastsink properties in the fan-out series, e.g. video-layers=none")
     a = ap.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
     names = [n for n in (a.only.split(",") if a.only else SERIES)]
