@@ -68,7 +68,8 @@ def teardown_netns():
     _sh("ip", "netns", "del", NS, check=False)
 
 
-def start_janus():
+def start_janus(wrapper=(), name="fanout-janus", timeout=15):
+    """Janus in the namespace; @wrapper: argv before janus's (valgrind, for bench/profile_sendpath.py)."""
     cfg = tempfile.mkdtemp(prefix="rtckit-bench-janus-")
     for f in os.listdir("/etc/janus"):
         if f.startswith(("janus.jcfg", "janus.transport.http", "janus.plugin.streaming")):
@@ -88,9 +89,9 @@ def start_janus():
     text = text.replace("transports: {", 'transports: {\n\tdisable = "%s"' % ",".join(transports), 1)
     text = text.replace("events: {", 'events: {\n\tbroadcast = false', 1)
     open(jc, "w").write(text)
-    p = Proc(["ip", "netns", "exec", NS, "janus", "-F", cfg, "-E", NS_IF, "-d", "3",
-              "-L", os.devnull], "fanout-janus")
-    deadline = time.monotonic() + 15
+    p = Proc(["ip", "netns", "exec", NS] + list(wrapper) + ["janus", "-F", cfg, "-E", NS_IF, "-d", "3",
+                                                            "-L", os.devnull], name)
+    deadline = time.monotonic() + timeout
     import urllib.request
     while time.monotonic() < deadline:
         try:

@@ -8,10 +8,12 @@
 
 Series: latency (glass-to-glass, Chromium), ttff (time to first frame), fanout (sender CPU/RSS per
 viewer: rtcbroadcastsink, Janus streaming, one encoder per viewer), raw (1 vs 10 viewers of raw input),
-recording (rtcingestsrc, when the element is in the build). See bench/README.md.
+recording (rtcingestsrc, when the element is in the build), adaptation (one viewer's link capped:
+tests/e2e/test_adaptation_chromium.py's timeline). See bench/README.md.
 """
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -22,7 +24,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (BENCH, PY, RESULTS, Proc, StaticServer, cpu_percent, free_port, loadavg, log,  # noqa: E402
+from lib import (BENCH, PY, RESULTS, ROOT, Proc, StaticServer, cpu_percent, free_port, loadavg, log,  # noqa: E402
                  percentile, proc_rss_mb, wait_port)
 import janus_bench  # noqa: E402
 
@@ -51,9 +53,15 @@ class Ctx:
             self.browser = Chromium().start()
         return self.browser
 
-    def close(self):
+    def close_browser(self):
         if self.browser:
             self.browser.quit()
+        self.browser = None
+        if hasattr(self, "tab"):
+            del self.tab
+
+    def close(self):
+        self.close_browser()
         self.static.close()
 
 
@@ -243,7 +251,22 @@ class Receivers:
             p.stop()
 
 
-def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
+def sink_rungs(stats_url):
+    """From an rtcbroadcastsink's /stats.json: viewers off the top rung (on a lower one, or
+    switching), and feeds that encode for somebody. None when it does not answer."""
+    try:
+        st = json.loads(subprocess.run(["curl", "-s", "--max-time", "2", stats_url], capture_output=True,
+                                       timeout=5).stdout or b"null")
+    except Exception:
+        return None, None
+    if not st:
+        return None, None
+    lower = sum(1 for v in st.get("viewers") or [] if (v.get("rung") or 0) > 0 or (v.get("rung_pending") or -1) >= 0)
+    encoding = sum(1 for f in st.get("feeds") or [] if f.get("mode") == "encode" and (f.get("viewers") or 0) > 0)
+    return lower, encoding
+
+
+def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0, stats_url=None):
     rx = Receivers(ws, label.split()[0].replace("/", "-").lower(), **(rx_kw or {}))
     window = 2.0 if ctx.smoke else 5.0
     rows = []
@@ -264,6 +287,7 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
             b0 = dict(rx.bytes)
             cpu = cpu_percent(pid, window)
             rss = proc_rss_mb(pid)
+            lower, encoding = sink_rungs(stats_url) if stats_url else (None, None)
             time.sleep(1.1)  # receivers report every second
             _, p1, errors = rx.state()
             rates = [(p1.get(i, 0) - p0.get(i, 0)) / (window + 1.1) for i in range(n)]
@@ -272,9 +296,10 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0):
             stalled = sum(1 for r in rates if r < 0.5 * max(med, 1))
             row = {"design": label, "viewers": n, "joined": len(joined), "cpu": cpu, "rss": rss,
                    "join_s": join_s, "stalled": stalled, "pkts_per_s": med, "kbps": kbps,
-                   "load": loadavg()[0]}
+                   "load": loadavg()[0], "lower_rung": lower, "encoding": encoding}
             log(f"fanout {label} n={n}: joined={len(joined)} cpu={cpu:.1f}% rss={rss:.1f} MB stalled={stalled} "
-                f"med {med:.0f} pkt/s {kbps:.0f} kbit/s (join {join_s:.1f} s)")
+                f"med {med:.0f} pkt/s {kbps:.0f} kbit/s (join {join_s:.1f} s)"
+                + (f" lower rung {lower}, encoding feeds {encoding}" if stats_url else ""))
             rows.append(row)
             if len(joined) < n or cpu > stop_cpu:
                 log(f"fanout {label}: stopping at {n} viewers ({'saturated' if cpu > stop_cpu else 'viewers did not join'})")
@@ -290,12 +315,14 @@ def series_fanout(ctx):
     # rtcbroadcastsink: passthrough of the feeder's RTP (the same stream Janus gets)
     port, wsport = free_port(), free_port()
     feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "fanout-feeder")
+    props = ctx.a.fanout_props
     s = gst_launch(f'udpsrc port={port} address=127.0.0.1 caps="{UDP_CAPS}" ! rtph264depay ! h264parse ! '
-                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264",
+                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264 {props}",
                    "fanout-rtckit")
     try:
         wait_port(wsport)
-        out += measure_levels(ctx, "rtcbroadcastsink", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+        out += measure_levels(ctx, "rtcbroadcastsink" + (f" ({props})" if props else ""), s.pid,
+                              f"ws://127.0.0.1:{wsport}/ws", levels, stats_url=f"http://127.0.0.1:{wsport}/stats.json")
     finally:
         s.stop()
         feeder.stop()
@@ -315,7 +342,7 @@ def series_fanout(ctx):
     designs = {r["design"] for r in out}
     # A full run may go without Janus (its table says "not measured"); the smoke run may not, or
     # the Janus code would rot unseen.
-    wanted = ["rtcbroadcastsink", "one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
+    wanted = ["rtcbroadcastsink" + (f" ({props})" if props else ""), "one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
     return all(d in designs for d in wanted)
 
 
@@ -327,7 +354,8 @@ def series_raw(ctx):
                    "raw-rtckit")
     try:
         wait_port(wsport)
-        rows = measure_levels(ctx, "rtcbroadcastsink raw input", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels)
+        rows = measure_levels(ctx, "rtcbroadcastsink raw input", s.pid, f"ws://127.0.0.1:{wsport}/ws", levels,
+                              stats_url=f"http://127.0.0.1:{wsport}/stats.json")
     finally:
         s.stop()
     ctx.results["raw"] = rows
@@ -374,10 +402,115 @@ def series_recording(ctx):
     return size > 0
 
 
+# ---- 5. adaptation --------------------------------------------------------------------------------
+
+ADAPT_TEST = os.path.join(ROOT, "tests", "e2e", "test_adaptation_chromium.py")
+ADAPT_MIN_FPS = 25  # as the test: a rung is only "reached" at this frame rate
+ADAPT_SETTLE_S = 5  # the test's grace after the cap: freezes are counted from here as well
+
+
+def _num(v):
+    """A CSV cell as a number (None when empty), "True"/"False" as booleans."""
+    if v in ("", None):
+        return None
+    if v in ("True", "False"):
+        return v == "True"
+    try:
+        f = float(v)
+    except ValueError:
+        return v
+    return int(f) if f.is_integer() and "." not in v else f
+
+
+def adaptation_summary(rows):
+    """Per phase, from the per-second timeline: the step down, A while capped, the climb back,
+    B, the encoders. Times are seconds of the timeline (one sample per second: +-1 s)."""
+    out = []
+    for phase in dict.fromkeys(r["phase"] for r in rows):
+        tl = [r for r in rows if r["phase"] == phase]
+        capped = [r["second"] for r in tl if r["capped"]]
+        top = max((r["b_width"] or 0 for r in tl), default=0)
+        s = {"phase": phase, "seconds": len(tl), "top_width": top}
+        if capped:
+            cap, lift = capped[0], capped[-1] + 1
+            at = {r["second"]: r for r in tl}
+            down = next((r["second"] for r in tl if cap <= r["second"] < lift and (r["a_width"] or top) < top
+                         and (r["a_fps"] or 0) >= ADAPT_MIN_FPS), None)
+            up = next((r["second"] for r in tl if r["second"] >= lift and r["a_width"] == top
+                       and (r["a_fps"] or 0) >= ADAPT_MIN_FPS), None)
+            settled = [r for r in tl if cap + ADAPT_SETTLE_S <= r["second"] < lift]
+            fps = [r["a_fps"] for r in settled if r["a_fps"] is not None]
+
+            def freezes(a, b):
+                fa, fb = (at.get(a) or {}).get("a_freezes"), (at.get(b) or {}).get("a_freezes")
+                return None if fa is None or fb is None else fb - fa
+            s.update(cap_s=cap, lift_s=lift, cap_len_s=lift - cap,
+                     down_s=None if down is None else down - cap,
+                     a_fps_capped=sum(fps) / len(fps) if fps else None,
+                     a_fps_capped_min=min(fps) if fps else None,
+                     a_freezes_capped=freezes(cap, lift),
+                     a_freezes_settled=freezes(cap + ADAPT_SETTLE_S, lift),
+                     a_widths_capped=sorted({r["a_width"] for r in settled if r["a_width"]}),
+                     a_estimate_capped=percentile([r["a_estimate_kbps"] for r in settled
+                                                   if r["a_estimate_kbps"] is not None], 50),
+                     a_received_capped=percentile([r["a_received_kbps"] for r in settled
+                                                   if r.get("a_received_kbps") is not None], 50),
+                     up_s=None if up is None else up - lift)
+        bf = [r["b_fps"] for r in tl if r["b_fps"] is not None]
+        s["b_fps_min"] = min(bf) if bf else None
+        s["b_widths"] = sorted({r["b_width"] for r in tl if r["b_width"]})
+        s["encoders_max"] = max((r["encoders_in_use"] for r in tl if r["encoders_in_use"] is not None), default=None)
+        out.append(s)
+    return out
+
+
+def series_adaptation(ctx):
+    """Runs the adaptation test (its own lab, sender and two headless Chromiums) and keeps its
+    timeline: the smoke run one short phase (H.264 passthrough: 5 s, 15 s capped, 15 s after)."""
+    if os.geteuid() != 0:
+        ctx.results["adaptation"] = {"unavailable": "needs root (the link lab's network namespaces)"}
+        log("adaptation: needs root: series skipped")
+        return None
+    phases = ["h264"] if ctx.smoke else ["vp8", "h264"]
+    # One Chromium at a time on this machine: the test starts its own two.
+    ctx.close_browser()
+    path = os.path.join(RESULTS, "adaptation-timeline.csv")
+    if os.path.exists(path):
+        os.remove(path)
+    p = Proc([PY, ADAPT_TEST, "--csv", path] + (["--short"] if ctx.smoke else []) + phases, "adaptation")
+    try:
+        rc = p.proc.wait(timeout=150 * len(phases))
+    finally:
+        p.stop()
+    text = p.text()
+    criteria = [line.split(" ", 1)[1] for line in text.splitlines()
+                if any(f" {ph}: ok " in line or f" {ph}: FAIL " in line for ph in phases)]
+    if rc == 77:
+        ctx.results["adaptation"] = {"unavailable": "no Chromium binary"}
+        return None
+    rows = []
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            rows = [{k: _num(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    summary = adaptation_summary(rows)
+    ctx.results["adaptation"] = {"phases": summary, "criteria": criteria, "test_rc": rc, "short": ctx.smoke,
+                                 "timeline": rows}
+    for s in summary:
+        log(f"adaptation {s['phase']}: " + ", ".join(f"{k}={v}" for k, v in s.items() if k != "phase"))
+    log(f"adaptation: the test exited with {rc}; criteria: " + "; ".join(criteria))
+    # Data, not the test's verdict: every phase ran through its cap with A decoding.
+    return all(any(s["phase"] == ph and s.get("cap_s") is not None for s in summary) for ph in phases) and \
+        all(any((r["a_fps"] or 0) > 0 for r in rows if r["phase"] == ph) for ph in phases)
+
+
 # ---- tables and plots ---------------------------------------------------------------------------
 
 def f1(x):
     return "–" if x is None or x != x else f"{x:.1f}"
+
+
+def f0(x):
+    return "–" if x is None or x != x else f"{x:.0f}"
 
 
 def tables(res):
@@ -406,11 +539,15 @@ def tables(res):
         md.append("")
     if res.get("fanout"):
         md.append("### Fan-out: sender process, 1280x720 H.264 1 Mbit/s, webrtcbin receivers in other processes\n")
-        md.append("| design | viewers | joined | stalled | kbit/s per viewer | CPU % of a core | RSS MB | join s | load |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        md.append("*Lower rung*: rtcbroadcastsink's viewers off the top rung at the measurement, and its feeds "
+                  "that decode and encode for them (`/stats.json`); a passthrough fan-out should have none.\n")
+        md.append("| design | viewers | joined | stalled | kbit/s per viewer | CPU % of a core | RSS MB | join s | "
+                  "lower rung (encoding feeds) | load |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in res["fanout"]:
+            rung = "" if r.get("lower_rung") is None else f"{r['lower_rung']} ({r.get('encoding')})"
             md.append(f"| {r['design']} | {r['viewers']} | {r['joined']} | {r['stalled']} | {r.get('kbps', 0):.0f} | "
-                      f"{f1(r['cpu'])} | {f1(r['rss'])} | {f1(r['join_s'])} | {r['load']:.1f} |")
+                      f"{f1(r['cpu'])} | {f1(r['rss'])} | {f1(r['join_s'])} | {rung} | {r['load']:.1f} |")
         md.append("")
         md.append("Per extra viewer (least-squares slope over the levels measured):\n")
         md.append("| design | CPU % of a core per viewer | RSS MB per viewer |")
@@ -428,6 +565,39 @@ def tables(res):
         for r in res["raw"]:
             md.append(f"| {r['viewers']} | {r.get('kbps', 0):.0f} | {f1(r['cpu'])} | {f1(r['rss'])} | {r['cpu'] / base:.2f} |")
         md.append("")
+    ad = res.get("adaptation")
+    if ad:
+        md.append("### Adaptation: viewer A's link capped at 600 kbit/s, B unconstrained (headless Chromium)\n")
+        if "unavailable" in ad:
+            md.append(f"Not measured: {ad['unavailable']}.\n")
+        else:
+            md.append("`tests/e2e/test_adaptation_chromium.py`" + (" --short" if ad.get("short") else "") +
+                      ": a 2.5 Mbit/s 1280x720 stream, A behind 50 ms and 1 % loss, its link capped "
+                      "for the period shaded in the plot. One sample a second (times +-1 s). *Down*: cap to A "
+                      f"decoding a lower rung at >= {ADAPT_MIN_FPS} fps; *up*: lift to A at full width and "
+                      f">= {ADAPT_MIN_FPS} fps. A's fps, estimate and received rate: from {ADAPT_SETTLE_S} s "
+                      "after the cap to the lift; freezes (Chromium's freezeCount): the whole cap, "
+                      f"and from {ADAPT_SETTLE_S} s after it.\n")
+            md.append("| phase | capped s | down s | A widths capped | A fps capped (min) | A freezes capped "
+                      f"(after {ADAPT_SETTLE_S} s) | A estimate kbit/s | A received kbit/s | up s | B min fps | "
+                      "encoders in use, max | test criteria |")
+            md.append("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+            crit = ad.get("criteria") or []
+            for s in ad["phases"]:
+                mine = [c for c in crit if c.startswith(s["phase"] + ":")]
+                ok = sum(1 for c in mine if ": ok " in c)
+                widths = "/".join(str(w) for w in s.get("a_widths_capped") or []) or "–"
+                nz = lambda x: "–" if x is None else str(x)  # noqa: E731
+                md.append(f"| {s['phase']} | {nz(s.get('cap_len_s'))} | {nz(s.get('down_s'))} | {widths} | "
+                          f"{f1(s.get('a_fps_capped'))} ({f1(s.get('a_fps_capped_min'))}) | "
+                          f"{nz(s.get('a_freezes_capped'))} ({nz(s.get('a_freezes_settled'))}) | "
+                          f"{f0(s.get('a_estimate_capped'))} | {f0(s.get('a_received_capped'))} | "
+                          f"{nz(s.get('up_s'))} | {f1(s.get('b_fps_min'))} | {nz(s.get('encoders_max'))} | "
+                          f"{ok} of {len(mine)} met |")
+            failed = [c for c in crit if ": FAIL " in c]
+            if failed:
+                md.append("\nNot met: " + "; ".join(f"`{c}`" for c in failed))
+            md.append("")
     rec = res.get("recording")
     if rec:
         md.append("### Recording (rtcingestsrc, browser publishing 1280x720)\n")
@@ -499,7 +669,60 @@ def plots(res):
         fig.tight_layout()
         fig.savefig(os.path.join(RESULTS, "ttff.png"), dpi=80)
         made.append("ttff.png")
+    ad = res.get("adaptation") or {}
+    if ad.get("timeline"):
+        made.append(plot_adaptation(plt, ad["timeline"]))
     return made
+
+
+def plot_adaptation(plt, rows):
+    """One column per phase: rates on top (A's estimate, rung, received; the cap), frame rates
+    and A's width below; the cap period shaded."""
+    phases = list(dict.fromkeys(r["phase"] for r in rows))
+    fig, axes = plt.subplots(2, len(phases), figsize=(6.5 * len(phases), 6), sharex="col", squeeze=False,
+                             gridspec_kw={"height_ratios": [3, 2]})
+    for i, phase in enumerate(phases):
+        tl = [r for r in rows if r["phase"] == phase]
+        t = [r["second"] for r in tl]
+
+        def col(k):
+            return [r.get(k) if r.get(k) is not None else float("nan") for r in tl]
+        rate, fps = axes[0][i], axes[1][i]
+        capped = [r["second"] for r in tl if r["capped"]]
+        for ax in (rate, fps):
+            if capped:
+                ax.axvspan(capped[0], capped[-1] + 1, color="tab:red", alpha=0.08, lw=0)
+            ax.grid(alpha=0.3)
+        rate.plot(t, col("a_estimate_kbps"), label="A estimate", color="tab:blue")
+        if any(r.get("a_rung_kbps") is not None for r in tl):
+            rate.step(t, col("a_rung_kbps"), where="post", label="A rung", color="tab:green")
+        rate.plot(t, col("a_received_kbps"), label="A received (TWCC)", color="tab:orange")
+        rate.plot(t, col("a_kbps"), label="A in the browser", color="tab:orange", ls=":", lw=1)
+        if capped:
+            rate.hlines(600, capped[0], capped[-1] + 1, colors="tab:red", linestyles="--", label="cap")
+        # Log scale: the estimate's 6000 and the capped 300 both readable.
+        rate.set_yscale("log")
+        rate.set_ylim(100, 10000)
+        rate.set_yticks([100, 300, 600, 1000, 3000, 10000], ["100", "300", "600", "1000", "3000", "10000"])
+        rate.set_ylabel("kbit/s")
+        rate.set_title(f"{phase}: viewer A capped (shaded), B unconstrained")
+        fps.plot(t, col("a_fps"), label="A fps", color="tab:blue")
+        fps.plot(t, col("b_fps"), label="B fps", color="tab:gray", ls="--")
+        fps.set_ylim(0, 40)
+        fps.set_ylabel("frames/s")
+        fps.set_xlabel("s")
+        width = fps.twinx()
+        width.step(t, col("a_width"), where="post", color="tab:green", lw=1, label="A width")
+        width.set_ylim(0, 1400)
+        width.set_ylabel("A frame width (px)")
+        if i == 0:
+            rate.legend(fontsize=7, loc="upper right")
+            h1, l1 = fps.get_legend_handles_labels()
+            h2, l2 = width.get_legend_handles_labels()
+            fps.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(os.path.join(RESULTS, "adaptation.png"), dpi=80)
+    return "adaptation.png"
 
 
 def update_readme(md, made):
@@ -517,7 +740,7 @@ def update_readme(md, made):
 
 
 SERIES = {"latency": series_latency, "ttff": series_ttff, "fanout": series_fanout, "raw": series_raw,
-          "recording": series_recording}
+          "recording": series_recording, "adaptation": series_adaptation}
 
 
 def main():
@@ -525,6 +748,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="one short run of each series; exit 1 if one has no data")
     ap.add_argument("--only", default="", help="comma-separated series: " + ",".join(SERIES))
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--fanout-props", default="", metavar="PROPS",
+                    help="extra rtcbroadcastsink properties in the fan-out series, e.g. video-layers=none")
     a = ap.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
     names = [n for n in (a.only.split(",") if a.only else SERIES)]

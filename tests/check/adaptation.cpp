@@ -217,6 +217,32 @@ GST_START_TEST (each_viewer_gets_its_payload_type_and_extensions_over_the_shared
 }
 GST_END_TEST;
 
+GST_START_TEST (a_viewers_packet_keeps_the_feeds_timing_flags_and_metas)
+{
+  rtc::RtpRewriter rw;
+  rw.set_ids ({ 120, 3, 0, 90000 });
+  GstBuffer *in = packet (96, 7, 1, false, kVp8Key, 5 * GST_SECOND);
+  GST_BUFFER_DTS (in) = 4 * GST_SECOND;
+  GST_BUFFER_DURATION (in) = GST_SECOND / 30;
+  GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT);
+  GstCaps *ref = gst_caps_new_empty_simple ("timestamp/x-ntp");
+  gst_buffer_add_reference_timestamp_meta (in, ref, 42 * GST_SECOND, GST_CLOCK_TIME_NONE);
+  GstBuffer *out = rw.rewrite (in, { true, true }, false, -1);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 5 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (out), 4 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_SECOND / 30);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (out, ref);
+  fail_unless (meta && meta->timestamp == 42 * GST_SECOND);
+  // Our header, then the feed's payload memory.
+  fail_unless_equals_int (gst_buffer_n_memory (out), 2);
+  fail_unless_equals_int (parse (out, 3, 0).payload_len, kVp8Key.size ());
+  gst_caps_unref (ref);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+GST_END_TEST;
+
 GST_START_TEST (padding_probes_take_sequence_numbers_and_carry_no_media)
 {
   rtc::RtpRewriter rw;
@@ -453,6 +479,7 @@ adaptation_suite ()
   tcase_add_test (tc, video_layers_none_or_explicit_or_refused);
   tcase_add_test (tc, a_switch_keeps_sequence_numbers_and_timestamps_continuous);
   tcase_add_test (tc, each_viewer_gets_its_payload_type_and_extensions_over_the_shared_payload);
+  tcase_add_test (tc, a_viewers_packet_keeps_the_feeds_timing_flags_and_metas);
   tcase_add_test (tc, vp8_picture_ids_run_on_across_a_switch);
   tcase_add_test (tc, a_session_track_sends_with_the_twcc_id_it_agreed);
   tcase_add_test (tc, padding_probes_take_sequence_numbers_and_carry_no_media);

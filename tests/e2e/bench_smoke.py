@@ -17,6 +17,7 @@ LATENCY_VARIANTS = {("rtcbroadcastsink", "H.264"), ("rtcbroadcastsink", "VP8"),
                     ("webrtcbin baseline", "H.264"), ("webrtcbin baseline", "VP8")}
 TTFF_CONFIGS = 3
 FANOUT_DESIGNS = ("rtcbroadcastsink", "Janus streaming plugin", "one encoder per viewer")
+ADAPTATION_PHASES = ("h264",)  # the smoke run's short form: one phase
 
 
 def _number(x):
@@ -55,6 +56,16 @@ def missing_data(res):
         missing.append(f"recording: {(rec or {}).get('unavailable', 'no result')}")
     elif not rec.get("file_bytes"):
         missing.append("recording: the file is empty")
+    ad = res.get("adaptation")
+    if not isinstance(ad, dict) or "unavailable" in ad:
+        missing.append(f"adaptation: {(ad or {}).get('unavailable', 'no result')}")
+    else:
+        for phase in ADAPTATION_PHASES:
+            s = next((s for s in ad.get("phases") or [] if s.get("phase") == phase), None)
+            if not s or s.get("cap_s") is None:
+                missing.append(f"adaptation {phase}: no timeline through the cap")
+            elif not any((r.get("a_fps") or 0) > 0 for r in ad.get("timeline") or [] if r.get("phase") == phase):
+                missing.append(f"adaptation {phase}: viewer A decoded nothing")
     return missing
 
 

@@ -20,10 +20,14 @@ from the browsers' own getStats():
 Two phases: raw video that the sink encodes as VP8, and H.264 from x264enc passed through.
 The source is videotestsrc pattern=smpte: its noise corner keeps VP8 at ~2.8 Mbit/s for a
 2.5 Mbit/s target (pattern=ball needed 165 kbit/s). The timeline of each phase is printed and
-written to tests/e2e/artifacts/adaptation-timeline.csv (for bench plots).
-Needs root and Chromium; ~2.5 min. Run: /usr/bin/python3 tests/e2e/test_adaptation_chromium.py [vp8|h264]
+written to tests/e2e/artifacts/adaptation-timeline.csv (for bench plots; bench/run.py's
+adaptation series runs this test with --csv).
+Needs root and Chromium; ~2.5 min. Run:
+  /usr/bin/python3 tests/e2e/test_adaptation_chromium.py [--short] [--csv PATH] [vp8|h264 ...]
+--short: 5 s before the cap, 15 s capped, 15 s after (the benchmark's smoke run), same criteria.
 """
 
+import argparse
 import csv
 import json
 import os
@@ -42,6 +46,7 @@ PORT = 8080
 STREAM_KBPS = 2500
 CAP_KBPS = 600
 PRE_S, CAP_S, POST_S = 10, 30, 20
+SHORT = (5, 15, 15)  # --short
 SETTLE_S = 5       # A must be on a lower rung, at full rate, this long after the cap
 RECOVER_S = 15     # and back on the top rung this long after the lift
 TOP_WIDTH, TOP_HEIGHT = 1280, 720
@@ -56,7 +61,7 @@ CASES = {
              "key-int-max=60 speed-preset=ultrafast ! video/x-h264,profile=constrained-baseline ! s.video_0"),
 }
 COLUMNS = ["phase", "second", "capped", "a_fps", "a_width", "a_height", "a_kbps", "a_freezes", "a_rung",
-           "a_estimate_kbps", "a_rung_width", "b_fps", "b_width", "b_height", "b_kbps", "b_freezes",
+           "a_estimate_kbps", "a_rung_width", "a_rung_kbps", "b_fps", "b_width", "b_height", "b_kbps", "b_freezes",
            "b_rung", "b_estimate_kbps", "encoders_in_use", "rungs_in_use", "tbf_dropped",
            "forwarder_dropped", "a_rtt_ms", "a_received_kbps", "a_queue_ms", "a_feedback_loss",
            "a_padding_bytes", "a_pushed_bytes"]
@@ -65,7 +70,7 @@ COLUMNS = ["phase", "second", "capped", "a_fps", "a_width", "a_height", "a_kbps"
 def sender_view(stats, sessions):
     """From /stats.json: per viewer ("A", "B") its rung fields when present, the video encoders
     with viewers, and the distinct rungs in use (one when the sink reports no rungs)."""
-    fields = ("rung", "estimate_kbps", "rung_width", "rung_height", "received_kbps", "queue_ms",
+    fields = ("rung", "estimate_kbps", "rung_width", "rung_height", "rung_kbps", "received_kbps", "queue_ms",
               "feedback_loss", "padding_bytes")
     out = {f"{x.lower()}_{k}": None for x in sessions for k in fields}
     out.update(encoders_in_use=None, rungs_in_use=None)
@@ -228,12 +233,27 @@ def judge(phase, samples, t0, t_cap, t_lift, t_end, rows):
     return failed
 
 
-def main():
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--short", action="store_true", help="%d s before the cap, %d s capped, %d s after" % SHORT)
+    ap.add_argument("--csv", default=None, help="the timeline's path (default: in tests/e2e/artifacts)")
+    ap.add_argument("phases", nargs="*", metavar="PHASE", help="vp8, h264 (default: both)")
+    a = ap.parse_args()
+    unknown = [p for p in a.phases if p not in CASES]
+    if unknown:
+        ap.error(f"unknown phase {', '.join(unknown)}: choose from {', '.join(CASES)}")
+    return a
+
+
+def main(a):
+    global PRE_S, CAP_S, POST_S
+    if a.short:
+        PRE_S, CAP_S, POST_S = SHORT
     if not find_chromium():
         log("no chromium binary")
         return SKIP
     require_element("rtcbroadcastsink")
-    phases = sys.argv[1:] or list(CASES)
+    phases = a.phases or list(CASES)
     rows, failed = [], []
     try:
         with LinkLab() as lab:
@@ -243,7 +263,7 @@ def main():
             log(f"lab counters: {lab.counters()}")
     finally:
         if rows:
-            path = artifact_path("adaptation-timeline.csv")
+            path = a.csv or artifact_path("adaptation-timeline.csv")
             with open(path, "w", newline="") as f:
                 w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
                 w.writeheader()
@@ -255,4 +275,5 @@ def main():
 
 
 if __name__ == "__main__":
-    run_main(main)
+    args = parse_args()
+    run_main(lambda: main(args))
