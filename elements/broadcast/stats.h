@@ -33,6 +33,9 @@ struct ViewerSnapshot
   gint64 packets_lost = 0;
   double rtt_ms = -1; // -1 until the first RTCP receiver report
   double fraction_lost = -1; // -1 until the first RTCP receiver report
+  // Loss between the last two get-stats replies, from the receiver reports' cumulative count
+  // (their fraction lost repeats until the next report); -1 = nothing new. The tick takes it.
+  double report_loss = -1;
   // Adaptation (video): the bandwidth estimate and the rung of the ladder the viewer is on.
   gint rung = -1;               // 0 = the top; -1 = no ladder
   gint rung_pending = -1;       // switching to this rung at its next keyframe, -1 = none

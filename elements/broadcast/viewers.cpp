@@ -522,8 +522,8 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
   const std::string &id = session.session_id;
   double report_loss = -1;
   update_snapshot (self, id, [&report_loss] (rtc::ViewerSnapshot &snap) {
-    report_loss = snap.fraction_lost;
-    snap.fraction_lost = -1; // taken
+    report_loss = snap.report_loss;
+    snap.report_loss = -1; // taken
   });
   bool reported = false;
   for (auto &vt : v.tracks)
@@ -558,8 +558,14 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
 static void
 viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
 {
-  update_snapshot (sink_of (bin), session_id,
-                   [stats] (rtc::ViewerSnapshot &snap) { rtc::parse_webrtc_stats (stats, snap); });
+  update_snapshot (sink_of (bin), session_id, [stats] (rtc::ViewerSnapshot &snap) {
+    const guint64 sent = snap.packets_sent;
+    const gint64 lost = snap.packets_lost;
+    rtc::parse_webrtc_stats (stats, snap);
+    if (snap.fraction_lost >= 0 && snap.packets_sent > sent)
+      snap.report_loss = CLAMP ((double)(snap.packets_lost - lost) / (snap.packets_sent - sent),
+                                0.0, 1.0);
+  });
 }
 
 // The embedded server's /stats (JSON) and /metrics (Prometheus) bodies, on its thread.

@@ -185,6 +185,7 @@ BandwidthEstimate::snapshot () const
   s.feedback = feedback_;
   s.ignored = ignored_;
   s.congested = congested_;
+  s.twcc = has_twcc_;
   return s;
 }
 
@@ -276,7 +277,7 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
   // Probe: padding on top of the media, a little above the estimate, up to the top rung's need.
   if (e.congested && probing_)
     back_off ();
-  if (now_us < probe_after_us_ || e.congested)
+  if (now_us < probe_after_us_ || e.congested || !e.twcc)
     return { rung_, 0 };
   probing_ = true;
   const double need = rungs_[0].kbps * kHeadroom * 1.05;

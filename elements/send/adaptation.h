@@ -10,8 +10,9 @@
 //   - on either, the estimate falls to 85 % of what the viewer received in the last second;
 //     with neither, it grows by 8 % a second (50 % while the queue stays empty), never above
 //     twice what was received, so that it can only grow by sending more (padding probes).
-// Without TWCC, receiver reports' loss fraction drives the same rules (no delay signal), and a
-// viewer that sends no feedback at all is held on the lowest rung.
+// Without TWCC, receiver reports' loss drives the same rules (no delay signal, and no probing:
+// the reports cannot measure padding), and a viewer that sends no feedback at all is held on
+// the lowest rung.
 //
 // RungPolicy turns the estimate into a rung: down when the current rung has not fitted for two
 // ticks (at once when the estimate is under half its need), up to the best rung that has fitted
@@ -51,6 +52,7 @@ struct EstimateSnapshot
   guint64 feedback = 0;   // TWCC reports taken
   guint64 ignored = 0;    // reports or packets ignored as absurd
   bool congested = false; // overuse in the last update
+  bool twcc = false;      // the estimate comes from TWCC (else receiver reports only)
 };
 
 class BandwidthEstimate

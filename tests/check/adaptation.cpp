@@ -417,6 +417,7 @@ struct Ticks
     rtc::EstimateSnapshot e;
     e.estimate_kbps = estimate;
     e.congested = congested;
+    e.twcc = true;
     now += G_USEC_PER_SEC;
     return policy.tick (e, true, media_kbps, now);
   }
@@ -459,6 +460,11 @@ GST_START_TEST (probes_pad_a_little_above_the_estimate_and_back_off_after_conges
   for (int i = 0; i < 2; i++)
     fail_unless_equals_int (tick (500).padding_kbps, 0);
   fail_unless (tick (500).padding_kbps > 0);
+  // Receiver reports cannot measure padding: no probe without TWCC.
+  rtc::RungPolicy reports (ladder, 1);
+  rtc::EstimateSnapshot r;
+  r.estimate_kbps = 500;
+  fail_unless_equals_int (reports.tick (r, true, 280, G_USEC_PER_SEC).padding_kbps, 0);
   // Without any feedback a viewer stays on the lowest rung and gets no padding.
   rtc::RungPolicy blind (ladder, 0);
   rtc::EstimateSnapshot e;
