@@ -5,7 +5,7 @@
 
 #include "rtcbroadcastsink.h"
 
-#include "send/outgoing.h"
+#include "send/session-track.h"
 #include "broadcast/stats.h"
 #include "common/codecs.h"
 #include "gst-ptr.h"

@@ -6,7 +6,7 @@
 
 #include "gst-ptr.h"
 #include "receive/incoming.h"
-#include "send/outgoing.h"
+#include "send/session-track.h"
 #include "signal/session.h"
 
 #include <memory>

@@ -3,7 +3,7 @@
 // (send/adaptation).
 // Before gstcheck.h: its fail macro would rewrite std::basic_ios::fail in the C++ headers this one
 // pulls in.
-#include "elements/send/outgoing.h"
+#include "elements/send/session-track.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/rtp/rtp.h>
