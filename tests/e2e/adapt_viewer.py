@@ -16,6 +16,7 @@ The tests' side is here too: Viewer runs this script in a lab namespace and read
 latest(), first_after() and window_fps() pick from the samples.
 """
 
+import csv
 import json
 import os
 import signal
@@ -133,3 +134,13 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def write_timeline(path, rows, columns):
+    """The per-second @rows as CSV at @path (floats to one decimal), for bench plots."""
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: round(v, 1) if isinstance(v, float) else v for k, v in r.items()})
+    log(f"timeline: {path}")

@@ -28,14 +28,13 @@ Needs root and Chromium; ~2.5 min. Run:
 """
 
 import argparse
-import csv
 import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from adapt_viewer import Viewer, latest, window_fps  # noqa: E402
+from adapt_viewer import Viewer, latest, window_fps, write_timeline  # noqa: E402
 from browsers import find_chromium  # noqa: E402
 from linklab import IP, LinkLab  # noqa: E402
 from util import (SKIP, Pipeline, TestFailure, artifact_path, fmt, log,  # noqa: E402
@@ -263,13 +262,7 @@ def main(a):
             log(f"lab counters: {lab.counters()}")
     finally:
         if rows:
-            path = a.csv or artifact_path("adaptation-timeline.csv")
-            with open(path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
-                w.writeheader()
-                for r in rows:
-                    w.writerow({k: round(v, 1) if isinstance(v, float) else v for k, v in r.items()})
-            log(f"timeline: {path}")
+            write_timeline(a.csv or artifact_path("adaptation-timeline.csv"), rows, COLUMNS)
     if failed:
         raise TestFailure("per-viewer adaptation:\n  " + "\n  ".join(failed))
 

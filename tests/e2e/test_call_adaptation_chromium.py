@@ -23,7 +23,6 @@ tests/e2e/artifacts/call-adaptation-timeline.csv.
 Needs root and Chromium; ~90 s. Run: /usr/bin/python3 tests/e2e/test_call_adaptation_chromium.py
 """
 
-import csv
 import json
 import os
 import shlex
@@ -31,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from adapt_viewer import Viewer, first_after, latest, window_fps  # noqa: E402
+from adapt_viewer import Viewer, first_after, latest, window_fps, write_timeline  # noqa: E402
 from browsers import find_chromium  # noqa: E402
 from linklab import IP, LinkLab  # noqa: E402
 from util import (SKIP, Process, TestFailure, artifact_path, fmt, log,  # noqa: E402
@@ -241,13 +240,7 @@ def main():
             log(f"lab counters: {lab.counters()}")
     finally:
         if rows:
-            path = artifact_path("call-adaptation-timeline.csv")
-            with open(path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
-                w.writeheader()
-                for r in rows:
-                    w.writerow({k: round(v, 1) if isinstance(v, float) else v for k, v in r.items()})
-            log(f"timeline: {path}")
+            write_timeline(artifact_path("call-adaptation-timeline.csv"), rows, COLUMNS)
     if failed:
         raise TestFailure("the call's video follows the caller's link:\n  " + "\n  ".join(failed))
 
