@@ -42,7 +42,7 @@ number (JsonObject *ev, const char *name)
 }
 
 GstEvent *
-event_from (JsonObject *ev, std::string &error)
+event_from (JsonObject *ev, double scale_x, double scale_y, std::string &error)
 {
   const gchar *kind = json_object_get_string_member_with_default (ev, "event", nullptr);
   if (!kind)
@@ -63,7 +63,7 @@ event_from (JsonObject *ev, std::string &error)
       return k == "KeyPress" ? gst_navigation_event_new_key_press (key, mods)
                              : gst_navigation_event_new_key_release (key, mods);
     }
-  double x = number (ev, "x"), y = number (ev, "y");
+  double x = number (ev, "x") * scale_x, y = number (ev, "y") * scale_y;
   if (std::isnan (x) || std::isnan (y))
     {
       error = k + " without numeric x and y";
@@ -96,7 +96,7 @@ event_from (JsonObject *ev, std::string &error)
 } // namespace
 
 NavigationRequest
-parse_navigation_request (const std::string &text)
+parse_navigation_request (const std::string &text, double scale_x, double scale_y)
 {
   NavigationRequest out;
   JsonParser *parser = json_parser_new ();
@@ -125,7 +125,7 @@ parse_navigation_request (const std::string &text)
   else if (!evn || !JSON_NODE_HOLDS_OBJECT (evn))
     out.error = "a navigationEvent without an event object";
   else
-    out.event = event_from (json_node_get_object (evn), out.error);
+    out.event = event_from (json_node_get_object (evn), scale_x, scale_y, out.error);
   g_object_unref (parser);
   return out;
 }

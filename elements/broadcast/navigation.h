@@ -24,7 +24,10 @@ struct NavigationRequest
 };
 
 // Parses one message of the control channel. Never throws or logs: the caller decides.
-NavigationRequest parse_navigation_request (const std::string &text);
+// Pointer coordinates are multiplied by @scale_x and @scale_y: a viewer on a lower rung of the
+// ladder points in its smaller picture, the source wants its own pixels.
+NavigationRequest parse_navigation_request (const std::string &text, double scale_x = 1,
+                                            double scale_y = 1);
 
 // The reply the sender may wait for: {"type":"ControlResponseMessage","id":N,"error":...}.
 std::string navigation_response (gint64 id, const std::string &error);

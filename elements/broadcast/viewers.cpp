@@ -623,7 +623,21 @@ viewer_channel_message (GstRtcSignalBin *bin, rtc::Session &session, const std::
   if (label != rtc::kNavigationLabel || !copy_settings (self).navigation)
     return false;
   Viewer &v = viewer_of (session);
-  rtc::NavigationRequest req = rtc::parse_navigation_request (text);
+  // The viewer points in the picture of its rung; the source wants the input's pixels.
+  double sx = 1, sy = 1;
+  for (auto &vt : v.tracks)
+    if (vt.track->video)
+      {
+        auto feed = vt.outlet->current ();
+        auto [width, height] = self->priv->out->input_size_of (*vt.track);
+        if (feed && feed->rung ().width && feed->rung ().height && width && height)
+          {
+            sx = (double)width / feed->rung ().width;
+            sy = (double)height / feed->rung ().height;
+          }
+        break;
+      }
+  rtc::NavigationRequest req = rtc::parse_navigation_request (text, sx, sy);
   std::string error = req.error;
   if (req.event)
     {

@@ -56,6 +56,13 @@ Outgoing::ladder_of (const Track &track) const
   return track.ladder;
 }
 
+std::pair<guint, guint>
+Outgoing::input_size_of (const Track &track) const
+{
+  std::lock_guard lock (lock_);
+  return { track.width, track.height };
+}
+
 // Passthrough input with lower rungs: [queue ! valve ! parser ! decoder ! videoconvert ! tee]
 // on the track's tee, the lower rungs' feeds on its tee. Called with feed_build_lock_ held.
 bool
@@ -327,9 +334,9 @@ Outgoing::on_caps (const std::shared_ptr<Track> &track, GstCaps *caps)
   gst_query_unref (q);
   // Video: the ladder for the input's size.
   std::vector<Rung> ladder;
+  gint width = 0, height = 0;
   if (track->video)
     {
-      gint width = 0, height = 0;
       GstStructure *st = gst_caps_get_structure (caps, 0);
       gst_structure_get_int (st, "width", &width);
       gst_structure_get_int (st, "height", &height);
@@ -346,6 +353,8 @@ Outgoing::on_caps (const std::shared_ptr<Track> &track, GstCaps *caps)
     track->passthrough = passthrough;
     track->codecs = codecs;
     track->ladder = ladder;
+    track->width = (guint)MAX (width, 0);
+    track->height = (guint)MAX (height, 0);
   }
   GST_INFO_OBJECT (element_, "%s: %s input (%s), offering %s%s%s", track->name.c_str (),
                    raw ? "raw" : "encoded", live ? "live" : "not live",

@@ -66,6 +66,7 @@ struct Track
   const CodecInfo *passthrough = nullptr; // encoded input codec, nullptr for raw input
   std::vector<const CodecInfo *> codecs;  // what a session may be offered
   std::vector<Rung> ladder;               // video: rung 0 is the input (or its encode)
+  guint width = 0, height = 0;            // video: the input's size, 0 when unknown
   std::map<std::pair<const CodecInfo *, std::size_t>, std::shared_ptr<Feed>> feeds;
   // Passthrough input with lower rungs: one decoder for all of them, running while watched.
   struct Decoder
@@ -110,6 +111,8 @@ public:
   std::shared_ptr<Feed> ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *codec,
                                      std::size_t rung = 0);
   std::vector<Rung> ladder_of (const Track &track) const;
+  // The input's size (0 x 0 when unknown, or audio).
+  std::pair<guint, guint> input_size_of (const Track &track) const;
 
   void set_bitrate (guint kbps);    // the top rung's video feeds
   void set_playout_delay (gint ms);

@@ -35,6 +35,24 @@ GST_START_TEST (test_a_button_press_keeps_its_coordinates_button_and_modifiers)
 }
 GST_END_TEST;
 
+// A viewer on a lower rung of the ladder points in its smaller picture: the sink scales its
+// coordinates to the source's pixels.
+GST_START_TEST (test_pointer_coordinates_scale_to_the_source)
+{
+  rtc::NavigationRequest r = rtc::parse_navigation_request (
+      "{\"id\":3,\"request\":{\"type\":\"navigationEvent\",\"event\":{\"event\":"
+      "\"MouseButtonPress\",\"button\":1,\"x\":80,\"y\":45}}}",
+      4.0, 4.0);
+  fail_unless (r.event != nullptr, "%s", r.error.c_str ());
+  gint button = 0;
+  gdouble x = 0, y = 0;
+  fail_unless (gst_navigation_event_parse_mouse_button_event (r.event, &button, &x, &y));
+  fail_unless_equals_float (x, 320.0);
+  fail_unless_equals_float (y, 180.0);
+  gst_event_unref (r.event);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_keys_moves_and_scrolls_become_their_events)
 {
   struct
@@ -105,6 +123,7 @@ navigation_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_a_button_press_keeps_its_coordinates_button_and_modifiers);
   tcase_add_test (tc, test_keys_moves_and_scrolls_become_their_events);
+  tcase_add_test (tc, test_pointer_coordinates_scale_to_the_source);
   tcase_add_test (tc, test_malformed_messages_give_a_reason_and_no_event);
   tcase_add_test (tc, test_the_response_names_the_request_and_its_error);
   return s;

@@ -71,6 +71,10 @@ def main():
                      diag=lambda: tab.eval("JSON.stringify(rtckit.navigation)"))
             from selenium.webdriver.common.action_chains import ActionChains
             from selenium.webdriver.common.by import By
+            # Click once the picture has its size: the page maps the click into the picture's
+            # pixels by the video element's box, which changes when the first frames arrive.
+            wait_for(lambda: tab.eval("document.getElementById('video').videoWidth") == 320, 10,
+                     "the picture is 320 wide")
             video = chromium.driver.find_element(By.ID, "video")
             ActionChains(chromium.driver).move_to_element(video).click().send_keys("a").perform()
 
@@ -87,8 +91,10 @@ def main():
             check(abs(press[2] - 160) <= 4 and abs(press[3] - 120) <= 4,
                   f"the click at the middle of the picture came at {press[2:]}, not (160, 120)")
             check(("key-press", "a") in got, f"no key press 'a' in {got}")
-            responses = tab.eval("rtckit.navigation.responses")
-            check(responses >= 2, f"the page got {responses} control responses")
+            # The sink answers each request on the channel; the answers may trail the events.
+            wait_for(lambda: tab.eval("rtckit.navigation.responses") >= 2, 5,
+                     "the page gets a control response for the click and the key",
+                     diag=lambda: f"responses {tab.eval('rtckit.navigation.responses')}")
     finally:
         pipe.set_state(Gst.State.NULL)
 
