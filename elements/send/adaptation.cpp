@@ -163,7 +163,7 @@ BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
   if (last_update_us_ && now_us - last_decrease_us_ >= kDecreaseHoldUs)
     {
       double dt = std::min ((now_us - last_update_us_) / 1e6, 1.0);
-      double grown = estimate_kbps_ * std::pow (empty_queue ? 1.5 : 1.08, dt);
+      double grown = estimate_kbps_ * std::pow (empty_queue ? 2.0 : 1.08, dt);
       // It grows by what gets through: never far above what the viewer received (a stream
       // that sends less than its estimate keeps the estimate, it does not lower it).
       if (received_kbps_ > 0)
@@ -201,8 +201,8 @@ BandwidthEstimate::has_feedback_since (gint64 since_us) const
 // Media, audio and headers on top of a rung's video bitrate.
 static constexpr double kHeadroom = 1.2;
 static constexpr gint64 kUpHoldUs = G_USEC_PER_SEC;
-static constexpr gint64 kFirstProbeBackoffUs = 3 * G_USEC_PER_SEC;
-static constexpr gint64 kMaxProbeBackoffUs = 6 * G_USEC_PER_SEC;
+static constexpr gint64 kFirstProbeBackoffUs = 4 * G_USEC_PER_SEC;
+static constexpr gint64 kMaxProbeBackoffUs = 10 * G_USEC_PER_SEC;
 
 RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start)
     : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1))
@@ -281,7 +281,7 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
     return { rung_, 0 };
   probing_ = true;
   const double need = rungs_[0].kbps * kHeadroom * 1.05;
-  const double target = std::min (need, e.estimate_kbps * 1.1);
+  const double target = std::min (need, e.estimate_kbps * 1.05);
   guint pad = target > media_kbps ? (guint)(target - media_kbps) : 0;
   return { rung_, pad };
 }

@@ -8,7 +8,7 @@
 //     than the link carries;
 //   - loss: above 10 % of the packets in the last second, the link drops what we send;
 //   - on either, the estimate falls to 85 % of what the viewer received in the last second;
-//     with neither, it grows by 8 % a second (50 % while the queue stays empty), never above
+//     with neither, it grows by 8 % a second (doubles while the queue stays empty), never above
 //     twice what was received, so that it can only grow by sending more (padding probes).
 // Without TWCC, receiver reports' loss drives the same rules (no delay signal, and no probing:
 // the reports cannot measure padding), and a viewer that sends no feedback at all is held on
@@ -17,8 +17,9 @@
 // RungPolicy turns the estimate into a rung: down when the current rung has not fitted for two
 // ticks (at once when the estimate is under half its need), up to the best rung that has fitted
 // for kUpHoldUs; meanwhile padding probes the link, never more than a little above the
-// estimate. A probe that meets congestion stops at once, and the next one waits (3 s, then
-// doubling up to 6 s) so that a narrow link is not kept full of padding.
+// estimate. A probe that meets congestion stops at once, and the next one waits (4 s, then
+// doubling up to 10 s) so that a narrow link is not kept full of padding (each probe that finds
+// the limit delays frames a little, and a lossy link's repairs with them).
 //
 // Threading: feedback arrives on webrtcbin's RTCP thread, the policy runs on the element's
 // worker; one lock (a leaf) guards the state.
