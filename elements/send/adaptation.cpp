@@ -19,6 +19,8 @@ static constexpr double kOveruseLoss = 0.10;
 static constexpr double kHoldLoss = 0.02;
 // After a decrease the queue needs time to drain before the signals mean anything again.
 static constexpr gint64 kDecreaseHoldUs = 500 * 1000;
+// TWCC reports the RTP payload size: add headers, SRTP and UDP/IP.
+static constexpr guint kPacketOverhead = 40;
 // An arrival more than this away from its neighbours is not a clock: ignored as absurd.
 static constexpr GstClockTimeDiff kMaxDelaySpread = 30 * GST_SECOND;
 
@@ -47,6 +49,7 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
         }
       const bool lost = !GST_CLOCK_TIME_IS_VALID (p.received);
       fate_.emplace_back (now_us, lost);
+      fate_lost_ += lost;
       if (lost)
         continue;
       const gint64 delay = (gint64)p.received - (gint64)p.sent;
@@ -72,28 +75,30 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
       queue_sum += (double)(delay - base) / GST_MSECOND;
       queue_n++;
       arrivals_.push_back ({ p.received, p.size });
+      arrival_bytes_ += p.size + kPacketOverhead;
     }
   // The last second of arrivals (by the viewer's clock) and of packet fates (by ours).
   if (!arrivals_.empty ())
     {
       const GstClockTime last = arrivals_.back ().received;
       while (!arrivals_.empty () && arrivals_.front ().received + GST_SECOND < last)
-        arrivals_.pop_front ();
+        {
+          arrival_bytes_ -= arrivals_.front ().size + kPacketOverhead;
+          arrivals_.pop_front ();
+        }
     }
   while (!fate_.empty () && fate_.front ().first + G_USEC_PER_SEC < now_us)
-    fate_.pop_front ();
-  guint64 bytes = 0;
-  for (auto &a : arrivals_)
-    bytes += a.size + 40; // RTP payload size: add headers, SRTP and UDP/IP
+    {
+      fate_lost_ -= fate_.front ().second;
+      fate_.pop_front ();
+    }
   GstClockTime span = arrivals_.size () > 1 ? arrivals_.back ().received - arrivals_.front ().received
                                             : 0;
   if (span >= 200 * GST_MSECOND)
-    received_kbps_ = bytes * 8.0 / ((double)span / GST_SECOND) / 1000.0 + padding_kbps_;
-  guint lost = 0;
-  for (auto &[t, l] : fate_)
-    lost += l;
+    received_kbps_
+        = arrival_bytes_ * 8.0 / ((double)span / GST_SECOND) / 1000.0 + padding_kbps_;
   // Too few packets say nothing about loss (one lost of three is not a third of the link).
-  loss_ = fate_.size () < 30 ? 0 : (double)lost / fate_.size ();
+  loss_ = fate_.size () < 30 ? 0 : (double)fate_lost_ / fate_.size ();
   if (queue_n)
     queue_ms_ = 0.7 * queue_ms_ + 0.3 * (queue_sum / queue_n);
 

@@ -92,7 +92,9 @@ private:
     guint size;
   };
   std::deque<Arrival> arrivals_;          // the last second, by the viewer's clock
+  guint64 arrival_bytes_ = 0;             // their sizes, with per-packet overhead
   std::deque<std::pair<gint64, bool>> fate_; // (monotonic us, lost) of the last second
+  guint fate_lost_ = 0;                   // how many of those were lost
   double queue_ms_ = 0;
   double loss_ = 0;
   double received_kbps_ = 0; // reported payloads, padding included (see set_padding_kbps)

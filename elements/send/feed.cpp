@@ -323,6 +323,7 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
       info.frame_start = self->frame_start_;
       info.key_start
           = info.frame_start && rtp_starts_keyframe (self->codec_->encoding_name, buf.get ());
+      info.frame_end = marker;
       self->frame_start_ = marker;
     }
   // How long the buffer took from entering the pipeline to the fan-out (live input: its

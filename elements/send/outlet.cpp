@@ -128,8 +128,7 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
     guint kbps = padding_kbps_.load ();
     if (kbps && estimate_ && estimate_->congested_now ())
       kbps = 0;
-    guint8 b1 = 0;
-    if (kbps && gst_buffer_extract (buf, 1, &b1, 1) == 1 && (b1 & 0x80))
+    if (kbps && info.frame_end)
       {
         gint64 now = g_get_monotonic_time ();
         if (last_padding_us_)

@@ -40,6 +40,7 @@ struct PacketInfo
 {
   bool frame_start = false; // the first packet of a frame
   bool key_start = false;   // the first packet of a keyframe: a viewer may switch here
+  bool frame_end = false;   // the last packet of a frame (the marker bit): padding may follow
 };
 
 class RtpRewriter
