@@ -5,7 +5,8 @@
 // packet: ~57,000 instructions for a 1.2 KB packet (bench/README.md, "The send path per viewer").
 // Here libcrypto does the work with AES-NI and the SHA extensions, with everything that depends
 // only on the key prepared once: the AES-CTR context is only re-IV'd per packet and HMAC-SHA1
-// starts from precomputed inner and outer states (bench/srtp-bench.cpp has the numbers).
+// starts from precomputed inner and outer states. A 1200-byte packet: 6,200 instructions and
+// 0.9 us against libsrtp2's 64,000 and 4.7 us (bench/README.md, "SRTP: our own protect").
 //
 // The sender keeps, per SSRC, the rollover counter and the highest sequence number sent (RFC 3711
 // §3.3.1). A packet sent again with its old sequence number (a NACK repair) gets the index a
