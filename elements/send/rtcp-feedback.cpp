@@ -196,10 +196,15 @@ Reader::psfb (guint8 fmt, guint32 sender, guint32 media, const guint8 *fci, gsiz
         if (ours_ (GST_READ_UINT32_BE (fci + i)))
           out_.keyframes.push_back ({ sender, GST_READ_UINT32_BE (fci + i), true, fci[i + 4] });
     }
-  else if (fmt == kFmtAfb && len >= 4 && memcmp (fci, "REMB", 4) == 0)
-    remb (sender, fci, len, offset);
   else if (fmt == kFmtAfb)
-    skip (offset, "application feedback that is not REMB"); // the only one WebRTC sends
+    {
+      if (len >= 4 && memcmp (fci, "REMB", 4) == 0)
+        remb (sender, fci, len, offset);
+      else if (len >= 4 && memcmp (fci, "LNTF", 4) == 0)
+        ; // libwebrtc's loss notification (goog-lntf): well formed, not ours to read
+      else
+        skip (offset, "application feedback that is neither REMB nor loss notification");
+    }
 }
 
 void
@@ -463,16 +468,33 @@ TwccHistory::on_send (gint64 sent_us, guint payload_size)
   return (guint16)next_++;
 }
 
+TwccHistory::Slot *
+TwccHistory::find (guint16 seq)
+{
+  if (next_ == 0)
+    return nullptr;
+  // The packet this number was last given to: at most mask_ back from the newest.
+  const guint64 back = (guint16)((guint16)(next_ - 1) - seq);
+  const guint64 unwrapped = next_ - 1 - back;
+  if (back >= next_ || back > mask_)
+    return nullptr;
+  Slot &slot = ring_[unwrapped & mask_];
+  if (slot.seq != unwrapped || last_sent_us_ - slot.sent_us > max_age_us_)
+    return nullptr;
+  return &slot;
+}
+
 std::vector<TwccPacket>
 TwccHistory::on_feedback (const TwccFeedback &fb)
 {
   counters_.reports++;
   const guint32 reference = fb.reference_time & 0xffffff;
+  bool follows = false; // the report right after the last one
+  bool late = false;    // one before it
   if (!have_reference_)
     {
       // Any start: one wrap period up, so that earlier reports (reordered) stay positive.
       last_reference_ext_ = (gint64)reference + (1 << 24);
-      next_feedback_count_ = fb.feedback_count;
       have_reference_ = true;
     }
   else
@@ -480,19 +502,40 @@ TwccHistory::on_feedback (const TwccFeedback &fb)
       // The nearest: forward or back by less than half the 24-bit range (6.2 days).
       const gint32 diff = (gint32)(((reference - last_reference_) & 0xffffff) << 8) >> 8;
       last_reference_ext_ += diff;
+      // One missing is one lost report.
+      const guint8 gap = fb.feedback_count - next_feedback_count_;
+      follows = gap == 0;
+      late = gap >= 128;
+      if (!late)
+        counters_.lost_reports += gap;
     }
+  if (!late)
+    next_feedback_count_ = fb.feedback_count + 1;
   last_reference_ = reference;
-  // Reports go out one after another; one missing is one lost (a late one is behind, ignored).
-  const guint8 gap = fb.feedback_count - next_feedback_count_;
-  if (gap < 128)
-    {
-      counters_.lost_reports += gap;
-      next_feedback_count_ = fb.feedback_count + 1;
-    }
   const gint64 wraps_us = (last_reference_ext_ - reference) * kTwccReferenceUs;
 
   std::vector<TwccPacket> out;
   out.reserve (fb.packets.size ());
+  // GStreamer's receiver starts a report at the first packet it received since the last one:
+  // the numbers between the two reports were lost (as webrtcbin's parser reads it). Browsers
+  // start where the last report ended, and have no such gap.
+  if (follows && have_end_)
+    {
+      const guint16 missing = fb.base_seq - end_seq_;
+      if (missing <= mask_)
+        for (guint16 i = 0; i < missing; i++)
+          if (Slot *slot = find (end_seq_ + i); slot && slot->state == 0)
+            {
+              slot->state = 1;
+              out.push_back (
+                  { (GstClockTime)slot->sent_us * GST_USECOND, GST_CLOCK_TIME_NONE, slot->size });
+            }
+    }
+  const guint16 end = fb.base_seq + fb.packets.size ();
+  if (!have_end_ || (guint16)(end - end_seq_) < 32768)
+    end_seq_ = end;
+  have_end_ = true;
+
   guint64 unknown = 0, repeated = 0;
   for (const auto &a : fb.packets)
     {
@@ -500,16 +543,7 @@ TwccHistory::on_feedback (const TwccFeedback &fb)
       const gint64 arrival_us = a.arrival_us + wraps_us;
       if (a.received && arrival_us >= 0)
         p.received = (GstClockTime)arrival_us * GST_USECOND;
-      // The packet this number was given to: at most mask_ back from the last one given.
-      Slot *slot = nullptr;
-      if (next_ > 0)
-        {
-          const guint64 back = (guint16)((guint16)(next_ - 1) - a.seq);
-          const guint64 seq = next_ - 1 - back;
-          if (back < next_ && back <= mask_ && ring_[seq & mask_].seq == seq
-              && last_sent_us_ - ring_[seq & mask_].sent_us <= max_age_us_)
-            slot = &ring_[seq & mask_];
-        }
+      Slot *slot = find (a.seq);
       if (!slot)
         {
           unknown++;
@@ -542,8 +576,8 @@ gsize
 sender_report_size (const char *cname)
 {
   const gsize n = cname ? strlen (cname) : 0;
-  if (n > 255)
-    return 0;
+  if (n == 0 || n > 255)
+    return 0; // the CNAME is the viewer's name for us: RFC 3550 has no empty one
   // SR: header, SSRC, sender info. SDES: header, SSRC, CNAME item, at least one null octet
   // ending the item list, padded to 32 bits.
   return 28 + 8 + ((2 + n + 1 + 3) & ~(gsize)3);

@@ -183,7 +183,9 @@ public:
   // monotonic clock of on_send) and the viewer's of arrival (its reference time unwrapped),
   // received NONE when lost. A number we never sent or that is long gone comes out with sent
   // NONE (the estimate counts and skips those) and is counted here too; a packet already
-  // reported received, or reported lost again, does not come out twice.
+  // reported received, or reported lost again, does not come out twice. A report right after
+  // the last one (feedback count + 1) that starts past where it ended makes the numbers
+  // between lost: GStreamer's receiver never names them.
   std::vector<TwccPacket> on_feedback (const TwccFeedback &fb);
 
   struct Counters
@@ -203,6 +205,8 @@ private:
     guint size = 0;
     guint8 state = 0; // 0 not reported yet, 1 reported lost, 2 reported received
   };
+  Slot *find (guint16 seq);
+
   std::vector<Slot> ring_;
   guint64 mask_;
   gint64 max_age_us_;
@@ -213,6 +217,9 @@ private:
   guint32 last_reference_ = 0;
   gint64 last_reference_ext_ = 0;
   guint8 next_feedback_count_ = 0;
+  // Where the latest report ended (its last number + 1).
+  bool have_end_ = false;
+  guint16 end_seq_ = 0;
   Counters counters_;
 };
 
@@ -227,10 +234,11 @@ struct SenderInfo
   guint32 octets = 0;  // payload octets sent so far (mod 2^32)
 };
 
-// A compound packet: a sender report without report blocks, then an SDES with @cname (at most
-// 255 bytes), into @out. Returns its length, or 0 when it does not fit in @capacity.
+// A compound packet: a sender report without report blocks, then an SDES with @cname (1 to
+// 255 bytes), into @out. Returns its length, or 0 when it does not fit in @capacity or the
+// CNAME is empty or too long.
 gsize write_sender_report (guint8 *out, gsize capacity, const SenderInfo &sr, const char *cname);
-// The length that needs.
+// The length that needs (0: no such report).
 gsize sender_report_size (const char *cname);
 
 } // namespace rtc
