@@ -23,6 +23,37 @@ rtcp_feedback_category ()
 namespace
 {
 
+// Big-endian fields byte by byte: be16 and friends are unaligned typed loads on
+// x86 (undefined behaviour that UBSan stops on), and RTCP fields sit at any offset (TWCC deltas
+// at odd ones; a caller's buffer may start anywhere).
+constexpr guint16
+be16 (const guint8 *p)
+{
+  return (guint16)((p[0] << 8) | p[1]);
+}
+constexpr guint32
+be24 (const guint8 *p)
+{
+  return ((guint32)p[0] << 16) | ((guint32)p[1] << 8) | p[2];
+}
+constexpr guint32
+be32 (const guint8 *p)
+{
+  return ((guint32)be16 (p) << 16) | be16 (p + 2);
+}
+void
+put_be16 (guint8 *p, guint16 v)
+{
+  p[0] = v >> 8;
+  p[1] = v & 0xff;
+}
+void
+put_be32 (guint8 *p, guint32 v)
+{
+  put_be16 (p, v >> 16);
+  put_be16 (p + 2, v & 0xffff);
+}
+
 constexpr guint8 kTypeSr = 200, kTypeRr = 201, kTypeRtpfb = 205, kTypePsfb = 206;
 constexpr guint8 kFmtNack = 1, kFmtTwcc = 15;            // RTPFB
 constexpr guint8 kFmtPli = 1, kFmtFir = 4, kFmtAfb = 15; // PSFB
@@ -83,7 +114,7 @@ Reader::compound (const guint8 *data, gsize len)
           return;
         }
       const guint8 *p = data + offset;
-      const gsize size = 4 * ((gsize)GST_READ_UINT16_BE (p + 2) + 1);
+      const gsize size = 4 * ((gsize)be16 (p + 2) + 1);
       if (size > len - offset)
         {
           // Nothing after this can be found: its length is all there is to go by.
@@ -121,21 +152,19 @@ Reader::packet (guint8 pt, guint8 count, const guint8 *body, gsize len, gsize of
     case kTypeSr:
       if (len < 24)
         return skip (offset, "sender report shorter than its sender info");
-      return report_blocks (GST_READ_UINT32_BE (body), count, body + 24, len - 24, offset);
+      return report_blocks (be32 (body), count, body + 24, len - 24, offset);
     case kTypeRr:
       if (len < 4)
         return skip (offset, "receiver report without an SSRC");
-      return report_blocks (GST_READ_UINT32_BE (body), count, body + 4, len - 4, offset);
+      return report_blocks (be32 (body), count, body + 4, len - 4, offset);
     case kTypeRtpfb:
     case kTypePsfb:
       if (len < 8)
         return skip (offset, "feedback message without its two SSRCs");
       if (pt == kTypeRtpfb)
-        rtpfb (count, GST_READ_UINT32_BE (body), GST_READ_UINT32_BE (body + 4), body + 8, len - 8,
-               offset);
+        rtpfb (count, be32 (body), be32 (body + 4), body + 8, len - 8, offset);
       else
-        psfb (count, GST_READ_UINT32_BE (body), GST_READ_UINT32_BE (body + 4), body + 8, len - 8,
-              offset);
+        psfb (count, be32 (body), be32 (body + 4), body + 8, len - 8, offset);
       return;
     default:
       return; // SDES, BYE, APP, XR: nothing the send stage needs
@@ -154,16 +183,16 @@ Reader::report_blocks (guint32 reporter, guint8 count, const guint8 *blocks, gsi
       const guint8 *b = blocks + i * kReportBlockSize;
       ReportBlock rb;
       rb.reporter_ssrc = reporter;
-      rb.ssrc = GST_READ_UINT32_BE (b);
+      rb.ssrc = be32 (b);
       if (!ours_ (rb.ssrc))
         continue;
       rb.fraction_lost = b[4];
       // 24 bits, two's complement.
-      rb.cumulative_lost = (gint32)(GST_READ_UINT24_BE (b + 5) << 8) >> 8;
-      rb.highest_seq = GST_READ_UINT32_BE (b + 8);
-      rb.jitter = GST_READ_UINT32_BE (b + 12);
-      rb.lsr = GST_READ_UINT32_BE (b + 16);
-      rb.dlsr = GST_READ_UINT32_BE (b + 20);
+      rb.cumulative_lost = (gint32)(be24 (b + 5) << 8) >> 8;
+      rb.highest_seq = be32 (b + 8);
+      rb.jitter = be32 (b + 12);
+      rb.lsr = be32 (b + 16);
+      rb.dlsr = be32 (b + 20);
       out_.reports.push_back (rb);
     }
 }
@@ -193,8 +222,8 @@ Reader::psfb (guint8 fmt, guint32 sender, guint32 media, const guint8 *fci, gsiz
       if (len == 0 || len % 8)
         return skip (offset, "FIR without whole 8-byte entries");
       for (gsize i = 0; i < len; i += 8)
-        if (ours_ (GST_READ_UINT32_BE (fci + i)))
-          out_.keyframes.push_back ({ sender, GST_READ_UINT32_BE (fci + i), true, fci[i + 4] });
+        if (ours_ (be32 (fci + i)))
+          out_.keyframes.push_back ({ sender, be32 (fci + i), true, fci[i + 4] });
     }
   else if (fmt == kFmtAfb)
     {
@@ -237,8 +266,8 @@ Reader::nack (guint32 sender, guint32 media, const guint8 *fci, gsize len, gsize
   for (gsize i = 0; i < len; i += 4)
     {
       // PID, then a bitmask of the 16 numbers after it (BLP).
-      const guint16 pid = GST_READ_UINT16_BE (fci + i);
-      const guint16 blp = GST_READ_UINT16_BE (fci + i + 2);
+      const guint16 pid = be16 (fci + i);
+      const guint16 blp = be16 (fci + i + 2);
       add (pid);
       for (guint b = 0; b < 16; b++)
         if (blp & (1u << b))
@@ -253,7 +282,7 @@ Reader::remb (guint32 sender, const guint8 *fci, gsize len, gsize offset)
   if (len < 8 || len != 8 + 4 * (gsize)fci[4])
     return skip (offset, "REMB whose SSRC count does not match its length");
   const guint exp = fci[5] >> 2;
-  const guint64 mantissa = ((guint64)(fci[5] & 0x03) << 16) | GST_READ_UINT16_BE (fci + 6);
+  const guint64 mantissa = ((guint64)(fci[5] & 0x03) << 16) | be16 (fci + 6);
   // 18 + 63 bits would not fit in 64.
   if (exp > 46 && (mantissa >> (64 - exp)) != 0)
     return absurd (offset, "REMB bitrate beyond 64 bits");
@@ -265,7 +294,7 @@ Reader::remb (guint32 sender, const guint8 *fci, gsize len, gsize offset)
   bool about_ours = false;
   for (guint i = 0; i < fci[4]; i++)
     {
-      r.ssrcs.push_back (GST_READ_UINT32_BE (fci + 8 + 4 * i));
+      r.ssrcs.push_back (be32 (fci + 8 + 4 * i));
       about_ours |= ours_ (r.ssrcs.back ());
     }
   if (about_ours)
@@ -280,9 +309,9 @@ Reader::twcc (guint32 sender, guint32 media, const guint8 *fci, gsize len, gsize
   TwccFeedback fb;
   fb.sender_ssrc = sender;
   fb.media_ssrc = media;
-  fb.base_seq = GST_READ_UINT16_BE (fci);
-  fb.status_count = GST_READ_UINT16_BE (fci + 2);
-  fb.reference_time = GST_READ_UINT24_BE (fci + 4);
+  fb.base_seq = be16 (fci);
+  fb.status_count = be16 (fci + 2);
+  fb.reference_time = be24 (fci + 4);
   fb.feedback_count = fci[7];
   if (fb.status_count == 0)
     return skip (offset, "TWCC feedback about no packet");
@@ -298,7 +327,7 @@ Reader::twcc (guint32 sender, guint32 media, const guint8 *fci, gsize len, gsize
     {
       if (len - pos < 2)
         return skip (offset, "TWCC status count beyond its chunks");
-      const guint16 chunk = GST_READ_UINT16_BE (fci + pos);
+      const guint16 chunk = be16 (fci + pos);
       pos += 2;
       const gsize left = fb.status_count - status.size ();
       if (!(chunk & 0x8000))
@@ -344,7 +373,7 @@ Reader::twcc (guint32 sender, guint32 media, const guint8 *fci, gsize len, gsize
         {
           if (len - pos < 2)
             return skip (offset, "TWCC receive deltas truncated");
-          arrival += (gint16)GST_READ_UINT16_BE (fci + pos) * kTwccDeltaUs;
+          arrival += (gint16)be16 (fci + pos) * kTwccDeltaUs;
           pos += 2;
         }
       if (status[i])
@@ -594,17 +623,18 @@ write_sender_report (guint8 *out, gsize capacity, const SenderInfo &sr, const ch
   guint8 *p = out;
   p[0] = 0x80; // V=2, no padding, no report blocks
   p[1] = kTypeSr;
-  GST_WRITE_UINT16_BE (p + 2, 28 / 4 - 1);
-  GST_WRITE_UINT32_BE (p + 4, sr.ssrc);
-  GST_WRITE_UINT64_BE (p + 8, sr.ntp);
-  GST_WRITE_UINT32_BE (p + 16, sr.rtp_ts);
-  GST_WRITE_UINT32_BE (p + 20, sr.packets);
-  GST_WRITE_UINT32_BE (p + 24, sr.octets);
+  put_be16 (p + 2, 28 / 4 - 1);
+  put_be32 (p + 4, sr.ssrc);
+  put_be32 (p + 8, sr.ntp >> 32);
+  put_be32 (p + 12, sr.ntp & G_MAXUINT32);
+  put_be32 (p + 16, sr.rtp_ts);
+  put_be32 (p + 20, sr.packets);
+  put_be32 (p + 24, sr.octets);
   p += 28;
   p[0] = 0x81; // one chunk
   p[1] = 202;  // SDES
-  GST_WRITE_UINT16_BE (p + 2, (size - 28) / 4 - 1);
-  GST_WRITE_UINT32_BE (p + 4, sr.ssrc);
+  put_be16 (p + 2, (size - 28) / 4 - 1);
+  put_be32 (p + 4, sr.ssrc);
   p[8] = 1; // CNAME
   p[9] = (guint8)n;
   if (n)
