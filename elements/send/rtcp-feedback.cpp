@@ -23,9 +23,9 @@ rtcp_feedback_category ()
 namespace
 {
 
-// Big-endian fields byte by byte: be16 and friends are unaligned typed loads on
-// x86 (undefined behaviour that UBSan stops on), and RTCP fields sit at any offset (TWCC deltas
-// at odd ones; a caller's buffer may start anywhere).
+// Big-endian fields byte by byte: GST_READ_UINT16_BE and friends are typed loads from any
+// address on x86 (undefined behaviour that UBSan stops on), and RTCP fields sit at any offset
+// (TWCC deltas at odd ones; a caller's buffer may start anywhere).
 constexpr guint16
 be16 (const guint8 *p)
 {
