@@ -49,7 +49,33 @@ RepairBudget::watch_rtx_sender (GstElement *rtxsend)
   gst_pad_add_probe (sink.get (),
                      GstPadProbeType (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                      on_media, this, nullptr);
-  gst_pad_add_probe (src.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_request, this, nullptr);
+  gst_pad_add_probe (src.get (), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_request_event, this, nullptr);
+}
+
+void
+RepairBudget::add_media (guint n)
+{
+  std::lock_guard l (lock_);
+  tokens_ = MIN (kMaxTokens, tokens_ + n * percent_.load () / 100.0);
+}
+
+RepairBudget::Verdict
+RepairBudget::on_request ()
+{
+  requests_++;
+  if (take_token ())
+    {
+      resent_++;
+      return Verdict::Resend;
+    }
+  dropped_++;
+  std::lock_guard l (lock_);
+  const gint64 now = g_get_monotonic_time ();
+  if (now - last_keyframe_us_ < kKeyframeInterval)
+    return Verdict::Drop;
+  last_keyframe_us_ = now;
+  keyframes_++;
+  return Verdict::Keyframe;
 }
 
 GstPadProbeReturn
@@ -59,8 +85,7 @@ RepairBudget::on_media (GstPad *, GstPadProbeInfo *info, gpointer data)
   guint n = 1;
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     n = gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
-  std::lock_guard l (self->lock_);
-  self->tokens_ = MIN (kMaxTokens, self->tokens_ + n * self->percent_.load () / 100.0);
+  self->add_media (n);
   return GST_PAD_PROBE_OK;
 }
 
@@ -75,34 +100,19 @@ RepairBudget::take_token ()
 }
 
 GstPadProbeReturn
-RepairBudget::on_request (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+RepairBudget::on_request_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM
       || !gst_event_has_name (event, "GstRTPRetransmissionRequest"))
     return GST_PAD_PROBE_OK;
   auto *self = static_cast<RepairBudget *> (data);
-  self->requests_++;
-  if (self->take_token ())
-    {
-      self->resent_++;
-      return GST_PAD_PROBE_OK;
-    }
-  self->dropped_++;
-  bool keyframe = false;
-  {
-    std::lock_guard l (self->lock_);
-    const gint64 now = g_get_monotonic_time ();
-    if (now - self->last_keyframe_us_ >= kKeyframeInterval)
-      {
-        self->last_keyframe_us_ = now;
-        keyframe = true;
-      }
-  }
-  if (keyframe)
+  const Verdict verdict = self->on_request ();
+  if (verdict == Verdict::Resend)
+    return GST_PAD_PROBE_OK;
+  if (verdict == Verdict::Keyframe)
     {
       // Upstream from the RTX sender: through webrtcbin to whatever feeds it (the encoder).
-      self->keyframes_++;
       if (GstElement *rtxsend = gst_pad_get_parent_element (pad))
         {
           Ptr<GstPad> sink (gst_element_get_static_pad (rtxsend, "sink"));

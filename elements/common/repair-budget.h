@@ -41,12 +41,23 @@ public:
   // The budget must outlive the element's streaming.
   void watch (GstElement *element);
   void set_percent (guint percent) { percent_ = percent; }
+
+  // For a send stage of our own (elements/send/direct-sender.h), the same rules without
+  // webrtcbin's RTX sender: @n media packets sent, then one packet asked for again.
+  enum class Verdict
+  {
+    Resend,
+    Drop,     // over the budget
+    Keyframe, // over the budget: ask the encoder for a keyframe instead
+  };
+  void add_media (guint n);
+  Verdict on_request ();
   guint percent () const { return percent_; }
   RepairCounts counts () const;
 
 private:
   static GstPadProbeReturn on_media (GstPad *pad, GstPadProbeInfo *info, gpointer data);
-  static GstPadProbeReturn on_request (GstPad *pad, GstPadProbeInfo *info, gpointer data);
+  static GstPadProbeReturn on_request_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   void watch_rtx_sender (GstElement *rtxsend);
   bool take_token ();
 

@@ -147,6 +147,31 @@ BandwidthEstimate::on_report_loss (double fraction, gint64 now_us)
 }
 
 void
+BandwidthEstimate::on_remb (double kbps, gint64 now_us)
+{
+  std::lock_guard lock (lock_);
+  // Zero is a valid REMB ("stop"), but no browser asks for it; above 10 Gbit/s is nonsense.
+  if (!(kbps > 0 && kbps <= 1e7))
+    {
+      ignored_++;
+      GST_DEBUG ("REMB of %f kbit/s is absurd, ignored", kbps);
+      return;
+    }
+  last_feedback_us_ = now_us;
+  remb_kbps_ = kbps;
+  if (has_twcc_)
+    return; // our own estimate from TWCC is the better one
+  // The receiver's own estimate: follow it down at once, up no faster than our own growth.
+  if (kbps < estimate_kbps_)
+    {
+      estimate_kbps_ = std::max (kbps, 50.0);
+      last_update_us_ = now_us;
+    }
+  else
+    estimate_kbps_ = std::min (kbps, std::max (estimate_kbps_, 50.0));
+}
+
+void
 BandwidthEstimate::decrease (gint64 now_us, double received_kbps)
 {
   congested_ = true;

@@ -68,6 +68,8 @@ public:
   void set_padding_kbps (double kbps);
   // Receiver-report loss (0..1) when there is no TWCC.
   void on_report_loss (double fraction, gint64 now_us);
+  // A REMB (the receiver's own estimate, kbit/s): caps the estimate when there is no TWCC.
+  void on_remb (double kbps, gint64 now_us);
   EstimateSnapshot snapshot () const;
   // Whether any feedback (TWCC or receiver reports) has arrived since @since_us.
   bool has_feedback_since (gint64 since_us) const;
@@ -99,6 +101,7 @@ private:
   double loss_ = 0;
   double received_kbps_ = 0; // reported payloads, padding included (see set_padding_kbps)
   double padding_kbps_ = 0;
+  double remb_kbps_ = -1;
   bool congested_ = false;
   std::atomic<bool> congested_now_{ false };
   bool has_twcc_ = false;

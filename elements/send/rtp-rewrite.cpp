@@ -115,12 +115,13 @@ write_header (guint8 *out, const Header &h, guint8 pt, guint16 seq, guint32 ts,
 
 } // namespace
 
-GstBuffer *
-RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms)
+bool
+RtpRewriter::rewrite_header (GstBuffer *in, const PacketInfo &info, bool switched,
+                             gint playout_max_ms, RewrittenHeader &out)
 {
   Header h;
   if (!read_header (in, h))
-    return nullptr;
+    return false;
   if (!started_)
     {
       seq_delta_ = 0;
@@ -184,46 +185,57 @@ RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint
         desc[pid_at] = (guint8)out_pid;
     }
 
-  GstMemory *header = gst_allocator_alloc (nullptr, 12 + h.csrc_len + 20 + sizeof desc, nullptr);
-  GstMapInfo map;
-  if (!gst_memory_map (header, &map, GST_MAP_WRITE))
-    {
-      gst_memory_unref (header);
-      return nullptr;
-    }
-  gsize len = write_header (map.data, h, pt, seq, ts, ids_,
+  gsize len = write_header (out.bytes, h, pt, seq, ts, ids_,
                             info.frame_start ? playout_max_ms : -1, false);
-  memcpy (map.data + len, desc, desc_len); // the rewritten descriptor start, if any
-  len += desc_len;
-  gst_memory_unmap (header, &map);
-  gst_memory_resize (header, 0, len);
-
-  // The payload's memories (shared: a region copy refs them) behind our header; one buffer
-  // fewer than building the header's and appending the payload's (callgrind:
-  // bench/rewrite-bench.cpp).
-  const gsize body = h.len + desc_len;
-  GstBuffer *out = size > body
-                       ? gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY, body, size - body)
-                       : gst_buffer_new ();
-  gst_buffer_prepend_memory (out, header);
-  gst_buffer_copy_into (out, in,
-                        (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS
-                                             | GST_BUFFER_COPY_META),
-                        0, -1);
+  memcpy (out.bytes + len, desc, desc_len); // the rewritten descriptor start, if any
+  out.rtp_len = len;
+  out.len = len + desc_len;
+  out.body = h.len + desc_len;
+  out.body_len = size > out.body ? size - out.body : 0;
   last_seq_ = seq;
   last_ts_ = ts;
   ssrc_ = h.ssrc;
   last_pt_ = pt;
   if (GST_BUFFER_PTS_IS_VALID (in))
     last_pts_ = GST_BUFFER_PTS (in);
-  return out;
+  return true;
 }
 
 GstBuffer *
-RtpRewriter::padding (guint size)
+RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms)
+{
+  RewrittenHeader rh;
+  if (!rewrite_header (in, info, switched, playout_max_ms, rh))
+    return nullptr;
+  GstMemory *header = gst_allocator_alloc (nullptr, rh.len, nullptr);
+  GstMapInfo map;
+  if (!gst_memory_map (header, &map, GST_MAP_WRITE))
+    {
+      gst_memory_unref (header);
+      return nullptr;
+    }
+  memcpy (map.data, rh.bytes, rh.len);
+  gst_memory_unmap (header, &map);
+
+  // The payload's memories (shared: a region copy refs them) behind our header; one buffer
+  // fewer than building the header's and appending the payload's (callgrind:
+  // bench/rewrite-bench.cpp).
+  GstBuffer *out = rh.body_len
+                       ? gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY, rh.body, rh.body_len)
+                       : gst_buffer_new ();
+  gst_buffer_prepend_memory (out, header);
+  gst_buffer_copy_into (out, in,
+                        (GstBufferCopyFlags)(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS
+                                             | GST_BUFFER_COPY_META),
+                        0, -1);
+  return out;
+}
+
+gsize
+RtpRewriter::padding_into (guint size, guint8 *out)
 {
   if (!started_ || size == 0)
-    return nullptr;
+    return 0;
   size = MIN (size, 255u);
   Header h;
   h.b0 = 0x80;
@@ -232,18 +244,20 @@ RtpRewriter::padding (guint size)
   // The padding takes a sequence number: the media after it moves one on.
   last_seq_++;
   seq_delta_++;
-  GstBuffer *out = gst_buffer_new_allocate (nullptr, 12 + 16 + size, nullptr);
-  GstMapInfo map;
-  if (!gst_buffer_map (out, &map, GST_MAP_WRITE))
-    {
-      gst_buffer_unref (out);
-      return nullptr;
-    }
-  gsize len = write_header (map.data, h, last_pt_, last_seq_, last_ts_, ids_, -1, true);
-  memset (map.data + len, 0, size);
-  map.data[len + size - 1] = (guint8)size; // RFC 3550: the last octet counts the padding
-  gst_buffer_unmap (out, &map);
-  gst_buffer_resize (out, 0, len + size);
+  gsize len = write_header (out, h, last_pt_, last_seq_, last_ts_, ids_, -1, true);
+  memset (out + len, 0, size);
+  out[len + size - 1] = (guint8)size; // RFC 3550: the last octet counts the padding
+  return len + size;
+}
+
+GstBuffer *
+RtpRewriter::padding (guint size)
+{
+  guint8 bytes[kMaxPaddingPacket];
+  const gsize len = padding_into (size, bytes);
+  if (!len)
+    return nullptr;
+  GstBuffer *out = gst_buffer_new_memdup (bytes, len);
   if (GST_CLOCK_TIME_IS_VALID (last_pts_))
     GST_BUFFER_PTS (out) = last_pts_;
   return out;

@@ -43,6 +43,22 @@ struct PacketInfo
   bool frame_end = false;   // the last packet of a frame (the marker bit): padding may follow
 };
 
+// The largest header rewrite_header() writes: 12 fixed, 60 of CSRCs, 4 + 8 of extensions and
+// 4 of payload descriptor, rounded up.
+static constexpr gsize kMaxRewrittenHeader = 96;
+// The largest padding packet: header, extensions and 255 bytes of padding.
+static constexpr gsize kMaxPaddingPacket = 12 + 16 + 255;
+
+// A packet's new header, and where in the packet it came from the kept payload starts.
+struct RewrittenHeader
+{
+  guint8 bytes[kMaxRewrittenHeader];
+  gsize len = 0;      // of bytes
+  gsize rtp_len = 0;  // of which the RTP header (then the payload descriptor's start, if any)
+  gsize body = 0;     // offset of the payload kept from the input packet
+  gsize body_len = 0; // its length (may be 0)
+};
+
 class RtpRewriter
 {
 public:
@@ -54,9 +70,15 @@ public:
   // first packet carries the playout-delay extension with maximum @playout_max_ms (-1: none).
   // Returns a new buffer, or nullptr when @in is not RTP.
   GstBuffer *rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms);
+  // The same without building a buffer: the new header into @out, and which bytes of @in
+  // follow it (a send stage that copies the packet anyway; elements/send/direct-sender.h).
+  bool rewrite_header (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms,
+                       RewrittenHeader &out);
   // A padding-only packet of @size bytes (>= 13) after the last one, for probing the link;
   // nullptr before the first packet.
   GstBuffer *padding (guint size);
+  // The same into @out (kMaxPaddingPacket bytes); returns its length, 0 before the first packet.
+  gsize padding_into (guint size, guint8 *out);
 
   guint16 last_seq () const { return last_seq_; }
 
