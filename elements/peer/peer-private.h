@@ -10,6 +10,7 @@
 
 #include "data-channels.h"
 #include "gst-ptr.h"
+#include "media-path.h"
 #include "promise-util.h"
 #include "repair-budget.h"
 
@@ -77,6 +78,16 @@ struct Private
   std::atomic<bool> stopping{ false };
   RepairBudget repair{ DEFAULT_RETRANSMISSION_BUDGET };
   DataChannels channels;
+
+  // The media path of our own (media-path.cpp); a leaf lock, taken on streaming threads.
+  std::mutex path_lock;
+  bool path_known = false; // announced (path may still be nullptr: none)
+  bool key_watch = false;  // waiting for dtlssrtpenc's on-key-set
+  bool rtcp_probed = false;
+  std::shared_ptr<const MediaPath> path;
+  MediaPathReady path_ready;
+  RtcpTap rtcp_tap;
+  std::vector<guint32> claimed_ssrcs;
 };
 
 /* transport.cpp */
@@ -85,6 +96,10 @@ void remember_remote_fingerprint (GstRtcPeerBin *self, const GstSDPMessage *sdp)
 void watch_dtls_transports (GstRtcPeerBin *self);
 void apply_ice_settings (GstRtcPeerBin *self);
 void connect_transport_signals (GstRtcPeerBin *self);
+
+/* media-path.cpp */
+// Once the DTLS peer is verified: reads the SRTP key and ICE stream, calls the watcher.
+void announce_media_path (GstRtcPeerBin *self);
 
 /* pads.cpp */
 GstPad *request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name,

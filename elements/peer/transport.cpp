@@ -129,6 +129,7 @@ on_dtls_state (GObject *transport, GParamSpec *, GstRtcPeerBin *self)
       return;
     }
   GST_INFO_OBJECT (self, "DTLS certificate matches the SDP fingerprint");
+  announce_media_path (self);
 }
 
 static void
