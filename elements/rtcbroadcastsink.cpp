@@ -46,6 +46,7 @@ enum
   PROP_RETRANSMISSION_BUDGET,
   PROP_NAVIGATION,
   PROP_VIDEO_LAYERS,
+  PROP_DIRECT_SEND,
   PROP_VIEWERS,
 };
 
@@ -149,6 +150,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_VIDEO_LAYERS:
       rtc::set_video_layers (GST_ELEMENT (self), s.video_layers, g_value_get_string (value));
       break;
+    case PROP_DIRECT_SEND:
+      s.direct_send = g_value_get_boolean (value);
+      break;
     case PROP_PLAYOUT_DELAY:
       {
         s.playout_delay = g_value_get_int (value);
@@ -203,6 +207,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_VIDEO_LAYERS:
       g_value_set_string (value, s.video_layers.c_str ());
+      break;
+    case PROP_DIRECT_SEND:
+      g_value_set_boolean (value, s.direct_send);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -319,6 +326,8 @@ gst_rtc_broadcast_sink_class_init (GstRtcBroadcastSinkClass *klass)
           DEFAULT_NAVIGATION, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_LAYERS, rtc::video_layers_param_spec (rw_ready));
+  g_object_class_install_property (gobject_class, PROP_DIRECT_SEND,
+                                   rtc::direct_send_param_spec (rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_VIEWERS,
       g_param_spec_uint ("viewers", "Viewers", "Viewers attached now", 0, G_MAXUINT, 0, ro));

@@ -51,6 +51,7 @@ enum
   PROP_DATA_CHANNEL, // rtcsignalbin's, with a default of its own here
   PROP_PEER,
   PROP_VIDEO_LAYERS,
+  PROP_DIRECT_SEND,
 };
 
 G_DEFINE_TYPE (GstRtcCallBin, gst_rtc_call_bin, GST_TYPE_RTC_SIGNAL_BIN);
@@ -168,6 +169,9 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
     case PROP_VIDEO_LAYERS:
       rtc::set_video_layers (GST_ELEMENT (self), s.video_layers, g_value_get_string (value));
       break;
+    case PROP_DIRECT_SEND:
+      s.direct_send = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -211,6 +215,9 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_VIDEO_LAYERS:
       g_value_set_string (value, s.video_layers.c_str ());
+      break;
+    case PROP_DIRECT_SEND:
+      g_value_set_boolean (value, s.direct_send);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -311,6 +318,8 @@ gst_rtc_call_bin_class_init (GstRtcCallBinClass *klass)
                          0, G_MAXINT, DEFAULT_CALL_KEYFRAME_INTERVAL, rw_ready));
   g_object_class_install_property (gobject_class, PROP_VIDEO_LAYERS,
                                    rtc::video_layers_param_spec (rw_ready));
+  g_object_class_install_property (gobject_class, PROP_DIRECT_SEND,
+                                   rtc::direct_send_param_spec (rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_CALL,
       g_param_spec_string (

@@ -43,6 +43,7 @@ struct Settings
   guint retransmission_budget = DEFAULT_RETRANSMISSION_BUDGET;
   bool navigation = DEFAULT_NAVIGATION;
   std::string video_layers = RTC_DEFAULT_VIDEO_LAYERS;
+  bool direct_send = RTC_DEFAULT_DIRECT_SEND;
 };
 
 // A session of rtcsignalbin: owned and touched by the worker thread only.
@@ -54,6 +55,8 @@ struct Viewer : rtc::Session
   bool answered = false;   // the codecs are agreed (its answer applied, or our answer made)
   bool flowing = false;    // subscribed once both answered and connected: packets flow to it
   bool subscribed = false; // in its feeds' subscriber lists
+  std::shared_ptr<rtc::DirectSender> direct; // its send stage, with direct-send
+  bool direct_started = false;               // packets go through it
 };
 
 /* Lock order: rtcsignalbin's settings lock, settings_lock, the Outgoing's lock, then stats_lock.

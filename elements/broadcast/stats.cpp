@@ -111,6 +111,7 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       str ("peer_id", v.peer_id);
       str ("state", v.state);
       str ("video_codec", v.video_codec);
+      str ("send_path", v.send_path);
       str ("audio_codec", v.audio_codec);
       json_builder_set_member_name (b, "connected_seconds");
       json_builder_add_double_value (b, v.connected_us ? (now - v.connected_us) / 1e6 : 0.0);

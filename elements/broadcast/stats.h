@@ -18,6 +18,7 @@ struct ViewerSnapshot
   std::string state = "new"; // RTCPeerConnection.connectionState
   std::string video_codec;
   std::string audio_codec;
+  std::string send_path; // "direct" (our own send stage), "webrtcbin", "" until the DTLS is up
   gint64 created_us = 0;
   gint64 connected_us = 0;
   guint64 bytes_sent = 0;

@@ -112,8 +112,11 @@ viewer_state_changed (GstRtcSignalBin *bin, rtc::Session &session,
 }
 
 static void
-viewer_connected (GstRtcSignalBin *, rtc::Session &session)
+viewer_connected (GstRtcSignalBin *bin, rtc::Session &session)
 {
+  if (!viewer_of (session).direct)
+    update_snapshot (sink_of (bin), session.session_id,
+                     [] (rtc::ViewerSnapshot &snap) { snap.send_path = "webrtcbin"; });
   Viewer &v = viewer_of (session);
   if (v.answered && !v.flowing)
     {
@@ -159,6 +162,34 @@ static bool
 route_to_feed (GstRtcBroadcastSink *self, rtc::SessionTrack &vt)
 {
   return rtc::route_to_feed (*self->priv->out, vt);
+}
+
+// With direct-send, the viewer's routed tracks go through a send stage of its own once its
+// DTLS peer is verified (send/direct-sender.h); until then they hold back.
+static void
+use_direct_path (GstRtcBroadcastSink *self, Viewer &v)
+{
+  if (!copy_settings (self).direct_send || v.direct)
+    return;
+  const std::string id = v.session_id;
+  v.direct = rtc::prepare_direct_path (
+      v.peer.get (), v.tracks, [self, id] (std::shared_ptr<const rtc::MediaPath> path) {
+        rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, id, path] {
+          rtc::Session *s = rtc::find_session (GST_RTC_SIGNAL_BIN (self), id);
+          if (!s || !viewer_of (*s).direct)
+            return;
+          Viewer &v = viewer_of (*s);
+          v.direct_started
+              = rtc::start_direct_path (v.peer.get (), *v.direct, v.tracks, path, v.subscribed);
+          const bool direct = v.direct_started;
+          update_snapshot (self, id, [direct] (rtc::ViewerSnapshot &snap) {
+            snap.send_path = direct ? "direct" : "webrtcbin";
+          });
+          GST_INFO_OBJECT (self, "viewer %s: %s", id.c_str (),
+                           v.direct_started ? "sending through our own send stage"
+                                            : "sending through webrtcbin");
+        });
+      });
 }
 
 // A WHEP player's offer: one of our tracks per m-line it wants to receive, in order, with the
@@ -272,6 +303,7 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
           rtc::refuse_session (bin, session_id, why);
           return;
         }
+      use_direct_path (self, v);
     }
   else
     {
@@ -450,6 +482,7 @@ apply_answer (GstRtcBroadcastSink *self, const std::string &session_id, const st
       Ptr<GstCaps> caps (rtc::session_track_caps (vt));
       gst_app_src_set_caps (GST_APP_SRC (vt.appsrc.get ()), caps.get ());
     }
+  use_direct_path (self, *v);
   viewer_joined (self, v);
 }
 
@@ -519,6 +552,8 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
   Viewer &v = viewer_of (session);
   if (!v.flowing)
     return;
+  if (v.direct_started)
+    v.direct->tick ();
   const std::string &id = session.session_id;
   double report_loss = -1;
   update_snapshot (self, id, [&report_loss] (rtc::ViewerSnapshot &snap) {
@@ -558,6 +593,26 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
 static void
 viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
 {
+  rtc::Session *session = rtc::find_session (bin, session_id);
+  const Viewer *v = session ? &viewer_of (*session) : nullptr;
+  if (v && v->direct_started)
+    {
+      // webrtcbin never saw these packets: the send stage counted them, and gives the
+      // receiver reports' loss to the estimate itself.
+      const rtc::DirectStats d = rtc::direct_stats (*v->direct, v->tracks);
+      update_snapshot (sink_of (bin), session_id, [&d] (rtc::ViewerSnapshot &snap) {
+        snap.bytes_sent = d.bytes_sent;
+        snap.packets_sent = d.packets_sent;
+        snap.nack_count = d.nack_count;
+        snap.pli_count = d.pli_count;
+        snap.fir_count = d.fir_count;
+        snap.packets_lost = d.packets_lost;
+        snap.fraction_lost = d.fraction_lost;
+        if (d.rtt_ms >= 0)
+          snap.rtt_ms = d.rtt_ms;
+      });
+      return;
+    }
   update_snapshot (sink_of (bin), session_id, [stats] (rtc::ViewerSnapshot &snap) {
     const guint64 sent = snap.packets_sent;
     const gint64 lost = snap.packets_lost;

@@ -34,6 +34,7 @@ struct Settings
   guint keyframe_interval = DEFAULT_CALL_KEYFRAME_INTERVAL;
   std::string call; // the remote producer to call ("first": the first one), "" = wait for calls
   std::string video_layers = RTC_DEFAULT_VIDEO_LAYERS;
+  bool direct_send = RTC_DEFAULT_DIRECT_SEND;
 };
 
 // The call: a session of rtcsignalbin, owned and touched by its worker thread only.
@@ -45,6 +46,7 @@ struct Call : rtc::Session
   bool waiting = false;                // for our tracks' caps: no peer yet
   std::string offer;                   // the caller's offer while we wait
   bool answered = false, flowing = false, subscribed = false;
+  std::shared_ptr<rtc::DirectSender> direct; // its send stage, with direct-send
 };
 
 /* Lock order: rtcsignalbin's settings lock, settings_lock, the Outgoing's lock. None is held

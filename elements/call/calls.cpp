@@ -75,6 +75,30 @@ on_worker (gpointer data, const GError *error,
   });
 }
 
+// With direct-send, the call's routed tracks go through a send stage of its own once its DTLS
+// peer is verified (send/direct-sender.h); until then they hold back.
+static void
+use_direct_path (GstRtcCallBin *self, Call &c)
+{
+  if (!copy_settings (self).direct_send || c.direct)
+    return;
+  const std::string id = c.session_id;
+  c.direct = rtc::prepare_direct_path (
+      c.peer.get (), c.send, [self, id] (std::shared_ptr<const rtc::MediaPath> path) {
+        rtc::run_on_worker (GST_RTC_SIGNAL_BIN (self), [self, id, path] {
+          Call *c = find_call (self, id);
+          if (!c || !c->direct)
+            return;
+          const bool direct
+              = rtc::start_direct_path (c->peer.get (), *c->direct, c->send, path, c->subscribed);
+          if (!direct)
+            c->direct.reset ();
+          GST_INFO_OBJECT (self, "call %s: %s", id.c_str (),
+                           direct ? "sending through our own send stage" : "sending through webrtcbin");
+        });
+      });
+}
+
 void
 start_flowing (Call &c)
 {
@@ -202,6 +226,7 @@ apply_answer (GstRtcCallBin *self, Call &c, const std::string &answer)
       Ptr<GstCaps> caps (rtc::session_track_caps (st));
       gst_app_src_set_caps (GST_APP_SRC (st.appsrc.get ()), caps.get ());
     }
+  use_direct_path (self, c);
   gst_rtc_peer_bin_set_remote_description (
       GST_RTC_PEER_BIN (c.peer.get ()), "answer", answer.c_str (),
       [] (GstRtcPeerBin *, const GError *error, gpointer data) {
@@ -352,6 +377,7 @@ send_and_answer (GstRtcCallBin *self, Call &c, const std::string &err)
       Ptr<GstCaps> caps (rtc::session_track_caps (st));
       gst_app_src_set_caps (GST_APP_SRC (st.appsrc.get ()), caps.get ());
     }
+  use_direct_path (self, c);
   rtc::subscribe_session_tracks (c.send, c.subscribed);
   gst_rtc_peer_bin_create_answer (
       GST_RTC_PEER_BIN (c.peer.get ()),
@@ -491,6 +517,8 @@ call_tick (GstRtcSignalBin *bin, rtc::Session &session)
   Call &c = call_of (session);
   if (!c.flowing)
     return;
+  if (c.direct && c.direct->started ())
+    c.direct->tick ();
   for (auto &st : c.send)
     rtc::adapt_session_track (*callbin_of (bin)->priv->out, st, -1);
 }

@@ -1,5 +1,6 @@
 #include "send/outlet.h"
 
+#include "send/direct-sender.h"
 #include "send/feed.h"
 
 #include <gst/app/gstappsrc.h>
@@ -88,6 +89,24 @@ Outlet::detach ()
 }
 
 void
+Outlet::restart ()
+{
+  std::shared_ptr<Feed> a, b;
+  {
+    std::lock_guard lock (lock_);
+    a = std::move (current_);
+    b = std::move (pending_);
+    current_stopped_ = false;
+  }
+  if (a)
+    a->unsubscribe (this);
+  if (b)
+    b->unsubscribe (this);
+  if (auto feed = b ? b : a)
+    switch_to (feed);
+}
+
+void
 Outlet::request_keyframe ()
 {
   std::shared_ptr<Feed> feed;
@@ -100,11 +119,32 @@ Outlet::request_keyframe ()
 }
 
 void
+Outlet::use_direct (std::shared_ptr<DirectSender> sender, std::size_t stream)
+{
+  {
+    std::lock_guard lock (lock_);
+    direct_ = std::move (sender);
+    direct_stream_ = stream;
+  }
+  route_.store (OutletRoute::Waiting);
+}
+
+void
 Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
 {
+  const OutletRoute route = route_.load ();
+  if (route == OutletRoute::Waiting)
+    return; // no key yet: nobody could read it
+  const bool direct = route == OutletRoute::Direct;
   GstBuffer *outs[1 + kMaxPaddingPacketsPerFrame];
-  guint n = 0;
+  RewrittenHeader header;
+  guint8 pads[kMaxPaddingPacketsPerFrame][kMaxPaddingPacket];
+  gsize pad_len[kMaxPaddingPacketsPerFrame];
+  guint n = 0, n_pads = 0;
+  bool media = false;
   std::shared_ptr<Feed> old;
+  std::shared_ptr<DirectSender> sender;
+  std::size_t stream = 0;
   {
     std::lock_guard lock (lock_);
     bool switched = false;
@@ -119,11 +159,24 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
       }
     if (!current_ || current_.get () != from || current_stopped_)
       return;
-    GstBuffer *out = rw_.rewrite (buf, info, switched, playout_ms_->load ());
-    if (!out)
-      return;
-    outs[n++] = out;
-    media_bytes_ += gst_buffer_get_size (out);
+    const gint playout = playout_ms_->load ();
+    if (direct)
+      {
+        if (!rw_.rewrite_header (buf, info, switched, playout, header))
+          return;
+        media = true;
+        media_bytes_ += header.len + header.body_len;
+        sender = direct_;
+        stream = direct_stream_;
+      }
+    else
+      {
+        GstBuffer *out = rw_.rewrite (buf, info, switched, playout);
+        if (!out)
+          return;
+        outs[n++] = out;
+        media_bytes_ += gst_buffer_get_size (out);
+      }
     // Padding after a frame's last packet (the marker bit), as much as the rate has earned.
     guint kbps = padding_kbps_.load ();
     if (kbps && estimate_ && estimate_->congested_now ())
@@ -134,14 +187,25 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
         if (last_padding_us_)
           padding_credit_ += kbps * 125.0 * MIN (now - last_padding_us_, 200000) / 1e6;
         last_padding_us_ = now;
-        while (padding_credit_ >= kPaddingPacketSize && n < G_N_ELEMENTS (outs))
+        while (padding_credit_ >= kPaddingPacketSize && n_pads < kMaxPaddingPacketsPerFrame)
           {
-            GstBuffer *pad = rw_.padding (kPaddingPacketSize);
-            if (!pad)
+            gsize len = 0;
+            if (direct)
+              {
+                len = rw_.padding_into (kPaddingPacketSize, pads[n_pads]);
+                if (len)
+                  pad_len[n_pads] = len;
+              }
+            else if (GstBuffer *pad = rw_.padding (kPaddingPacketSize))
+              {
+                len = gst_buffer_get_size (pad);
+                outs[n++] = pad;
+              }
+            if (!len)
               break;
+            n_pads++;
             padding_credit_ -= kPaddingPacketSize;
-            padding_bytes_ += gst_buffer_get_size (pad);
-            outs[n++] = pad;
+            padding_bytes_ += len;
           }
         padding_credit_ = MIN (padding_credit_, (double)kPaddingPacketSize);
       }
@@ -151,6 +215,13 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
         padding_credit_ = 0;
       }
   }
+  if (sender)
+    {
+      if (media)
+        sender->send_media (stream, buf, header);
+      for (guint i = 0; i < n_pads; i++)
+        sender->send_padding (stream, pads[i], pad_len[i]);
+    }
   for (guint i = 0; i < n; i++)
     gst_app_src_push_buffer (GST_APP_SRC (appsrc_.get ()), outs[i]);
   if (old)

@@ -1,12 +1,14 @@
-// Outlet: where one session's track leaves the shared feeds: the session's own appsrc, fed by
-// one feed at a time (a rung of the ladder), with the session's own RTP headers.
+// Outlet: where one session's track leaves the shared feeds: the session's own appsrc, or its
+// own send stage (send/direct-sender.h), fed by one feed at a time (a rung of the ladder), with
+// the session's own RTP headers.
 //
 // A switch to another feed is made at that feed's next keyframe: until then the outlet stays
 // subscribed to both and sends from the old one, so the viewer sees no gap; then it drops the
 // old one. Padding asked for by the adaptation goes out after a frame's last packet.
 //
 // Threading: deliver() runs on the feeds' streaming threads; the rest on the element's worker.
-// Lock order: the outlet's lock is a leaf: never held while pushing or calling into a feed.
+// Lock order: the outlet's lock is a leaf: never held while pushing, sending or calling into a
+// feed.
 #pragma once
 
 #include "send/adaptation.h"
@@ -23,6 +25,16 @@ namespace rtc
 {
 
 class Feed;
+class DirectSender;
+
+// Where an outlet's packets go: the session's appsrc into webrtcbin, or the session's own send
+// stage (send/direct-sender.h); until that stage has its key, nowhere.
+enum class OutletRoute
+{
+  Webrtcbin,
+  Waiting,
+  Direct,
+};
 
 class Outlet : public std::enable_shared_from_this<Outlet>
 {
@@ -44,12 +56,20 @@ public:
   std::shared_ptr<Feed> pending ();
   // Out of every feed (before the session's peer stops).
   void detach ();
+  // Subscribes again to the feed it is on (or waits for): what a new subscriber gets (the
+  // cached GOP, or a keyframe), for packets held back while the route was not known.
+  void restart ();
   // A keyframe request from the viewer: to the feed it will see next.
   void request_keyframe ();
   // Padding to send on top of the media, in kbit/s (0: none); none while @estimate says the
   // path is congested.
   void set_padding_kbps (guint kbps) { padding_kbps_.store (kbps); }
   void set_estimate (std::shared_ptr<BandwidthEstimate> estimate) { estimate_ = std::move (estimate); }
+
+  // Packets go to @sender's stream @stream once set_route (Direct), and nowhere until then.
+  void use_direct (std::shared_ptr<DirectSender> sender, std::size_t stream);
+  void set_route (OutletRoute route) { route_.store (route); }
+  OutletRoute route () const { return route_.load (); }
 
   // A feed's streaming thread: @buf (transfer none) from @from.
   void deliver (Feed *from, GstBuffer *buf, const PacketInfo &info);
@@ -64,6 +84,9 @@ private:
   std::atomic<guint> padding_kbps_{ 0 };
   std::shared_ptr<BandwidthEstimate> estimate_; // set before the first packet
   std::atomic<guint64> media_bytes_{ 0 }, padding_bytes_{ 0 }, switches_{ 0 };
+  std::atomic<OutletRoute> route_{ OutletRoute::Webrtcbin };
+  std::shared_ptr<DirectSender> direct_; // set before the first packet
+  std::size_t direct_stream_ = 0;
   std::mutex lock_;
   RtpRewriter rw_;
   std::shared_ptr<Feed> current_, pending_;

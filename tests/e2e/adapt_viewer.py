@@ -37,8 +37,14 @@ stats.forEach(s => {
   if (s.type === 'inbound-rtp' && s.kind === 'video') {
     for (const k of ['framesDecoded', 'frameWidth', 'frameHeight', 'freezeCount', 'totalFreezesDuration',
                      'bytesReceived', 'framesDropped', 'packetsLost', 'nackCount', 'pliCount',
-                     'firCount', 'keyFramesDecoded', 'framesPerSecond'])
+                     'firCount', 'keyFramesDecoded', 'framesPerSecond', 'packetsReceived',
+                     'retransmittedPacketsReceived'])
       out[k] = s[k] === undefined ? null : s[k];
+  }
+  // What the sender's RTCP sender reports told the browser.
+  if (s.type === 'remote-outbound-rtp' && s.kind === 'video') {
+    out.srReports = s.reportsSent === undefined ? null : s.reportsSent;
+    out.srPacketsSent = s.packetsSent === undefined ? null : s.packetsSent;
   }
   if (s.type === 'outbound-rtp' && s.kind === 'video')
     out.videoBytesSent = s.bytesSent === undefined ? null : s.bytesSent;
