@@ -24,28 +24,11 @@ bundled_transport (GstRtcPeerBin *self)
 {
   Ptr<GstWebRTCDTLSTransport> only;
   bool bundled = true;
-  GArray *transceivers = nullptr;
-  g_signal_emit_by_name (self->priv->webrtc, "get-transceivers", &transceivers);
-  for (guint i = 0; transceivers && i < transceivers->len; i++)
-    {
-      auto *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
-      GstWebRTCRTPSender *sender = nullptr;
-      g_object_get (trans, "sender", &sender, nullptr);
-      GstWebRTCDTLSTransport *dtls = nullptr;
-      if (sender)
-        g_object_get (sender, "transport", &dtls, nullptr);
-      if (dtls && !only)
-        only = Ptr<GstWebRTCDTLSTransport>::adopt (dtls);
-      else if (dtls)
-        {
-          bundled = bundled && dtls == only.get ();
-          gst_object_unref (dtls);
-        }
-      if (sender)
-        gst_object_unref (sender);
-    }
-  if (transceivers)
-    g_array_unref (transceivers);
+  each_transceiver_transport (self, [&] (GstWebRTCDTLSTransport *dtls) {
+    if (!only)
+      only = Ptr<GstWebRTCDTLSTransport>::ref (dtls);
+    bundled = bundled && dtls == only.get ();
+  });
   return bundled ? only : Ptr<GstWebRTCDTLSTransport>{};
 }
 

@@ -18,6 +18,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -94,6 +95,9 @@ struct Private
 void fail (GstRtcPeerBin *self, const gchar *reason);
 void remember_remote_fingerprint (GstRtcPeerBin *self, const GstSDPMessage *sdp);
 void watch_dtls_transports (GstRtcPeerBin *self);
+// @fn on each transceiver's DTLS transport (transfer none; one transport many times when bundled).
+void each_transceiver_transport (GstRtcPeerBin *self,
+                                 const std::function<void (GstWebRTCDTLSTransport *)> &fn);
 void apply_ice_settings (GstRtcPeerBin *self);
 void connect_transport_signals (GstRtcPeerBin *self);
 

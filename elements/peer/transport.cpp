@@ -145,9 +145,9 @@ watch_transport (GstRtcPeerBin *self, GstWebRTCDTLSTransport *dtls)
                            GConnectFlags (0));
 }
 
-// Called once the remote description is applied, when webrtcbin has created its transports.
 void
-watch_dtls_transports (GstRtcPeerBin *self)
+each_transceiver_transport (GstRtcPeerBin *self,
+                            const std::function<void (GstWebRTCDTLSTransport *)> &fn)
 {
   GArray *transceivers = nullptr;
   g_signal_emit_by_name (self->priv->webrtc, "get-transceivers", &transceivers);
@@ -161,7 +161,7 @@ watch_dtls_transports (GstRtcPeerBin *self)
         g_object_get (sender, "transport", &dtls, nullptr);
       if (dtls)
         {
-          watch_transport (self, dtls);
+          fn (dtls);
           gst_object_unref (dtls);
         }
       if (sender)
@@ -169,6 +169,15 @@ watch_dtls_transports (GstRtcPeerBin *self)
     }
   if (transceivers)
     g_array_unref (transceivers);
+}
+
+// Called once the remote description is applied, when webrtcbin has created its transports.
+void
+watch_dtls_transports (GstRtcPeerBin *self)
+{
+  each_transceiver_transport (self, [self] (GstWebRTCDTLSTransport *dtls) {
+    watch_transport (self, dtls);
+  });
   // A session with data channels only has no transceiver: its DTLS transport is the SCTP one's.
   GObject *sctp = nullptr;
   g_object_get (self->priv->webrtc, "sctp-transport", &sctp, nullptr);

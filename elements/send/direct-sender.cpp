@@ -9,7 +9,6 @@
 #include <nice/agent.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 GST_DEBUG_CATEGORY_STATIC (direct_debug);
@@ -22,7 +21,7 @@ namespace
 {
 constexpr gsize kMaxPacket = 1500;            // RTP over UDP on the usual path MTU
 constexpr gsize kSrtpRoom = 16 + 4;           // auth tag, SRTCP index
-constexpr std::size_t kHistory = 1024;        // packets kept for NACK (power of two)
+constexpr std::size_t kHistory = 512;         // packets kept for NACK: 1.5 s at 3.5 Mbit/s
 constexpr gint64 kHistoryUs = G_USEC_PER_SEC; // older ones are past use for live video
 constexpr gint64 kResendGapUs = 20000;        // the same packet again no sooner than this
 constexpr gint64 kReportUs = G_USEC_PER_SEC;  // a sender report about every second
@@ -96,7 +95,7 @@ struct DirectSender::Slot
 struct DirectSender::Stream
 {
   DirectStreamConfig config;
-  std::array<Slot, kHistory> history;
+  std::vector<Slot> history; // video only: kHistory slots by sequence number
   guint32 rtx_ssrc = 0;
   guint16 rtx_seq = 0;
   // For the sender reports: the last packet's RTP timestamp and running time.
@@ -127,6 +126,8 @@ DirectSender::add_stream (const DirectStreamConfig &config)
   std::lock_guard lock (lock_);
   auto s = std::make_unique<Stream> ();
   s->config = config;
+  if (config.video)
+    s->history.resize (kHistory);
   s->rtx_ssrc = g_random_int ();
   s->rtx_seq = (guint16)g_random_int_range (0, 0x8000);
   streams_.push_back (std::move (s));
@@ -341,6 +342,8 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
       {
         std::lock_guard lock (lock_);
         Stream &s = *streams_[stream];
+        if (s.history.empty ())
+          break; // audio: nothing kept (a NACK for it is counted, not answered)
         Slot &slot = s.history[seq % kHistory];
         if (!slot.in || slot.seq != seq || now_us - slot.sent_us > kHistoryUs
             || now_us - slot.resent_us < kResendGapUs)

@@ -91,18 +91,11 @@ Outlet::detach ()
 void
 Outlet::restart ()
 {
-  std::shared_ptr<Feed> a, b;
-  {
-    std::lock_guard lock (lock_);
-    a = std::move (current_);
-    b = std::move (pending_);
-    current_stopped_ = false;
-  }
-  if (a)
-    a->unsubscribe (this);
-  if (b)
-    b->unsubscribe (this);
-  if (auto feed = b ? b : a)
+  std::shared_ptr<Feed> feed = pending ();
+  if (!feed)
+    feed = current ();
+  detach ();
+  if (feed)
     switch_to (feed);
 }
 
