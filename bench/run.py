@@ -312,20 +312,23 @@ def measure_levels(ctx, label, pid, ws, levels, rx_kw=None, stop_cpu=170.0, stat
 def series_fanout(ctx):
     levels = [1, 3] if ctx.smoke else [1, 5, 10, 25, 50]
     out = []
-    # rtcbroadcastsink: passthrough of the feeder's RTP (the same stream Janus gets)
-    port, wsport = free_port(), free_port()
-    feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "fanout-feeder")
+    # rtcbroadcastsink: passthrough of the feeder's RTP (the same stream Janus gets); with its own
+    # send stage (direct-send, the default) and through webrtcbin's RTP chain, in the same run.
     props = ctx.a.fanout_props
-    s = gst_launch(f'udpsrc port={port} address=127.0.0.1 caps="{UDP_CAPS}" ! rtph264depay ! h264parse ! '
-                   f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264 {props}",
-                   "fanout-rtckit")
-    try:
-        wait_port(wsport)
-        out += measure_levels(ctx, "rtcbroadcastsink" + (f" ({props})" if props else ""), s.pid,
-                              f"ws://127.0.0.1:{wsport}/ws", levels, stats_url=f"http://127.0.0.1:{wsport}/stats.json")
-    finally:
-        s.stop()
-        feeder.stop()
+    variants = [props, (props + " direct-send=false").strip()]
+    for vprops in variants:
+        port, wsport = free_port(), free_port()
+        feeder = gst_launch(FEEDER.format(host="127.0.0.1", port=port), "fanout-feeder")
+        s = gst_launch(f'udpsrc port={port} address=127.0.0.1 caps="{UDP_CAPS}" ! rtph264depay ! h264parse ! '
+                       f"rtcbroadcastsink address=127.0.0.1:{wsport} ice-local-addresses=127.0.0.1 video-codecs=h264 {vprops}",
+                       "fanout-rtckit")
+        try:
+            wait_port(wsport)
+            out += measure_levels(ctx, "rtcbroadcastsink" + (f" ({vprops})" if vprops else ""), s.pid,
+                                  f"ws://127.0.0.1:{wsport}/ws", levels, stats_url=f"http://127.0.0.1:{wsport}/stats.json")
+        finally:
+            s.stop()
+            feeder.stop()
     # Janus streaming plugin, same RTP, in its own network namespace
     try:
         out += janus_bench.fanout(ctx, levels, measure_levels, FEEDER)
@@ -342,7 +345,8 @@ def series_fanout(ctx):
     designs = {r["design"] for r in out}
     # A full run may go without Janus (its table says "not measured"); the smoke run may not, or
     # the Janus code would rot unseen.
-    wanted = ["rtcbroadcastsink" + (f" ({props})" if props else ""), "one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
+    wanted = ["rtcbroadcastsink" + (f" ({v})" if v else "") for v in variants]
+    wanted += ["one encoder per viewer"] + (["Janus streaming plugin"] if ctx.smoke else [])
     return all(d in designs for d in wanted)
 
 
