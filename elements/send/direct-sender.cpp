@@ -202,7 +202,8 @@ DirectSender::next_twcc_locked (gint64 now_us, gsize size)
 }
 
 void
-DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHeader &h)
+DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHeader &h,
+                          const guint8 *data, gsize size)
 {
   guint8 pkt[kMaxPacket + kSrtpRoom];
   gsize len = h.len + h.body_len;
@@ -212,7 +213,9 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
       return;
     }
   memcpy (pkt, h.bytes, h.len);
-  if (h.body_len && gst_buffer_extract (in, h.body, pkt + h.len, h.body_len) != h.body_len)
+  if (data && h.body + h.body_len <= size)
+    memcpy (pkt + h.len, data + h.body, h.body_len);
+  else if (h.body_len && gst_buffer_extract (in, h.body, pkt + h.len, h.body_len) != h.body_len)
     return;
   const gint64 now = g_get_monotonic_time ();
   {

@@ -88,8 +88,10 @@ public:
   bool start (std::shared_ptr<const MediaPath> path);
   bool started () const;
 
-  // A feed's streaming thread: the packet @in (transfer none) under the header @h.
-  void send_media (std::size_t stream, GstBuffer *in, const RewrittenHeader &h);
+  // A feed's streaming thread: the packet @in (transfer none) under the header @h; @data (@size
+  // bytes) is @in mapped, when its feed did that already (else nullptr).
+  void send_media (std::size_t stream, GstBuffer *in, const RewrittenHeader &h,
+                   const guint8 *data = nullptr, gsize size = 0);
   // A padding packet @len bytes at @pkt.
   void send_padding (std::size_t stream, const guint8 *pkt, gsize len);
   // webrtcbin's receive thread: a decrypted RTCP compound packet from the peer.

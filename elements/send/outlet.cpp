@@ -211,7 +211,7 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
   if (sender)
     {
       if (media)
-        sender->send_media (stream, buf, header);
+        sender->send_media (stream, buf, header, info.data, info.size);
       for (guint i = 0; i < n_pads; i++)
         sender->send_padding (stream, pads[i], pad_len[i]);
     }

@@ -41,6 +41,10 @@ struct PacketInfo
   bool frame_start = false; // the first packet of a frame
   bool key_start = false;   // the first packet of a keyframe: a viewer may switch here
   bool frame_end = false;   // the last packet of a frame (the marker bit): padding may follow
+  // The packet's bytes, mapped once by its feed for every viewer while it delivers (nullptr
+  // otherwise, e.g. for a cached GOP): a send stage copies from here instead of mapping again.
+  const guint8 *data = nullptr;
+  gsize size = 0;
 };
 
 // The largest header rewrite_header() writes: 12 fixed, 60 of CSRCs, 4 + 8 of extensions and
