@@ -326,7 +326,8 @@ direct_send_param_spec (GParamFlags flags)
       "Send each session's media through rtckit's own send stage: the feed's thread rewrites, "
       "SRTP-protects and sends every packet on the session's ICE path, and answers NACK, PLI, "
       "FIR and TWCC itself (webrtcbin keeps negotiation, ICE and DTLS, and the DTLS "
-      "certificate is checked first). About a tenth of the instructions per packet and viewer. "
+      "certificate is checked first). About an eighth of the instructions per packet and viewer "
+      "(bench/README.md). "
       "false: through webrtcbin's RTP chain (its appsrc thread, rtpbin, RTX sender, srtpenc). "
       "A change applies to sessions that start after it",
       RTC_DEFAULT_DIRECT_SEND, flags);
