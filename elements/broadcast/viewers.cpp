@@ -182,6 +182,7 @@ use_direct_path (GstRtcBroadcastSink *self, Viewer &v)
           v.direct_started
               = rtc::start_direct_path (v.peer.get (), *v.direct, v.tracks, path, v.subscribed);
           const bool direct = v.direct_started;
+          v.stats_every_poll = !direct; // viewer_poll reads the send stage's own counts
           update_snapshot (self, id, [direct] (rtc::ViewerSnapshot &snap) {
             snap.send_path = direct ? "direct" : "webrtcbin";
           });
@@ -531,6 +532,24 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
     snap.messages_received = session.inbox->received.load ();
     snap.messages_dropped = session.inbox->dropped.load ();
   });
+  const Viewer &v = viewer_of (session);
+  if (v.direct_started)
+    {
+      // The send stage counted the packets, and gives the receiver reports' loss to the
+      // estimate itself.
+      const rtc::DirectStats d = rtc::direct_stats (*v.direct, v.tracks);
+      update_snapshot (self, id, [&d] (rtc::ViewerSnapshot &snap) {
+        snap.bytes_sent = d.bytes_sent;
+        snap.packets_sent = d.packets_sent;
+        snap.nack_count = d.nack_count;
+        snap.pli_count = d.pli_count;
+        snap.fir_count = d.fir_count;
+        snap.packets_lost = d.packets_lost;
+        snap.fraction_lost = d.fraction_lost;
+        if (d.rtt_ms >= 0)
+          snap.rtt_ms = d.rtt_ms;
+      });
+    }
   GstStructure *repair = nullptr;
   g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
   if (repair)
@@ -594,25 +613,8 @@ static void
 viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
 {
   rtc::Session *session = rtc::find_session (bin, session_id);
-  const Viewer *v = session ? &viewer_of (*session) : nullptr;
-  if (v && v->direct_started)
-    {
-      // webrtcbin never saw these packets: the send stage counted them, and gives the
-      // receiver reports' loss to the estimate itself.
-      const rtc::DirectStats d = rtc::direct_stats (*v->direct, v->tracks);
-      update_snapshot (sink_of (bin), session_id, [&d] (rtc::ViewerSnapshot &snap) {
-        snap.bytes_sent = d.bytes_sent;
-        snap.packets_sent = d.packets_sent;
-        snap.nack_count = d.nack_count;
-        snap.pli_count = d.pli_count;
-        snap.fir_count = d.fir_count;
-        snap.packets_lost = d.packets_lost;
-        snap.fraction_lost = d.fraction_lost;
-        if (d.rtt_ms >= 0)
-          snap.rtt_ms = d.rtt_ms;
-      });
-      return;
-    }
+  if (session && viewer_of (*session).direct_started)
+    return; // webrtcbin never saw its packets: viewer_poll reads the send stage's counts
   update_snapshot (sink_of (bin), session_id, [stats] (rtc::ViewerSnapshot &snap) {
     const guint64 sent = snap.packets_sent;
     const gint64 lost = snap.packets_lost;

@@ -93,6 +93,7 @@ use_direct_path (GstRtcCallBin *self, Call &c)
               = rtc::start_direct_path (c->peer.get (), *c->direct, c->send, path, c->subscribed);
           if (!direct)
             c->direct.reset ();
+          c->stats_every_poll = !direct; // only the dashboard's selected pair needs it then
           GST_INFO_OBJECT (self, "call %s: %s", id.c_str (),
                            direct ? "sending through our own send stage" : "sending through webrtcbin");
         });

@@ -278,18 +278,20 @@ poll (GstRtcSignalBin *self)
         stale.push_back (id);
       else if (s->peer)
         {
-          // One get-stats a second per session, for the dashboard and for the subclass.
-          gst_rtc_peer_bin_get_stats (
-              GST_RTC_PEER_BIN (s->peer.get ()),
-              [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
-                auto *ref = static_cast<SessionRef *> (data);
-                if (!stats)
-                  return;
-                log_pair (ref->self, ref->session_id, stats);
-                if (auto fn = hooks_of (ref->self).stats)
-                  fn (ref->self, ref->session_id, stats);
-              },
-              boxed (SessionRef{ self, id }), free_boxed<SessionRef>);
+          // One get-stats a second per session, for the dashboard and for the subclass (every
+          // 5 s when the subclass no longer needs it: the selected pair for the dashboard).
+          if (s->stats_every_poll || s->polls++ % 5 == 0)
+            gst_rtc_peer_bin_get_stats (
+                GST_RTC_PEER_BIN (s->peer.get ()),
+                [] (GstRtcPeerBin *, const GstStructure *stats, gpointer data) {
+                  auto *ref = static_cast<SessionRef *> (data);
+                  if (!stats)
+                    return;
+                  log_pair (ref->self, ref->session_id, stats);
+                  if (auto fn = hooks_of (ref->self).stats)
+                    fn (ref->self, ref->session_id, stats);
+                },
+                boxed (SessionRef{ self, id }), free_boxed<SessionRef>);
           if (poll_fn)
             poll_fn (self, *s);
         }
