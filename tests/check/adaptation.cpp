@@ -406,6 +406,29 @@ GST_START_TEST (absurd_feedback_is_ignored)
 }
 GST_END_TEST;
 
+// Without TWCC, a REMB (Janus caps its publishers with one) brings the estimate down to it;
+// with TWCC our own estimate rules; a REMB of nothing or of more than 10 Gbit/s is ignored.
+GST_START_TEST (remb_caps_the_estimate_without_twcc)
+{
+  rtc::BandwidthEstimate e (3000, 6000);
+  e.on_remb (128, 1000000);
+  auto s = e.snapshot ();
+  fail_unless_equals_int (s.estimate_kbps, 128);
+  e.on_remb (5000, 2000000); // up: no faster than our own growth
+  fail_unless_equals_int (e.snapshot ().estimate_kbps, 128);
+  fail_unless (e.has_feedback_since (1500000));
+  e.on_remb (0, 3000000);
+  e.on_remb (2e7, 3000000);
+  fail_unless_equals_int (e.snapshot ().ignored, 2);
+
+  rtc::BandwidthEstimate t (3000, 6000);
+  feed (t, 1000000, 2, 2500);
+  const guint before = t.snapshot ().estimate_kbps;
+  t.on_remb (128, 3000000);
+  fail_unless_equals_int (t.snapshot ().estimate_kbps, before);
+}
+GST_END_TEST;
+
 // A policy's ticks a second apart, with feedback, the media at @media_kbps.
 struct Ticks
 {
@@ -493,6 +516,7 @@ adaptation_suite ()
   tcase_add_test (tc, a_link_that_keeps_up_keeps_the_estimate);
   tcase_add_test (tc, a_growing_queue_or_heavy_loss_lowers_the_estimate_to_what_got_through);
   tcase_add_test (tc, absurd_feedback_is_ignored);
+  tcase_add_test (tc, remb_caps_the_estimate_without_twcc);
   tcase_add_test (tc, the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold);
   tcase_add_test (tc, probes_pad_a_little_above_the_estimate_and_back_off_after_congestion);
   return s;
