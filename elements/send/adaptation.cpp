@@ -266,18 +266,24 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
   std::size_t want = rung_;
   if (!has_feedback)
     want = lowest; // no feedback at all: a conservative rung
-  else if (!fits (rung_) && rung_ < lowest)
+  else if (!fits (rung_))
     {
       misfits_++;
-      if (layered_)
-        set_layer (0); // at once: half the frames, no keyframe to wait for
-      // Down, as far as needed: on the second tick in a row, or at once when far off; with
-      // layers, not while the base layer fits, unless that has lasted too long.
       const bool far = e.estimate_kbps * 2 < rungs_[rung_].kbps * kHeadroom;
-      const bool base_holds = base_fits (rung_) && now_us - base_only_since_us_ < kBaseOnlyMaxUs;
-      if (!base_holds && (misfits_ >= 2 || far))
-        while (want < lowest && !fits (want))
-          want++;
+      if (rung_ < lowest)
+        {
+          if (layered_)
+            set_layer (0); // at once: half the frames, no keyframe to wait for
+          // Down, as far as needed: on the second tick in a row, or at once when far off; with
+          // layers, not while the base layer fits, unless that has lasted too long.
+          const bool base_holds
+              = base_fits (rung_) && now_us - base_only_since_us_ < kBaseOnlyMaxUs;
+          if (!base_holds && (misfits_ >= 2 || far))
+            while (want < lowest && !fits (want))
+              want++;
+        }
+      else if (layered_ && (misfits_ >= 2 || far))
+        set_layer (0); // the last step left; as slow as a step down (a failed probe's dip)
     }
   else
     misfits_ = 0;
@@ -294,9 +300,7 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
       back_off ();
       return { rung_, 0, layer_ };
     }
-  if (layered_ && has_feedback && rung_ == lowest && !fits (rung_))
-    set_layer (0); // the last step left
-  else if (layer_ != kAllTemporalLayers && (fits (rung_) || !has_feedback))
+  if (layer_ != kAllTemporalLayers && (fits (rung_) || !has_feedback))
     {
       // The upper layer back once the whole rung has fitted for kUpHoldUs.
       if (!layer_up_since_us_)

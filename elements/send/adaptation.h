@@ -21,11 +21,12 @@
 // at once (half the frame rate, no keyframe to wait for) and is left for a lower rung only if
 // that lasts kBaseOnlyMaxUs (a lower rung at full rate is better than half the frames of a
 // bigger one); a switch down drops the old rung's upper layer until the new rung's keyframe;
-// the upper layer comes back once the rung has fitted again for kUpHoldUs. Meanwhile padding probes
-// the link, never more than a little above the estimate. A probe that meets congestion stops at
-// once, and the next one waits (4 s, then doubling up to 10 s) so that a narrow link is not kept
-// full of padding (each probe that finds the limit delays frames a little, and a lossy link's
-// repairs with them).
+// the upper layer comes back once the rung has fitted again for kUpHoldUs. On the lowest rung
+// the base layer is the last step, taken like a step down (second tick in a row, or far off).
+// Meanwhile padding probes the link, never more than a little above the estimate. A probe that
+// meets congestion stops at once, and the next one waits (4 s, then doubling up to 10 s) so that a
+// narrow link is not kept full of padding (each probe that finds the limit delays frames a little,
+// and a lossy link's repairs with them).
 //
 // Threading: feedback arrives on webrtcbin's RTCP thread, the policy runs on the element's
 // worker; one lock (a leaf) guards the state.

@@ -167,7 +167,11 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
       {
         if (info.frame_start)
           {
-            const guint8 want = current_thinned_ ? 0 : max_layer_.load ();
+            // A queue building up on the viewer's path drops the upper layer at once, before the
+            // estimate and the policy (every 250 ms) catch up: the delay a full queue adds is
+            // itself a freeze.
+            const bool congested = estimate_ && estimate_->congested_now ();
+            const guint8 want = current_thinned_ || congested ? 0 : max_layer_.load ();
             // Down at any frame; up at a frame that needs no frame left out: a keyframe, or one
             // that predicts from the base layer only (the Y bit, on every TL1 frame of ours).
             if (want < sending_layer_

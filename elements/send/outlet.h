@@ -11,7 +11,8 @@
 // predicts from the base layer only (Y) or a keyframe; the frames left out leave no gap in the
 // viewer's sequence numbers or picture ids (send/rtp-rewrite.h), so they draw no NACK, and
 // they never reach the send stage (its NACK history holds only what was sent). While a switch
-// down waits for the lower rung's keyframe, the old rung sends its base layer only.
+// down waits for the lower rung's keyframe, the old rung sends its base layer only; so does any
+// rung while the estimate says a queue is building up (BandwidthEstimate::congested_now).
 //
 // Threading: deliver() runs on the feeds' streaming threads; the rest on the element's worker.
 // Lock order: the outlet's lock is a leaf: never held while pushing, sending or calling into a
