@@ -257,6 +257,15 @@ inline constexpr EncoderInfo kEncoders[] = {
     {} },
 };
 
+// Encoders that encode two temporal layers the RTP payloader can mark: vp8enc writes each frame's
+// layer into a GstVP8Meta, which rtpvp8pay turns into the payload descriptor's TID, Y and
+// TL0PICIDX (RFC 7741). The others (hardware VP8 included) send one layer.
+inline bool
+supports_temporal_layers(const char *factory)
+{
+  return g_strcmp0(factory, "vp8enc") == 0;
+}
+
 inline const EncoderInfo *
 find_encoder_info(const char *factory)
 {

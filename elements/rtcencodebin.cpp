@@ -10,6 +10,8 @@
  *
  * The bitrate can be changed while playing, and an upstream force-key-unit event sent to the src
  * pad (gst_video_event_new_upstream_force_key_unit()) makes the encoder produce a keyframe.
+ * With #GstRtcEncodeBin:temporal-layers=2 (vp8enc only), every other frame can be dropped
+ * downstream: the payload descriptor says which (RFC 7741 TID, Y and TL0PICIDX).
  *
  * Children have stable names: `convert`, `encoder`, `payloader` (and `parser`, `resample`,
  * `encoded-caps`, `raw-caps` where the codec needs them).
@@ -31,6 +33,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -48,6 +51,7 @@ namespace enc = rtc::enc;
 #define DEFAULT_MTU 1200u
 #define DEFAULT_ENCODER nullptr
 #define DEFAULT_HARDWARE TRUE
+#define DEFAULT_TEMPORAL_LAYERS 1u
 
 enum
 {
@@ -59,6 +63,7 @@ enum
   PROP_MTU,
   PROP_ENCODER,
   PROP_HARDWARE,
+  PROP_TEMPORAL_LAYERS,
 };
 
 namespace
@@ -73,6 +78,7 @@ struct Settings
   guint mtu = DEFAULT_MTU;
   std::string encoder; // empty: choose
   bool hardware = DEFAULT_HARDWARE;
+  guint temporal_layers = DEFAULT_TEMPORAL_LAYERS;
 };
 
 // The chain built from the settings. Lock order: settings_lock, then chain_lock (never the
@@ -84,6 +90,7 @@ struct Chain
   Ptr<GstElement> payloader;
   const enc::EncoderInfo *info = nullptr; // nullptr for a forced encoder we know nothing about
   std::string factory;
+  guint temporal_layers = 1; // what the encoder was set up with
   bool stale = false; // codec, encoder or hardware changed since it was built
 };
 
@@ -221,13 +228,122 @@ effective_kbps (const Settings &s)
   return s.bitrate ? s.bitrate : enc::codec_info (to_codec (s.codec)).default_kbps;
 }
 
+// The base layer's share of the bitrate with two temporal layers: TL0 carries every other frame,
+// and the frames between (TL1) predict from the TL0 frame just before them, so they are small.
+static constexpr guint kBaseLayerPercent = 60;
+
 static void
-apply_bitrate (GstElement *encoder, const enc::EncoderInfo *info, guint kbps)
+set_int_array (GstElement *element, const char *name, std::initializer_list<gint> values)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray *va = g_value_array_new ((guint)values.size ());
+  for (gint x : values)
+    {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_INT);
+      g_value_set_int (&v, x);
+      g_value_array_append (va, &v);
+      g_value_unset (&v);
+    }
+  g_object_set (element, name, va, nullptr);
+  g_value_array_free (va);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+// vp8enc's per-layer targets (bit/s, cumulative: TL0, then TL0 + TL1), before its total.
+static void
+apply_layer_bitrates (GstElement *encoder, guint kbps)
+{
+  const gint total = (gint)MIN ((guint64)kbps * 1000, (guint64)G_MAXINT);
+  set_int_array (encoder, "temporal-scalability-target-bitrate",
+                 { (gint)((gint64)total * kBaseLayerPercent / 100), total });
+}
+
+static void
+apply_bitrate (GstElement *encoder, const enc::EncoderInfo *info, guint kbps,
+               guint temporal_layers = 1)
 {
   if (!info || !info->bitrate_prop || kbps == 0)
     return;
   GST_DEBUG_OBJECT (encoder, "bitrate %u kbit/s", kbps);
+  if (temporal_layers > 1)
+    apply_layer_bitrates (encoder, kbps);
   set_number (encoder, info->bitrate_prop, (guint64)kbps * info->bitrate_per_kbps);
+}
+
+// Two temporal layers (vp8enc only): even frames are TL0, which predict only from the previous
+// TL0 frame and are the only ones to update a reference; odd frames are TL1, which predict from
+// the TL0 frame just before them and update nothing (not even the entropy contexts). So any TL1
+// frame can be dropped, and a receiver can take TL1 up again at any TL1 frame: each one is a
+// layer sync (Y). libvpx's own two-layer pattern (vp8_scalable_patterns mode 1) is this one.
+// Returns the number of layers the encoder was set up with.
+static guint
+apply_temporal_layers (GstElement *encoder, const char *factory, guint layers)
+{
+  if (layers < 2)
+    return 1;
+  if (!enc::supports_temporal_layers (factory))
+    {
+      GST_INFO_OBJECT (encoder, "%s cannot mark temporal layers: one layer", factory);
+      return 1;
+    }
+  g_object_set (encoder, "temporal-scalability-number-layers", 2,
+                "temporal-scalability-periodicity", 2, nullptr);
+  set_int_array (encoder, "temporal-scalability-layer-id", { 0, 1 });
+  set_int_array (encoder, "temporal-scalability-rate-decimator", { 2, 1 });
+
+  GType flags_type = G_TYPE_NONE;
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (encoder),
+                                                    "temporal-scalability-layer-flags");
+  if (pspec && GST_IS_PARAM_SPEC_ARRAY_LIST (pspec))
+    flags_type = GST_PARAM_SPEC_ARRAY_LIST (pspec)->element_spec->value_type;
+  GFlagsClass *fc = G_TYPE_IS_FLAGS (flags_type)
+                        ? static_cast<GFlagsClass *> (g_type_class_ref (flags_type))
+                        : nullptr;
+  auto flags_of = [fc] (std::initializer_list<const char *> nicks) {
+    guint f = 0;
+    for (const char *n : nicks)
+      if (GFlagsValue *v = g_flags_get_value_by_nick (fc, n))
+        f |= v->value;
+    return f;
+  };
+  GValue flags = G_VALUE_INIT, sync = G_VALUE_INIT;
+  gst_value_array_init (&flags, 2);
+  gst_value_array_init (&sync, 2);
+  if (fc)
+    {
+      const guint tl0 = flags_of ({ "no-ref-golden", "no-ref-alt", "no-upd-golden", "no-upd-alt" });
+      const guint tl1 = flags_of ({ "no-ref-golden", "no-ref-alt", "no-upd-last", "no-upd-golden",
+                                    "no-upd-alt", "no-upd-entropy" });
+      for (guint f : { tl0, tl1 })
+        {
+          GValue v = G_VALUE_INIT;
+          g_value_init (&v, flags_type);
+          g_value_set_flags (&v, f);
+          gst_value_array_append_and_take_value (&flags, &v);
+        }
+      g_object_set_property (G_OBJECT (encoder), "temporal-scalability-layer-flags", &flags);
+      g_type_class_unref (fc);
+    }
+  // vp8enc reads a sync flag for every frame once layers are set: never leave the list empty.
+  for (gboolean y : std::initializer_list<gboolean>{ FALSE, TRUE })
+    {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_BOOLEAN);
+      g_value_set_boolean (&v, y);
+      gst_value_array_append_and_take_value (&sync, &v);
+    }
+  g_object_set_property (G_OBJECT (encoder), "temporal-scalability-layer-sync-flags", &sync);
+  g_value_unset (&flags);
+  g_value_unset (&sync);
+  if (!fc)
+    {
+      GST_WARNING_OBJECT (encoder, "no temporal-scalability-layer-flags: one layer");
+      g_object_set (encoder, "temporal-scalability-number-layers", 1,
+                    "temporal-scalability-periodicity", 0, nullptr);
+      return 1;
+    }
+  return 2;
 }
 
 static void
@@ -519,7 +635,10 @@ build_chain (GstRtcEncodeBin *self)
   if (info)
     for (const auto &[name, value] : info->tuning)
       set_arg (encoder.get (), name, value);
-  apply_bitrate (encoder.get (), info, effective_kbps (s));
+  const guint layers = apply_temporal_layers (
+      encoder.get (), GST_OBJECT_NAME (gst_element_get_factory (encoder.get ())),
+      s.temporal_layers);
+  apply_bitrate (encoder.get (), info, effective_kbps (s), layers);
   apply_keyframe_interval (encoder.get (), info, s.keyframe_interval);
   for (const auto &[name, value] : ci.payloader_props)
     set_arg (payloader.get (), name, value);
@@ -548,8 +667,8 @@ build_chain (GstRtcEncodeBin *self)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), src.get ());
 
   GstElementFactory *factory = gst_element_get_factory (encoder.get ());
-  GST_INFO_OBJECT (self, "%s chain with %s, %u kbit/s, pt %u", ci.nick, GST_OBJECT_NAME (factory),
-                   effective_kbps (s), effective_pt (s));
+  GST_INFO_OBJECT (self, "%s chain with %s, %u kbit/s, %u temporal layer(s), pt %u", ci.nick,
+                   GST_OBJECT_NAME (factory), effective_kbps (s), layers, effective_pt (s));
   {
     std::lock_guard<std::mutex> lock (self->priv->chain_lock);
     Chain &c = self->priv->chain;
@@ -558,6 +677,7 @@ build_chain (GstRtcEncodeBin *self)
     c.payloader = payloader;
     c.info = info;
     c.factory = GST_OBJECT_NAME (factory);
+    c.temporal_layers = layers;
     c.stale = false;
   }
   return true;
@@ -655,6 +775,9 @@ gst_rtc_encode_bin_set_property (GObject *object, guint prop_id, const GValue *v
       case PROP_HARDWARE:
         w.hardware = g_value_get_boolean (value);
         break;
+      case PROP_TEMPORAL_LAYERS:
+        w.temporal_layers = g_value_get_uint (value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
         return;
@@ -664,11 +787,13 @@ gst_rtc_encode_bin_set_property (GObject *object, guint prop_id, const GValue *v
 
   Ptr<GstElement> encoder, payloader;
   const enc::EncoderInfo *info;
+  guint layers;
   {
     std::lock_guard<std::mutex> lock (priv->chain_lock);
     encoder = priv->chain.encoder;
     payloader = priv->chain.payloader;
     info = priv->chain.info;
+    layers = priv->chain.temporal_layers;
   }
 
   switch (prop_id)
@@ -676,11 +801,12 @@ gst_rtc_encode_bin_set_property (GObject *object, guint prop_id, const GValue *v
     case PROP_CODEC:
     case PROP_ENCODER:
     case PROP_HARDWARE:
+    case PROP_TEMPORAL_LAYERS:
       mark_stale_if_built (self, pspec->name);
       break;
     case PROP_BITRATE:
       if (encoder)
-        apply_bitrate (encoder.get (), info, effective_kbps (s));
+        apply_bitrate (encoder.get (), info, effective_kbps (s), layers);
       break;
     case PROP_KEYFRAME_INTERVAL:
       if (encoder)
@@ -758,6 +884,9 @@ gst_rtc_encode_bin_get_property (GObject *object, guint prop_id, GValue *value, 
       }
     case PROP_HARDWARE:
       g_value_set_boolean (value, s.hardware);
+      break;
+    case PROP_TEMPORAL_LAYERS:
+      g_value_set_uint (value, s.temporal_layers);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -848,6 +977,14 @@ gst_rtc_encode_bin_class_init (GstRtcEncodeBinClass *klass)
                             "Prefer a hardware encoder (VA-API, NVENC, V4L2) when one is present "
                             "and opens",
                             DEFAULT_HARDWARE, ready));
+  g_object_class_install_property (
+      gobject_class, PROP_TEMPORAL_LAYERS,
+      g_param_spec_uint ("temporal-layers", "Temporal layers",
+                         "Temporal layers to encode: 2 = every other frame is a base-layer "
+                         "frame and the frames between can be dropped by a receiver or a "
+                         "forwarder without breaking decoding (the RTP payload descriptor marks "
+                         "them). Only vp8enc does it; other encoders send one layer",
+                         1, 2, DEFAULT_TEMPORAL_LAYERS, ready));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -137,6 +137,8 @@ stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &vi
       num ("rung_height", v.rung_size.height);
       num ("rung_kbps", v.rung_size.kbps);
       num ("rung_switches", (gint64)v.rung_switches);
+      num ("temporal_layer", v.temporal_layer);
+      num ("frames_left_out", (gint64)v.frames_left_out);
       num ("estimate_kbps", v.estimate_kbps);
       num ("received_kbps", v.received_kbps);
       json_builder_set_member_name (b, "queue_ms");

@@ -48,6 +48,10 @@ struct ViewerSnapshot
   guint64 twcc_feedback = 0;    // transport-wide congestion control reports taken
   guint64 padding_bytes = 0;    // sent to probe the link
   guint64 rung_switches = 0;
+  // The highest temporal layer sent (VP8 rungs have two): 0 = the base layer only, half the
+  // frames; -1 = the rung has one layer.
+  gint temporal_layer = -1;
+  guint64 frames_left_out = 0; // frames of upper temporal layers not sent
 };
 
 struct BroadcastTotals

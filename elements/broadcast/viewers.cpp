@@ -604,6 +604,10 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
             snap.rung_size = vt.policy->rungs ()[current->rung_index ()];
             snap.rung_pending = pending ? (gint)pending->rung_index () : -1;
           }
+        const guint layers = current ? current->temporal_layers () : 1;
+        snap.temporal_layer
+            = layers > 1 ? (gint)MIN ((guint)vt.outlet->temporal_layer (), layers - 1) : -1;
+        snap.frames_left_out = vt.outlet->frames_left_out ();
       });
     }
 }

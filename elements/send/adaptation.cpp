@@ -233,9 +233,11 @@ static constexpr double kHeadroom = 1.2;
 static constexpr gint64 kUpHoldUs = G_USEC_PER_SEC;
 static constexpr gint64 kFirstProbeBackoffUs = 4 * G_USEC_PER_SEC;
 static constexpr gint64 kMaxProbeBackoffUs = 10 * G_USEC_PER_SEC;
+// Half the frames of a rung for longer than this: a lower rung at full rate instead.
+static constexpr gint64 kBaseOnlyMaxUs = 3 * G_USEC_PER_SEC;
 
-RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start)
-    : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1))
+RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start, bool layered)
+    : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1)), layered_ (layered)
 {
 }
 
@@ -250,16 +252,38 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
     probe_after_us_ = now_us + probe_backoff_us_;
     probing_ = false;
   };
+  auto base_fits = [&] (std::size_t r) {
+    return layered_ && rungs_[r].kbps * kHeadroom * kBaseLayerShare <= e.estimate_kbps;
+  };
+  auto set_layer = [&] (guint8 layer) {
+    if (layer == 0 && layer_ != 0)
+      base_only_since_us_ = now_us;
+    else if (layer != 0)
+      base_only_since_us_ = 0;
+    layer_ = layer;
+    layer_up_since_us_ = 0;
+  };
   std::size_t want = rung_;
   if (!has_feedback)
     want = lowest; // no feedback at all: a conservative rung
-  else if (!fits (rung_) && rung_ < lowest)
+  else if (!fits (rung_))
     {
-      // Down, as far as needed: on the second tick in a row, or at once when far off.
       misfits_++;
-      if (misfits_ >= 2 || e.estimate_kbps * 2 < rungs_[rung_].kbps * kHeadroom)
-        while (want < lowest && !fits (want))
-          want++;
+      const bool far = e.estimate_kbps * 2 < rungs_[rung_].kbps * kHeadroom;
+      if (rung_ < lowest)
+        {
+          if (layered_)
+            set_layer (0); // at once: half the frames, no keyframe to wait for
+          // Down, as far as needed: on the second tick in a row, or at once when far off; with
+          // layers, not while the base layer fits, unless that has lasted too long.
+          const bool base_holds
+              = base_fits (rung_) && now_us - base_only_since_us_ < kBaseOnlyMaxUs;
+          if (!base_holds && (misfits_ >= 2 || far))
+            while (want < lowest && !fits (want))
+              want++;
+        }
+      else if (layered_ && (misfits_ >= 2 || far))
+        set_layer (0); // the last step left; as slow as a step down (a failed probe's dip)
     }
   else
     misfits_ = 0;
@@ -269,14 +293,27 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
       misfits_ = 0;
       up_since_us_ = 0;
       switches_++;
+      // The new rung with all its layers when it fits (the outlet sends the old one's base
+      // layer only until the switch).
+      set_layer (!layered_ || fits (rung_) || !has_feedback ? kAllTemporalLayers : 0);
       // A probe found the link's limit (or there is no link to probe): wait before the next.
       back_off ();
-      return { rung_, 0 };
+      return { rung_, 0, layer_ };
     }
+  if (layer_ != kAllTemporalLayers && (fits (rung_) || !has_feedback))
+    {
+      // The upper layer back once the whole rung has fitted for kUpHoldUs.
+      if (!layer_up_since_us_)
+        layer_up_since_us_ = now_us;
+      if (!has_feedback || now_us - layer_up_since_us_ >= kUpHoldUs)
+        set_layer (kAllTemporalLayers);
+    }
+  else if (layer_ != kAllTemporalLayers)
+    layer_up_since_us_ = 0;
   if (rung_ == 0 || !has_feedback)
     {
       probing_ = false;
-      return { rung_, 0 };
+      return { rung_, 0, layer_ };
     }
   // Up to the best rung that has fitted for kUpHoldUs.
   std::size_t best = rung_;
@@ -296,10 +333,11 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
           switches_++;
           up_since_us_ = 0;
           probe_backoff_us_ = 0; // it worked: go on probing for the next one
+          set_layer (kAllTemporalLayers);
           if (rung_ == 0)
             probing_ = false;
           if (rung_ == 0)
-            return { rung_, 0 };
+            return { rung_, 0, layer_ };
         }
     }
   else
@@ -308,12 +346,12 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
   if (e.congested && probing_)
     back_off ();
   if (now_us < probe_after_us_ || e.congested || !e.twcc)
-    return { rung_, 0 };
+    return { rung_, 0, layer_ };
   probing_ = true;
   const double need = rungs_[0].kbps * kHeadroom * 1.05;
   const double target = std::min (need, e.estimate_kbps * 1.05);
   guint pad = target > media_kbps ? (guint)(target - media_kbps) : 0;
-  return { rung_, pad };
+  return { rung_, pad, layer_ };
 }
 
 } // namespace rtc

@@ -16,10 +16,17 @@
 //
 // RungPolicy turns the estimate into a rung: down when the current rung has not fitted for two
 // ticks (at once when the estimate is under half its need), up to the best rung that has fitted
-// for kUpHoldUs; meanwhile padding probes the link, never more than a little above the
-// estimate. A probe that meets congestion stops at once, and the next one waits (4 s, then
-// doubling up to 10 s) so that a narrow link is not kept full of padding (each probe that finds
-// the limit delays frames a little, and a lossy link's repairs with them).
+// for kUpHoldUs. With temporal layers (VP8 rungs), the fine step comes first: a rung that no
+// longer fits but whose base layer does (kBaseLayerShare of its need) drops to its base layer
+// at once (half the frame rate, no keyframe to wait for) and is left for a lower rung only if
+// that lasts kBaseOnlyMaxUs (a lower rung at full rate is better than half the frames of a
+// bigger one); a switch down drops the old rung's upper layer until the new rung's keyframe;
+// the upper layer comes back once the rung has fitted again for kUpHoldUs. On the lowest rung
+// the base layer is the last step, taken like a step down (second tick in a row, or far off).
+// Meanwhile padding probes the link, never more than a little above the estimate. A probe that
+// meets congestion stops at once, and the next one waits (4 s, then doubling up to 10 s) so that a
+// narrow link is not kept full of padding (each probe that finds the limit delays frames a little,
+// and a lossy link's repairs with them).
 //
 // Threading: feedback arrives on webrtcbin's RTCP thread, the policy runs on the element's
 // worker; one lock (a leaf) guards the state.
@@ -36,6 +43,13 @@
 
 namespace rtc
 {
+
+// Temporal layers of a ladder's VP8 rungs (send/feed.h), and the base layer's share of a
+// rung's bitrate (what rtcencodebin asks of vp8enc for TL0).
+inline constexpr guint kLadderTemporalLayers = 2;
+inline constexpr double kBaseLayerShare = 0.6;
+// A viewer's maximum temporal layer: all of them.
+inline constexpr guint8 kAllTemporalLayers = 0xff;
 
 struct TwccPacket
 {
@@ -111,17 +125,22 @@ private:
 class RungPolicy
 {
 public:
-  // @rungs best first; the viewer starts on @start.
-  RungPolicy (std::vector<Rung> rungs, std::size_t start);
+  // @rungs best first; the viewer starts on @start. @layered: the rungs have two temporal
+  // layers, the base one with kBaseLayerShare of the bitrate.
+  RungPolicy (std::vector<Rung> rungs, std::size_t start, bool layered = false);
 
   struct Decision
   {
     std::size_t rung;
     guint padding_kbps; // to send on top of the media, to probe for the next rung
+    // The highest temporal layer to send (kAllTemporalLayers: all); a switch down sends the
+    // old rung's base layer only until the new rung's keyframe.
+    guint8 temporal_layer = kAllTemporalLayers;
   };
   // Every tick of the worker (about a second): @media_kbps is what the viewer's rung sends.
   Decision tick (const EstimateSnapshot &e, bool has_feedback, double media_kbps, gint64 now_us);
   std::size_t rung () const { return rung_; }
+  guint8 temporal_layer () const { return layer_; }
   const std::vector<Rung> &rungs () const { return rungs_; }
   guint64 switches () const { return switches_; }
 
@@ -131,6 +150,10 @@ private:
   gint64 up_since_us_ = 0;       // since when a better rung fits, 0 = none does
   std::size_t up_to_ = 0;        // the best rung that fitted all that time
   guint misfits_ = 0;            // ticks in a row the current rung did not fit
+  bool layered_;
+  guint8 layer_ = kAllTemporalLayers;
+  gint64 base_only_since_us_ = 0; // on the base layer since (0: all layers)
+  gint64 layer_up_since_us_ = 0;  // since when the whole rung fits again
   gint64 probe_after_us_ = 0;    // no padding before this
   gint64 probe_backoff_us_ = 0;
   bool probing_ = false;

@@ -1,6 +1,7 @@
 #include "feed.h"
 
 #include "send/outlet.h"
+#include "encoder-table.h"
 
 GST_DEBUG_CATEGORY_EXTERN (rtc_broadcast_sink_debug);
 #define GST_CAT_DEFAULT rtc_broadcast_sink_debug
@@ -20,7 +21,8 @@ static constexpr std::size_t kMaxGopPackets = 6000;
 Feed::Feed (const CodecInfo *codec, Mode mode, std::string track_name, guint32 ssrc,
             std::size_t rung_index, Rung rung)
     : codec_ (codec), mode_ (mode), track_ (std::move (track_name)), ssrc_ (ssrc),
-      rung_index_ (rung_index), rung_ (rung)
+      rung_index_ (rung_index), rung_ (rung),
+      vp8_ (g_ascii_strcasecmp (codec->encoding_name, "VP8") == 0)
 {
 }
 
@@ -71,6 +73,8 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
         g_object_set (enc, "bitrate", bitrate_kbps, nullptr);
       if (g_str_equal (codec_->media, "video"))
         g_object_set (enc, "keyframe-interval", keyframe_interval, nullptr);
+      if (temporal_layers_ > 1)
+        g_object_set (enc, "temporal-layers", temporal_layers_, nullptr);
       encoder_ = Ptr<GstElement>::ref (enc);
       chain = { queue, valve };
       if (rung_.width && rung_.height)
@@ -173,7 +177,11 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
       GStr name;
       g_object_get (encoder_.get (), "encoder", name.out (), nullptr);
       encoder_factory_ = name.c_str ();
+      if (!vp8_ || !enc::supports_temporal_layers (encoder_factory_.c_str ()))
+        temporal_layers_ = 1;
     }
+  else
+    temporal_layers_ = 1;
   return gst_element_get_static_pad (chain.front (), "sink");
 }
 
@@ -327,6 +335,12 @@ Feed::on_new_sample (GstAppSink *sink, gpointer user_data)
           = info.frame_start && rtp_starts_keyframe (self->codec_->encoding_name, buf.get ());
       info.frame_end = marker;
       self->frame_start_ = marker;
+      Vp8Temporal t;
+      if (self->vp8_ && vp8_temporal_of (buf.get (), t) && t.tid >= 0)
+        {
+          info.temporal_layer = (gint8)t.tid;
+          info.layer_sync = t.layer_sync;
+        }
     }
   // How long the buffer took from entering the pipeline to the fan-out (live input: its
   // running time is its capture time), for latency tracing with GST_DEBUG=rtcbroadcastsink:6.

@@ -70,6 +70,11 @@ public:
   // request per kKeyframeMinInterval; a request inside that window is sent when it ends.
   void request_keyframe ();
   void set_bitrate (guint kbps);
+  // Before build(), Encode mode: encode @n temporal layers where the encoder can (vp8enc), so
+  // that a viewer's outlet can drop every other frame at once (send/outlet.h).
+  void set_temporal_layers (guint n) { temporal_layers_ = n; }
+  // After build(): the temporal layers its packets carry (1 when the encoder cannot mark them).
+  guint temporal_layers () const { return temporal_layers_; }
 
   const CodecInfo *codec () const { return codec_; }
   Mode mode () const { return mode_; }
@@ -92,6 +97,8 @@ private:
   guint32 ssrc_;
   std::size_t rung_index_;
   Rung rung_;
+  bool vp8_; // packets carry a VP8 payload descriptor (temporal layer fields)
+  guint temporal_layers_ = 1;
   std::function<void (bool)> watched_cb_;
   std::vector<Ptr<GstElement>> elements_;
   Ptr<GstElement> encoder_; // rtcencodebin in Encode mode

@@ -196,6 +196,7 @@ Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *cod
   bool live;
   const CodecInfo *passthrough;
   Rung rung;
+  std::size_t rungs;
   {
     std::lock_guard lock (lock_);
     auto it = track->feeds.find ({ codec, rung_index });
@@ -205,6 +206,7 @@ Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *cod
       return nullptr;
     live = track->live;
     passthrough = track->passthrough;
+    rungs = track->ladder.size ();
     if (rung_index < track->ladder.size () && !(passthrough && rung_index == 0))
       rung = track->ladder[rung_index];
   }
@@ -226,6 +228,10 @@ Outgoing::ensure_feed (const std::shared_ptr<Track> &track, const CodecInfo *cod
                                       passthrough && !transcode ? Feed::Mode::Passthrough
                                                                 : Feed::Mode::Encode,
                                       track->name, track->ssrc, rung_index, rung);
+  // With a ladder, VP8 rungs encode two temporal layers: a viewer whose link narrows drops
+  // every other frame at once, before the lower rung's keyframe (send/adaptation.h).
+  if (rungs > 1 && track->video)
+    feed->set_temporal_layers (kLadderTemporalLayers);
   Ptr<GstPad> sinkpad (feed->build (GST_BIN (element_), live, track->video ? s.video_bitrate : 0,
                                     s.keyframe_interval, err.out ()));
   if (!sinkpad)

@@ -27,7 +27,7 @@ Outlet::set_ids (const RewriteIds &ids)
 }
 
 void
-Outlet::switch_to (const std::shared_ptr<Feed> &feed, bool stop_now)
+Outlet::switch_to (const std::shared_ptr<Feed> &feed, bool stop_now, bool thin_now)
 {
   if (!feed)
     return;
@@ -36,6 +36,7 @@ Outlet::switch_to (const std::shared_ptr<Feed> &feed, bool stop_now)
   {
     std::lock_guard lock (lock_);
     current_stopped_ = false;
+    current_thinned_ = false;
     if (feed == current_)
       dropped = std::move (pending_); // back to where we are: stop waiting
     else if (!current_)
@@ -49,6 +50,7 @@ Outlet::switch_to (const std::shared_ptr<Feed> &feed, bool stop_now)
         pending_ = feed;
         subscribe = true;
         current_stopped_ = stop_now;
+        current_thinned_ = thin_now;
       }
   }
   if (dropped)
@@ -81,6 +83,8 @@ Outlet::detach ()
     std::lock_guard lock (lock_);
     a = std::move (current_);
     b = std::move (pending_);
+    current_stopped_ = false;
+    current_thinned_ = false;
   }
   if (a)
     a->unsubscribe (this);
@@ -148,10 +152,38 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
         old = std::move (current_);
         current_ = std::move (pending_);
         current_stopped_ = false;
+        current_thinned_ = false;
         switched = true;
       }
     if (!current_ || current_.get () != from || current_stopped_)
       return;
+    if (info.temporal_layer >= 0)
+      {
+        if (info.frame_start)
+          {
+            // A queue building up on the viewer's path drops the upper layer at once, before the
+            // estimate and the policy (every 250 ms) catch up: the delay a full queue adds is
+            // itself a freeze.
+            const bool congested = estimate_ && estimate_->congested_now ();
+            const guint8 want = current_thinned_ || congested ? 0 : max_layer_.load ();
+            // Down at any frame; up at a frame that needs no frame left out: a keyframe, or one
+            // that predicts from the base layer only (the Y bit, on every TL1 frame of ours).
+            if (want < sending_layer_
+                || (want > sending_layer_
+                    && (info.key_start
+                        || (info.layer_sync && info.temporal_layer > sending_layer_
+                            && info.temporal_layer <= want))))
+              sending_layer_ = want;
+            sending_layer_now_.store (sending_layer_);
+          }
+        if (info.temporal_layer > sending_layer_)
+          {
+            rw_.skip (buf, info);
+            if (info.frame_start)
+              frames_left_out_++;
+            return;
+          }
+      }
     const gint playout = playout_ms_->load ();
     if (direct)
       {

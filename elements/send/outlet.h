@@ -6,6 +6,14 @@
 // subscribed to both and sends from the old one, so the viewer sees no gap; then it drops the
 // old one. Padding asked for by the adaptation goes out after a frame's last packet.
 //
+// Temporal layers (VP8 rungs encode two): the outlet sends the frames of layers up to its
+// maximum only. Going down takes effect at the next frame, going up at the next frame that
+// predicts from the base layer only (Y) or a keyframe; the frames left out leave no gap in the
+// viewer's sequence numbers or picture ids (send/rtp-rewrite.h), so they draw no NACK, and
+// they never reach the send stage (its NACK history holds only what was sent). While a switch
+// down waits for the lower rung's keyframe, the old rung sends its base layer only; so does any
+// rung while the estimate says a queue is building up (BandwidthEstimate::congested_now).
+//
 // Threading: deliver() runs on the feeds' streaming threads; the rest on the element's worker.
 // Lock order: the outlet's lock is a leaf: never held while pushing, sending or calling into a
 // feed.
@@ -50,7 +58,13 @@ public:
   // The first feed (subscribed now, with the cached GOP in passthrough), or a switch to
   // @feed at its next keyframe; with @stop_now the current feed's packets stop at once (a link
   // so congested that they would only delay the new keyframe).
-  void switch_to (const std::shared_ptr<Feed> &feed, bool stop_now = false);
+  // With @thin_now the current feed sends its base layer only until the switch.
+  void switch_to (const std::shared_ptr<Feed> &feed, bool stop_now = false, bool thin_now = false);
+  // The highest temporal layer to send (kAllTemporalLayers: all); any thread.
+  void set_temporal_layer (guint8 layer) { max_layer_.store (layer); }
+  // The highest temporal layer sent now (kAllTemporalLayers: all, or the feed has one).
+  guint8 temporal_layer () const { return sending_layer_now_.load (); }
+  guint64 frames_left_out () const { return frames_left_out_.load (); }
   // The feed packets come from now, and the one waited for (or nullptr).
   std::shared_ptr<Feed> current ();
   std::shared_ptr<Feed> pending ();
@@ -85,12 +99,17 @@ private:
   std::shared_ptr<BandwidthEstimate> estimate_; // set before the first packet
   std::atomic<guint64> media_bytes_{ 0 }, padding_bytes_{ 0 }, switches_{ 0 };
   std::atomic<OutletRoute> route_{ OutletRoute::Webrtcbin };
+  std::atomic<guint8> max_layer_{ kAllTemporalLayers };
+  std::atomic<guint8> sending_layer_now_{ kAllTemporalLayers };
+  std::atomic<guint64> frames_left_out_{ 0 };
   std::shared_ptr<DirectSender> direct_; // set before the first packet
   std::size_t direct_stream_ = 0;
   std::mutex lock_;
   RtpRewriter rw_;
   std::shared_ptr<Feed> current_, pending_;
   bool current_stopped_ = false; // until the pending feed's keyframe
+  bool current_thinned_ = false; // base layer only, until the pending feed's keyframe
+  guint8 sending_layer_ = kAllTemporalLayers; // changes at frame starts only
   gint64 last_padding_us_ = 0;
   double padding_credit_ = 0; // bytes
 };

@@ -145,9 +145,10 @@ RtpRewriter::rewrite_header (GstBuffer *in, const PacketInfo &info, bool switche
   const guint8 pt = ids_.pt >= 0 ? (guint8)ids_.pt : (guint8)(h.b1 & 0x7f);
   const gsize size = gst_buffer_get_size (in);
 
-  // The payload descriptor's picture id, when the codec has one: where, and how wide.
-  guint8 desc[4] = {};
-  gsize desc_len = 0, pid_at = 0;
+  // The payload descriptor's picture id, when the codec has one: where, and how wide; VP8's
+  // TL0PICIDX, where.
+  guint8 desc[6] = {};
+  gsize desc_len = 0, pid_at = 0, tl0_at = 0;
   bool pid_wide = false;
   if (ids_.picture_ids != PictureIds::None)
     {
@@ -163,6 +164,20 @@ RtpRewriter::rewrite_header (GstBuffer *in, const PacketInfo &info, bool switche
           if (desc_len > n)
             desc_len = pid_at = 0;
         }
+      if (pid_at && ids_.picture_ids == PictureIds::Vp8 && (desc[1] & 0x40) && desc_len < n)
+        tl0_at = desc_len++;
+    }
+  if (tl0_at)
+    {
+      // Each rung's encoder counts its TL0 frames on its own: a switch carries ours on.
+      const guint8 in_tl0 = desc[tl0_at];
+      if (!tl0_seen_)
+        tl0_delta_ = 0;
+      else if (switched)
+        tl0_delta_ = (guint8)(last_tl0_ + 1 - in_tl0);
+      tl0_seen_ = true;
+      last_tl0_ = (guint8)(in_tl0 + tl0_delta_);
+      desc[tl0_at] = last_tl0_;
     }
   if (pid_at)
     {
@@ -199,6 +214,22 @@ RtpRewriter::rewrite_header (GstBuffer *in, const PacketInfo &info, bool switche
   if (GST_BUFFER_PTS_IS_VALID (in))
     last_pts_ = GST_BUFFER_PTS (in);
   return true;
+}
+
+void
+RtpRewriter::skip (GstBuffer *in, const PacketInfo &info)
+{
+  if (!started_)
+    return; // the first packet sent sets the numbering
+  seq_delta_--;
+  if (!info.frame_start || !pid_seen_ || ids_.picture_ids == PictureIds::None)
+    return;
+  Header h;
+  guint8 d[2];
+  if (read_header (in, h) && gst_buffer_extract (in, h.len, d, 2) == 2
+      && ((ids_.picture_ids == PictureIds::Vp8 && (d[0] & 0x80) && (d[1] & 0x80))
+          || (ids_.picture_ids == PictureIds::Vp9 && (d[0] & 0x80))))
+    pid_delta_--; // masked to the id's width where used
 }
 
 GstBuffer *
@@ -261,6 +292,42 @@ RtpRewriter::padding (guint size)
   if (GST_CLOCK_TIME_IS_VALID (last_pts_))
     GST_BUFFER_PTS (out) = last_pts_;
   return out;
+}
+
+bool
+vp8_temporal_of (GstBuffer *buf, Vp8Temporal &out)
+{
+  out = {};
+  Header h;
+  if (!read_header (buf, h))
+    return false;
+  guint8 p[6];
+  const gsize n = gst_buffer_extract (buf, h.len, p, sizeof p);
+  if (n < 1)
+    return false;
+  if (!(p[0] & 0x80) || n < 2)
+    return true; // no extension: one layer
+  const guint8 x = p[1];
+  gsize i = 2;
+  if (x & 0x80)
+    i += (i < n && (p[i] & 0x80)) ? 2 : 1;
+  if (x & 0x40)
+    {
+      if (i >= n)
+        return false;
+      out.tl0picidx = p[i++];
+    }
+  if (x & 0x30)
+    {
+      if (i >= n)
+        return false;
+      if (x & 0x20)
+        {
+          out.tid = p[i] >> 6;
+          out.layer_sync = p[i] & 0x20;
+        }
+    }
+  return true;
 }
 
 bool

@@ -5,7 +5,8 @@
 // viewer its own header for every packet: sequence numbers that run on without gaps across
 // switches (and across the padding it sends to probe the link), timestamps that keep their
 // pace across switches (taken from the packets' running times), VP8/VP9 picture ids that run
-// on too, the viewer's payload type,
+// on too (over the frames this viewer is sent: a temporal layer it does not get leaves no gap;
+// VP8's TL0PICIDX runs on across switches), the viewer's payload type,
 // and the header extensions this viewer negotiated (transport-wide sequence number slot,
 // playout delay) under this viewer's ids. The payload memories are shared, never copied.
 //
@@ -41,14 +42,26 @@ struct PacketInfo
   bool frame_start = false; // the first packet of a frame
   bool key_start = false;   // the first packet of a keyframe: a viewer may switch here
   bool frame_end = false;   // the last packet of a frame (the marker bit): padding may follow
+  gint8 temporal_layer = -1; // the frame's temporal layer (VP8 TID), -1 = not layered
+  bool layer_sync = false;   // Y: the frame predicts from TL0 frames only (a viewer may climb here)
   // The packet's bytes, mapped once by its feed for every viewer while it delivers (nullptr
   // otherwise, e.g. for a cached GOP): a send stage copies from here instead of mapping again.
   const guint8 *data = nullptr;
   gsize size = 0;
 };
 
+// A VP8 packet's temporal fields (RFC 7741 payload descriptor: T, Y, L).
+struct Vp8Temporal
+{
+  gint tid = -1; // -1: no T field
+  bool layer_sync = false;
+  gint tl0picidx = -1; // -1: no L field
+};
+// Reads them from @buf (an RTP packet of VP8); false when it is not one.
+bool vp8_temporal_of (GstBuffer *buf, Vp8Temporal &out);
+
 // The largest header rewrite_header() writes: 12 fixed, 60 of CSRCs, 4 + 8 of extensions and
-// 4 of payload descriptor, rounded up.
+// 6 of payload descriptor, rounded up.
 static constexpr gsize kMaxRewrittenHeader = 96;
 // The largest padding packet: header, extensions and 255 bytes of padding.
 static constexpr gsize kMaxPaddingPacket = 12 + 16 + 255;
@@ -78,6 +91,9 @@ public:
   // follow it (a send stage that copies the packet anyway; elements/send/direct-sender.h).
   bool rewrite_header (GstBuffer *in, const PacketInfo &info, bool switched, gint playout_max_ms,
                        RewrittenHeader &out);
+  // @in (transfer none) is not sent to this viewer (a temporal layer it does not get): the next
+  // packet takes its sequence number, the next frame its picture id.
+  void skip (GstBuffer *in, const PacketInfo &info);
   // A padding-only packet of @size bytes (>= 13) after the last one, for probing the link;
   // nullptr before the first packet.
   GstBuffer *padding (guint size);
@@ -99,6 +115,9 @@ private:
   guint16 pid_delta_ = 0; // picture ids: out = in + delta (mod 2^15, or 2^7)
   guint16 last_pid_ = 0;
   bool pid_seen_ = false;
+  guint8 tl0_delta_ = 0; // VP8 TL0PICIDX: out = in + delta (mod 2^8)
+  guint8 last_tl0_ = 0;
+  bool tl0_seen_ = false;
 };
 
 // Whether @buf (an RTP packet of @encoding_name: "VP8", "VP9", "H264") starts a keyframe.

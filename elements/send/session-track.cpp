@@ -152,7 +152,7 @@ route_to_feed (Outgoing &out, SessionTrack &st)
   st.outlet->set_ids (ids);
   std::vector<Rung> ladder = out.ladder_of (*st.track);
   if (st.estimate && ladder.size () > 1)
-    st.policy = std::make_shared<RungPolicy> (ladder, 0);
+    st.policy = std::make_shared<RungPolicy> (ladder, 0, feed->temporal_layers () > 1);
   return true;
 }
 
@@ -205,10 +205,19 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
                         || st.estimate->has_feedback_since (now - 5 * G_USEC_PER_SEC);
   const std::size_t before = st.policy->rung ();
   const EstimateSnapshot e = st.estimate->snapshot ();
+  const guint8 layer_before = st.policy->temporal_layer ();
   RungPolicy::Decision d = st.policy->tick (e, feedback, media_kbps, now);
   st.outlet->set_padding_kbps (d.padding_kbps);
+  if (d.temporal_layer != layer_before)
+    GST_CAT_INFO_OBJECT (out.category (), out.element (),
+                         "%s: temporal layers %s (estimate %u kbit/s)", st.track->name.c_str (),
+                         d.temporal_layer == kAllTemporalLayers ? "all" : "base only",
+                         e.estimate_kbps);
   if (d.rung == before)
-    return;
+    {
+      st.outlet->set_temporal_layer (d.temporal_layer);
+      return;
+    }
   if (auto feed = out.ensure_feed (st.track, st.codec, d.rung))
     {
       GST_CAT_INFO_OBJECT (out.category (), out.element (),
@@ -217,8 +226,10 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
       // Down from a rung the link carries less than half of: its packets would only queue in
       // front of the new rung's keyframe (the viewer cannot play them anyway).
       const bool stop_now = d.rung > before && e.estimate_kbps * 2 < st.policy->rungs ()[before].kbps;
-      st.outlet->switch_to (feed, stop_now);
+      // Down: the old rung's base layer only until the new rung's keyframe.
+      st.outlet->switch_to (feed, stop_now, d.rung > before);
     }
+  st.outlet->set_temporal_layer (d.temporal_layer);
 }
 
 std::shared_ptr<DirectSender>

@@ -466,6 +466,53 @@ GST_START_TEST (the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold)
 }
 GST_END_TEST;
 
+GST_START_TEST (with_temporal_layers_a_rung_that_no_longer_fits_drops_its_upper_layer_first)
+{
+  std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 640, 360, 750 }, { 320, 180, 277 } };
+  rtc::RungPolicy policy (ladder, 0, true);
+  Ticks ticks{ policy };
+  auto tick = [&] (guint estimate) { return ticks (estimate, false, ladder[policy.rung ()].kbps); };
+  const guint8 all = rtc::kAllTemporalLayers;
+  fail_unless_equals_int (tick (3200).temporal_layer, all);
+  // 2500 needs 3000, its base layer 1800: the base layer at once, the rung stays.
+  auto d = tick (2200);
+  fail_unless_equals_int (d.rung, 0);
+  fail_unless_equals_int (d.temporal_layer, 0);
+  fail_unless_equals_int (tick (2200).rung, 0);
+  // Fits again: the upper layer back after a second of fitting.
+  fail_unless_equals_int (tick (3100).temporal_layer, 0);
+  fail_unless_equals_int (tick (3100).temporal_layer, all);
+  fail_unless_equals_int (policy.switches (), 0);
+  // Half the frames for long: a lower rung at full rate instead.
+  fail_unless_equals_int (tick (2200).temporal_layer, 0);
+  fail_unless_equals_int (tick (2200).rung, 0);
+  fail_unless_equals_int (tick (2200).rung, 0);
+  d = tick (2200);
+  fail_unless_equals_int (d.rung, 1);
+  fail_unless_equals_int (d.temporal_layer, all);
+  // Under the base layer's need: down as without layers, all layers on the rung that fits.
+  d = tick (400);
+  fail_unless_equals_int (d.rung, 2);
+  fail_unless_equals_int (d.temporal_layer, all);
+  // The lowest rung that no longer fits: its base layer is the last step, on the second tick
+  // in a row (a failed probe's dip of one tick costs no frames).
+  fail_unless_equals_int (tick (300).temporal_layer, all);
+  fail_unless_equals_int (tick (400).temporal_layer, all);
+  fail_unless_equals_int (tick (300).temporal_layer, all);
+  fail_unless_equals_int (tick (300).temporal_layer, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST (without_temporal_layers_the_policy_always_sends_all_layers)
+{
+  std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 640, 360, 750 } };
+  rtc::RungPolicy policy (ladder, 0);
+  Ticks ticks{ policy };
+  for (guint e : { 3200u, 2200u, 2200u, 800u, 300u })
+    fail_unless_equals_int (ticks (e, false, 1000).temporal_layer, rtc::kAllTemporalLayers);
+}
+GST_END_TEST;
+
 GST_START_TEST (probes_pad_a_little_above_the_estimate_and_back_off_after_congestion)
 {
   std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 320, 180, 277 } };
@@ -519,6 +566,8 @@ adaptation_suite ()
   tcase_add_test (tc, remb_caps_the_estimate_without_twcc);
   tcase_add_test (tc, the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold);
   tcase_add_test (tc, probes_pad_a_little_above_the_estimate_and_back_off_after_congestion);
+  tcase_add_test (tc, with_temporal_layers_a_rung_that_no_longer_fits_drops_its_upper_layer_first);
+  tcase_add_test (tc, without_temporal_layers_the_policy_always_sends_all_layers);
   return s;
 }
 

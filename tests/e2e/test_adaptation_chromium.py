@@ -25,6 +25,8 @@ adaptation series runs this test with --csv).
 Needs root and Chromium; ~2.5 min. Run:
   /usr/bin/python3 tests/e2e/test_adaptation_chromium.py [--short] [--csv PATH] [vp8|h264 ...]
 --short: 5 s before the cap, 15 s capped, 15 s after (the benchmark's smoke run), same criteria.
+--cap KBPS: another cap for A (a milder step down, e.g. 2000, where the top rung's base
+temporal layer fits while A waits for the lower rung's keyframe).
 """
 
 import argparse
@@ -63,14 +65,14 @@ COLUMNS = ["phase", "second", "capped", "a_fps", "a_width", "a_height", "a_kbps"
            "a_estimate_kbps", "a_rung_width", "a_rung_kbps", "b_fps", "b_width", "b_height", "b_kbps", "b_freezes",
            "b_rung", "b_estimate_kbps", "encoders_in_use", "rungs_in_use", "tbf_dropped",
            "forwarder_dropped", "a_rtt_ms", "a_received_kbps", "a_queue_ms", "a_feedback_loss",
-           "a_padding_bytes", "a_pushed_bytes"]
+           "a_padding_bytes", "a_pushed_bytes", "a_temporal_layer"]
 
 
 def sender_view(stats, sessions):
     """From /stats.json: per viewer ("A", "B") its rung fields when present, the video encoders
     with viewers, and the distinct rungs in use (one when the sink reports no rungs)."""
-    fields = ("rung", "estimate_kbps", "rung_width", "rung_height", "rung_kbps", "received_kbps", "queue_ms",
-              "feedback_loss", "padding_bytes")
+    fields = ("rung", "temporal_layer", "estimate_kbps", "rung_width", "rung_height", "rung_kbps", "received_kbps",
+              "queue_ms", "feedback_loss", "padding_bytes")
     out = {f"{x.lower()}_{k}": None for x in sessions for k in fields}
     out.update(encoders_in_use=None, rungs_in_use=None)
     if not stats:
@@ -91,11 +93,11 @@ def sender_view(stats, sessions):
 
 
 def print_table(rows):
-    log("  s  cap | A fps  width  kbit/s frz rung est   rcvd queue loss | B fps  width  kbit/s | enc/rungs")
+    log("  s  cap | A fps  width  kbit/s frz rung tl est   rcvd queue loss | B fps  width  kbit/s | enc/rungs")
     for r in rows:
         log(f"{r['second']:4} {'cap' if r['capped'] else '   '} | {fmt(r['a_fps'], '5.1f')} "
             f"{fmt(r['a_width']):>6} {fmt(r['a_kbps'], '6.0f')} {fmt(r['a_freezes']):>3} "
-            f"{fmt(r['a_rung']):>4} {fmt(r['a_estimate_kbps']):>5} {fmt(r.get('a_received_kbps')):>5} "
+            f"{fmt(r['a_rung']):>4} {fmt(r.get('a_temporal_layer')):>2} {fmt(r['a_estimate_kbps']):>5} {fmt(r.get('a_received_kbps')):>5} "
             f"{fmt(r.get('a_queue_ms'), '5.0f')} {fmt(r.get('a_feedback_loss'), '4.2f')} | {fmt(r['b_fps'], '5.1f')} "
             f"{fmt(r['b_width']):>6} {fmt(r['b_kbps'], '6.0f')} | "
             f"{fmt(r['encoders_in_use'])}/{fmt(r['rungs_in_use'])}")
@@ -235,6 +237,9 @@ def judge(phase, samples, t0, t_cap, t_lift, t_end, rows):
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--short", action="store_true", help="%d s before the cap, %d s capped, %d s after" % SHORT)
+    ap.add_argument("--cap", type=int, default=CAP_KBPS,
+                    help="viewer A's link while capped, kbit/s (default %(default)s; e.g. 2000 for a step "
+                         "down that the top rung's base layer fits)")
     ap.add_argument("--csv", default=None, help="the timeline's path (default: in tests/e2e/artifacts)")
     ap.add_argument("phases", nargs="*", metavar="PHASE", help="vp8, h264 (default: both)")
     a = ap.parse_args()
@@ -245,7 +250,8 @@ def parse_args():
 
 
 def main(a):
-    global PRE_S, CAP_S, POST_S
+    global PRE_S, CAP_S, POST_S, CAP_KBPS
+    CAP_KBPS = a.cap
     if a.short:
         PRE_S, CAP_S, POST_S = SHORT
     if not find_chromium():
