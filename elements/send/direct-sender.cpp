@@ -218,15 +218,18 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
   else if (h.body_len && gst_buffer_extract (in, h.body, pkt + h.len, h.body_len) != h.body_len)
     return;
   const gint64 now = g_get_monotonic_time ();
+  const gsize payload = len - h.rtp_len; // the payload descriptor's start included
+  bool video = false;
   {
     std::lock_guard lock (lock_);
     if (!started_ || stream >= streams_.size ())
       return;
     Stream &s = *streams_[stream];
+    video = s.config.video;
     const guint16 seq = GST_READ_UINT16_BE (pkt + 2);
     if (s.config.twcc_id)
       if (gsize at = find_extension (pkt, h.len, s.config.twcc_id))
-        GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, h.body_len));
+        GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, payload));
     if (s.config.video)
       {
         Slot &slot = s.history[seq % kHistory];
@@ -242,12 +245,13 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
       s.last_pts = GST_BUFFER_PTS (in);
     s.stats.packets_sent++;
     s.stats.bytes_sent += len;
-    s.payload_bytes += h.body_len;
+    s.payload_bytes += payload;
     len = protect_locked (pkt, len, sizeof pkt, false);
   }
   if (len)
     transmit (pkt, len);
-  if (budget_)
+  // The budget counts video, as webrtcbin's RTX sender (on video only) did.
+  if (budget_ && video)
     budget_->add_media (1);
 }
 
@@ -329,7 +333,8 @@ DirectSender::write_packet_locked (Stream &s, const Slot &slot, guint8 *out, gsi
     s.rtx_seq++;
   if (s.config.twcc_id)
     if (gsize at = find_extension (out, slot.header.rtp_len, s.config.twcc_id))
-      GST_WRITE_UINT16_BE (out + at, next_twcc_locked (g_get_monotonic_time (), slot.header.body_len));
+      GST_WRITE_UINT16_BE (out + at, next_twcc_locked (g_get_monotonic_time (),
+                                                       len - slot.header.rtp_len));
   return len;
 }
 
