@@ -330,8 +330,12 @@ start_viewer (GstRtcBroadcastSink *self, Viewer &v)
       && !gst_rtc_peer_bin_create_data_channel (GST_RTC_PEER_BIN (peer), rtc::kNavigationLabel))
     GST_WARNING_OBJECT (self, "viewer %s: no navigation channel could be made",
                         session_id.c_str ());
-  for (auto &vt : v.tracks)
-    gst_element_sync_state_with_parent (vt.appsrc.get ());
+  // An answer needs caps on webrtcbin's pads, so the appsrcs run; an offer does not, and with
+  // direct-send they start only if the session falls back to webrtcbin (start_direct_path):
+  // an idle appsrc is a thread per track and viewer, ~0.14 MB.
+  if (answering || !s.direct_send)
+    for (auto &vt : v.tracks)
+      gst_element_sync_state_with_parent (vt.appsrc.get ());
   // Answering: the caps go now (they reach webrtcbin without a buffer, and it answers once
   // they did). Offering: once the answer chose the codec (apply_answer).
   for (auto &vt : v.tracks)

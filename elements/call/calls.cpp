@@ -171,8 +171,11 @@ offer_call (GstRtcCallBin *self, Call &c)
         gst_rtc_peer_bin_add_receiver (GST_RTC_PEER_BIN (peer), caps.get ());
       }
   rtc::start_peer (bin, c, true);
-  for (auto &st : c.send)
-    gst_element_sync_state_with_parent (st.appsrc.get ());
+  // Our offer needs no caps on webrtcbin's pads: with direct-send the appsrcs start only if the
+  // call falls back to webrtcbin (start_direct_path).
+  if (!copy_settings (self).direct_send)
+    for (auto &st : c.send)
+      gst_element_sync_state_with_parent (st.appsrc.get ());
   GST_INFO_OBJECT (self, "call from %s (session %s): sending offer", c.peer_id.c_str (),
                    c.session_id.c_str ());
   gst_rtc_peer_bin_create_offer (GST_RTC_PEER_BIN (peer));

@@ -85,11 +85,48 @@ rtp_header_length (const guint8 *pkt, gsize len)
 // A packet kept for NACK: a ref on the feed's packet and our header for it.
 struct DirectSender::Slot
 {
+  // Room for what our rewriter writes (12 + extensions 12 + descriptor 4, CSRCs rarely): a
+  // full RewrittenHeader per slot would be 78 KB a viewer instead of 41.
+  static constexpr gsize kRoom = 48;
+
   Ptr<GstBuffer> in;
-  RewrittenHeader header;
+  guint8 bytes[kRoom];
+  guint8 len = 0, rtp_len = 0;
+  guint16 body = 0, body_len = 0;
   gint64 sent_us = 0, resent_us = 0;
   guint16 seq = 0;
   bool padding = false; // resent as it was, never as RTX
+
+  // Keeps @h over @buf; false (nothing kept) when the header does not fit.
+  bool keep (GstBuffer *buf, const RewrittenHeader &h, guint16 seq_, gint64 now, bool pad)
+  {
+    if (h.len > kRoom || h.body > G_MAXUINT16 || h.body_len > G_MAXUINT16)
+      {
+        in.reset ();
+        return false;
+      }
+    in = Ptr<GstBuffer>::ref (buf);
+    memcpy (bytes, h.bytes, h.len);
+    len = (guint8)h.len;
+    rtp_len = (guint8)h.rtp_len;
+    body = (guint16)h.body;
+    body_len = (guint16)h.body_len;
+    sent_us = now;
+    resent_us = 0;
+    seq = seq_;
+    padding = pad;
+    return true;
+  }
+  RewrittenHeader header () const
+  {
+    RewrittenHeader h;
+    memcpy (h.bytes, bytes, len);
+    h.len = len;
+    h.rtp_len = rtp_len;
+    h.body = body;
+    h.body_len = body_len;
+    return h;
+  }
 };
 
 struct DirectSender::Stream
@@ -232,13 +269,7 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
         GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, payload));
     if (s.config.video)
       {
-        Slot &slot = s.history[seq % kHistory];
-        slot.in = Ptr<GstBuffer>::ref (in);
-        slot.header = h;
-        slot.sent_us = now;
-        slot.resent_us = 0;
-        slot.seq = seq;
-        slot.padding = false;
+        s.history[seq % kHistory].keep (in, h, seq, now, false);
       }
     s.last_ts = GST_READ_UINT32_BE (pkt + 4);
     if (GST_BUFFER_PTS_IS_VALID (in))
@@ -274,15 +305,12 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len
     if (s.config.video && hdr && hdr <= kMaxRewrittenHeader)
       {
         const guint16 seq = GST_READ_UINT16_BE (padding + 2);
-        Slot &slot = s.history[seq % kHistory];
-        slot.in = Ptr<GstBuffer>::adopt (gst_buffer_new_memdup (padding, len));
-        memcpy (slot.header.bytes, padding, hdr);
-        slot.header.rtp_len = slot.header.len = slot.header.body = hdr;
-        slot.header.body_len = len - hdr;
-        slot.sent_us = now;
-        slot.resent_us = 0;
-        slot.seq = seq;
-        slot.padding = true;
+        RewrittenHeader h;
+        memcpy (h.bytes, padding, hdr);
+        h.rtp_len = h.len = h.body = hdr;
+        h.body_len = len - hdr;
+        Ptr<GstBuffer> copy = Ptr<GstBuffer>::adopt (gst_buffer_new_memdup (padding, len));
+        s.history[seq % kHistory].keep (copy.get (), h, seq, now, true);
       }
     if (s.config.twcc_id)
       if (gsize at = find_extension (pkt, len, s.config.twcc_id))
@@ -325,16 +353,17 @@ gsize
 DirectSender::write_packet_locked (Stream &s, const Slot &slot, guint8 *out, gsize cap, bool rtx)
 {
   RtxIds ids{ (guint8)s.config.rtx_pt, s.rtx_ssrc, s.rtx_seq };
-  const gsize len = write_retransmission (slot.header, slot.in.get (), rtx ? &ids : nullptr, out,
+  const RewrittenHeader h = slot.header ();
+  const gsize len = write_retransmission (h, slot.in.get (), rtx ? &ids : nullptr, out,
                                           cap - kSrtpRoom);
   if (!len)
     return 0;
   if (rtx)
     s.rtx_seq++;
   if (s.config.twcc_id)
-    if (gsize at = find_extension (out, slot.header.rtp_len, s.config.twcc_id))
+    if (gsize at = find_extension (out, h.rtp_len, s.config.twcc_id))
       GST_WRITE_UINT16_BE (out + at, next_twcc_locked (g_get_monotonic_time (),
-                                                       len - slot.header.rtp_len));
+                                                       len - h.rtp_len));
   return len;
 }
 

@@ -298,6 +298,8 @@ start_direct_path (GstElement *peer, DirectSender &sender, std::vector<SessionTr
   const bool direct = sender.start (std::move (path));
   for (auto &st : tracks)
     {
+      if (!direct)
+        gst_element_sync_state_with_parent (st.appsrc.get ()); // held back when we offered
       st.outlet->set_route (direct ? OutletRoute::Direct : OutletRoute::Webrtcbin);
       if (subscribed && st.first_feed)
         st.outlet->restart ();
