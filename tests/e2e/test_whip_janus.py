@@ -47,7 +47,9 @@ def main():
                      "Janus receiving the WHIP publisher", diag=diag)
             with Chromium(extra_flags=["--disable-features=WebRtcHideLocalIpsWithMdns"]) as browser:
                 s, fps, full_diag = J.chromium_decodes_through_janus(browser, ROOM, diag)
-                check(fps > 15, f"{fps:.1f} fps decoded", diag=full_diag)
+                # Under Janus's 128 kbit/s REMB (below), the ladder's lowest rungs may send their
+                # VP8 base layer only: every other frame, 15 fps (seen in CI).
+                check(fps >= 14, f"{fps:.1f} fps decoded", diag=full_diag)
                 # Janus's room 1234 caps its publishers at 128 kbit/s and says so by REMB (32,
                 # 43, 64, then 128 kbit/s): the sink reads it and steps down its ladder (320x240
                 # input: 160x120 and 80x60 rungs), as a browser publisher lowers its bitrate.
