@@ -56,7 +56,10 @@ update_viewer_count (GstRtcBroadcastSink *self)
 static void
 viewer_before_peer_stops (GstRtcSignalBin *, rtc::Session &session)
 {
-  rtc::detach_session_tracks (viewer_of (session).tracks);
+  Viewer &v = viewer_of (session);
+  rtc::detach_session_tracks (v.tracks);
+  if (v.direct)
+    v.direct->stop (); // lets go of the peer and its ICE agent, whoever still holds the sender
 }
 
 static void

@@ -490,6 +490,8 @@ call_before_peer_stops (GstRtcSignalBin *bin, rtc::Session &session)
 {
   Call &c = call_of (session);
   rtc::detach_session_tracks (c.send);
+  if (c.direct)
+    c.direct->stop (); // lets go of the peer and its ICE agent, whoever still holds the sender
   callbin_of (bin)->priv->in->before_peer_stops (c.in);
 }
 

@@ -218,12 +218,24 @@ DirectSender::protect_locked (guint8 *pkt, gsize len, gsize cap, bool rtcp)
 }
 
 void
-DirectSender::transmit (const guint8 *pkt, gsize len)
+DirectSender::stop ()
 {
-  // The path outlives the call: the sender holds it, and the agent holds a ref.
-  const MediaPath *path = path_.get ();
-  gint sent = nice_agent_send (NICE_AGENT (path->agent.get ()), path->stream_id,
-                               path->component_id, len, reinterpret_cast<const gchar *> (pkt));
+  std::lock_guard lock (lock_);
+  started_ = false;
+  path_.reset ();
+  srtp_.reset ();
+  budget_ = nullptr;
+  peer_.reset ();
+  for (auto &s : streams_)
+    for (auto &slot : s->history)
+      slot.in.reset ();
+}
+
+void
+DirectSender::transmit (const MediaPath &path, const guint8 *pkt, gsize len)
+{
+  gint sent = nice_agent_send (NICE_AGENT (path.agent.get ()), path.stream_id, path.component_id,
+                               len, reinterpret_cast<const gchar *> (pkt));
   if (sent != (gint)len)
     {
       std::lock_guard lock (lock_);
@@ -256,13 +268,16 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
     return;
   const gint64 now = g_get_monotonic_time ();
   const gsize payload = len - h.rtp_len; // the payload descriptor's start included
-  bool video = false;
+  std::shared_ptr<const MediaPath> path;
+  RepairBudget *budget = nullptr;
   {
     std::lock_guard lock (lock_);
     if (!started_ || stream >= streams_.size ())
       return;
     Stream &s = *streams_[stream];
-    video = s.config.video;
+    path = path_;
+    // The budget counts video, as webrtcbin's RTX sender (on video only) did.
+    budget = s.config.video ? budget_ : nullptr;
     const guint16 seq = GST_READ_UINT16_BE (pkt + 2);
     if (s.config.twcc_id)
       if (gsize at = find_extension (pkt, h.len, s.config.twcc_id))
@@ -280,10 +295,9 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
     len = protect_locked (pkt, len, sizeof pkt, false);
   }
   if (len)
-    transmit (pkt, len);
-  // The budget counts video, as webrtcbin's RTX sender (on video only) did.
-  if (budget_ && video)
-    budget_->add_media (1);
+    transmit (*path, pkt, len);
+  if (budget)
+    budget->add_media (1);
 }
 
 void
@@ -293,10 +307,12 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len
   if (len > kMaxPacket)
     return;
   memcpy (pkt, padding, len);
+  std::shared_ptr<const MediaPath> path;
   {
     std::lock_guard lock (lock_);
     if (!started_ || stream >= streams_.size ())
       return;
+    path = path_;
     Stream &s = *streams_[stream];
     const gint64 now = g_get_monotonic_time ();
     // Kept for NACK too: a receiver that orders frames by sequence number alone (H.264 in
@@ -320,7 +336,7 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len
     len = protect_locked (pkt, len, sizeof pkt, false);
   }
   if (len)
-    transmit (pkt, len);
+    transmit (*path, pkt, len);
 }
 
 gsize
@@ -376,8 +392,12 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
     {
       guint8 pkt[kMaxPacket + kSrtpRoom + 2];
       gsize len = 0;
+      std::shared_ptr<const MediaPath> path;
       {
         std::lock_guard lock (lock_);
+        if (!started_)
+          break; // stopped: the session is ending
+        path = path_;
         Stream &s = *streams_[stream];
         if (s.history.empty ())
           break; // audio: nothing kept (a NACK for it is counted, not answered)
@@ -403,7 +423,7 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
         len = protect_locked (pkt, len, sizeof pkt, false);
       }
       if (len)
-        transmit (pkt, len);
+        transmit (*path, pkt, len);
     }
   if (keyframe)
     {
@@ -515,6 +535,8 @@ DirectSender::on_rtcp (GstBuffer *rtcp)
 GstClockTime
 DirectSender::running_time () const
 {
+  if (!peer_)
+    return GST_CLOCK_TIME_NONE;
   Ptr<GstClock> clock (gst_element_get_clock (peer_.get ()));
   if (!clock)
     return GST_CLOCK_TIME_NONE;
@@ -530,10 +552,12 @@ DirectSender::tick ()
   const GstClockTime running = running_time ();
   const gint64 real = g_get_real_time ();
   std::vector<std::vector<guint8>> reports;
+  std::shared_ptr<const MediaPath> path;
   {
     std::lock_guard lock (lock_);
     if (!started_)
       return;
+    path = path_;
     for (auto &sp : streams_)
       {
         Stream &s = *sp;
@@ -568,7 +592,7 @@ DirectSender::tick ()
       }
   }
   for (auto &r : reports)
-    transmit (r.data (), r.size ());
+    transmit (*path, r.data (), r.size ());
 }
 
 DirectStats

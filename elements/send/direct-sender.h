@@ -87,6 +87,10 @@ public:
   // go through webrtcbin).
   bool start (std::shared_ptr<const MediaPath> path);
   bool started () const;
+  // Before the session's peer stops: nothing more is sent, and the sender lets go of the peer,
+  // its ICE agent and the packets it kept (whoever still holds the sender holds nothing of
+  // the session's: its sockets close with the peer).
+  void stop ();
 
   // A feed's streaming thread: the packet @in (transfer none) under the header @h; @data (@size
   // bytes) is @in mapped, when its feed did that already (else nullptr).
@@ -109,7 +113,7 @@ private:
 
   // Under lock_: protects @len bytes at @pkt (room for the tag) for @s; returns the new length.
   gsize protect_locked (guint8 *pkt, gsize len, gsize cap, bool rtcp);
-  void transmit (const guint8 *pkt, gsize len);
+  void transmit (const MediaPath &path, const guint8 *pkt, gsize len);
   void resend (std::size_t stream, const std::vector<guint16> &seqs, gint64 now_us);
   gsize write_packet_locked (Stream &s, const Slot &slot, guint8 *out, gsize cap, bool rtx);
   guint16 next_twcc_locked (gint64 now_us, gsize size);
