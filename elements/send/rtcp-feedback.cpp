@@ -484,15 +484,32 @@ rtt_us (guint32 lsr, guint32 dlsr, guint64 arrival_ntp)
 /* --- TWCC: our side ---------------------------------------------------------------------- */
 
 TwccHistory::TwccHistory (guint capacity, gint64 max_age_us)
-    : ring_ (capacity), mask_ (capacity - 1), max_age_us_ (max_age_us)
+    : ring_ (MIN (capacity, kFirstSlots)), mask_ (ring_.size () - 1), capacity_ (capacity),
+      max_age_us_ (max_age_us)
 {
   g_assert (capacity > 0 && (capacity & (capacity - 1)) == 0 && capacity < 32768);
+}
+
+void
+TwccHistory::grow ()
+{
+  std::vector<Slot> bigger (ring_.size () * 2);
+  const guint64 mask = bigger.size () - 1;
+  // The last ring_.size() numbers, each to its place in the bigger ring.
+  for (guint64 n = next_ - MIN (next_, ring_.size ()); n < next_; n++)
+    bigger[n & mask] = ring_[n & mask_];
+  ring_ = std::move (bigger);
+  mask_ = mask;
 }
 
 guint16
 TwccHistory::on_send (gint64 sent_us, guint payload_size)
 {
-  ring_[next_ & mask_] = { next_, sent_us, payload_size, 0 };
+  const Slot &oldest = ring_[next_ & mask_];
+  if (oldest.used && sent_us - oldest.sent_us <= max_age_us_ && ring_.size () < capacity_)
+    grow ();
+  ring_[next_ & mask_]
+      = { sent_us, (guint32)next_, (guint16)MIN (payload_size, G_MAXUINT16), 0, true };
   last_sent_us_ = std::max (last_sent_us_, sent_us);
   return (guint16)next_++;
 }
@@ -508,7 +525,7 @@ TwccHistory::find (guint16 seq)
   if (back >= next_ || back > mask_)
     return nullptr;
   Slot &slot = ring_[unwrapped & mask_];
-  if (slot.seq != unwrapped || last_sent_us_ - slot.sent_us > max_age_us_)
+  if (!slot.used || slot.seq != (guint32)unwrapped || last_sent_us_ - slot.sent_us > max_age_us_)
     return nullptr;
   return &slot;
 }

@@ -470,6 +470,36 @@ GST_START_TEST (twcc_history_numbers_wrap_and_feedback_finds_them_across_the_wra
 }
 GST_END_TEST;
 
+GST_START_TEST (twcc_history_holds_two_seconds_of_packets_whatever_the_rate)
+{
+  rtc::TwccHistory history; // at most 4096 packets, 2 s
+  gint64 now = 0;
+  auto send = [&] (guint per_second, guint seconds) {
+    for (guint i = 0; i < per_second * seconds; i++)
+      history.on_send (now += G_USEC_PER_SEC / per_second, 1000);
+  };
+  // 100 packets a second (about 1 Mbit/s): the first ring holds 2.5 s of them.
+  send (100, 10);
+  fail_unless_equals_int (history.slots (), 256);
+  // 1000 a second: the ring doubles until it holds 2 s.
+  send (1000, 3);
+  fail_unless_equals_int (history.slots (), 2048);
+  // A report on a packet sent 1.9 s ago finds it; its neighbours too, across the doublings.
+  const guint64 sent = history.sent ();
+  auto out = history.on_feedback (all_arrived ((guint16)(sent - 1900), 3, 0, 1000, 0));
+  fail_unless_equals_int (out.size (), 3);
+  for (const auto &p : out)
+    fail_unless (GST_CLOCK_TIME_IS_VALID (p.sent));
+  fail_unless_equals_uint64 (out[0].sent, (GstClockTime)(now - 1899 * 1000) * GST_USECOND);
+  // 5000 a second: no more than the capacity; what is older than 4096 packets is gone.
+  send (5000, 2);
+  fail_unless_equals_int (history.slots (), 4096);
+  out = history.on_feedback (all_arrived ((guint16)(history.sent () - 4097), 2, 0, 1000, 5));
+  fail_if (GST_CLOCK_TIME_IS_VALID (out[0].sent));
+  fail_unless (GST_CLOCK_TIME_IS_VALID (out[1].sent));
+}
+GST_END_TEST;
+
 GST_START_TEST (twcc_history_ignores_feedback_for_numbers_never_sent_or_long_gone)
 {
   rtc::TwccHistory history (64, 2 * G_USEC_PER_SEC);
@@ -583,6 +613,7 @@ rtcp_twcc_suite ()
                   rtpsession_feedback_through_the_history_gives_the_estimate_its_delays_and_losses);
   tcase_add_test (tc, nack_pli_and_fir_from_rtpsession_read_back);
   tcase_add_test (tc, twcc_history_numbers_wrap_and_feedback_finds_them_across_the_wrap);
+  tcase_add_test (tc, twcc_history_holds_two_seconds_of_packets_whatever_the_rate);
   tcase_add_test (tc, twcc_history_ignores_feedback_for_numbers_never_sent_or_long_gone);
   tcase_add_test (tc, twcc_history_takes_reordered_and_repeated_feedback_once);
   tcase_add_test (tc, twcc_history_fills_in_what_gstreamer_leaves_between_two_reports);

@@ -356,6 +356,25 @@ test_websockets_that_go_leave_no_descriptor ()
   g_assert_true (wait_until ([&] { return open_fds () <= before; }, 10000));
 }
 
+/* A browser offers permessage-deflate; the server answers without it (its zlib state would cost
+ * ~300 KB a peer) and its messages come as plain text frames. */
+static void
+test_websockets_are_not_compressed ()
+{
+  Fixture f;
+  Raw c (f.port);
+  const std::string offer = std::string (kUpgrade, sizeof kUpgrade - 3)
+                            + "Sec-WebSocket-Extensions: permessage-deflate; "
+                              "client_max_window_bits\r\n\r\n";
+  g_assert_true (c.send_all (offer));
+  g_assert_true (wait_until ([&] { return c.welcomed (); }, 5000));
+  g_assert_true (g_str_has_prefix (c.got.c_str (), "HTTP/1.1 101"));
+  const std::string head = c.got.substr (0, c.got.find ("\r\n\r\n"));
+  g_assert_true (head.find ("Sec-WebSocket-Accept") != std::string::npos);
+  g_assert_true (head.find ("Sec-WebSocket-Extensions") == std::string::npos);
+  g_assert_true (head.find ("permessage-deflate") == std::string::npos);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,6 +386,8 @@ main (int argc, char **argv)
       r.rlim_cur = MIN (r.rlim_max, static_cast<rlim_t> (4096));
       setrlimit (RLIMIT_NOFILE, &r);
     }
+  g_test_add_func ("/signaling/http-listener/websockets-not-compressed",
+                   test_websockets_are_not_compressed);
   g_test_add_func ("/signaling/http-listener/burst-of-200-websockets",
                    test_a_burst_of_200_websockets_is_welcomed);
   g_test_add_func ("/signaling/http-listener/slowloris-closed-by-header-timeout",
