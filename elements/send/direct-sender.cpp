@@ -21,8 +21,11 @@ namespace
 {
 constexpr gsize kMaxPacket = 1500;            // RTP over UDP on the usual path MTU
 constexpr gsize kSrtpRoom = 16 + 4;           // auth tag, SRTCP index
-constexpr std::size_t kHistory = 512;         // packets kept for NACK: 1.5 s at 3.5 Mbit/s
-constexpr gint64 kHistoryUs = G_USEC_PER_SEC; // older ones are past use for live video
+constexpr gint64 kHistoryUs = G_USEC_PER_SEC; // packets kept for NACK: older ones are past use
+// The history's slots: the first 128 hold a second of a 1 Mbit/s stream; it doubles while it
+// would drop a packet younger than kHistoryUs, up to a second of ~20 Mbit/s.
+constexpr std::size_t kFirstHistory = 128;
+constexpr std::size_t kMaxHistory = 2048;
 constexpr gint64 kResendGapUs = 20000;        // the same packet again no sooner than this
 constexpr gint64 kReportUs = G_USEC_PER_SEC;  // a sender report about every second
 
@@ -132,7 +135,29 @@ struct DirectSender::Slot
 struct DirectSender::Stream
 {
   DirectStreamConfig config;
-  std::vector<Slot> history; // video only: kHistory slots by sequence number
+  std::vector<Slot> history; // video only: slots by sequence number (a power of two of them)
+
+  Slot &
+  slot (guint16 seq)
+  {
+    return history[seq & (history.size () - 1)];
+  }
+  // The slot to keep @seq in, sent @now: the history grows first when the packet that slot
+  // holds is still young enough to be asked for.
+  Slot &
+  slot_to_keep (guint16 seq, gint64 now)
+  {
+    const Slot &old = slot (seq);
+    if (old.in && now - old.sent_us <= kHistoryUs && history.size () < kMaxHistory)
+      {
+        std::vector<Slot> bigger (history.size () * 2);
+        for (auto &kept : history)
+          if (kept.in)
+            bigger[kept.seq & (bigger.size () - 1)] = std::move (kept);
+        history = std::move (bigger);
+      }
+    return slot (seq);
+  }
   guint32 rtx_ssrc = 0;
   guint16 rtx_seq = 0;
   // For the sender reports: the last packet's RTP timestamp and running time.
@@ -164,7 +189,7 @@ DirectSender::add_stream (const DirectStreamConfig &config)
   auto s = std::make_unique<Stream> ();
   s->config = config;
   if (config.video)
-    s->history.resize (kHistory);
+    s->history.resize (kFirstHistory);
   s->rtx_ssrc = g_random_int ();
   s->rtx_seq = (guint16)g_random_int_range (0, 0x8000);
   streams_.push_back (std::move (s));
@@ -284,7 +309,7 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
         GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, payload));
     if (s.config.video)
       {
-        s.history[seq % kHistory].keep (in, h, seq, now, false);
+        s.slot_to_keep (seq, now).keep (in, h, seq, now, false);
       }
     s.last_ts = GST_READ_UINT32_BE (pkt + 4);
     if (GST_BUFFER_PTS_IS_VALID (in))
@@ -326,7 +351,7 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len
         h.rtp_len = h.len = h.body = hdr;
         h.body_len = len - hdr;
         Ptr<GstBuffer> copy = Ptr<GstBuffer>::adopt (gst_buffer_new_memdup (padding, len));
-        s.history[seq % kHistory].keep (copy.get (), h, seq, now, true);
+        s.slot_to_keep (seq, now).keep (copy.get (), h, seq, now, true);
       }
     if (s.config.twcc_id)
       if (gsize at = find_extension (pkt, len, s.config.twcc_id))
@@ -401,7 +426,7 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
         Stream &s = *streams_[stream];
         if (s.history.empty ())
           break; // audio: nothing kept (a NACK for it is counted, not answered)
-        Slot &slot = s.history[seq % kHistory];
+        Slot &slot = s.slot (seq);
         if (!slot.in || slot.seq != seq || now_us - slot.sent_us > kHistoryUs
             || now_us - slot.resent_us < kResendGapUs)
           continue; // gone, or just resent
