@@ -41,48 +41,6 @@ init_debug ()
     }
 }
 
-// The offset of one-byte extension @id's data in @pkt (an RTP packet of @len), 0 when absent.
-gsize
-find_extension (const guint8 *pkt, gsize len, guint8 id)
-{
-  if (len < 12 || !(pkt[0] & 0x10))
-    return 0;
-  gsize at = 12 + 4 * (pkt[0] & 0x0f);
-  if (at + 4 > len || GST_READ_UINT16_BE (pkt + at) != 0xbede)
-    return 0;
-  const gsize end = at + 4 + 4 * (gsize)GST_READ_UINT16_BE (pkt + at + 2);
-  if (end > len)
-    return 0;
-  for (gsize i = at + 4; i < end;)
-    {
-      const guint8 b = pkt[i];
-      if (b == 0)
-        {
-          i++;
-          continue;
-        }
-      const guint8 eid = b >> 4, elen = (b & 0x0f) + 1;
-      if (eid == 15)
-        return 0;
-      if (eid == id)
-        return i + 1 + elen <= end ? i + 1 : 0;
-      i += 1 + elen;
-    }
-  return 0;
-}
-
-// The length of @pkt's RTP header (fixed part, CSRCs, extensions), 0 when it is not one.
-gsize
-rtp_header_length (const guint8 *pkt, gsize len)
-{
-  if (len < 12 || (pkt[0] >> 6) != 2)
-    return 0;
-  gsize n = 12 + 4 * (pkt[0] & 0x0f);
-  if ((pkt[0] & 0x10) && n + 4 <= len)
-    n += 4 + 4 * (gsize)GST_READ_UINT16_BE (pkt + n + 2);
-  return n <= len ? n : 0;
-}
-
 } // namespace
 
 // A packet kept for NACK: a ref on the feed's packet and our header for it.
@@ -94,7 +52,7 @@ struct DirectSender::Slot
 
   Ptr<GstBuffer> in;
   guint8 bytes[kRoom];
-  guint8 len = 0, rtp_len = 0;
+  guint8 len = 0, rtp_len = 0, twcc_at = 0;
   guint16 body = 0, body_len = 0;
   gint64 sent_us = 0, resent_us = 0;
   guint16 seq = 0;
@@ -114,6 +72,7 @@ struct DirectSender::Slot
     rtp_len = (guint8)h.rtp_len;
     body = (guint16)h.body;
     body_len = (guint16)h.body_len;
+    twcc_at = (guint8)h.twcc_at;
     sent_us = now;
     resent_us = 0;
     seq = seq_;
@@ -128,6 +87,7 @@ struct DirectSender::Slot
     h.rtp_len = rtp_len;
     h.body = body;
     h.body_len = body_len;
+    h.twcc_at = twcc_at;
     return h;
   }
 };
@@ -304,9 +264,8 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
     // The budget counts video, as webrtcbin's RTX sender (on video only) did.
     budget = s.config.video ? budget_ : nullptr;
     const guint16 seq = GST_READ_UINT16_BE (pkt + 2);
-    if (s.config.twcc_id)
-      if (gsize at = find_extension (pkt, h.len, s.config.twcc_id))
-        GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, payload));
+    if (s.config.twcc_id && h.twcc_at)
+      GST_WRITE_UINT16_BE (pkt + h.twcc_at, next_twcc_locked (now, payload));
     if (s.config.video)
       {
         s.slot_to_keep (seq, now).keep (in, h, seq, now, false);
@@ -326,9 +285,10 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
 }
 
 void
-DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len)
+DirectSender::send_padding (std::size_t stream, const guint8 *padding, const RewrittenHeader &h)
 {
   guint8 pkt[kMaxPacket + kSrtpRoom];
+  gsize len = h.len + h.body_len;
   if (len > kMaxPacket)
     return;
   memcpy (pkt, padding, len);
@@ -342,20 +302,14 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, gsize len
     const gint64 now = g_get_monotonic_time ();
     // Kept for NACK too: a receiver that orders frames by sequence number alone (H.264 in
     // Chromium) waits for a lost padding packet as for media, until the next keyframe.
-    const gsize hdr = rtp_header_length (padding, len);
-    if (s.config.video && hdr && hdr <= kMaxRewrittenHeader)
+    if (s.config.video)
       {
         const guint16 seq = GST_READ_UINT16_BE (padding + 2);
-        RewrittenHeader h;
-        memcpy (h.bytes, padding, hdr);
-        h.rtp_len = h.len = h.body = hdr;
-        h.body_len = len - hdr;
         Ptr<GstBuffer> copy = Ptr<GstBuffer>::adopt (gst_buffer_new_memdup (padding, len));
         s.slot_to_keep (seq, now).keep (copy.get (), h, seq, now, true);
       }
-    if (s.config.twcc_id)
-      if (gsize at = find_extension (pkt, len, s.config.twcc_id))
-        GST_WRITE_UINT16_BE (pkt + at, next_twcc_locked (now, 0));
+    if (s.config.twcc_id && h.twcc_at)
+      GST_WRITE_UINT16_BE (pkt + h.twcc_at, next_twcc_locked (now, 0));
     s.stats.packets_sent++;
     s.stats.bytes_sent += len;
     len = protect_locked (pkt, len, sizeof pkt, false);
@@ -401,10 +355,9 @@ DirectSender::write_packet_locked (Stream &s, const Slot &slot, guint8 *out, gsi
     return 0;
   if (rtx)
     s.rtx_seq++;
-  if (s.config.twcc_id)
-    if (gsize at = find_extension (out, h.rtp_len, s.config.twcc_id))
-      GST_WRITE_UINT16_BE (out + at, next_twcc_locked (g_get_monotonic_time (),
-                                                       len - h.rtp_len));
+  if (s.config.twcc_id && h.twcc_at)
+    GST_WRITE_UINT16_BE (out + h.twcc_at,
+                         next_twcc_locked (g_get_monotonic_time (), len - h.rtp_len));
   return len;
 }
 

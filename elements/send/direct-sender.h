@@ -96,8 +96,8 @@ public:
   // bytes) is @in mapped, when its feed did that already (else nullptr).
   void send_media (std::size_t stream, GstBuffer *in, const RewrittenHeader &h,
                    const guint8 *data = nullptr, gsize size = 0);
-  // A padding packet @len bytes at @pkt.
-  void send_padding (std::size_t stream, const guint8 *pkt, gsize len);
+  // A padding packet at @pkt, laid out as @h says (RtpRewriter::padding_into()).
+  void send_padding (std::size_t stream, const guint8 *pkt, const RewrittenHeader &h);
   // webrtcbin's receive thread: a decrypted RTCP compound packet from the peer.
   void on_rtcp (GstBuffer *rtcp);
   // The worker, about every 250 ms: sender reports when due.

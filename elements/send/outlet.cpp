@@ -136,7 +136,7 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
   GstBuffer *outs[1 + kMaxPaddingPacketsPerFrame];
   RewrittenHeader header;
   guint8 pads[kMaxPaddingPacketsPerFrame][kMaxPaddingPacket];
-  gsize pad_len[kMaxPaddingPacketsPerFrame];
+  RewrittenHeader pad_header[kMaxPaddingPacketsPerFrame];
   guint n = 0, n_pads = 0;
   bool media = false;
   std::shared_ptr<Feed> old;
@@ -217,9 +217,7 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
             gsize len = 0;
             if (direct)
               {
-                len = rw_.padding_into (kPaddingPacketSize, pads[n_pads]);
-                if (len)
-                  pad_len[n_pads] = len;
+                len = rw_.padding_into (kPaddingPacketSize, pads[n_pads], &pad_header[n_pads]);
               }
             else if (GstBuffer *pad = rw_.padding (kPaddingPacketSize))
               {
@@ -245,7 +243,7 @@ Outlet::deliver (Feed *from, GstBuffer *buf, const PacketInfo &info)
       if (media)
         sender->send_media (stream, buf, header, info.data, info.size);
       for (guint i = 0; i < n_pads; i++)
-        sender->send_padding (stream, pads[i], pad_len[i]);
+        sender->send_padding (stream, pads[i], pad_header[i]);
     }
   for (guint i = 0; i < n; i++)
     gst_app_src_push_buffer (GST_APP_SRC (appsrc_.get ()), outs[i]);

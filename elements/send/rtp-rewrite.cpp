@@ -72,10 +72,12 @@ read_header (GstBuffer *buf, Header &h)
 }
 
 // Writes the fixed header, the CSRCs and our extension block into @out; returns its length.
+// @twcc_at gets where the transport-wide number goes (0: no such extension).
 gsize
 write_header (guint8 *out, const Header &h, guint8 pt, guint16 seq, guint32 ts,
-              const RewriteIds &ids, gint playout_max_ms, bool padding)
+              const RewriteIds &ids, gint playout_max_ms, bool padding, gsize *twcc_at)
 {
+  *twcc_at = ids.twcc_id ? 12 + h.csrc_len + 4 + 1 : 0; // the first extension, after its id
   guint8 ext[16];
   gsize n = 0;
   if (ids.twcc_id)
@@ -201,7 +203,7 @@ RtpRewriter::rewrite_header (GstBuffer *in, const PacketInfo &info, bool switche
     }
 
   gsize len = write_header (out.bytes, h, pt, seq, ts, ids_,
-                            info.frame_start ? playout_max_ms : -1, false);
+                            info.frame_start ? playout_max_ms : -1, false, &out.twcc_at);
   memcpy (out.bytes + len, desc, desc_len); // the rewritten descriptor start, if any
   out.rtp_len = len;
   out.len = len + desc_len;
@@ -263,7 +265,7 @@ RtpRewriter::rewrite (GstBuffer *in, const PacketInfo &info, bool switched, gint
 }
 
 gsize
-RtpRewriter::padding_into (guint size, guint8 *out)
+RtpRewriter::padding_into (guint size, guint8 *out, RewrittenHeader *layout)
 {
   if (!started_ || size == 0)
     return 0;
@@ -275,9 +277,17 @@ RtpRewriter::padding_into (guint size, guint8 *out)
   // The padding takes a sequence number: the media after it moves one on.
   last_seq_++;
   seq_delta_++;
-  gsize len = write_header (out, h, last_pt_, last_seq_, last_ts_, ids_, -1, true);
+  gsize twcc_at = 0;
+  gsize len = write_header (out, h, last_pt_, last_seq_, last_ts_, ids_, -1, true, &twcc_at);
   memset (out + len, 0, size);
   out[len + size - 1] = (guint8)size; // RFC 3550: the last octet counts the padding
+  if (layout)
+    {
+      memcpy (layout->bytes, out, len);
+      layout->len = layout->rtp_len = layout->body = len;
+      layout->body_len = size;
+      layout->twcc_at = twcc_at;
+    }
   return len + size;
 }
 

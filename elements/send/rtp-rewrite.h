@@ -74,6 +74,7 @@ struct RewrittenHeader
   gsize rtp_len = 0;  // of which the RTP header (then the payload descriptor's start, if any)
   gsize body = 0;     // offset of the payload kept from the input packet
   gsize body_len = 0; // its length (may be 0)
+  gsize twcc_at = 0;  // where in bytes the transport-wide number's two bytes go (0: none)
 };
 
 class RtpRewriter
@@ -98,7 +99,9 @@ public:
   // nullptr before the first packet.
   GstBuffer *padding (guint size);
   // The same into @out (kMaxPaddingPacket bytes); returns its length, 0 before the first packet.
-  gsize padding_into (guint size, guint8 *out);
+  // @layout, when given, gets its header (len, rtp_len, twcc_at; body and body_len: the padding
+  // after it).
+  gsize padding_into (guint size, guint8 *out, RewrittenHeader *layout = nullptr);
 
   guint16 last_seq () const { return last_seq_; }
 

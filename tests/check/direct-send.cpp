@@ -59,6 +59,34 @@ GST_START_TEST (test_rtx_is_what_gstreamer_reads_back)
   fail_unless (h.rtp_len > 12 && h.len == h.rtp_len + 4, "RTP header %zu, with descriptor %zu",
                h.rtp_len, h.len);
 
+  // Where the send stage writes the transport-wide number: GStreamer finds the same place.
+  {
+    GstBuffer *hb = gst_buffer_new_memdup (h.bytes, h.rtp_len);
+    GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+    gpointer data = nullptr;
+    guint size = 0;
+    fail_unless (gst_rtp_buffer_map (hb, GST_MAP_READ, &r));
+    fail_unless (gst_rtp_buffer_get_extension_onebyte_header (&r, 5, 0, &data, &size));
+    fail_unless_equals_int (size, 2);
+    fail_unless_equals_int ((const guint8 *)data - (const guint8 *)r.data[0], h.twcc_at);
+    gst_rtp_buffer_unmap (&r);
+    gst_buffer_unref (hb);
+    // And in a padding packet's header.
+    guint8 pad[256];
+    rtc::RewrittenHeader ph;
+    const gsize pad_len = rw.padding_into (200, pad, &ph);
+    fail_unless_equals_int (pad_len, ph.len + ph.body_len);
+    fail_unless_equals_int (ph.body_len, 200);
+    hb = gst_rtp_buffer_new_copy_data (pad, pad_len);
+    fail_unless (gst_rtp_buffer_map (hb, GST_MAP_READ, &r));
+    fail_unless (gst_rtp_buffer_get_extension_onebyte_header (&r, 5, 0, &data, &size));
+    fail_unless_equals_int ((const guint8 *)data - (const guint8 *)r.data[0], ph.twcc_at);
+    fail_unless_equals_int (gst_rtp_buffer_get_header_len (&r), ph.rtp_len);
+    fail_unless_equals_int (memcmp (pad, ph.bytes, ph.len), 0);
+    gst_rtp_buffer_unmap (&r);
+    gst_buffer_unref (hb);
+  }
+
   guint8 plain[1500], rtx[1500];
   const gsize plain_len = rtc::write_retransmission (h, in, nullptr, plain, sizeof plain);
   rtc::RtxIds rtx_ids{ 96, 0x55667788, 4242 };
