@@ -19,6 +19,9 @@ static constexpr double kOveruseLoss = 0.10;
 static constexpr double kHoldLoss = 0.02;
 // After a decrease the queue needs time to drain before the signals mean anything again.
 static constexpr gint64 kDecreaseHoldUs = 500 * 1000;
+// Without TWCC, a REMB caps the estimate until the next one, or this long without one (Janus
+// sends its publishers one every few seconds; a receiver that stopped no longer caps us).
+static constexpr gint64 kRembHoldUs = 10 * G_USEC_PER_SEC;
 // TWCC reports the RTP payload size: add headers, SRTP and UDP/IP.
 static constexpr guint kPacketOverhead = 40;
 // An arrival more than this away from its neighbours is not a clock: ignored as absurd.
@@ -158,6 +161,7 @@ BandwidthEstimate::on_remb (double kbps, gint64 now_us)
       return;
     }
   last_feedback_us_ = now_us;
+  last_remb_us_ = now_us;
   remb_kbps_ = kbps;
   if (has_twcc_)
     return; // our own estimate from TWCC is the better one
@@ -198,6 +202,9 @@ BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
       // that sends less than its estimate keeps the estimate, it does not lower it).
       if (received_kbps_ > 0)
         grown = std::min (grown, std::max (2 * received_kbps_, 300.0));
+      // Receiver reports without loss say nothing of the link: a standing REMB does.
+      if (!has_twcc_ && remb_kbps_ > 0 && now_us - last_remb_us_ < kRembHoldUs)
+        grown = std::min (grown, remb_kbps_);
       estimate_kbps_ = std::min (std::max (estimate_kbps_, grown), max_kbps_);
     }
   last_update_us_ = now_us;

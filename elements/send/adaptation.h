@@ -82,7 +82,8 @@ public:
   void set_padding_kbps (double kbps);
   // Receiver-report loss (0..1) when there is no TWCC.
   void on_report_loss (double fraction, gint64 now_us);
-  // A REMB (the receiver's own estimate, kbit/s): caps the estimate when there is no TWCC.
+  // A REMB (the receiver's own estimate, kbit/s): caps the estimate when there is no TWCC,
+  // until the next REMB or 10 s without one.
   void on_remb (double kbps, gint64 now_us);
   EstimateSnapshot snapshot () const;
   // Whether any feedback (TWCC or receiver reports) has arrived since @since_us.
@@ -98,7 +99,7 @@ private:
   mutable std::mutex lock_;
   double estimate_kbps_;
   double max_kbps_;
-  gint64 last_update_us_ = 0, last_decrease_us_ = 0, last_feedback_us_ = 0;
+  gint64 last_update_us_ = 0, last_decrease_us_ = 0, last_feedback_us_ = 0, last_remb_us_ = 0;
   gint64 overuse_since_us_ = 0;
   // Per second of received time: the smallest one-way delay (ns, any offset).
   std::deque<std::pair<GstClockTime, gint64>> min_delay_;

@@ -421,6 +421,17 @@ GST_START_TEST (remb_caps_the_estimate_without_twcc)
   e.on_remb (2e7, 3000000);
   fail_unless_equals_int (e.snapshot ().ignored, 2);
 
+  // Receiver reports without loss do not lift it above the last REMB while that stands...
+  rtc::BandwidthEstimate r (3000, 6000);
+  r.on_remb (128, 1000000);
+  for (gint64 t = 2; t <= 10; t++)
+    r.on_report_loss (0, t * G_USEC_PER_SEC);
+  fail_unless_equals_int (r.snapshot ().estimate_kbps, 128);
+  // ...and a REMB 10 s old no longer caps it.
+  for (gint64 t = 12; t <= 14; t++)
+    r.on_report_loss (0, t * G_USEC_PER_SEC);
+  fail_unless (r.snapshot ().estimate_kbps > 128);
+
   rtc::BandwidthEstimate t (3000, 6000);
   feed (t, 1000000, 2, 2500);
   const guint before = t.snapshot ().estimate_kbps;
