@@ -19,8 +19,8 @@ static constexpr double kOveruseLoss = 0.10;
 static constexpr double kHoldLoss = 0.02;
 // After a decrease the queue needs time to drain before the signals mean anything again.
 static constexpr gint64 kDecreaseHoldUs = 500 * 1000;
-// Without TWCC, a REMB caps the estimate until the next one, or this long without one (Janus
-// sends its publishers one every few seconds; a receiver that stopped no longer caps us).
+// A REMB caps the estimate until the next one, or this long without one (Janus sends its
+// publishers one every 5 s; a receiver that stopped sending them no longer caps us).
 static constexpr gint64 kRembHoldUs = 10 * G_USEC_PER_SEC;
 // TWCC reports the RTP payload size: add headers, SRTP and UDP/IP.
 static constexpr guint kPacketOverhead = 40;
@@ -163,9 +163,9 @@ BandwidthEstimate::on_remb (double kbps, gint64 now_us)
   last_feedback_us_ = now_us;
   last_remb_us_ = now_us;
   remb_kbps_ = kbps;
-  if (has_twcc_)
-    return; // our own estimate from TWCC is the better one
-  // The receiver's own estimate: follow it down at once, up no faster than our own growth.
+  // The receiver's own figure (an SFU's cap on its publishers, as Janus's rooms send): follow it
+  // down at once, up no faster than our own growth. With TWCC too, as a browser's sender takes
+  // it: our estimate says what the link carries, the REMB what the receiver wants.
   if (kbps < estimate_kbps_)
     {
       estimate_kbps_ = std::max (kbps, 50.0);
@@ -202,8 +202,8 @@ BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
       // that sends less than its estimate keeps the estimate, it does not lower it).
       if (received_kbps_ > 0)
         grown = std::min (grown, std::max (2 * received_kbps_, 300.0));
-      // Receiver reports without loss say nothing of the link: a standing REMB does.
-      if (!has_twcc_ && remb_kbps_ > 0 && now_us - last_remb_us_ < kRembHoldUs)
+      // A standing REMB caps it (receiver reports without loss say nothing of the link).
+      if (remb_kbps_ > 0 && now_us - last_remb_us_ < kRembHoldUs)
         grown = std::min (grown, remb_kbps_);
       estimate_kbps_ = std::min (std::max (estimate_kbps_, grown), max_kbps_);
     }

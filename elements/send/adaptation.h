@@ -82,8 +82,8 @@ public:
   void set_padding_kbps (double kbps);
   // Receiver-report loss (0..1) when there is no TWCC.
   void on_report_loss (double fraction, gint64 now_us);
-  // A REMB (the receiver's own estimate, kbit/s): caps the estimate when there is no TWCC,
-  // until the next REMB or 10 s without one.
+  // A REMB (the receiver's own figure, kbit/s): caps the estimate, TWCC or not, until the
+  // next REMB or 10 s without one.
   void on_remb (double kbps, gint64 now_us);
   EstimateSnapshot snapshot () const;
   // Whether any feedback (TWCC or receiver reports) has arrived since @since_us.

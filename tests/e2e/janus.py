@@ -219,12 +219,13 @@ STATS_JS = """(async () => {
 
 def chromium_decodes_through_janus(browser, room, diag, seconds=3.0):
     """Chromium subscribes to room's publisher through Janus, decodes 30 frames, then decodes for
-    `seconds`; returns (stats, fps)."""
+    `seconds`; returns (stats, fps, diag). diag.stats() reads the tab's stats again later."""
     import time
     tab = browser.open(f"{JANUS_HTTP}/info")
     tab.exec(SUBSCRIBE_JS % {"room": room})
     stats = lambda: tab.eval(STATS_JS)  # noqa: E731
     full_diag = lambda: f"{stats()}\n{diag()}"  # noqa: E731
+    full_diag.stats = stats
     wait_for(lambda: (stats().get("framesDecoded") or 0) >= 30, 30,
              "Chromium decoding 30 frames through Janus", diag=full_diag)
     s0, t0 = stats(), time.monotonic()
@@ -233,3 +234,4 @@ def chromium_decodes_through_janus(browser, room, diag, seconds=3.0):
     fps = (s1["framesDecoded"] - s0["framesDecoded"]) / (time.monotonic() - t0)
     log(f"Chromium via Janus: {s1}, {fps:.1f} fps")
     return s1, fps, full_diag
+

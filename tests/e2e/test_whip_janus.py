@@ -10,6 +10,7 @@ and Chromium reach them over a veth pair. simple-whip-server comes from tools/in
 (or RTCKIT_SWS_DIR, RTCKIT_SWS_CONFIG, RTCKIT_SWS_NODE_PATH). Needs root (ip netns)."""
 
 import json
+import time
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from util import Pipeline, artifact_path, check, require_element, run_main, wait_for  # noqa: E402
+from util import Pipeline, artifact_path, check, log, require_element, run_main, wait_for  # noqa: E402
 from browsers import Chromium  # noqa: E402
 import janus as J  # noqa: E402
 
@@ -47,15 +48,27 @@ def main():
                      "Janus receiving the WHIP publisher", diag=diag)
             with Chromium(extra_flags=["--disable-features=WebRtcHideLocalIpsWithMdns"]) as browser:
                 s, fps, full_diag = J.chromium_decodes_through_janus(browser, ROOM, diag)
-                # Under Janus's 128 kbit/s REMB (below), the ladder's lowest rungs may send their
-                # VP8 base layer only: every other frame, 15 fps (seen in CI).
-                check(fps >= 14, f"{fps:.1f} fps decoded", diag=full_diag)
                 # Janus's room 1234 caps its publishers at 128 kbit/s and says so by REMB (32,
-                # 43, 64, then 128 kbit/s): the sink reads it and steps down its ladder (320x240
-                # input: 160x120 and 80x60 rungs), as a browser publisher lowers its bitrate.
-                check(s.get("width") in (80, 160),
+                # 43, 64, then 128 kbit/s, then 128 every 5 s), while it also sends TWCC feedback.
+                # The sink follows the REMB down its ladder (320x240 input: rungs 320x240 at
+                # 2000 kbit/s and 160x120 at 600; none smaller) as a browser publisher lowers its
+                # bitrate: the lowest rung, its VP8 base layer alone when even that does not fit
+                # (every other frame: 15 fps).
+                check(fps >= 14, f"{fps:.1f} fps decoded", diag=full_diag)
+                check(s.get("width") == 160,
                       f"width {s.get('width')}: Janus's REMB (128 kbit/s) not followed down the "
                       "ladder", diag=full_diag)
+                # And it stays there: TWCC's estimate of the (loopback) link does not lift it
+                # above the REMB while Janus keeps sending it.
+                time.sleep(5)
+                s0, t0 = full_diag.stats(), time.monotonic()
+                time.sleep(4)
+                s = full_diag.stats()
+                fps = (s["framesDecoded"] - s0["framesDecoded"]) / (time.monotonic() - t0)
+                log(f"Chromium via Janus, 9 s on: {s}, {fps:.1f} fps")
+                check(fps >= 14 and s.get("width") == 160,
+                      f"9 s on: width {s.get('width')} at {fps:.1f} fps: the sink climbed back "
+                      "up its ladder under Janus's 128 kbit/s REMB", diag=full_diag)
             check("Unknown SSRC" not in janus.text(), "Janus dropped packets of an unknown SSRC",
                   diag=diag)
             rc = pipe.stop()
