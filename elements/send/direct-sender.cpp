@@ -1,6 +1,7 @@
 #include "send/direct-sender.h"
 
 #include "repair-budget.h"
+#include "send/nack-ring.h"
 #include "send/outlet.h"
 #include "send/rtcp-feedback.h"
 #include "send/srtp-protect.h"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 GST_DEBUG_CATEGORY_STATIC (direct_debug);
 #define GST_CAT_DEFAULT direct_debug
@@ -22,8 +24,8 @@ namespace
 constexpr gsize kMaxPacket = 1500;            // RTP over UDP on the usual path MTU
 constexpr gsize kSrtpRoom = 16 + 4;           // auth tag, SRTCP index
 constexpr gint64 kHistoryUs = G_USEC_PER_SEC; // packets kept for NACK: older ones are past use
-// The history's slots: the first 128 hold a second of a 1 Mbit/s stream; it doubles while it
-// would drop a packet younger than kHistoryUs, up to a second of ~20 Mbit/s.
+// The history's slots: the first 128 hold a second of a 1 Mbit/s stream; the ring follows the
+// packet rate up to a second of ~20 Mbit/s (send/nack-ring.h).
 constexpr std::size_t kFirstHistory = 128;
 constexpr std::size_t kMaxHistory = 2048;
 constexpr gint64 kResendGapUs = 20000;        // the same packet again no sooner than this
@@ -95,29 +97,7 @@ struct DirectSender::Slot
 struct DirectSender::Stream
 {
   DirectStreamConfig config;
-  std::vector<Slot> history; // video only: slots by sequence number (a power of two of them)
-
-  Slot &
-  slot (guint16 seq)
-  {
-    return history[seq & (history.size () - 1)];
-  }
-  // The slot to keep @seq in, sent @now: the history grows first when the packet that slot
-  // holds is still young enough to be asked for.
-  Slot &
-  slot_to_keep (guint16 seq, gint64 now)
-  {
-    const Slot &old = slot (seq);
-    if (old.in && now - old.sent_us <= kHistoryUs && history.size () < kMaxHistory)
-      {
-        std::vector<Slot> bigger (history.size () * 2);
-        for (auto &kept : history)
-          if (kept.in)
-            bigger[kept.seq & (bigger.size () - 1)] = std::move (kept);
-        history = std::move (bigger);
-      }
-    return slot (seq);
-  }
+  std::optional<NackRing<Slot>> history; // video only
   guint32 rtx_ssrc = 0;
   guint16 rtx_seq = 0;
   // For the sender reports: the last packet's RTP timestamp and running time.
@@ -149,7 +129,7 @@ DirectSender::add_stream (const DirectStreamConfig &config)
   auto s = std::make_unique<Stream> ();
   s->config = config;
   if (config.video)
-    s->history.resize (kFirstHistory);
+    s->history.emplace (kHistoryUs, kFirstHistory, kMaxHistory);
   s->rtx_ssrc = g_random_int ();
   s->rtx_seq = (guint16)g_random_int_range (0, 0x8000);
   streams_.push_back (std::move (s));
@@ -212,8 +192,8 @@ DirectSender::stop ()
   budget_ = nullptr;
   peer_.reset ();
   for (auto &s : streams_)
-    for (auto &slot : s->history)
-      slot.in.reset ();
+    if (s->history)
+      s->history->clear ();
 }
 
 void
@@ -268,7 +248,7 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
       GST_WRITE_UINT16_BE (pkt + h.twcc_at, next_twcc_locked (now, payload));
     if (s.config.video)
       {
-        s.slot_to_keep (seq, now).keep (in, h, seq, now, false);
+        s.history->to_keep (seq, now).keep (in, h, seq, now, false);
       }
     s.last_ts = GST_READ_UINT32_BE (pkt + 4);
     if (GST_BUFFER_PTS_IS_VALID (in))
@@ -306,7 +286,7 @@ DirectSender::send_padding (std::size_t stream, const guint8 *padding, const Rew
       {
         const guint16 seq = GST_READ_UINT16_BE (padding + 2);
         Ptr<GstBuffer> copy = Ptr<GstBuffer>::adopt (gst_buffer_new_memdup (padding, len));
-        s.slot_to_keep (seq, now).keep (copy.get (), h, seq, now, true);
+        s.history->to_keep (seq, now).keep (copy.get (), h, seq, now, true);
       }
     if (s.config.twcc_id && h.twcc_at)
       GST_WRITE_UINT16_BE (pkt + h.twcc_at, next_twcc_locked (now, 0));
@@ -377,9 +357,9 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
           break; // stopped: the session is ending
         path = path_;
         Stream &s = *streams_[stream];
-        if (s.history.empty ())
+        if (!s.history)
           break; // audio: nothing kept (a NACK for it is counted, not answered)
-        Slot &slot = s.slot (seq);
+        Slot &slot = s.history->at (seq);
         if (!slot.in || slot.seq != seq || now_us - slot.sent_us > kHistoryUs
             || now_us - slot.resent_us < kResendGapUs)
           continue; // gone, or just resent

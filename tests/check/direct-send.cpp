@@ -1,8 +1,10 @@
 // The send stage of our own (send/direct-sender) without a peer: its retransmissions read back
-// by GStreamer's own RTX receiver, and the RTX payload type found in a browser's answer.
+// by GStreamer's own RTX receiver, the RTX payload type found in a browser's answer, and the
+// ring of packets it keeps for NACK (send/nack-ring).
 // Before gstcheck.h: its fail macro would rewrite std::basic_ios::fail in the C++ headers this one
 // pulls in.
 #include "elements/send/direct-sender.h"
+#include "elements/send/nack-ring.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -168,6 +170,90 @@ GST_START_TEST (test_rtx_payload_type_from_the_answer)
 }
 GST_END_TEST;
 
+/* --- the NACK ring ----------------------------------------------------------------------- */
+
+struct Kept
+{
+  bool in = false;
+  guint16 seq = 0;
+  gint64 sent_us = 0;
+};
+
+// A second of packets kept, 128 slots at first, at most 2048.
+struct Ring
+{
+  rtc::NackRing<Kept> ring{ G_USEC_PER_SEC, 128, 2048 };
+  guint16 next = 60000; // wraps within the tests
+  gint64 now = 0;
+
+  void
+  send (guint per_second, double seconds)
+  {
+    for (guint i = 0; i < per_second * seconds; i++)
+      keep (now += G_USEC_PER_SEC / per_second);
+  }
+  void
+  burst (guint n) // all at once: a joining viewer's cached GOP
+  {
+    for (guint i = 0; i < n; i++)
+      keep (now);
+  }
+  void
+  keep (gint64 at)
+  {
+    Kept &k = ring.to_keep (next, at);
+    k = { true, next, at };
+    next++;
+  }
+  // Whether the packet @back before the newest is still there.
+  bool
+  has (guint back)
+  {
+    const guint16 seq = (guint16)(next - 1 - back);
+    const Kept &k = ring.at (seq);
+    return k.in && k.seq == seq;
+  }
+};
+
+GST_START_TEST (test_nack_ring_keeps_a_second_whatever_the_rate)
+{
+  Ring r;
+  r.send (100, 5); // ~1 Mbit/s: the first ring holds 1.28 s of it
+  fail_unless_equals_int (r.ring.size (), 128);
+  fail_unless (r.has (99) && r.has (127));
+  r.send (1000, 2); // ~10 Mbit/s: it doubles until a second fits
+  fail_unless_equals_int (r.ring.size (), 1024);
+  for (guint back = 0; back < 1000; back++)
+    fail_unless (r.has (back), "packet %u back lost", back);
+  r.send (5000, 1); // past the most it holds
+  fail_unless_equals_int (r.ring.size (), 2048);
+  fail_unless (r.has (2047));
+  fail_if (r.has (2048));
+}
+GST_END_TEST;
+
+GST_START_TEST (test_nack_ring_gives_back_what_a_join_burst_took)
+{
+  Ring r;
+  r.send (100, 2);
+  r.burst (400); // the cached GOP, sent at once
+  fail_unless_equals_int (r.ring.size (), 512);
+  for (guint back = 0; back < 500; back++)
+    fail_unless (r.has (back));
+  // Back to 100 packets a second: once the burst is over a second old, the ring halves at each
+  // wrap, keeping the newest, until its first size holds a second again.
+  r.send (100, 6);
+  fail_unless_equals_int (r.ring.size (), 128);
+  for (guint back = 0; back < 128; back++)
+    fail_unless (r.has (back), "packet %u back lost in the shrinking", back);
+  // And it grows again when asked to.
+  r.send (300, 2);
+  fail_unless_equals_int (r.ring.size (), 512);
+  for (guint back = 0; back < 300; back++)
+    fail_unless (r.has (back));
+}
+GST_END_TEST;
+
 static Suite *
 direct_send_suite ()
 {
@@ -177,6 +263,8 @@ direct_send_suite ()
   tcase_add_test (tc, test_rtx_is_what_gstreamer_reads_back);
   tcase_add_test (tc, test_retransmission_that_does_not_fit);
   tcase_add_test (tc, test_rtx_payload_type_from_the_answer);
+  tcase_add_test (tc, test_nack_ring_keeps_a_second_whatever_the_rate);
+  tcase_add_test (tc, test_nack_ring_gives_back_what_a_join_burst_took);
   return s;
 }
 
