@@ -20,6 +20,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import sys
 import time
 
@@ -168,6 +169,8 @@ def main():
     ap.add_argument("--props", default="video-layers=none", help="extra rtcbroadcastsink properties")
     ap.add_argument("--heaptrack", action="store_true", help="also split the heap by who allocated it")
     a = ap.parse_args()
+    if a.heaptrack and not (shutil.which("heaptrack") and shutil.which("heaptrack_print")):
+        sys.exit("--heaptrack needs Debian's heaptrack (tools/dev.sh test installs it)")
     levels = [int(x) for x in a.viewers.split(",")]
     runs = [("GLib's slice allocator (as the process starts)", {}),
             ("G_SLICE=always-malloc (what GLib >= 2.76 does)", {"G_SLICE": "always-malloc"})]

@@ -20,7 +20,7 @@ RUNTIME_PKGS="gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-p
  gstreamer1.0-pipewire"
 TEST_PKGS="chromium chromium-driver firefox-esr python3-selenium python3-aiortc python3-gi python3-gst-1.0
  gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 python3-websockets iproute2 procps python3-numpy python3-matplotlib janus coturn iptables valgrind
- gstreamer1.0-plugins-base-apps openssl curl libsrtp2-dev
+ gstreamer1.0-plugins-base-apps openssl curl libsrtp2-dev heaptrack
  xvfb xdotool gstreamer1.0-x dbus-daemon pipewire-bin"
 # clang, its libFuzzer and sanitizer runtimes (not pulled in without recommends), llvm-symbolizer
 FUZZ_PKGS="clang libclang-rt-dev llvm"
