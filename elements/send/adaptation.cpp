@@ -223,6 +223,8 @@ BandwidthEstimate::snapshot () const
   s.ignored = ignored_;
   s.congested = congested_;
   s.twcc = has_twcc_;
+  if (remb_kbps_ > 0 && last_update_us_ - last_remb_us_ < kRembHoldUs)
+    s.remb_kbps = (guint)remb_kbps_;
   return s;
 }
 
@@ -244,8 +246,47 @@ static constexpr gint64 kMaxProbeBackoffUs = 10 * G_USEC_PER_SEC;
 static constexpr gint64 kBaseOnlyMaxUs = 3 * G_USEC_PER_SEC;
 
 RungPolicy::RungPolicy (std::vector<Rung> rungs, std::size_t start, bool layered)
-    : rungs_ (std::move (rungs)), rung_ (std::min (start, rungs_.size () - 1)), layered_ (layered)
+    : rungs_ (std::move (rungs)), lowest_kbps_ (rungs_.back ().kbps),
+      rung_ (std::min (start, rungs_.size () - 1)), layered_ (layered)
 {
+}
+
+guint
+RungPolicy::lowest_wish (const EstimateSnapshot &e, bool has_feedback) const
+{
+  if (rungs_.size () < 2 || rung_ != rungs_.size () - 1)
+    return 0;
+  if (!has_feedback || lowest_kbps_ * kHeadroom <= e.estimate_kbps)
+    return lowest_kbps_;
+  return (guint)(e.estimate_kbps / kHeadroom);
+}
+
+BitrateWishes::BitrateWishes (guint rung_kbps)
+    : rung_kbps_ (rung_kbps), floor_ (MIN (rung_kbps, MAX (rung_kbps / 8, 50u))),
+      current_ (rung_kbps)
+{
+}
+
+guint
+BitrateWishes::wish (const void *who, guint kbps, gint64 now_us)
+{
+  if (kbps)
+    wishes_[who] = { kbps, now_us };
+  else
+    wishes_.erase (who);
+  guint best = 0;
+  for (auto it = wishes_.begin (); it != wishes_.end ();)
+    if (now_us - it->second.second > kWishUs)
+      it = wishes_.erase (it); // a viewer that left, or moved to another rung
+    else
+      {
+        best = MAX (best, it->second.first);
+        ++it;
+      }
+  const guint target = best ? CLAMP (best, floor_, rung_kbps_) : rung_kbps_;
+  if (target == rung_kbps_ || target * 10 < current_ * 9 || target * 10 > current_ * 11)
+    current_ = target;
+  return current_;
 }
 
 RungPolicy::Decision
@@ -353,6 +394,9 @@ RungPolicy::tick (const EstimateSnapshot &e, bool has_feedback, double media_kbp
   if (e.congested && probing_)
     back_off ();
   if (now_us < probe_after_us_ || e.congested || !e.twcc)
+    return { rung_, 0, layer_ };
+  // A receiver whose REMB says the next rung is too much: probing could not change its mind.
+  if (e.remb_kbps && e.remb_kbps < rungs_[rung_ - 1].kbps * kHeadroom)
     return { rung_, 0, layer_ };
   probing_ = true;
   const double need = rungs_[0].kbps * kHeadroom * 1.05;

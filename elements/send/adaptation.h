@@ -22,8 +22,11 @@
 // that lasts kBaseOnlyMaxUs (a lower rung at full rate is better than half the frames of a
 // bigger one); a switch down drops the old rung's upper layer until the new rung's keyframe;
 // the upper layer comes back once the rung has fitted again for kUpHoldUs. On the lowest rung
-// the base layer is the last step, taken like a step down (second tick in a row, or far off).
-// Meanwhile padding probes the link, never more than a little above the estimate. A probe that
+// the base layer is the last step, taken like a step down (second tick in a row, or far off);
+// there the viewer also wishes the rung's encoder what its link takes (BitrateWishes), and the
+// rung is judged by the bitrate it then runs at.
+// Meanwhile padding probes the link, never more than a little above the estimate (and not at
+// all while a REMB rules the next rung out). A probe that
 // meets congestion stops at once, and the next one waits (4 s, then doubling up to 10 s) so that a
 // narrow link is not kept full of padding (each probe that finds the limit delays frames a little,
 // and a lossy link's repairs with them).
@@ -38,6 +41,7 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -68,6 +72,7 @@ struct EstimateSnapshot
   guint64 ignored = 0;    // reports or packets ignored as absurd
   bool congested = false; // overuse in the last update
   bool twcc = false;      // the estimate comes from TWCC (else receiver reports only)
+  guint remb_kbps = 0;    // a standing REMB's cap (0: none)
 };
 
 class BandwidthEstimate
@@ -123,6 +128,29 @@ private:
   guint64 feedback_ = 0, ignored_ = 0;
 };
 
+// What the viewers on an encoded rung wish it sent: each viewer whose link cannot take the
+// rung's own bitrate wishes for what it can (RungPolicy::lowest_wish), the others for the rung's
+// own. The encoder follows the highest wish of the last kWishUs, the rung's own at most and an
+// eighth of it (50 kbit/s) at least, and moves only for a change of over 10 %: one encode still
+// serves all, and the rung goes down only when every viewer on it needs less (a WHIP publisher
+// that an SFU caps by REMB, a lone viewer on a narrow link). Not thread-safe.
+class BitrateWishes
+{
+public:
+  explicit BitrateWishes (guint rung_kbps);
+  // @who wishes for @kbps (0: no wish any more) at @now_us; returns the bitrate the rung's
+  // encoder should run at now.
+  guint wish (const void *who, guint kbps, gint64 now_us);
+  guint current () const { return current_; }
+  guint floor () const { return floor_; }
+
+  static constexpr gint64 kWishUs = 3 * G_USEC_PER_SEC;
+
+private:
+  guint rung_kbps_, floor_, current_;
+  std::map<const void *, std::pair<guint, gint64>> wishes_;
+};
+
 class RungPolicy
 {
 public:
@@ -142,11 +170,18 @@ public:
   Decision tick (const EstimateSnapshot &e, bool has_feedback, double media_kbps, gint64 now_us);
   std::size_t rung () const { return rung_; }
   guint8 temporal_layer () const { return layer_; }
+  // On the lowest rung: the bitrate this viewer's link takes for it (BitrateWishes), its own
+  // when it fits or there is no feedback; 0 elsewhere (no wish).
+  guint lowest_wish (const EstimateSnapshot &e, bool has_feedback) const;
+  // The bitrate the lowest rung's encoder runs at now (what its viewers' wishes made it):
+  // whether the rung fits is judged by it.
+  void set_lowest_kbps (guint kbps) { rungs_.back ().kbps = kbps; }
   const std::vector<Rung> &rungs () const { return rungs_; }
   guint64 switches () const { return switches_; }
 
 private:
   std::vector<Rung> rungs_;
+  guint lowest_kbps_; // the lowest rung's own bitrate (rungs_.back() has its current one)
   std::size_t rung_;
   gint64 up_since_us_ = 0;       // since when a better rung fits, 0 = none does
   std::size_t up_to_ = 0;        // the best rung that fitted all that time

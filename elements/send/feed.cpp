@@ -249,6 +249,24 @@ Feed::set_bitrate (guint kbps)
     g_object_set (encoder_.get (), "bitrate", kbps, nullptr);
 }
 
+guint
+Feed::wish_bitrate (const void *who, guint kbps)
+{
+  guint before, now;
+  {
+    std::lock_guard lock (lock_);
+    before = wishes_.current ();
+    now = wishes_.wish (who, kbps, g_get_monotonic_time ());
+  }
+  if (now != before && encoder_ && mode_ == Mode::Encode)
+    {
+      GST_INFO ("%s: rung %zu encodes at %u kbit/s (its own: %u), as its viewers wish",
+                track_.c_str (), rung_index_, now, rung_.kbps);
+      g_object_set (encoder_.get (), "bitrate", now, nullptr);
+    }
+  return now;
+}
+
 void
 Feed::request_keyframe ()
 {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "common/codecs.h"
+#include "send/adaptation.h"
 #include "send/ladder.h"
 #include "send/rtp-rewrite.h"
 #include "gst-ptr.h"
@@ -70,6 +71,9 @@ public:
   // request per kKeyframeMinInterval; a request inside that window is sent when it ends.
   void request_keyframe ();
   void set_bitrate (guint kbps);
+  // Encode mode: @who (a viewer's outlet) wishes the rung sent @kbps (0: no wish any more); the
+  // encoder follows the viewers' wishes (BitrateWishes). Returns the bitrate it runs at now.
+  guint wish_bitrate (const void *who, guint kbps);
   // Before build(), Encode mode: encode @n temporal layers where the encoder can (vp8enc), so
   // that a viewer's outlet can drop every other frame at once (send/outlet.h).
   void set_temporal_layers (guint n) { temporal_layers_ = n; }
@@ -119,6 +123,7 @@ private:
   std::mutex lock_; // guards subs_, gop_, keyframe throttle; never held while pushing
   std::vector<Subscriber> subs_;
   std::vector<Cached> gop_;
+  BitrateWishes wishes_{ rung_.kbps };
   GstClockTime gop_key_pts_ = GST_CLOCK_TIME_NONE;
   std::atomic<GstClockTime> last_key_pts_{ GST_CLOCK_TIME_NONE };
   gint64 last_keyframe_request_us_ = 0;

@@ -206,6 +206,12 @@ adapt_session_track (Outgoing &out, SessionTrack &st, double report_loss)
   const std::size_t before = st.policy->rung ();
   const EstimateSnapshot e = st.estimate->snapshot ();
   const guint8 layer_before = st.policy->temporal_layer ();
+  // On the lowest rung, its encoder follows what its viewers' links take (BitrateWishes); the
+  // policy judges that rung by the bitrate it runs at.
+  if (auto feed = st.outlet->current ();
+      feed && feed->mode () == Feed::Mode::Encode && feed->rung_index () == before)
+    if (guint wish = st.policy->lowest_wish (e, feedback))
+      st.policy->set_lowest_kbps (feed->wish_bitrate (st.outlet.get (), wish));
   RungPolicy::Decision d = st.policy->tick (e, feedback, media_kbps, now);
   st.outlet->set_padding_kbps (d.padding_kbps);
   if (d.temporal_layer != layer_before)

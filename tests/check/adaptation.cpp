@@ -519,6 +519,63 @@ GST_START_TEST (with_temporal_layers_a_rung_that_no_longer_fits_drops_its_upper_
 }
 GST_END_TEST;
 
+// The lowest rung's encoder serves every viewer on it: it goes down only as far as the viewer
+// that can take the most, never under an eighth of the rung, and back up when nobody needs less.
+GST_START_TEST (a_rungs_encoder_follows_the_highest_wish_of_its_viewers)
+{
+  rtc::BitrateWishes w (600);
+  int a, b; // two viewers
+  gint64 now = 0;
+  fail_unless_equals_int (w.current (), 600);
+  fail_unless_equals_int (w.wish (&a, 106, now), 106); // alone on the rung: what it takes
+  fail_unless_equals_int (w.wish (&b, 400, now), 400); // the other takes more: it wins
+  fail_unless_equals_int (w.wish (&b, 420, now), 400); // under 10 %: the encoder stays
+  fail_unless_equals_int (w.wish (&b, 600, now), 600);
+  fail_unless_equals_int (w.wish (&b, 0, now), 106); // b left the rung
+  fail_unless_equals_int (w.wish (&a, 10, now), 75);  // an eighth of the rung at least
+  // A wish not renewed for 3 s is gone (a viewer that left without saying so).
+  now += 4 * G_USEC_PER_SEC;
+  fail_unless_equals_int (w.wish (&b, 300, now), 300);
+  now += 4 * G_USEC_PER_SEC;
+  fail_unless_equals_int (w.wish (&a, 0, now), 600); // nobody wishes: the rung's own
+}
+GST_END_TEST;
+
+// Under a REMB that the lowest rung does not fit (Janus caps its publishers at 128 kbit/s), the
+// viewer wishes the rung what its link takes; at that bitrate the rung fits, with all its frames,
+// and no padding probes for a rung the REMB rules out.
+GST_START_TEST (on_the_lowest_rung_a_viewer_wishes_what_its_link_takes)
+{
+  std::vector<rtc::Rung> ladder = { { 320, 240, 2000 }, { 160, 120, 600 } };
+  rtc::RungPolicy policy (ladder, 0, true);
+  gint64 now = 0;
+  rtc::EstimateSnapshot e;
+  e.twcc = true;
+  e.estimate_kbps = 128;
+  e.remb_kbps = 128;
+  auto tick = [&] () { return policy.tick (e, true, 100, now += G_USEC_PER_SEC); };
+  fail_unless_equals_int (policy.lowest_wish (e, true), 0); // not on the lowest rung
+  tick ();
+  auto d = tick ();
+  fail_unless_equals_int (d.rung, 1);
+  fail_unless_equals_int (policy.lowest_wish (e, true), 106); // 128 less the headroom
+  fail_unless_equals_int (policy.lowest_wish (e, false), 600); // no feedback: the rung's own
+  // Two ticks of not fitting at 600: the base layer alone, the last step...
+  tick ();
+  fail_unless_equals_int (tick ().temporal_layer, 0);
+  // ...until the encoder runs at what the link takes: all layers again, and no probe.
+  policy.set_lowest_kbps (106);
+  for (int i = 0; i < 3; i++)
+    d = tick ();
+  fail_unless_equals_int (d.temporal_layer, rtc::kAllTemporalLayers);
+  fail_unless_equals_int (d.padding_kbps, 0);
+  // A link that takes the rung whole wishes for all of it.
+  e.estimate_kbps = 800;
+  e.remb_kbps = 0;
+  fail_unless_equals_int (policy.lowest_wish (e, true), 600);
+}
+GST_END_TEST;
+
 GST_START_TEST (without_temporal_layers_the_policy_always_sends_all_layers)
 {
   std::vector<rtc::Rung> ladder = { { 1280, 720, 2500 }, { 640, 360, 750 } };
@@ -584,6 +641,8 @@ adaptation_suite ()
   tcase_add_test (tc, probes_pad_a_little_above_the_estimate_and_back_off_after_congestion);
   tcase_add_test (tc, with_temporal_layers_a_rung_that_no_longer_fits_drops_its_upper_layer_first);
   tcase_add_test (tc, without_temporal_layers_the_policy_always_sends_all_layers);
+  tcase_add_test (tc, a_rungs_encoder_follows_the_highest_wish_of_its_viewers);
+  tcase_add_test (tc, on_the_lowest_rung_a_viewer_wishes_what_its_link_takes);
   return s;
 }
 

@@ -213,7 +213,7 @@ STATS_JS = """(async () => {
   return {state: sub.state, error: sub.error, display: sub.display, pc: pc.connectionState,
           framesDecoded: v ? v.framesDecoded : 0, width: v ? v.frameWidth : 0,
           freezeCount: v ? v.freezeCount : 0, pliCount: v ? v.pliCount : 0,
-          audioPackets: a ? a.packetsReceived : 0};
+          bytesReceived: v ? v.bytesReceived : 0, audioPackets: a ? a.packetsReceived : 0};
 })()"""
 
 
