@@ -22,6 +22,8 @@ static constexpr gint64 kDecreaseHoldUs = 500 * 1000;
 // A REMB caps the estimate until the next one, or this long without one (Janus sends its
 // publishers one every 5 s; a receiver that stopped sending them no longer caps us).
 static constexpr gint64 kRembHoldUs = 10 * G_USEC_PER_SEC;
+// A decrease goes to 85 % of what got through in this last while.
+static constexpr GstClockTime kRecentNs = 300 * GST_MSECOND;
 // TWCC reports the RTP payload size: add headers, SRTP and UDP/IP.
 static constexpr guint kPacketOverhead = 40;
 // An arrival more than this away from its neighbours is not a clock: ignored as absurd.
@@ -100,6 +102,29 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   if (span >= 200 * GST_MSECOND)
     received_kbps_
         = arrival_bytes_ * 8.0 / ((double)span / GST_SECOND) / 1000.0 + padding_kbps_;
+  // What got through in the last 300 ms, when it is well under the last second's figure: right
+  // after a link narrows, the last second still holds what arrived before, and a decrease to
+  // 85 % of that picks a rung the new link cannot carry either (a second step down, and a
+  // second keyframe to wait for).
+  double recent_kbps = received_kbps_;
+  if (!arrivals_.empty ())
+    {
+      const GstClockTime last = arrivals_.back ().received;
+      guint64 bytes = 0;
+      GstClockTime first = last;
+      for (auto it = arrivals_.rbegin (); it != arrivals_.rend () && it->received + kRecentNs >= last;
+           ++it)
+        {
+          bytes += it->size + kPacketOverhead;
+          first = it->received;
+        }
+      const double kbps
+          = bytes * 8.0 / ((double)(last - first) / GST_SECOND) / 1000.0 + padding_kbps_;
+      // Only a clear drop, and not at the end of a probe (its padding is in the second's
+      // figure, not in the arrivals): there the second's figure is the steadier.
+      if (last - first >= 150 * GST_MSECOND && kbps < 0.7 * received_kbps_ && padding_kbps_ <= 0)
+        recent_kbps = kbps;
+    }
   // Too few packets say nothing about loss (one lost of three is not a third of the link).
   loss_ = fate_.size () < 30 ? 0 : (double)fate_lost_ / fate_.size ();
   if (queue_n)
@@ -111,7 +136,7 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   else if (!overuse_since_us_)
     overuse_since_us_ = now_us;
   if ((queue_full && now_us - overuse_since_us_ >= kOveruseForUs) || loss_ > kOveruseLoss)
-    decrease (now_us, received_kbps_);
+    decrease (now_us, recent_kbps);
   else if (queue_full)
     congested_ = true; // not yet a decrease, but no growth either
   else if (loss_ <= kHoldLoss || queue_ms_ < kEmptyQueueMs)

@@ -386,6 +386,52 @@ GST_START_TEST (a_growing_queue_or_heavy_loss_lowers_the_estimate_to_what_got_th
 }
 GST_END_TEST;
 
+// A link that narrows from 3 Mbit/s to 600 kbit/s (a bottleneck queue, as tc tbf makes): the
+// first decrease goes to what gets through now, not to the last second's average, which still
+// holds what arrived before (a rung picked from that would not fit either).
+GST_START_TEST (a_link_that_narrows_brings_the_estimate_to_the_new_link_at_the_first_decrease)
+{
+  rtc::BandwidthEstimate e (3000, 6000);
+  const double send_kbps = 3000, link_kbps = 600;
+  const double interval_s = 1200 * 8 / (send_kbps * 1000);
+  // Every packet's arrival: 20 ms of path, and from 3 s on a bottleneck that sends one packet
+  // at a time at the link's rate.
+  std::vector<rtc::TwccPacket> packets;
+  GstClockTime link_free = 0;
+  for (double t = 0; t < 5; t += interval_s)
+    {
+      rtc::TwccPacket p;
+      p.sent = (GstClockTime)(t * GST_SECOND);
+      p.size = 1200;
+      p.received = p.sent + 20 * GST_MSECOND;
+      if (t >= 3)
+        {
+          p.received = MAX (p.received, link_free)
+                       + (GstClockTime)(1240 * 8 / (link_kbps * 1000) * GST_SECOND);
+          link_free = p.received;
+        }
+      packets.push_back (p);
+    }
+  // The viewer reports every 100 ms what has arrived by then.
+  guint first_decrease = 0;
+  std::size_t next = 0;
+  for (GstClockTime now = 100 * GST_MSECOND; next < packets.size () && !first_decrease;
+       now += 100 * GST_MSECOND)
+    {
+      std::vector<rtc::TwccPacket> report;
+      for (; next < packets.size () && packets[next].received <= now; next++)
+        report.push_back (packets[next]);
+      if (report.empty ())
+        continue;
+      e.on_twcc (report, (gint64)(now / GST_USECOND));
+      if (now > 3 * GST_SECOND && e.snapshot ().estimate_kbps < 3000)
+        first_decrease = e.snapshot ().estimate_kbps;
+    }
+  fail_unless (first_decrease > 0, "no decrease");
+  fail_unless (first_decrease <= link_kbps, "the first decrease went to %u kbit/s", first_decrease);
+}
+GST_END_TEST;
+
 GST_START_TEST (absurd_feedback_is_ignored)
 {
   rtc::BandwidthEstimate e (3000, 6000);
@@ -635,6 +681,7 @@ adaptation_suite ()
   tcase_add_test (tc, keyframes_are_found_in_vp8_vp9_and_h264_packets);
   tcase_add_test (tc, a_link_that_keeps_up_keeps_the_estimate);
   tcase_add_test (tc, a_growing_queue_or_heavy_loss_lowers_the_estimate_to_what_got_through);
+  tcase_add_test (tc, a_link_that_narrows_brings_the_estimate_to_the_new_link_at_the_first_decrease);
   tcase_add_test (tc, absurd_feedback_is_ignored);
   tcase_add_test (tc, remb_caps_the_estimate_without_twcc);
   tcase_add_test (tc, the_rung_follows_the_estimate_down_at_once_and_up_after_a_hold);
