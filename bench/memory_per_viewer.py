@@ -122,7 +122,7 @@ def heaptrack_run(n, props, workdir):
         os.environ.pop("G_SLICE", None)
     flame = out + ".flame"
     subprocess.run(["heaptrack_print", "-f", out + ".zst", "--print-peaks", "0", "--print-allocators", "0",
-                    "--print-temporary", "0", "--print-leaks", "0", "--print-histogram", "0",
+                    "--print-temporary", "0", "--print-leaks", "0",
                     "--flamegraph-cost-type", "peak", "-F", flame], capture_output=True, check=True)
     log(f"heaptrack: {n} viewers ({joined} joined)")
     return joined, heap_owners(flame)
