@@ -199,7 +199,10 @@ def main():
     if a.heaptrack:
         import tempfile
         workdir = tempfile.mkdtemp(prefix="rtckit-heaptrack-")
-        (j0, base), (j1, top) = (heaptrack_run(n, a.props, workdir) for n in (levels[0], levels[-1]))
+        try:
+            (j0, base), (j1, top) = (heaptrack_run(n, a.props, workdir) for n in (levels[0], levels[-1]))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         if j0 < levels[0] or j1 < levels[-1]:
             print(f"\nheaptrack: not all viewers joined ({j0} of {levels[0]}, {j1} of {levels[-1]})")
             return
