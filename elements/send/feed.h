@@ -120,7 +120,7 @@ private:
     Ptr<GstBuffer> buf;
     PacketInfo info;
   };
-  std::mutex lock_; // guards subs_, gop_, keyframe throttle; never held while pushing
+  std::mutex lock_; // guards subs_, gop_, keyframe throttle, wishes_; never held while pushing
   std::vector<Subscriber> subs_;
   std::vector<Cached> gop_;
   BitrateWishes wishes_{ rung_.kbps };
