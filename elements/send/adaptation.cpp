@@ -102,29 +102,6 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   if (span >= 200 * GST_MSECOND)
     received_kbps_
         = arrival_bytes_ * 8.0 / ((double)span / GST_SECOND) / 1000.0 + padding_kbps_;
-  // What got through in the last 300 ms, when it is well under the last second's figure: right
-  // after a link narrows, the last second still holds what arrived before, and a decrease to
-  // 85 % of that picks a rung the new link cannot carry either (a second step down, and a
-  // second keyframe to wait for).
-  double recent_kbps = received_kbps_;
-  if (!arrivals_.empty ())
-    {
-      const GstClockTime last = arrivals_.back ().received;
-      guint64 bytes = 0;
-      GstClockTime first = last;
-      for (auto it = arrivals_.rbegin (); it != arrivals_.rend () && it->received + kRecentNs >= last;
-           ++it)
-        {
-          bytes += it->size + kPacketOverhead;
-          first = it->received;
-        }
-      const double kbps
-          = bytes * 8.0 / ((double)(last - first) / GST_SECOND) / 1000.0 + padding_kbps_;
-      // Only a clear drop, and not at the end of a probe (its padding is in the second's
-      // figure, not in the arrivals): there the second's figure is the steadier.
-      if (last - first >= 150 * GST_MSECOND && kbps < 0.7 * received_kbps_ && padding_kbps_ <= 0)
-        recent_kbps = kbps;
-    }
   // Too few packets say nothing about loss (one lost of three is not a third of the link).
   loss_ = fate_.size () < 30 ? 0 : (double)fate_lost_ / fate_.size ();
   if (queue_n)
@@ -136,7 +113,7 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
   else if (!overuse_since_us_)
     overuse_since_us_ = now_us;
   if ((queue_full && now_us - overuse_since_us_ >= kOveruseForUs) || loss_ > kOveruseLoss)
-    decrease (now_us, recent_kbps);
+    decrease (now_us, through_now_kbps ());
   else if (queue_full)
     congested_ = true; // not yet a decrease, but no growth either
   else if (loss_ <= kHoldLoss || queue_ms_ < kEmptyQueueMs)
@@ -145,6 +122,38 @@ BandwidthEstimate::on_twcc (const std::vector<TwccPacket> &packets, gint64 now_u
     congested_ = false;
   // A queue building up already stops the padding.
   congested_now_.store (congested_ || queue_ms_ > kOveruseQueueMs / 2);
+}
+
+// What got through in the last 300 ms, when it is well under the last second's figure: right
+// after a link narrows, the last second still holds what arrived before, and a decrease to
+// 85 % of that picks a rung the new link cannot carry either (a second step down, and a
+// second keyframe to wait for). Else the last second's figure.
+double
+BandwidthEstimate::through_now_kbps () const
+{
+  if (arrivals_.empty ())
+    return received_kbps_;
+  const GstClockTime last = arrivals_.back ().received;
+  guint64 bytes = 0;
+  GstClockTime first = last;
+  for (auto it = arrivals_.rbegin (); it != arrivals_.rend () && it->received + kRecentNs >= last;
+       ++it)
+    {
+      bytes += it->size + kPacketOverhead;
+      first = it->received;
+    }
+  const double kbps = bytes * 8.0 / ((double)(last - first) / GST_SECOND) / 1000.0 + padding_kbps_;
+  // Only a clear drop, and not at the end of a probe (its padding is in the second's figure,
+  // not in the arrivals): there the second's figure is the steadier.
+  if (last - first >= 150 * GST_MSECOND && kbps < 0.7 * received_kbps_ && padding_kbps_ <= 0)
+    return kbps;
+  return received_kbps_;
+}
+
+double
+BandwidthEstimate::standing_remb_kbps (gint64 now_us) const
+{
+  return remb_kbps_ > 0 && now_us - last_remb_us_ < kRembHoldUs ? remb_kbps_ : 0;
 }
 
 void
@@ -228,8 +237,8 @@ BandwidthEstimate::increase (gint64 now_us, bool empty_queue)
       if (received_kbps_ > 0)
         grown = std::min (grown, std::max (2 * received_kbps_, 300.0));
       // A standing REMB caps it (receiver reports without loss say nothing of the link).
-      if (remb_kbps_ > 0 && now_us - last_remb_us_ < kRembHoldUs)
-        grown = std::min (grown, remb_kbps_);
+      if (const double remb = standing_remb_kbps (now_us))
+        grown = std::min (grown, remb);
       estimate_kbps_ = std::min (std::max (estimate_kbps_, grown), max_kbps_);
     }
   last_update_us_ = now_us;
@@ -248,8 +257,7 @@ BandwidthEstimate::snapshot () const
   s.ignored = ignored_;
   s.congested = congested_;
   s.twcc = has_twcc_;
-  if (remb_kbps_ > 0 && last_update_us_ - last_remb_us_ < kRembHoldUs)
-    s.remb_kbps = (guint)remb_kbps_;
+  s.remb_kbps = (guint)standing_remb_kbps (last_update_us_);
   return s;
 }
 

@@ -99,6 +99,10 @@ public:
 
 private:
   void decrease (gint64 now_us, double received_kbps);
+  // Under lock_: what got through lately, for a decrease (see the .cpp).
+  double through_now_kbps () const;
+  // Under lock_: the last REMB while it stands (until the next, or 10 s), else 0.
+  double standing_remb_kbps (gint64 now_us) const;
   void increase (gint64 now_us, bool empty_queue);
 
   mutable std::mutex lock_;
@@ -142,7 +146,6 @@ public:
   // encoder should run at now.
   guint wish (const void *who, guint kbps, gint64 now_us);
   guint current () const { return current_; }
-  guint floor () const { return floor_; }
 
   static constexpr gint64 kWishUs = 3 * G_USEC_PER_SEC;
 

@@ -258,11 +258,11 @@ Feed::wish_bitrate (const void *who, guint kbps)
     before = wishes_.current ();
     now = wishes_.wish (who, kbps, g_get_monotonic_time ());
   }
-  if (now != before && encoder_ && mode_ == Mode::Encode)
+  if (now != before && encoder_)
     {
       GST_INFO ("%s: rung %zu encodes at %u kbit/s (its own: %u), as its viewers wish",
                 track_.c_str (), rung_index_, now, rung_.kbps);
-      g_object_set (encoder_.get (), "bitrate", now, nullptr);
+      set_bitrate (now);
     }
   return now;
 }
