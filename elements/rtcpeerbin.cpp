@@ -182,6 +182,7 @@ action_get_stats (GstRtcPeerBin *self, GstPromise *promise)
 static void
 stop_late_children (GstRtcPeerBin *self)
 {
+  rtc::peer::detach_receive_bins (self); // late ones too, before they stop
   std::vector<rtc::Ptr<GstElement>> running;
   rtc::each_element (GST_BIN (self), [&running] (GstElement *e) {
     if (GST_STATE (e) != GST_STATE_NULL || GST_STATE_PENDING (e) != GST_STATE_VOID_PENDING)
@@ -249,6 +250,8 @@ change_state (GstElement *element, GstStateChange transition)
       self->priv->channels.close_all ();
       drain_operations (self);
     }
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    rtc::peer::detach_receive_bins (self);
   GstStateChangeReturn ret
       = GST_ELEMENT_CLASS (gst_rtc_peer_bin_parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)

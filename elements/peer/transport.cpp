@@ -2,6 +2,8 @@
 // a=fingerprint (webrtcbin 1.22 does not make it).
 #include "peer-private.h"
 
+#include "bin-util.h"
+
 #include "string-util.h"
 
 #include <algorithm>
@@ -171,14 +173,12 @@ each_transceiver_transport (GstRtcPeerBin *self,
     g_array_unref (transceivers);
 }
 
-// Called once the remote description is applied, when webrtcbin has created its transports.
-void
-watch_dtls_transports (GstRtcPeerBin *self)
+// @fn on every DTLS transport: the transceivers' and the data channels' (a session with data
+// channels only has no transceiver: its DTLS transport is the SCTP one's).
+static void
+each_dtls_transport (GstRtcPeerBin *self, const std::function<void (GstWebRTCDTLSTransport *)> &fn)
 {
-  each_transceiver_transport (self, [self] (GstWebRTCDTLSTransport *dtls) {
-    watch_transport (self, dtls);
-  });
-  // A session with data channels only has no transceiver: its DTLS transport is the SCTP one's.
+  each_transceiver_transport (self, fn);
   GObject *sctp = nullptr;
   g_object_get (self->priv->webrtc, "sctp-transport", &sctp, nullptr);
   if (sctp)
@@ -187,11 +187,42 @@ watch_dtls_transports (GstRtcPeerBin *self)
       g_object_get (sctp, "transport", &dtls, nullptr);
       if (dtls)
         {
-          watch_transport (self, dtls);
+          fn (dtls);
           gst_object_unref (dtls);
         }
       g_object_unref (sctp);
     }
+}
+
+// Called once the remote description is applied, when webrtcbin has created its transports.
+void
+watch_dtls_transports (GstRtcPeerBin *self)
+{
+  each_dtls_transport (self, [self] (GstWebRTCDTLSTransport *dtls) { watch_transport (self, dtls); });
+}
+
+void
+detach_receive_bins (GstRtcPeerBin *self)
+{
+  std::vector<Ptr<GstElement>> bins;
+  each_element (GST_BIN (self->priv->webrtc), [&bins] (GstElement *e) {
+    if (g_str_equal (G_OBJECT_TYPE_NAME (e), "TransportReceiveBin"))
+      bins.push_back (Ptr<GstElement>::ref (e));
+  });
+  if (bins.empty ())
+    return;
+  guint n = 0;
+  each_dtls_transport (self, [&bins, &n] (GstWebRTCDTLSTransport *dtls) {
+    GObject *ice = nullptr;
+    g_object_get (dtls, "transport", &ice, nullptr);
+    if (!ice)
+      return;
+    for (const auto &bin : bins)
+      n += g_signal_handlers_disconnect_matched (ice, G_SIGNAL_MATCH_DATA, 0, 0, nullptr, nullptr,
+                                                 bin.get ());
+    g_object_unref (ice);
+  });
+  GST_DEBUG_OBJECT (self, "%u receive bin(s) no longer follow their ICE transport's state", n);
 }
 
 /* --- ICE --------------------------------------------------------------------------------- */

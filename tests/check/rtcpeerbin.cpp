@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "bin-util.h"
 #include "elements/rtcpeerbin.h"
 #include "gst-ptr.h"
 #include "helpers/test-signaller.h"
@@ -685,6 +686,80 @@ GST_START_TEST (fifty_connect_exchange_destroy_cycles_leave_no_peer_objects)
 }
 GST_END_TEST;
 
+// webrtcbin connects each transport's receive bin to its ICE transport's "state" and never
+// disconnects it. An ICE state change after the session stopped (libnice's agent failing or
+// closing while the session ends) blocked the bin's pad again, and that block held a ref on
+// the bin: the bin, its nicesrc and the agent's sockets outlived the session for good (seen in
+// test_churn). The peer bin detaches the receive bins before they stop.
+GST_START_TEST (an_ice_state_change_after_the_stop_keeps_no_receive_bin_alive)
+{
+  // A session that never connects, as a viewer that vanishes after its answer leaves it: the
+  // receive bins hold their pads blocked until ICE connects.
+  Peer a, b;
+  pair_init (&a, &b);
+  peer_play (&a);
+  peer_play (&b);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (a.bin, "create-data-channel", "rtckit", &ok);
+  fail_unless (ok, "create-data-channel refused");
+  const std::string offer = create_offer (&a);
+  GstPromise *promise = gst_promise_new ();
+  g_signal_emit_by_name (b.bin, "answer", offer.c_str (), promise);
+  set_remote (&a, "answer", promise_sdp (promise, "answer")); // and no candidates: no ICE
+  std::vector<GWeakRef *> receive_bins;
+  rtc::each_element (GST_BIN (a.bin), [&receive_bins] (GstElement *e) {
+    if (g_str_equal (G_OBJECT_TYPE_NAME (e), "TransportReceiveBin"))
+      {
+        auto *w = g_new0 (GWeakRef, 1);
+        g_weak_ref_init (w, e);
+        receive_bins.push_back (w);
+      }
+  });
+  fail_if (receive_bins.empty (), "webrtcbin made no receive bin");
+  GstElement *webrtc = nullptr;
+  rtc::each_element (GST_BIN (a.bin), [&webrtc] (GstElement *e) {
+    if (!webrtc && g_str_equal (G_OBJECT_TYPE_NAME (e), "GstWebRTCBin"))
+      webrtc = e;
+  });
+  fail_unless (webrtc != nullptr);
+  GObject *sctp = nullptr, *dtls = nullptr, *ice = nullptr;
+  g_object_get (webrtc, "sctp-transport", &sctp, nullptr);
+  fail_unless (sctp != nullptr);
+  g_object_get (sctp, "transport", &dtls, nullptr);
+  fail_unless (dtls != nullptr);
+  g_object_get (dtls, "transport", &ice, nullptr);
+  fail_unless (ice != nullptr);
+  g_object_unref (dtls);
+  g_object_unref (sctp);
+
+  fail_unless_equals_int (gst_element_set_state (a.pipe.get (), GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  g_object_notify (ice, "state"); // the agent's late word
+  a.pipe.reset ();
+  a.bin = nullptr;
+  g_object_unref (ice);
+  // Threads drop their last references just after the state change: up to 3 s.
+  auto alive = [&] {
+    int n = 0;
+    for (GWeakRef *w : receive_bins)
+      if (GObject *o = static_cast<GObject *> (g_weak_ref_get (w)))
+        {
+          n++;
+          g_object_unref (o);
+        }
+    return n;
+  };
+  fail_unless (wait_until ([&] { return alive () == 0; }, 3000),
+               "%d receive bin(s) alive after the session ended", alive ());
+  for (GWeakRef *w : receive_bins)
+    {
+      g_weak_ref_clear (w);
+      g_free (w);
+    }
+  peer_stop (&b);
+}
+GST_END_TEST;
+
 static Suite *
 rtcpeerbin_suite (void)
 {
@@ -708,6 +783,7 @@ rtcpeerbin_suite (void)
   suite_add_tcase (s, churn);
   tcase_set_timeout (churn, 240);
   tcase_add_test (churn, fifty_connect_exchange_destroy_cycles_leave_no_peer_objects);
+  tcase_add_test (churn, an_ice_state_change_after_the_stop_keeps_no_receive_bin_alive);
   return s;
 }
 

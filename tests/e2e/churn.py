@@ -193,3 +193,43 @@ def proc_usage(pid):
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1]) / 1024
     return {"fds": fds, "threads": threads, "rss_mb": round(rss, 1)}
+
+
+def fd_report(pid, stats=None):
+    """Process @pid's open file descriptors, a line each: a socket with its protocol, local
+    port and state, and the sessions in @stats (the element's /stats) that had that port among
+    their local candidates, with how they ended: who held a socket left over."""
+    import os
+    sockets = {}  # inode -> (protocol, local port, state)
+    for proto in ("udp", "tcp", "udp6", "tcp6", "unix"):
+        try:
+            with open(f"/proc/{pid}/net/{proto}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if proto == "unix":
+                if len(cols) >= 7:
+                    sockets[cols[6]] = ("unix", cols[7] if len(cols) > 7 else "", cols[5])
+            elif len(cols) >= 10:
+                sockets[cols[9]] = (proto, int(cols[1].rsplit(":", 1)[1], 16), cols[3])
+    sessions = ((stats or {}).get("connections") or [])
+    lines = []
+    for fd in sorted(os.listdir(f"/proc/{pid}/fd"), key=int):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        line = f"{fd:>4} {target}"
+        if target.startswith("socket:["):
+            proto, port, state = sockets.get(target[8:-1], ("?", "", ""))
+            line += f" {proto} {port} state {state}"
+            if proto in ("udp", "tcp") and port:
+                for c in sessions:
+                    if any(cand.endswith(f":{port}") or f":{port} " in cand
+                           for cand in c.get("local_candidates") or []):
+                        line += (f"\n       session {c.get('session')} ({c.get('state')}: "
+                                 f"{c.get('end_reason') or 'open'}) events {c.get('events')}")
+        lines.append(line)
+    return "\n".join(lines)
