@@ -38,7 +38,7 @@ stats.forEach(s => {
     for (const k of ['framesDecoded', 'frameWidth', 'frameHeight', 'freezeCount', 'totalFreezesDuration',
                      'bytesReceived', 'framesDropped', 'packetsLost', 'nackCount', 'pliCount',
                      'firCount', 'keyFramesDecoded', 'framesPerSecond', 'packetsReceived',
-                     'retransmittedPacketsReceived'])
+                     'retransmittedPacketsReceived', 'ssrc'])
       out[k] = s[k] === undefined ? null : s[k];
   }
   // What the sender's RTCP sender reports told the browser.

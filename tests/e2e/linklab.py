@@ -211,7 +211,8 @@ class LinkLab:
         return {k: v + now.get(k, 0) for k, v in self._tbf_done.items()}
 
     def forwarder_counters(self):
-        """{"down": {...}, "up": {...}}: in_pkts, in_bytes, dropped, out_pkts, out_bytes, queued."""
+        """{"down": {...}, "up": {...}}: in_pkts, in_bytes, dropped, out_pkts, out_bytes, queued,
+        and dropped_by_ssrc (RTP packets dropped, by SSRC as a decimal string)."""
         return json.loads(_ctl(self.ctl_path, {"cmd": "stats"}))
 
     def set_forwarder(self, **settings):
@@ -246,6 +247,19 @@ TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
 
+def rtp_ssrc(pkt):
+    """The SSRC (as a decimal string, a JSON key) of the RTP packet in IPv4/UDP datagram @pkt, or
+    None: SRTP leaves the RTP header in the clear. RTCP (payload types 192-223 on the second
+    byte, RFC 5761), STUN and DTLS are not RTP."""
+    ihl = (pkt[0] & 0x0F) * 4
+    if pkt[9] != 17 or len(pkt) < ihl + 8 + 12:
+        return None
+    rtp = ihl + 8
+    if pkt[rtp] >> 6 != 2 or 192 <= pkt[rtp + 1] <= 223:
+        return None
+    return str(struct.unpack_from("!I", pkt, rtp + 8)[0])
+
+
 def forward(tun, down_net, delay_down_ms, loss_down, delay_up_ms, loss_up, seed, ctl_path):
     import ipaddress
     import random
@@ -266,7 +280,8 @@ def forward(tun, down_net, delay_down_ms, loss_down, delay_up_ms, loss_up, seed,
     ctl.bind(ctl_path)
     ctl.setblocking(False)
     stats = {d: {"in_pkts": 0, "in_bytes": 0, "dropped": 0, "out_pkts": 0, "out_bytes": 0,
-                 "write_errors": 0, "queued": 0, "late_max_ms": 0.0} for d in ("down", "up")}
+                 "write_errors": 0, "queued": 0, "late_max_ms": 0.0, "dropped_by_ssrc": {}}
+             for d in ("down", "up")}
     heap = []  # (due, seq, direction, packet)
     seq = 0
     ep = select.epoll()
@@ -294,6 +309,9 @@ def forward(tun, down_net, delay_down_ms, loss_down, delay_up_ms, loss_up, seed,
                     st["in_bytes"] += len(pkt)
                     if rng.random() < cfg["loss_" + d]:
                         st["dropped"] += 1
+                        ssrc = rtp_ssrc(pkt)
+                        if ssrc is not None:
+                            st["dropped_by_ssrc"][ssrc] = st["dropped_by_ssrc"].get(ssrc, 0) + 1
                         continue
                     seq += 1
                     st["queued"] += 1
