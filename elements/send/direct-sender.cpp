@@ -1,8 +1,8 @@
 #include "send/direct-sender.h"
 
 #include "repair-budget.h"
-#include "send/nack-ring.h"
 #include "send/outlet.h"
+#include "send/packet-ring.h"
 #include "send/rtcp-feedback.h"
 #include "send/srtp-protect.h"
 
@@ -25,7 +25,7 @@ constexpr gsize kMaxPacket = 1500;            // RTP over UDP on the usual path 
 constexpr gsize kSrtpRoom = 16 + 4;           // auth tag, SRTCP index
 constexpr gint64 kHistoryUs = G_USEC_PER_SEC; // packets kept for NACK: older ones are past use
 // The history's slots: the first 128 hold a second of a 1 Mbit/s stream; the ring follows the
-// packet rate up to a second of ~20 Mbit/s (send/nack-ring.h).
+// packet rate up to a second of ~20 Mbit/s (send/packet-ring.h).
 constexpr std::size_t kFirstHistory = 128;
 constexpr std::size_t kMaxHistory = 2048;
 constexpr gint64 kResendGapUs = 20000;        // the same packet again no sooner than this
@@ -97,7 +97,7 @@ struct DirectSender::Slot
 struct DirectSender::Stream
 {
   DirectStreamConfig config;
-  std::optional<NackRing<Slot>> history; // video only
+  std::optional<PacketRing<Slot>> history; // video only
   guint32 rtx_ssrc = 0;
   guint16 rtx_seq = 0;
   // For the sender reports: the last packet's RTP timestamp and running time.
@@ -359,10 +359,10 @@ DirectSender::resend (std::size_t stream, const std::vector<guint16> &seqs, gint
         Stream &s = *streams_[stream];
         if (!s.history)
           break; // audio: nothing kept (a NACK for it is counted, not answered)
-        Slot &slot = s.history->at (seq);
-        if (!slot.in || slot.seq != seq || now_us - slot.sent_us > kHistoryUs
-            || now_us - slot.resent_us < kResendGapUs)
+        Slot *kept = s.history->find (seq, now_us);
+        if (!kept || now_us - kept->resent_us < kResendGapUs)
           continue; // gone, or just resent
+        Slot &slot = *kept;
         switch (budget_ ? budget_->on_request () : RepairBudget::Verdict::Resend)
           {
           case RepairBudget::Verdict::Keyframe:

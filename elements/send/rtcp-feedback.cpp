@@ -484,50 +484,26 @@ rtt_us (guint32 lsr, guint32 dlsr, guint64 arrival_ntp)
 /* --- TWCC: our side ---------------------------------------------------------------------- */
 
 TwccHistory::TwccHistory (guint capacity, gint64 max_age_us)
-    : ring_ (MIN (capacity, kFirstSlots)), mask_ (ring_.size () - 1), capacity_ (capacity),
-      max_age_us_ (max_age_us)
+    : ring_ (max_age_us, MIN (capacity, kFirstSlots), capacity)
 {
-  g_assert (capacity > 0 && (capacity & (capacity - 1)) == 0 && capacity < 32768);
-}
-
-void
-TwccHistory::grow ()
-{
-  std::vector<Slot> bigger (ring_.size () * 2);
-  const guint64 mask = bigger.size () - 1;
-  // The last ring_.size() numbers, each to its place in the bigger ring.
-  for (guint64 n = next_ - MIN (next_, ring_.size ()); n < next_; n++)
-    bigger[n & mask] = ring_[n & mask_];
-  ring_ = std::move (bigger);
-  mask_ = mask;
+  g_assert (capacity < 32768);
 }
 
 guint16
 TwccHistory::on_send (gint64 sent_us, guint payload_size)
 {
-  const Slot &oldest = ring_[next_ & mask_];
-  if (oldest.used && sent_us - oldest.sent_us <= max_age_us_ && ring_.size () < capacity_)
-    grow ();
-  ring_[next_ & mask_]
-      = { sent_us, (guint32)next_, (guint16)MIN (payload_size, G_MAXUINT16), 0, true };
+  const guint16 seq = next_++;
+  ring_.to_keep (seq, sent_us)
+      = { sent_us, seq, (guint16)MIN (payload_size, G_MAXUINT16), 0, true };
   last_sent_us_ = std::max (last_sent_us_, sent_us);
-  return (guint16)next_++;
+  return seq;
 }
 
 TwccHistory::Slot *
 TwccHistory::find (guint16 seq)
 {
-  if (next_ == 0)
-    return nullptr;
-  // The packet this number was last given to: at most mask_ back from the newest.
-  const guint64 back = (guint16)((guint16)(next_ - 1) - seq);
-  const guint64 unwrapped = next_ - 1 - back;
-  if (back >= next_ || back > mask_)
-    return nullptr;
-  Slot &slot = ring_[unwrapped & mask_];
-  if (!slot.used || slot.seq != (guint32)unwrapped || last_sent_us_ - slot.sent_us > max_age_us_)
-    return nullptr;
-  return &slot;
+  // Young enough by the newest packet's time: a report comes well after its packets.
+  return ring_.find (seq, last_sent_us_);
 }
 
 std::vector<TwccPacket>
@@ -568,7 +544,7 @@ TwccHistory::on_feedback (const TwccFeedback &fb)
   if (follows && have_end_)
     {
       const guint16 missing = fb.base_seq - end_seq_;
-      if (missing <= mask_)
+      if (missing < ring_.size ())
         for (guint16 i = 0; i < missing; i++)
           if (Slot *slot = find (end_seq_ + i); slot && slot->state == 0)
             {

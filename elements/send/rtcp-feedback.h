@@ -21,6 +21,7 @@
 #pragma once
 
 #include "send/adaptation.h"
+#include "send/packet-ring.h"
 
 #include <gst/gst.h>
 
@@ -167,14 +168,14 @@ rtt_us (const ReportBlock &rb, guint64 arrival_ntp)
 
 // The transport-wide sequence numbers we send and when: a ring of the last packets (at most
 // @capacity, and no older than @max_age_us), matched against the viewer's reports. The ring
-// starts small and doubles whenever it would drop a packet younger than @max_age_us, so a
-// viewer costs what its packet rate needs (16 bytes a packet), not the largest rate's ring.
+// (send/packet-ring.h) follows the packet rate both ways, so a viewer costs what its packet
+// rate needs (16 bytes a packet), not the largest rate's ring.
 class TwccHistory
 {
 public:
   // @capacity: a power of two below 32768 (past that a 16-bit number would be ambiguous).
   explicit TwccHistory (guint capacity = 4096, gint64 max_age_us = 2 * G_USEC_PER_SEC);
-  // How many packets the ring holds now (what it has grown to).
+  // How many packets the ring holds now (what it has grown or shrunk to).
   gsize slots () const { return ring_.size (); }
 
   // The number for the next packet, sent at @sent_us (monotonic µs) with @payload_size bytes
@@ -205,22 +206,18 @@ private:
   struct Slot
   {
     gint64 sent_us = 0;
-    guint32 seq = 0;   // the low 32 bits of the unwrapped number
-    guint16 size = 0;  // RTP payload bytes (a UDP datagram's are fewer than 65536)
-    guint8 state = 0;  // 0 not reported yet, 1 reported lost, 2 reported received
-    bool used = false; // a packet was put here
+    guint16 seq = 0;  // the transport-wide number
+    guint16 size = 0; // RTP payload bytes (a UDP datagram's are fewer than 65536)
+    guint8 state = 0; // 0 not reported yet, 1 reported lost, 2 reported received
+    bool in = false;  // a packet was put here
   };
   static_assert (sizeof (Slot) == 16, "a slot a packet, 16 bytes");
   Slot *find (guint16 seq);
-  void grow ();
 
   // The smallest ring: 2.5 s of a 1 Mbit/s stream's packets.
   static constexpr guint kFirstSlots = 256;
 
-  std::vector<Slot> ring_;
-  guint64 mask_;
-  guint capacity_;
-  gint64 max_age_us_;
+  PacketRing<Slot> ring_;
   guint64 next_ = 0;
   gint64 last_sent_us_ = 0;
   // The viewer's reference time, unwrapped: the last one as sent and as extended.

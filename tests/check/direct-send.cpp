@@ -1,10 +1,10 @@
 // The send stage of our own (send/direct-sender) without a peer: its retransmissions read back
 // by GStreamer's own RTX receiver, the RTX payload type found in a browser's answer, and the
-// ring of packets it keeps for NACK (send/nack-ring).
+// ring of packets it keeps for NACK (send/packet-ring).
 // Before gstcheck.h: its fail macro would rewrite std::basic_ios::fail in the C++ headers this one
 // pulls in.
 #include "elements/send/direct-sender.h"
-#include "elements/send/nack-ring.h"
+#include "elements/send/packet-ring.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -182,7 +182,7 @@ struct Kept
 // A second of packets kept, 128 slots at first, at most 2048.
 struct Ring
 {
-  rtc::NackRing<Kept> ring{ G_USEC_PER_SEC, 128, 2048 };
+  rtc::PacketRing<Kept> ring{ G_USEC_PER_SEC, 128, 2048 };
   guint16 next = 60000; // wraps within the tests
   gint64 now = 0;
 

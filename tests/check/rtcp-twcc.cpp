@@ -497,6 +497,14 @@ GST_START_TEST (twcc_history_holds_two_seconds_of_packets_whatever_the_rate)
   out = history.on_feedback (all_arrived ((guint16)(history.sent () - 4097), 2, 0, 1000, 5));
   fail_if (GST_CLOCK_TIME_IS_VALID (out[0].sent));
   fail_unless (GST_CLOCK_TIME_IS_VALID (out[1].sent));
+  // Back to 100 a second: the ring gives back what the faster rate took, halving at each wrap
+  // (4096 + 2048 + 1024 + 512 packets on) while half of it still holds 2 s, and finds what it
+  // holds.
+  send (100, 80);
+  fail_unless_equals_int (history.slots (), 256);
+  out = history.on_feedback (all_arrived ((guint16)(history.sent () - 190), 1, 0, 1000, 6));
+  fail_unless (GST_CLOCK_TIME_IS_VALID (out[0].sent));
+  fail_unless_equals_uint64 (out[0].sent, (GstClockTime)(now - 189 * 10000) * GST_USECOND);
 }
 GST_END_TEST;
 

@@ -1,11 +1,15 @@
-// The packets a send stage keeps for NACK, by RTP sequence number: a ring that holds the last
-// @keep_us of packets, sized by the stream's packet rate. It starts at @first slots and doubles
-// whenever it would drop a packet younger than @keep_us (up to @max slots); it halves (down to
-// @first) when the newest half alone spans more than @keep_us: a viewer's join burst (the
-// cached GOP sent at once) or a rate that fell does not keep a big ring for good.
+// Packets a send stage keeps by a 16-bit sequence number (RTP's for NACK, the transport-wide
+// one for TWCC): a ring that holds the last @keep_us of packets, sized by the packet rate. It
+// starts at @first slots and doubles whenever it would drop a packet younger than @keep_us (up
+// to @max slots); it halves (down to @first) when the newest half alone spans more than
+// @keep_us: a viewer's join burst (the cached GOP sent at once) or a rate that fell does not
+// keep a big ring for good.
 //
 // Slot: default-constructible and movable, with `in` (true when it holds a packet), `seq`
 // (guint16) and `sent_us` (monotonic µs). Not thread-safe: the owner's lock covers it.
+//
+// A slot found by at() may hold an older packet with the same low bits, or one 65536 numbers
+// back: the owner checks `seq` and the age (find() does both).
 #pragma once
 
 #include <glib.h>
@@ -17,11 +21,11 @@
 namespace rtc
 {
 
-template <typename Slot> class NackRing
+template <typename Slot> class PacketRing
 {
 public:
   // @first and @max: powers of two, @first <= @max <= 32768.
-  explicit NackRing (gint64 keep_us, std::size_t first = 128, std::size_t max = 2048)
+  explicit PacketRing (gint64 keep_us, std::size_t first = 128, std::size_t max = 2048)
       : ring_ (first), first_ (first), max_ (max), keep_us_ (keep_us)
   {
     g_assert (first > 0 && (first & (first - 1)) == 0 && (max & (max - 1)) == 0);
@@ -33,10 +37,19 @@ public:
   // The slot @seq maps to (it may hold another packet, or none: check its `in` and `seq`).
   Slot &at (guint16 seq) { return ring_[seq & (ring_.size () - 1)]; }
 
+  // The packet numbered @seq if the ring still holds it and it was sent within @keep_us of
+  // @now_us; else nullptr.
+  Slot *find (guint16 seq, gint64 now_us)
+  {
+    Slot &slot = at (seq);
+    if (!slot.in || slot.seq != seq || now_us - slot.sent_us > keep_us_)
+      return nullptr;
+    return &slot;
+  }
+
   // The slot to keep @seq in, sent at @now_us: the ring grows first when the packet in that
   // slot is still young enough to be asked for, and shrinks at each wrap when half would do.
-  Slot &
-  to_keep (guint16 seq, gint64 now_us)
+  Slot &to_keep (guint16 seq, gint64 now_us)
   {
     const Slot &old = at (seq);
     if (old.in && now_us - old.sent_us <= keep_us_ && ring_.size () < max_)
@@ -51,8 +64,7 @@ public:
     return at (seq);
   }
 
-  void
-  clear ()
+  void clear ()
   {
     for (auto &slot : ring_)
       slot = Slot ();
@@ -60,8 +72,7 @@ public:
 
 private:
   // The newest @n packets kept (by sequence number) to their places in a ring of @n slots.
-  void
-  resize (std::size_t n)
+  void resize (std::size_t n)
   {
     std::vector<Slot> next (n);
     // The newest packet kept: the one with the highest sequence number near the others.
