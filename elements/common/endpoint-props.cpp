@@ -1,5 +1,7 @@
 #include "endpoint-props.h"
 
+#include "signalling.h"
+
 #include <gst/gst.h>
 
 namespace rtc
@@ -30,13 +32,19 @@ install_endpoint_properties (GObjectClass *klass, guint first, const EndpointPro
            + std::string (t.remote_signallers))
               .c_str (),
           RTC_DEFAULT_SERVE, rw_ready));
+  register_signaller_names ();
   g_object_class_install_property (
       klass, first + kPropSignaller,
       g_param_spec_object (
           "signaller", "Signaller",
-          "The RtcSignaller in use (the embedded server's while running with serve=true); set "
-          "one from an application to use any signalling transport, whatever 'serve' says",
-          G_TYPE_OBJECT, rw_ready));
+          ("The RtcSignaller in use (the embedded server's while running with serve=true); set "
+           "one from an application to use any signalling transport, whatever 'serve' says. On a "
+           "gst-launch line, signaller=KIND makes a client of that kind ("
+           + std::string (rtc_signaller_kind_names ())
+           + ") whose settings follow in any order: signaller=whip signaller::uri=URL "
+             "signaller::retries=3")
+              .c_str (),
+          RTC_TYPE_SIGNALLER, rw_ready));
   g_object_class_install_property (
       klass, first + kPropStunServer,
       g_param_spec_string (

@@ -130,10 +130,20 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
                    const SignallerCallbacks &callbacks)
 {
   Ptr<GObject> sig = get ();
-  if (!sig && !config.serve)
+  const gchar *named = sig ? signaller_name (sig.get ()) : nullptr;
+  if (named && !rtc_signaller_type_serves (G_OBJECT_TYPE (sig.get ()), config.role))
     {
-      // A remote signalling server: the `signaller` child, a WebSocket client by default.
-      sig = child (config.role, false);
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+                         ("signaller=%s cannot receive media: it only publishes", named),
+                         ("set signaller to one of %s, or leave it unset", rtc_signaller_kind_names ()));
+      return false;
+    }
+  if (named || (!sig && !config.serve))
+    {
+      // A remote signalling server: the `signaller` child, a WebSocket client by default, or
+      // the kind signaller=NAME chose.
+      if (!sig)
+        sig = child (config.role, false);
       // The role may follow a property set after the child was made (rtccallbin's call).
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (sig.get ()), "role"))
         g_object_set (sig.get (), "role", config.role, nullptr);
@@ -300,6 +310,62 @@ serving (GstChildProxy *proxy)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (proxy), "serve"))
     g_object_get (proxy, "serve", &serve, nullptr);
   return serve;
+}
+
+/* --- signaller=NAME ------------------------------------------------------------------------ */
+
+static GQuark
+name_quark ()
+{
+  return g_quark_from_static_string ("rtckit-signaller-name");
+}
+
+const gchar *
+signaller_name (GObject *sig)
+{
+  return static_cast<const gchar *> (g_object_get_qdata (sig, name_quark ()));
+}
+
+static gboolean
+signaller_from_name (GValue *dest, const gchar *s)
+{
+  const GType type = rtc_signaller_type_for_name (s);
+  if (!type)
+    {
+      // Said where the gst-launch user sees it: the parser's own error names no kinds.
+      g_printerr ("signaller=%s: no signaller kind of that name (the kinds: %s)\n", s,
+                  rtc_signaller_kind_names ());
+      return FALSE;
+    }
+  GObject *sig = G_OBJECT (g_object_new (type, nullptr));
+  g_object_set_qdata_full (sig, name_quark (), g_ascii_strdown (s, -1), g_free);
+  g_value_take_object (dest, sig);
+  return TRUE;
+}
+
+static gchar *
+signaller_to_name (const GValue *value)
+{
+  auto *sig = G_OBJECT (g_value_get_object (value));
+  if (!sig)
+    return g_strdup ("NULL");
+  const gchar *name = signaller_name (sig);
+  return g_strdup (name ? name : G_OBJECT_TYPE_NAME (sig));
+}
+
+void
+register_signaller_names ()
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      static GstValueTable table = {};
+      table.type = RTC_TYPE_SIGNALLER;
+      table.serialize = signaller_to_name;
+      table.deserialize = signaller_from_name;
+      gst_value_register (&table);
+      g_once_init_leave (&done, 1);
+    }
 }
 
 GObject *

@@ -80,9 +80,12 @@ public:
   // janus+http:// or janus+https:// (producer role only) with a Janus VideoRoom publisher
   // (RtcJanusSignaller), and ws(s):// back, carrying uri, auth-token and timeout over. Later
   // lookups of `signaller` return the new object, so WHIP-only properties (signaller::retries) must
-  // come after signaller::uri.
+  // be set after signaller::uri (before it on a 1.22 gst-launch line, which sets child properties
+  // last to first), unless signaller=whip chose the kind first (register_signaller_names()).
   Ptr<GObject> child (RtcSignallerRole role, bool serve);
   // Sets the application's signaller (the 'signaller' property); NULL goes back to the default.
+  // One made by name (signaller=whip on a gst-launch line, register_signaller_names()) is set
+  // up as the remote client would be (role, meta), whatever `serve` says.
   // Call with the settings lock held.
   void set_signaller_locked (GObject *sig);
 
@@ -121,6 +124,14 @@ private:
   GstElement *element_ = nullptr;
   std::vector<gulong> handlers_;
 };
+
+// `signaller=NAME` on a gst-launch line (GStreamer's value deserialization for the
+// RtcSignaller-typed `signaller` property): a new remote signaller of the kind
+// rtc_signaller_type_for_name() gives, marked with its name. Registered once, when a class
+// installs the property (install_endpoint_properties).
+void register_signaller_names ();
+// The name a signaller was made from by signaller=NAME, or NULL.
+const gchar *signaller_name (GObject *sig);
 
 // GstChildProxy for an element (a GstBin) with a `signaller` child before its bin children, so
 // that gst-launch can say `signaller::uri=...`. The element's `serve` property picks which one. Use

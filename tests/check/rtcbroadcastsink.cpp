@@ -397,6 +397,88 @@ GST_START_TEST (test_janus_uri_gives_a_janus_signaller_naming_uri_and_room_when_
 }
 GST_END_TEST;
 
+// The spelling: signaller=whip picks the kind, so its settings may follow in the order
+// one writes them (gst-launch 1.22 applies signaller::x last to first).
+GST_START_TEST (test_signaller_named_on_the_line_takes_its_settings_in_any_order)
+{
+  struct Case
+  {
+    const char *line, *type, *check;
+  } cases[] = {
+    { "signaller=whip signaller::uri=http://127.0.0.1:1/whip signaller::retries=3",
+      "RtcWhipSignaller", "retries" },
+    { "signaller=WHIP signaller::retries=3 signaller::uri=http://127.0.0.1:1/whip",
+      "RtcWhipSignaller", "retries" },
+    { "signaller=janus signaller::uri=janus+http://127.0.0.1:1/janus signaller::room=3",
+      "RtcJanusSignaller", "room" },
+    { "signaller=ws signaller::uri=ws://127.0.0.1:1/ws", "RtcWsSignaller", nullptr },
+  };
+  for (const Case &c : cases)
+    {
+      GError *err = nullptr;
+      std::string line = std::string ("videotestsrc is-live=true ! rtcbroadcastsink name=s ") + c.line;
+      GstElement *pipe = gst_parse_launch (line.c_str (), &err);
+      fail_unless (pipe != nullptr, "%s: %s", c.line, err ? err->message : "");
+      GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+      GObject *child = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY (sink), "signaller");
+      fail_unless_equals_string (G_OBJECT_TYPE_NAME (child), c.type);
+      GObject *prop = nullptr;
+      g_object_get (sink, "signaller", &prop, nullptr);
+      fail_unless (prop == child, "%s: the signaller property is not the child", c.line);
+      g_object_unref (prop);
+      if (c.check)
+        {
+          guint64 room = 0;
+          guint retries = 0;
+          if (g_str_equal (c.check, "room"))
+            g_object_get (child, "room", &room, nullptr);
+          else
+            g_object_get (child, "retries", &retries, nullptr);
+          fail_unless (room == 3 || retries == 3, "%s: %s not set", c.line, c.check);
+        }
+      gchar *uri = nullptr;
+      g_object_get (child, "uri", &uri, nullptr);
+      fail_unless (uri && strstr (c.line, uri), "%s: uri %s", c.line, uri);
+      g_free (uri);
+      g_object_unref (child);
+      gst_object_unref (sink);
+      gst_object_unref (pipe);
+    }
+  // A name no kind has: a parse error on that property.
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch ("videotestsrc ! rtcbroadcastsink signaller=carrier-pigeon", &err);
+  fail_unless (err != nullptr, "signaller=carrier-pigeon parsed");
+  fail_unless (strstr (err->message, "signaller") != nullptr, "%s", err->message);
+  g_error_free (err);
+  if (pipe)
+    gst_object_unref (pipe);
+}
+GST_END_TEST;
+
+// A named signaller is used whatever `serve` says (as an application's is): no embedded server
+// starts, and an unreachable URL is the error.
+GST_START_TEST (test_a_named_signaller_is_used_instead_of_the_embedded_server)
+{
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "videotestsrc is-live=true ! rtcbroadcastsink name=s signaller=ws "
+      "signaller::uri=ws://127.0.0.1:1/ws", &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstBus *bus = gst_element_get_bus (pipe);
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error message on the bus");
+  GError *gerr = nullptr;
+  gst_message_parse_error (msg, &gerr, nullptr);
+  fail_unless (strstr (gerr->message, "ws://127.0.0.1:1/ws") != nullptr, "%s", gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_port_in_use_is_an_element_error_naming_the_address)
 {
   GError *err = nullptr;
@@ -912,6 +994,8 @@ rtcbroadcastsink_suite (void)
   tcase_add_test (tc, test_out_of_order_and_unknown_session_messages_are_harmless);
   tcase_add_test (tc, test_signaller_child_takes_the_remote_server_uri_and_names_it_when_unreachable);
   tcase_add_test (tc, test_janus_uri_gives_a_janus_signaller_naming_uri_and_room_when_unreachable);
+  tcase_add_test (tc, test_signaller_named_on_the_line_takes_its_settings_in_any_order);
+  tcase_add_test (tc, test_a_named_signaller_is_used_instead_of_the_embedded_server);
   return s;
 }
 

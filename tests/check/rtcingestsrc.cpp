@@ -638,6 +638,31 @@ GST_START_TEST (test_garbage_sdp_ends_only_that_session)
 }
 GST_END_TEST;
 
+// A Janus VideoRoom client only publishes: named on a receiving element, it is an error that
+// says so, not a publisher in disguise.
+GST_START_TEST (test_a_signaller_kind_that_only_publishes_is_refused_with_a_reason)
+{
+  GError *err = nullptr;
+  GstElement *pipe = gst_parse_launch (
+      "rtcingestsrc name=src signaller=janus signaller::uri=janus+http://127.0.0.1:1/janus "
+      "src.video_0 ! fakesink", &err);
+  fail_unless (pipe != nullptr, "%s", err ? err->message : "");
+  GstBus *bus = gst_element_get_bus (pipe);
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error message on the bus");
+  GError *gerr = nullptr;
+  gst_message_parse_error (msg, &gerr, nullptr);
+  fail_unless (strstr (gerr->message, "signaller=janus") && strstr (gerr->message, "publishes"),
+               "%s", gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_null_playing_null_repeated_frees_the_element)
 {
   for (int i = 0; i < 4; i++)
@@ -706,6 +731,7 @@ rtcingestsrc_suite (void)
   tcase_add_test (tc, test_max_publishers_refuses_the_next_publisher_with_a_reason);
   tcase_add_test (tc, test_an_offer_without_an_accepted_codec_is_refused_and_others_still_publish);
   tcase_add_test (tc, test_garbage_sdp_ends_only_that_session);
+  tcase_add_test (tc, test_a_signaller_kind_that_only_publishes_is_refused_with_a_reason);
   tcase_add_test (tc, test_null_playing_null_repeated_frees_the_element);
   tcase_add_test (tc, test_state_cycles_with_a_publisher_free_everything);
   return s;

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Issue 6, Janus VideoRoom: rtcbroadcastsink publishes straight into Debian's Janus through its
-HTTP API (signaller::uri=janus+http://...): it creates an H.264 + Opus room (create-room), joins
+HTTP API (signaller=janus signaller::uri=janus+http://...): it creates an H.264 + Opus room (create-room), joins
 it as a publisher with a display name and publishes; headless Chromium subscribing through Janus
 decodes the video and receives the audio. Stopping the pipeline leaves the room.
 
@@ -26,12 +26,12 @@ def main():
     os.makedirs(workdir)
     room = random.randint(100000, 999999)  # not in Janus's config: the signaller creates it
     with J.Netns(), J.start_janus(workdir) as janus:
-        # Properties of the Janus signaller before signaller::uri: gst-launch 1.22 sets them in
-        # reverse order, and the uri turns the child into a Janus signaller.
-        with Pipeline(f"rtcbroadcastsink name=s serve=false signaller::room={room} "
+        # The issue's spelling (signaller=janus): the Janus signaller's settings follow in the
+        # order one writes them.
+        with Pipeline(f"rtcbroadcastsink name=s signaller=janus "
+                      f"signaller::uri=janus+http://{J.NS_IP}:8088/janus signaller::room={room} "
                       f"signaller::display={DISPLAY} signaller::create-room=true "
                       "signaller::keepalive-interval=5 "
-                      f"signaller::uri=janus+http://{J.NS_IP}:8088/janus "
                       f"ice-local-addresses={J.HOST_IP} video-codecs=h264 "
                       "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 "
                       "! s.video_0 audiotestsrc is-live=true ! s.audio_0",

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 6, WHIP client: rtcbroadcastsink publishes through Debian's simple-whip-server into
+"""Issue 6, WHIP client: rtcbroadcastsink (signaller=whip) publishes through Debian's simple-whip-server into
 Debian's Janus VideoRoom, and headless Chromium subscribing through Janus's HTTP API decodes
 the video. Janus drops RTP of SSRCs its SDP does not know, so this also proves that offers made
 for a WHIP endpoint announce their SSRC, and (issue 15) that the sink follows the REMB with which
@@ -40,7 +40,7 @@ def main():
 
         whip = f"http://{J.NS_IP}:7080/whip/endpoint/{endpoint}"
         with Pipeline("videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 "
-                      f"! rtcbroadcastsink serve=false signaller::uri={whip} "
+                      f"! rtcbroadcastsink signaller=whip signaller::uri={whip} "
                       f"signaller::auth-token={token} ice-local-addresses={J.HOST_IP} "
                       "video-codecs=vp8", name="whip-janus") as pipe:
             diag = lambda: f"{janus.tail(30)}\n{sws.tail(10)}\n{pipe.tail(20)}"  # noqa: E731

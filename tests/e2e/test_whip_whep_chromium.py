@@ -11,7 +11,7 @@ so the requests to rtckit are cross-origin (CORS preflights included).
 2. whip: examples/record-server.py (rtcingestsrc) with a token; Chromium publishes its fake camera
    and microphone through WHIPClient for 5 s, then stop() (DELETE): the recording is finalised
    with one video and one audio track lasting 5 s +/- 0.5 s.
-3. pipeline: rtcingestsrc `serve=false signaller::uri=http://.../whep` plays a running
+3. pipeline: rtcingestsrc `signaller=whep signaller::uri=http://.../whep` plays a running
    rtcbroadcastsink's /whep (pipeline to pipeline over WHEP): 60 decoded frames arrive.
 
 Run: /usr/bin/python3 tests/e2e/test_whip_whep_chromium.py [whep whip pipeline]
@@ -149,8 +149,8 @@ def scenario_pipeline():
         wait_http(base + "/stats", 20)
         p = Gst.Pipeline.new("whep-player")
         src = Gst.parse_launch(
-            f"rtcingestsrc serve=false ice-local-addresses=127.0.0.1 "
-            f"signaller::auth-token={TOKEN} signaller::uri={base}/whep")
+            f"rtcingestsrc signaller=whep signaller::uri={base}/whep ice-local-addresses=127.0.0.1 "
+            f"signaller::auth-token={TOKEN}")
         p.add(src)
         frames = {"n": 0, "caps": None}
 
