@@ -3,7 +3,6 @@
 #include "peer-private.h"
 
 #include "bin-util.h"
-
 #include "string-util.h"
 
 #include <algorithm>
