@@ -1,14 +1,15 @@
 // The /stats dashboard: polls /stats.json every second and shows every session of the element
 // (the live ones and the last ended ones): its state, how its connection went (a timeline of
 // signalling and peer connection events), the candidates of both sides, the pair ICE selected,
-// why it ended, and, for viewers, graphs of the last minutes (bitrate, RTT, loss, NACK/PLI).
+// why it ended, and, for every live viewer, publisher or caller, graphs of the last minutes
+// (bitrate both ways, RTT, loss, NACK, PLI, frames a second).
 // For tests and scripts: window.rtckitStats = { last, history, refresh() }.
 (() => {
   'use strict';
 
   const KEEP = 300; // seconds of history per graph
   const $ = id => document.getElementById(id);
-  const history = new Map(); // session -> { t: [], kbps: [], rtt: [], lost: [], nack: [], pli: [] }
+  const history = new Map(); // session -> { t: [], kbps: [], rtt: [], lost: [], nack: [], pli: [], fps: [] }
   const api = window.rtckitStats = { last: null, history, refresh };
 
   function el(tag, cls, text) {
@@ -22,17 +23,27 @@
     return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s';
   }
 
-  function remember(viewer, now) {
-    let h = history.get(viewer.id);
-    if (!h) history.set(viewer.id, h = { t: [], bytes: [], kbps: [], rtt: [], lost: [], nack: [], pli: [] });
-    const prevT = h.t[h.t.length - 1], prevB = h.bytes[h.bytes.length - 1];
+  // One sample a second of a session's media (its "media" in stats.json): both directions, so
+  // that a viewer, a publisher and a caller draw the same graphs.
+  function remember(conn, now) {
+    const m = conn.media;
+    if (!m) return;
+    let h = history.get(conn.session);
+    if (!h) history.set(conn.session, h = { t: [], bytes: [], frameCount: [], kbps: [], rtt: [], lost: [],
+                                            nack: [], pli: [], fps: [] });
+    const bytes = (m.bytes_sent || 0) + (m.bytes_received || 0);
+    const frames = (m.frames_sent || 0) + (m.frames_received || 0);
+    const prevT = h.t[h.t.length - 1];
+    const dt = prevT ? now - prevT : 0;
+    h.kbps.push(dt > 0 ? Math.max(0, (bytes - h.bytes[h.bytes.length - 1]) * 8 / 1000 / dt) : 0);
+    h.fps.push(dt > 0 ? Math.max(0, (frames - h.frameCount[h.frameCount.length - 1]) / dt) : 0);
     h.t.push(now);
-    h.bytes.push(viewer.bytes_sent || 0);
-    h.kbps.push(prevT ? Math.max(0, ((viewer.bytes_sent || 0) - prevB) * 8 / 1000 / (now - prevT)) : 0);
-    h.rtt.push(viewer.rtt_ms == null ? 0 : viewer.rtt_ms);
-    h.lost.push(viewer.packets_lost || 0);
-    h.nack.push(viewer.nack_count || 0);
-    h.pli.push(viewer.pli_count || 0);
+    h.bytes.push(bytes);
+    h.frameCount.push(frames);
+    h.rtt.push(m.rtt_ms == null ? 0 : m.rtt_ms);
+    h.lost.push((m.lost_sent || 0) + (m.lost_received || 0));
+    h.nack.push((m.nack_received || 0) + (m.nack_sent || 0));
+    h.pli.push((m.pli_received || 0) + (m.pli_sent || 0));
     for (const k of Object.keys(h)) if (h[k].length > KEEP) h[k].splice(0, h[k].length - KEEP);
   }
 
@@ -56,7 +67,7 @@
     return box;
   }
 
-  function card(conn, viewer) {
+  function card(conn) {
     const d = el('section', 'conn');
     d.dataset.state = conn.state;
     d.dataset.session = conn.session;
@@ -84,11 +95,12 @@
     for (const c of conn.remote_candidates) list.append(el('div', null, 'theirs ' + c));
     cands.append(list);
     d.append(cands);
-    const h2 = viewer && history.get(viewer.id);
+    const h2 = history.get(conn.session);
     if (h2) {
       const gs = el('div', 'graphs');
       gs.append(graph('bitrate', h2.kbps, ' kbit/s'), graph('RTT', h2.rtt, ' ms'),
-                graph('lost', h2.lost, ''), graph('NACK', h2.nack, ''), graph('PLI', h2.pli, ''));
+                graph('lost', h2.lost, ''), graph('NACK', h2.nack, ''), graph('PLI', h2.pli, ''),
+                graph('frames', h2.fps, '/s'));
       d.append(gs);
     }
     return d;
@@ -113,15 +125,14 @@
     }
     api.last = data;
     const now = Date.now() / 1000;
-    const viewers = new Map((data.viewers || []).map(v => [v.id, v]));
-    for (const v of viewers.values()) remember(v, now);
+    for (const c of data.connections || []) if (!c.ended_ms) remember(c, now);
     const conns = (data.connections || []).slice().sort((a, b) =>
       (a.ended_ms ? 1 : 0) - (b.ended_ms ? 1 : 0) || b.started_ms - a.started_ms);
     const live = conns.filter(c => !c.ended_ms).length;
     $('summary').textContent = `${live} live, ${conns.length - live} ended` +
       (data.url ? ' · ' + data.url : '');
     const main = $('conns');
-    main.replaceChildren(...conns.map(c => card(c, viewers.get(c.session))));
+    main.replaceChildren(...conns.map(c => card(c)));
   }
 
   refresh();

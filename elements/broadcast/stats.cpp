@@ -10,72 +10,18 @@
 namespace rtc
 {
 
-static bool
-field_double (const GstStructure *s, const char *name, double &out)
-{
-  const GValue *v = gst_structure_get_value (s, name);
-  if (!v)
-    return false;
-  GValue d = G_VALUE_INIT;
-  g_value_init (&d, G_TYPE_DOUBLE);
-  bool ok = g_value_transform (v, &d);
-  if (ok)
-    out = g_value_get_double (&d);
-  g_value_unset (&d);
-  return ok;
-}
-
 void
-parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out)
+take_sending (ViewerSnapshot &out, const MediaFigures &m)
 {
-  if (!stats)
-    return;
-  guint64 bytes = 0, packets = 0, nack = 0, pli = 0, fir = 0;
-  gint64 lost = 0;
-  double rtt = -1, fraction = -1;
-  gint n = gst_structure_n_fields (stats);
-  for (gint i = 0; i < n; i++)
-    {
-      const GValue *v = gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
-      if (!v || !GST_VALUE_HOLDS_STRUCTURE (v))
-        continue;
-      const GstStructure *s = gst_value_get_structure (v);
-      GstWebRTCStatsType type;
-      if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
-        continue;
-      double d;
-      if (type == GST_WEBRTC_STATS_OUTBOUND_RTP)
-        {
-          if (field_double (s, "bytes-sent", d))
-            bytes += (guint64)d;
-          if (field_double (s, "packets-sent", d))
-            packets += (guint64)d;
-          if (field_double (s, "nack-count", d))
-            nack += (guint64)d;
-          if (field_double (s, "pli-count", d))
-            pli += (guint64)d;
-          if (field_double (s, "fir-count", d))
-            fir += (guint64)d;
-        }
-      else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
-        {
-          if (field_double (s, "packets-lost", d))
-            lost += (gint64)d;
-          if (field_double (s, "round-trip-time", d) && d > 0)
-            rtt = std::max (rtt, d * 1000.0);
-          if (field_double (s, "fraction-lost", d))
-            fraction = std::max (fraction, d);
-        }
-    }
-  out.bytes_sent = bytes;
-  out.packets_sent = packets;
-  out.nack_count = nack;
-  out.pli_count = pli;
-  out.fir_count = fir;
-  out.packets_lost = lost;
-  out.fraction_lost = fraction;
-  if (rtt >= 0)
-    out.rtt_ms = rtt;
+  out.bytes_sent = m.bytes_sent;
+  out.packets_sent = m.packets_sent;
+  out.nack_count = m.nack_received;
+  out.pli_count = m.pli_received;
+  out.fir_count = m.fir_received;
+  out.packets_lost = m.lost_sent;
+  out.fraction_lost = m.fraction_lost;
+  if (m.rtt_ms >= 0)
+    out.rtt_ms = m.rtt_ms;
 }
 
 std::string

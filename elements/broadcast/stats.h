@@ -2,6 +2,7 @@
 #pragma once
 
 #include "send/outgoing.h" // EncoderSnapshot
+#include "signal/media-figures.h"
 
 #include <gst/gst.h>
 
@@ -61,8 +62,8 @@ struct BroadcastTotals
   guint64 viewers_left = 0;
 };
 
-// Fills the counters of @out from a webrtcbin get-stats reply.
-void parse_webrtc_stats (const GstStructure *stats, ViewerSnapshot &out);
+// The sending side of @m into @out's counters.
+void take_sending (ViewerSnapshot &out, const MediaFigures &m);
 
 std::string stats_json (const BroadcastTotals &totals, const std::vector<ViewerSnapshot> &viewers,
                         const std::vector<EncoderSnapshot> &encoders);

@@ -545,17 +545,18 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
       // The send stage counted the packets, and gives the receiver reports' loss to the
       // estimate itself.
       const rtc::DirectStats d = rtc::direct_stats (*v.direct, v.tracks);
-      update_snapshot (self, id, [&d] (rtc::ViewerSnapshot &snap) {
-        snap.bytes_sent = d.bytes_sent;
-        snap.packets_sent = d.packets_sent;
-        snap.nack_count = d.nack_count;
-        snap.pli_count = d.pli_count;
-        snap.fir_count = d.fir_count;
-        snap.packets_lost = d.packets_lost;
-        snap.fraction_lost = d.fraction_lost;
-        if (d.rtt_ms >= 0)
-          snap.rtt_ms = d.rtt_ms;
-      });
+      rtc::MediaFigures m;
+      m.bytes_sent = d.bytes_sent;
+      m.packets_sent = d.packets_sent;
+      m.nack_received = d.nack_count;
+      m.pli_received = d.pli_count;
+      m.fir_received = d.fir_count;
+      m.lost_sent = d.packets_lost;
+      m.fraction_lost = d.fraction_lost;
+      m.rtt_ms = d.rtt_ms;
+      m.frames_sent = d.frames_sent;
+      update_snapshot (self, id, [&m] (rtc::ViewerSnapshot &snap) { rtc::take_sending (snap, m); });
+      rtc::log_sending (bin, id, m);
     }
   GstStructure *repair = nullptr;
   g_object_get (session.peer.get (), "repair-stats", &repair, nullptr);
@@ -623,13 +624,15 @@ viewer_tick (GstRtcSignalBin *bin, rtc::Session &session)
 static void
 viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
 {
-  rtc::Session *session = rtc::find_session (bin, session_id);
-  if (session && viewer_of (*session).direct_started)
-    return; // webrtcbin never saw its packets: viewer_poll reads the send stage's counts
-  update_snapshot (sink_of (bin), session_id, [stats] (rtc::ViewerSnapshot &snap) {
+  // (The sessions are the worker's: the snapshot, under the stats lock, says the send path.)
+  rtc::MediaFigures m;
+  rtc::read_media_stats (stats, m);
+  update_snapshot (sink_of (bin), session_id, [&m] (rtc::ViewerSnapshot &snap) {
+    if (snap.send_path == "direct")
+      return; // webrtcbin never saw its packets: viewer_poll reads the send stage's counts
     const guint64 sent = snap.packets_sent;
     const gint64 lost = snap.packets_lost;
-    rtc::parse_webrtc_stats (stats, snap);
+    rtc::take_sending (snap, m);
     if (snap.fraction_lost >= 0 && snap.packets_sent > sent)
       snap.report_loss = CLAMP ((double)(snap.packets_lost - lost) / (snap.packets_sent - sent),
                                 0.0, 1.0);

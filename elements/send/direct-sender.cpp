@@ -255,6 +255,8 @@ DirectSender::send_media (std::size_t stream, GstBuffer *in, const RewrittenHead
       s.last_pts = GST_BUFFER_PTS (in);
     s.stats.packets_sent++;
     s.stats.bytes_sent += len;
+    if (s.config.video && (pkt[1] & 0x80))
+      s.stats.frames_sent++;
     s.payload_bytes += payload;
     len = protect_locked (pkt, len, sizeof pkt, false);
   }

@@ -61,6 +61,7 @@ struct DirectStreamConfig
 struct DirectStats
 {
   guint64 packets_sent = 0, bytes_sent = 0; // media and padding, RTX excluded
+  guint64 frames_sent = 0;                   // video: packets that end a frame (marker bit)
   guint64 nack_count = 0, pli_count = 0, fir_count = 0;
   guint64 retransmitted = 0;   // packets resent
   gint64 packets_lost = 0;     // the last receiver report's cumulative count

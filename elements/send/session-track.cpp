@@ -324,6 +324,7 @@ direct_stats (const DirectSender &sender, const std::vector<SessionTrack> &track
       DirectStats s = sender.stats (st.direct_stream);
       sum.packets_sent += s.packets_sent;
       sum.bytes_sent += s.bytes_sent;
+      sum.frames_sent += s.frames_sent;
       sum.nack_count += s.nack_count;
       sum.pli_count += s.pli_count;
       sum.fir_count += s.fir_count;

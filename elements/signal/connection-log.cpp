@@ -135,6 +135,7 @@ log_begin (GstRtcSignalBin *self, const Session &session, const char *kind)
   log.peer_id = session.peer_id;
   log.kind = kind;
   log.started_us = g_get_real_time ();
+  log.frames = session.frames;
   add_event (log, "session requested");
   auto &sb = signal_bin (self);
   std::lock_guard lock (sb.log_lock);
@@ -193,16 +194,38 @@ log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reaso
 }
 
 void
-log_pair (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats)
+log_stats (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats)
 {
-  std::string pair = selected_pair (stats);
-  if (pair.empty ())
-    return;
+  const std::string pair = selected_pair (stats);
+  MediaFigures media;
+  read_media_stats (stats, media);
   with_live (self, session_id, [&] (ConnectionLog &log) {
-    if (log.selected_pair == pair)
+    if (log.media.sending_from_subclass)
+      take_receiving (log.media, media); // the subclass gives its sending side
+    else
+      log.media = media;
+    if (pair.empty () || log.selected_pair == pair)
       return;
     log.selected_pair = pair;
     add_event (log, "selected pair " + pair);
+  });
+}
+
+void
+log_sending (GstRtcSignalBin *self, const std::string &session_id, const MediaFigures &sent)
+{
+  with_live (self, session_id, [&] (ConnectionLog &log) {
+    MediaFigures &m = log.media;
+    m.sending_from_subclass = true;
+    m.bytes_sent = sent.bytes_sent;
+    m.packets_sent = sent.packets_sent;
+    m.lost_sent = sent.lost_sent;
+    m.fraction_lost = sent.fraction_lost;
+    m.nack_received = sent.nack_received;
+    m.pli_received = sent.pli_received;
+    m.fir_received = sent.fir_received;
+    m.rtt_ms = sent.rtt_ms;
+    m.frames_sent = sent.frames_sent;
   });
 }
 
@@ -291,6 +314,7 @@ connections_json (GstRtcSignalBin *self)
       json_builder_end_array (b);
       list ("local_candidates", log.local_candidates);
       list ("remote_candidates", log.remote_candidates);
+      add_media_json (b, log.media, log.frames.get ());
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

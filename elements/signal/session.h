@@ -7,6 +7,7 @@
 
 #include "endpoint-props.h"
 #include "gst-ptr.h"
+#include "media-figures.h"
 #include "signalling.h"
 #include "worker.h"
 
@@ -65,6 +66,8 @@ struct Session
   guint polls = 0;
   std::vector<std::pair<guint, std::string>> early_ice; // remote candidates before the peer
   std::shared_ptr<Inbox> inbox = std::make_shared<Inbox> ();
+  // Frames through the peer's video pads (media-figures.h), for the connection log.
+  std::shared_ptr<FrameCounters> frames = std::make_shared<FrameCounters> ();
 };
 
 // How one session's connection went, for the /stats dashboard: what happened when, the
@@ -79,6 +82,8 @@ struct ConnectionLog
   std::vector<std::pair<gint64, std::string>> events;           // ms since the start, what
   std::vector<std::string> local_candidates, remote_candidates; // "srflx udp 1.2.3.4:5"
   std::string selected_pair; // "srflx udp 1.2.3.4:5 -> relay udp 6.7.8.9:10"
+  MediaFigures media;          // the dashboard's graphs
+  std::shared_ptr<FrameCounters> frames;
 };
 
 // The base's state (lock order: settings_lock first, then the subclass's own locks).
@@ -117,8 +122,11 @@ void log_state (GstRtcSignalBin *self, const std::string &session_id, const std:
 // Worker thread: a session begins / ends (its record moves to the ended ones).
 void log_begin (GstRtcSignalBin *self, const Session &session, const char *kind);
 void log_end (GstRtcSignalBin *self, const std::string &session_id, const char *reason);
-// Any thread: the selected pair from the session's get-stats reply.
-void log_pair (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats);
+// Any thread: the selected pair and media figures from the session's get-stats reply.
+void log_stats (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats);
+// Any thread: the sending side of @session_id's media, from a subclass that sends past
+// webrtcbin; webrtcbin's stats no longer give it.
+void log_sending (GstRtcSignalBin *self, const std::string &session_id, const MediaFigures &sent);
 // Any thread: every record as a JSON array (the dashboard's "connections").
 std::string connections_json (GstRtcSignalBin *self);
 // Any thread: Prometheus lines: sessions ended by why, live ones by selected pair type.

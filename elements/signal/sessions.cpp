@@ -287,7 +287,7 @@ poll (GstRtcSignalBin *self)
                   auto *ref = static_cast<SessionRef *> (data);
                   if (!stats)
                     return;
-                  log_pair (ref->self, ref->session_id, stats);
+                  log_stats (ref->self, ref->session_id, stats);
                   if (auto fn = hooks_of (ref->self).stats)
                     fn (ref->self, ref->session_id, stats);
                 },
@@ -351,6 +351,7 @@ new_peer (GstRtcSignalBin *self, Session &session)
   connect ("notify::connection-state", G_CALLBACK (on_connection_state));
   connect ("failed", G_CALLBACK (on_peer_failed));
   watch_data_channels (self, session);
+  count_frames (peer, session.frames);
   gst_bin_add (GST_BIN (self), peer);
   return peer;
 }

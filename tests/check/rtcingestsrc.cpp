@@ -1,7 +1,10 @@
 /* rtcingestsrc: whole publish sessions driven through an in-process signaller, with real
  * sending webrtcbins (the publishers) in the same process on loopback (no browser, no network). */
+#include "elements/signal/session.h" // connections_json: before gstcheck.h (its fail macro)
+
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
+#include <json-glib/json-glib.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -334,6 +337,54 @@ GST_START_TEST (test_vp8_and_opus_publisher_gets_one_pad_per_track_with_encoded_
   fail_unless_equals_string (gst_structure_get_string (joined[0], "session-id"), "s1");
   for (auto *s : joined)
     gst_structure_free (s);
+  publisher_stop (&p);
+  ingest_stop (&in);
+  g_object_unref (sig);
+}
+GST_END_TEST;
+
+// The connection record of @session in @src's /stats (its "media" object), or nullptr.
+static JsonObject *
+media_of (GstElement *src, const char *session, JsonParser *parser)
+{
+  const std::string json = rtc::connections_json (GST_RTC_SIGNAL_BIN (src));
+  if (!json_parser_load_from_data (parser, json.c_str (), -1, nullptr))
+    return nullptr;
+  JsonArray *conns = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (conns); i++)
+    {
+      JsonObject *c = json_array_get_object_element (conns, i);
+      if (g_str_equal (json_object_get_string_member (c, "session"), session))
+        return json_object_get_object_member (c, "media");
+    }
+  return nullptr;
+}
+
+// /stats's connection record of a publisher counts what it received: the dashboard's graphs.
+GST_START_TEST (test_a_publishers_connection_record_counts_the_media_received)
+{
+  auto *sig = TEST_SIGNALLER (g_object_new (TEST_TYPE_SIGNALLER, nullptr));
+  Ingest in;
+  ingest_start (&in, sig);
+  Publisher p;
+  publish (&p, sig, "s1", "vp8", true);
+  JsonParser *parser = json_parser_new ();
+  auto got = [&] (const char *field) {
+    JsonObject *m = media_of (in.src, "s1", parser);
+    return m ? json_object_get_int_member (m, field) : 0;
+  };
+  fail_unless (wait_until ([&] {
+                 return got ("frames_received") >= 10 && got ("bytes_received") > 1000;
+               }),
+               "frames %" G_GINT64_FORMAT ", bytes %" G_GINT64_FORMAT, got ("frames_received"),
+               got ("bytes_received"));
+  // As many frames as reached the video pad, give or take those in flight.
+  const gint64 frames = got ("frames_received");
+  const int buffers = pad_info (&in, "video_0").buffers;
+  fail_unless (frames <= buffers + 30 && buffers <= frames + 30, "%" G_GINT64_FORMAT " frames counted, %d on the pad",
+               frames, buffers);
+  fail_unless_equals_int (got ("frames_sent"), 0); // it only receives
+  g_object_unref (parser);
   publisher_stop (&p);
   ingest_stop (&in);
   g_object_unref (sig);
@@ -721,6 +772,7 @@ rtcingestsrc_suite (void)
   tcase_set_timeout (tc, 90);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_vp8_and_opus_publisher_gets_one_pad_per_track_with_encoded_caps);
+  tcase_add_test (tc, test_a_publishers_connection_record_counts_the_media_received);
   tcase_add_test (tc, test_h264_publisher_offering_in_its_request_gets_parsed_h264_access_units);
   tcase_add_test (tc, test_every_pad_of_a_publisher_exists_before_any_buffer_flows);
   tcase_add_test (tc, test_an_unlinked_pad_stops_neither_the_pipeline_nor_the_other_pads);

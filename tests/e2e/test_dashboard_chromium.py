@@ -7,8 +7,11 @@ rtcbroadcastsink (connect-timeout=3) gets two viewers: headless Chromium's viewe
 plays, and a WebSocket client that answers with ICE credentials and a fingerprint that lead
 nowhere and stays (it times out). A second tab opens /stats: the dashboard shows the first as
 connected with its selected pair and its timeline, the second as ended with "timeout: ...".
-/metrics counts the timed-out session and the live one's selected pair type. A screenshot is
-saved in tests/e2e/artifacts/dashboard.png.
+/metrics counts the timed-out session and the live one's selected pair type. The viewer's card
+graphs its media (bitrate, RTT, loss, NACK, PLI, frames a second). A screenshot is saved in
+tests/e2e/artifacts/dashboard.png. Then the same graphs for a publisher (Chromium's /publish into
+rtcingestsrc) and a caller (Chromium's /call with rtccallbin), whose /stats.json say frames and
+bytes were received.
 Run: /usr/bin/python3 tests/e2e/test_dashboard_chromium.py
 """
 
@@ -45,11 +48,56 @@ async def stuck_viewer(url, hold_s):
 
 DASHBOARD_JS = """
 return Array.from(document.querySelectorAll('section.conn')).map(c => ({
+  kind: c.querySelector('h2 span').textContent,
   state: c.dataset.state,
   pair: c.querySelector('.pair').textContent,
   reason: (c.querySelector('.reason') || {}).textContent || '',
-  events: c.querySelectorAll('.timeline div').length}));
+  events: c.querySelectorAll('.timeline div').length,
+  graphs: Object.fromEntries(Array.from(c.querySelectorAll('.graph > div:first-child')).map(d => {
+    const at = d.textContent.indexOf(': ');
+    return [d.textContent.slice(0, at), parseFloat(d.textContent.slice(at + 2))];
+  }))}));
 """
+
+
+def graphs_of(dash, kind, want):
+    """The graphs of the first connected @kind card once @want(graphs) holds, else None."""
+    for c in dash.exec(DASHBOARD_JS):
+        if c["kind"] == kind and c["state"] == "connected" and want(c["graphs"]):
+            return c["graphs"]
+    return None
+
+
+def media_flows(g):
+    return g.get("bitrate", 0) > 50 and g.get("frames", 0) > 5
+
+
+def publisher_and_caller(chromium):
+    """rtcingestsrc's and rtccallbin's dashboards graph their publisher's and caller's media."""
+    for what, element, page, kind in (
+            ("ingest", "rtcingestsrc name=e address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 "
+                       "video-codecs=vp8 e. ! fakesink sync=false", "/publish?audio=0", "publisher"),
+            ("call", "rtccallbin name=e address=127.0.0.1:{port} ice-local-addresses=127.0.0.1 "
+                     "video-codecs=vp8 videotestsrc is-live=true ! video/x-raw,width=320,height=240 "
+                     "! e.video_0 e. ! fakesink sync=false", "/call?audio=0", "caller")):
+        port = free_port()
+        with Pipeline(element.format(port=port), name=f"dashboard-{what}") as pipe:
+            wait_http(f"http://127.0.0.1:{port}/stats", 20)
+            tab = chromium.open(f"http://127.0.0.1:{port}{page}")
+            dash = chromium.open(f"http://127.0.0.1:{port}/stats")
+            g = wait_for(lambda: graphs_of(dash, kind, media_flows), 40,
+                         f"the {what} dashboard graphs its {kind}'s media",
+                         diag=lambda: f"{dash.exec(DASHBOARD_JS)}\n{pipe.tail(15)}")
+            log(f"{what}: {kind} graphs {g}")
+            check(set(g) >= {"bitrate", "RTT", "lost", "NACK", "PLI", "frames"}, f"graphs {g}")
+            data = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/stats.json",
+                                                     timeout=5).read())
+            live = [c for c in data["connections"] if not c["ended_ms"]]
+            check(live and live[0]["media"]["frames_received"] > 0
+                  and live[0]["media"]["bytes_received"] > 0,
+                  f"{what}: /stats.json media {live and live[0]['media']}")
+            dash.close()
+            tab.close()
 
 
 def main():
@@ -81,6 +129,9 @@ def main():
                            diag=lambda: f"{cards()}")
             log(f"dashboard: {got}")
             check(all(x["events"] >= 3 for x in got), f"timelines too short: {got}")
+            g = wait_for(lambda: graphs_of(dash, "viewer", media_flows), 20,
+                         "the viewer's graphs show its media", diag=lambda: f"{cards()}")
+            log(f"viewer graphs {g}")
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
                 metrics = r.read().decode()
             for line in ('rtckit_sessions_ended_total{why="timed_out"} 1',
@@ -90,6 +141,7 @@ def main():
             chromium.driver.save_screenshot(png)
             log(f"screenshot: {png}")
             stuck.join(15)
+            publisher_and_caller(chromium)
         # The JSON for scripts: at /stats.json, and at /stats without Accept: text/html.
         for path in ("/stats.json", "/stats"):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
