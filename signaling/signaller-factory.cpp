@@ -32,7 +32,10 @@ const Kind kKinds[] = {
   { { "ws", "websocket" }, { "ws://", "wss://" }, rtc_ws_signaller_get_type, TRUE },
   /* WHIP for a producer, WHEP for a consumer */
   { { "whip", "whep" }, { "http://", "https://" }, rtc_whip_signaller_get_type, TRUE },
-  { { "janus", nullptr }, { "janus+http://", "janus+https://" }, rtc_janus_signaller_get_type, FALSE },
+  { { "janus", nullptr },
+    { "janus+http://", "janus+https://" },
+    rtc_janus_signaller_get_type,
+    FALSE },
   { { "local", nullptr }, { "local://", nullptr }, rtc_local_signaller_get_type, TRUE },
 };
 

@@ -133,9 +133,10 @@ Signalling::start (GstElement *element, const SignallingConfig &config,
   const gchar *named = sig ? signaller_name (sig.get ()) : nullptr;
   if (named && !rtc_signaller_type_serves (G_OBJECT_TYPE (sig.get ()), config.role))
     {
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
-                         ("signaller=%s cannot receive media: it only publishes", named),
-                         ("set signaller to one of %s, or leave it unset", rtc_signaller_kind_names ()));
+      GST_ELEMENT_ERROR (
+          element, RESOURCE, SETTINGS,
+          ("signaller=%s cannot receive media: it only publishes", named),
+          ("set signaller to one of %s, or leave it unset", rtc_signaller_kind_names ()));
       return false;
     }
   if (named || (!sig && !config.serve))

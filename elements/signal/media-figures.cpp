@@ -133,8 +133,7 @@ void
 count_frames (GstElement *peer, std::shared_ptr<FrameCounters> counters)
 {
   g_signal_connect_data (
-      peer, "pad-added",
-      G_CALLBACK (+[] (GstElement *, GstPad *pad, gpointer data) {
+      peer, "pad-added", G_CALLBACK (+[] (GstElement *, GstPad *pad, gpointer data) {
         watch_pad (pad, *static_cast<std::shared_ptr<FrameCounters> *> (data));
       }),
       new std::shared_ptr<FrameCounters> (counters),
@@ -178,8 +177,8 @@ add_media_json (JsonBuilder *b, const MediaFigures &m, const FrameCounters *fram
   else
     json_builder_add_null_value (b);
   num ("frames_sent", m.sending_from_subclass ? (gint64)m.frames_sent
-                     : frames                ? (gint64)frames->sent.load ()
-                                             : 0);
+                      : frames                ? (gint64)frames->sent.load ()
+                                              : 0);
   num ("frames_received", frames ? (gint64)frames->received.load () : 0);
   json_builder_end_object (b);
 }

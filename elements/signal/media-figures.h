@@ -28,9 +28,9 @@ struct MediaFigures
 {
   guint64 bytes_sent = 0, bytes_received = 0;
   guint64 packets_sent = 0, packets_received = 0;
-  gint64 lost_sent = 0;       // of what we send, as the remote's receiver reports count
-  double fraction_lost = -1;  // the worst last fraction those reports gave; -1 before one
-  gint64 lost_received = 0;   // of what the remote sends, never received here
+  gint64 lost_sent = 0;      // of what we send, as the remote's receiver reports count
+  double fraction_lost = -1; // the worst last fraction those reports gave; -1 before one
+  gint64 lost_received = 0;  // of what the remote sends, never received here
   guint64 nack_received = 0, pli_received = 0, fir_received = 0; // the remote asked us
   guint64 nack_sent = 0, pli_sent = 0;                           // we asked the remote
   double rtt_ms = -1;                                            // known when we send; else -1
