@@ -17,6 +17,10 @@
  * `video_src_%u` / `audio_src_%u` (application/x-rtp, %u = m-line index) on its first packet;
  * depayloading is left to the user. The fingerprint check works the same in both directions.
  *
+ * Send mode: a request pad `video_%u` / `audio_%u` takes RTP, or a codec's encoded stream
+ * (video/x-h264, video/x-vp8, video/x-vp9, audio/x-opus, G.711), which the bin payloads itself
+ * ([parser !] payloader, added on the pad's first caps).
+ *
  * The files in elements/peer/ do the work: negotiation, pads, transport (ICE, DTLS), data
  * channels, stats.
  *

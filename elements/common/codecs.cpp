@@ -106,4 +106,48 @@ codec_names (const std::vector<const CodecInfo *> &codecs)
   return out;
 }
 
+std::vector<const CodecInfo *>
+codecs_of (const char *media)
+{
+  std::vector<const CodecInfo *> out;
+  for (const auto &c : kCodecs)
+    if (g_str_equal (c.media, media))
+      out.push_back (&c);
+  return out;
+}
+
+std::vector<GstElement *>
+make_send_chain (const CodecInfo *codec, guint pt, GError **error)
+{
+  std::vector<GstElement *> chain;
+  for (const char *factory : { codec->parser, codec->payloader })
+    {
+      if (!factory)
+        continue;
+      GstElement *e = gst_element_factory_make (factory, nullptr);
+      if (!e)
+        {
+          g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                       "GStreamer element '%s' is missing", factory);
+          for (auto *made : chain)
+            gst_object_unref (made);
+          return {};
+        }
+      chain.push_back (e);
+    }
+  if (codec->parser && g_str_equal (codec->parser, "h264parse"))
+    g_object_set (chain.front (), "config-interval", -1, nullptr);
+  GstElement *payloader = chain.back ();
+  g_object_set (payloader, "pt", pt, "mtu", 1200, nullptr);
+  if (g_str_equal (codec->payloader, "rtph264pay"))
+    {
+      g_object_set (payloader, "config-interval", -1, nullptr);
+      gst_util_set_object_arg (G_OBJECT (payloader), "aggregate-mode", "zero-latency");
+    }
+  else if (g_str_equal (codec->payloader, "rtpvp8pay")
+           || g_str_equal (codec->payloader, "rtpvp9pay"))
+    gst_util_set_object_arg (G_OBJECT (payloader), "picture-id-mode", "15-bit");
+  return chain;
+}
+
 } // namespace rtc

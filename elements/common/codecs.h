@@ -55,4 +55,13 @@ GstCaps *offer_caps_for (const std::vector<const CodecInfo *> &codecs);
 
 std::string codec_names (const std::vector<const CodecInfo *> &codecs);
 
+// Every codec of @media ("video" or "audio"), in the table's order.
+std::vector<const CodecInfo *> codecs_of (const char *media);
+
+// [parser !] payloader that send @codec's encoded stream as RTP with payload type @pt, set up
+// for real time: SPS/PPS before every IDR and STAP-A without holding frames (H.264), 15-bit
+// picture ids (VP8, VP9), an MTU of 1200. Floating refs, in order; empty with @error set when
+// an element is missing.
+std::vector<GstElement *> make_send_chain (const CodecInfo *codec, guint pt, GError **error);
+
 } // namespace rtc

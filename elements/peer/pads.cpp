@@ -2,6 +2,8 @@
 // offer when one awaits our answer) and the sometimes src pads of received streams.
 #include "peer-private.h"
 
+#include "codecs.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -12,10 +14,17 @@
 namespace rtc::peer
 {
 
-static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
-    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=video"));
-static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
-    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp, media=audio"));
+// What a request pad of @media takes: RTP, or a codec's encoded stream (common/codecs.h).
+static GstCaps *
+sink_caps (const char *media, bool with_rtp)
+{
+  GstCaps *caps
+      = with_rtp ? gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, media, nullptr)
+                 : gst_caps_new_empty ();
+  for (const CodecInfo *c : codecs_of (media))
+    gst_caps_append_structure (caps, gst_structure_new_empty (c->encoded_caps));
+  return caps;
+}
 static GstStaticPadTemplate video_src_template
     = GST_STATIC_PAD_TEMPLATE ("video_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
                                GST_STATIC_CAPS ("application/x-rtp, media=video"));
@@ -26,8 +35,13 @@ static GstStaticPadTemplate audio_src_template
 void
 add_pad_templates (GstElementClass *klass)
 {
-  gst_element_class_add_static_pad_template (klass, &video_template);
-  gst_element_class_add_static_pad_template (klass, &audio_template);
+  for (const char *media : { "video", "audio" })
+    {
+      Ptr<GstCaps> caps (sink_caps (media, true));
+      GStr name (g_strdup_printf ("%s_%%u", media));
+      gst_element_class_add_pad_template (
+          klass, gst_pad_template_new (name.get (), GST_PAD_SINK, GST_PAD_REQUEST, caps.get ()));
+    }
   gst_element_class_add_static_pad_template (klass, &video_src_template);
   gst_element_class_add_static_pad_template (klass, &audio_src_template);
 }
@@ -131,6 +145,134 @@ bind_to_remote_offer (GstRtcPeerBin *self, bool video, const GstCaps *caps)
   return b;
 }
 
+/* --- encoded input ----------------------------------------------------------------------- */
+
+namespace
+{
+// A request pad's way into webrtcbin: the ghost pad targets webrtcbin's sink pad (RTP in) until
+// its first caps say it is a codec's encoded stream; then [parser !] payloader go between.
+struct Input
+{
+  GstRtcPeerBin *self;                // the bin owns the pad: no ref
+  Ptr<GstPad> webrtc_sink;            // webrtcbin's request pad
+  gint pt;                            // the remote offer's payload type, or -1: the table's
+  bool bound;                         // the transceiver's codec came from a remote offer
+  std::vector<Ptr<GstElement>> chain; // parser, payloader: made on the first encoded caps
+  const char *media;
+  std::atomic<bool> payloading{ false }; // chain is in place (queries come on any thread)
+};
+
+Input *
+input_of (GstPad *ghost)
+{
+  return static_cast<Input *> (g_object_get_data (G_OBJECT (ghost), "rtckit-input"));
+}
+} // namespace
+
+// Caps queries from upstream: webrtcbin's answer (RTP, with the payload type it wants) and the
+// encoded streams we can payload ourselves, until the pad is an encoded one.
+static gboolean
+input_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  Input *in = input_of (pad);
+  if (in && !in->payloading)
+    switch (GST_QUERY_TYPE (query))
+      {
+      case GST_QUERY_CAPS:
+        {
+          GstCaps *filter = nullptr;
+          gst_query_parse_caps (query, &filter);
+          Ptr<GstCaps> theirs (gst_pad_query_caps (in->webrtc_sink.get (), nullptr));
+          GstCaps *all
+              = gst_caps_merge (gst_caps_copy (theirs.get ()), sink_caps (in->media, false));
+          if (filter)
+            {
+              GstCaps *f = gst_caps_intersect_full (filter, all, GST_CAPS_INTERSECT_FIRST);
+              gst_caps_unref (all);
+              all = f;
+            }
+          gst_query_set_caps_result (query, all);
+          gst_caps_unref (all);
+          return TRUE;
+        }
+      case GST_QUERY_ACCEPT_CAPS:
+        {
+          GstCaps *caps = nullptr;
+          gst_query_parse_accept_caps (query, &caps);
+          if (codec_by_encoded_caps (caps))
+            {
+              const CodecInfo *c = codec_by_encoded_caps (caps);
+              gst_query_set_accept_caps_result (query, g_str_equal (c->media, in->media));
+              return TRUE;
+            }
+          break;
+        }
+      default:
+        break;
+      }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+// The first encoded caps on @pad: [parser !] payloader between it and webrtcbin, before the
+// caps go on (to the parser, then as RTP to webrtcbin). On the upstream streaming thread.
+static GstPadProbeReturn
+on_input_caps (GstPad *pad, GstPadProbeInfo *info, gpointer)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  Input *in = input_of (pad);
+  GstCaps *caps = nullptr;
+  gst_event_parse_caps (event, &caps);
+  const CodecInfo *codec = codec_by_encoded_caps (caps);
+  if (!in || !codec || in->payloading)
+    return GST_PAD_PROBE_REMOVE; // RTP (or already payloaded): webrtcbin takes it as it is
+  const guint pt = in->pt >= 0 ? (guint)in->pt : codec->pt;
+  GError *error = nullptr;
+  std::vector<GstElement *> chain = make_send_chain (codec, pt, &error);
+  if (chain.empty ())
+    {
+      GST_ELEMENT_ERROR (in->self, CORE, MISSING_PLUGIN,
+                         ("Cannot send %s: %s", codec->name, error->message), (nullptr));
+      g_error_free (error);
+      return GST_PAD_PROBE_REMOVE;
+    }
+  GST_DEBUG_OBJECT (in->self, "%s: %s in, payloaded as %u", GST_PAD_NAME (pad), codec->name, pt);
+  // The transceiver offers what the payloader sends, unless a remote offer or the application
+  // chose already (before the payloader asks webrtcbin which caps it takes).
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_object_get (in->webrtc_sink.get (), "transceiver", &trans, nullptr);
+  if (trans)
+    {
+      GstCaps *prefs = nullptr;
+      g_object_get (trans, "codec-preferences", &prefs, nullptr);
+      if (!prefs && !in->bound)
+        {
+          Ptr<GstCaps> want (codec_offer_caps (codec));
+          gst_caps_set_simple (want.get (), "payload", G_TYPE_INT, (gint)pt, nullptr);
+          g_object_set (trans, "codec-preferences", want.get (), nullptr);
+        }
+      if (prefs)
+        gst_caps_unref (prefs);
+      gst_object_unref (trans);
+    }
+  for (auto *e : chain)
+    {
+      gst_bin_add (GST_BIN (in->self), e);
+      in->chain.push_back (Ptr<GstElement>::ref (e));
+    }
+  for (std::size_t i = 1; i < chain.size (); i++)
+    gst_element_link (chain[i - 1], chain[i]);
+  Ptr<GstPad> out (gst_element_get_static_pad (chain.back (), "src"));
+  gst_ghost_pad_set_target (GST_GHOST_PAD (pad), nullptr);
+  gst_pad_link (out.get (), in->webrtc_sink.get ());
+  for (auto *e : chain)
+    gst_element_sync_state_with_parent (e);
+  Ptr<GstPad> first (gst_element_get_static_pad (chain.front (), "sink"));
+  gst_ghost_pad_set_target (GST_GHOST_PAD (pad), first.get ());
+  in->payloading = true;
+  return GST_PAD_PROBE_REMOVE;
+}
 GstPad *
 request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, const GstCaps *caps)
 {
@@ -179,6 +321,16 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
     pad_name = GStr (g_strdup_printf (video ? "video_%u" : "audio_%u", self->priv->next_pad));
   self->priv->next_pad++;
   GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.get (), wpad.get (), templ);
+  auto *in = new Input{ self, wpad, -1, bound.mline >= 0, {}, video ? "video" : "audio" };
+  // The payload type to send an encoded stream with: the remote offer's, else the table's.
+  gint pt = -1;
+  if (bound.codec && gst_caps_get_size (bound.codec.get ()))
+    gst_structure_get_int (gst_caps_get_structure (bound.codec.get (), 0), "payload", &pt);
+  in->pt = pt;
+  g_object_set_data_full (G_OBJECT (ghost), "rtckit-input", in,
+                          [] (gpointer d) { delete static_cast<Input *> (d); });
+  gst_pad_set_query_function (ghost, input_query);
+  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_caps, nullptr, nullptr);
   gst_pad_set_active (ghost, TRUE);
   gst_element_add_pad (element, ghost);
   return ghost;
@@ -187,11 +339,22 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
 void
 release_pad (GstElement *element, GstPad *pad)
 {
-  auto *self = GST_RTC_PEER_BIN (element);
-  Ptr<GstPad> target (gst_ghost_pad_get_target (GST_GHOST_PAD (pad)));
+  Input *in = input_of (pad);
+  Ptr<GstPad> webrtc_sink = in ? in->webrtc_sink : Ptr<GstPad> ();
+  std::vector<Ptr<GstElement>> chain = in ? in->chain : std::vector<Ptr<GstElement>> ();
   gst_element_remove_pad (element, pad);
-  if (target)
-    gst_element_release_request_pad (self->priv->webrtc, target.get ());
+  // (While the bin is disposed, its children may be gone already.)
+  for (auto &e : chain)
+    if (GST_OBJECT_PARENT (e.get ()) == GST_OBJECT (element))
+      {
+        gst_element_set_state (e.get (), GST_STATE_NULL);
+        gst_bin_remove (GST_BIN (element), e.get ());
+      }
+  // webrtcbin's pad, unless webrtcbin let go of it already (its parent is then none).
+  Ptr<GstElement> webrtc (webrtc_sink ? GST_ELEMENT (gst_pad_get_parent (webrtc_sink.get ()))
+                                      : nullptr);
+  if (webrtc)
+    gst_element_release_request_pad (webrtc.get (), webrtc_sink.get ());
 }
 
 /* --- received streams -------------------------------------------------------------------- */

@@ -100,32 +100,10 @@ Feed::build (GstBin *bin, bool live, guint bitrate_kbps, guint keyframe_interval
     }
   else
     {
-      if (codec_->parser)
-        {
-          GstElement *parser = make (codec_->parser, error);
-          if (!parser)
-            return nullptr;
-          if (g_str_equal (codec_->parser, "h264parse"))
-            g_object_set (parser, "config-interval", -1, nullptr);
-          chain.push_back (parser);
-        }
-      payloader = make (codec_->payloader, error);
-      if (!payloader)
-        {
-          for (auto *e : chain)
-            gst_object_unref (e);
-          return nullptr;
-        }
-      g_object_set (payloader, "pt", codec_->pt, "mtu", 1200, nullptr);
-      if (g_str_equal (codec_->payloader, "rtph264pay"))
-        {
-          g_object_set (payloader, "config-interval", -1, nullptr);
-          gst_util_set_object_arg (G_OBJECT (payloader), "aggregate-mode", "zero-latency");
-        }
-      else if (g_str_equal (codec_->payloader, "rtpvp8pay") ||
-               g_str_equal (codec_->payloader, "rtpvp9pay"))
-        gst_util_set_object_arg (G_OBJECT (payloader), "picture-id-mode", "15-bit");
-      chain.push_back (payloader);
+      chain = make_send_chain (codec_, codec_->pt, error);
+      if (chain.empty ())
+        return nullptr;
+      payloader = chain.back ();
     }
 
   GstElement *sink = make ("appsink", error);

@@ -263,7 +263,8 @@ static const char *kAudio = "audiotestsrc is-live=true wave=ticks ! opusenc ! rt
                             "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,"
                             "clock-rate=48000 ! queue";
 
-// Requests @templ_name on @p's peer bin and feeds it from a new source bin @launch.
+// Requests @templ_name on @p's peer bin (with @codec_caps as its codec preferences; none when
+// NULL, as gst-launch does) and feeds it from a new source bin @launch.
 static void
 add_sender (Peer *p, const char *templ_name, const char *launch, const char *codec_caps)
 {
@@ -271,7 +272,7 @@ add_sender (Peer *p, const char *templ_name, const char *launch, const char *cod
   GstElement *src = gst_parse_bin_from_description (launch, TRUE, err.out ());
   fail_unless (src != nullptr, "%s", err.message ());
   gst_bin_add (GST_BIN (p->pipe.get ()), src);
-  Ptr<GstCaps> caps (gst_caps_from_string (codec_caps));
+  Ptr<GstCaps> caps (codec_caps ? gst_caps_from_string (codec_caps) : nullptr);
   GstPadTemplate *templ
       = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (p->bin), templ_name);
   Ptr<GstPad> sink (gst_element_request_pad (p->bin, templ, nullptr, caps.get ()));
@@ -366,6 +367,56 @@ GST_START_TEST (two_peers_send_and_receive_video_and_audio_on_the_same_mlines)
                b.failures.size ());
   fail_unless (a.read ([&] { return a.failures.empty (); }));
   fail_unless (b.read ([&] { return b.failures.empty (); }));
+  peer_stop (&a);
+  peer_stop (&b);
+}
+GST_END_TEST;
+
+// Encoded media in, as a gst-launch line links an encoder to the pad: the peer bin payloads it
+// itself. A offers what its encoders make (payload types from rtckit's codec table); B, bound to
+// A's offer, sends its encoded streams under the offer's payload types.
+static const char *kVp8 = "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+                          "framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 ! queue";
+static const char *kOpus = "audiotestsrc is-live=true wave=ticks ! opusenc ! queue";
+
+GST_START_TEST (encoded_media_in_is_payloaded_by_the_peer_bin)
+{
+  Peer a, b;
+  pair_init (&a, &b, "direction=sendrecv");
+  g_signal_connect (a.bin, "pad-added", G_CALLBACK (on_src_pad), &a);
+  g_signal_connect (b.bin, "pad-added", G_CALLBACK (on_src_pad), &b);
+  peer_play (&a);
+  peer_play (&b);
+  add_sender (&a, "video_%u", kVp8, nullptr);
+  add_sender (&a, "audio_%u", kOpus, nullptr);
+  std::string offer = create_offer (&a);
+  fail_unless (offer.find ("VP8/90000") != std::string::npos
+                   && offer.find ("OPUS/48000") != std::string::npos,
+               "the offer lacks the encoders' codecs:\n%s", offer.c_str ());
+  set_remote (&b, "offer", offer);
+  add_sender (&b, "video_%u", kVp8, nullptr);
+  add_sender (&b, "audio_%u", kOpus, nullptr);
+  GstPromise *promise = gst_promise_new ();
+  g_signal_emit_by_name (b.bin, "create-answer", promise);
+  std::string answer = promise_sdp (promise, "create-answer");
+  set_remote (&a, "answer", answer);
+  start_ice (&a);
+  start_ice (&b);
+  const int N = 20;
+  fail_unless (wait_until (
+                   [&] {
+                     return decoded (&a, "video_src_0") > N && decoded (&a, "audio_src_1") > N
+                            && decoded (&b, "video_src_0") > N && decoded (&b, "audio_src_1") > N;
+                   },
+                   30000),
+               "decoded: A video %d audio %d, B video %d audio %d (want > %d each)",
+               decoded (&a, "video_src_0"), decoded (&a, "audio_src_1"),
+               decoded (&b, "video_src_0"), decoded (&b, "audio_src_1"), N);
+  // gst-inspect tells what the pads take: RTP or one of the codecs' encoded streams.
+  GstPadTemplate *templ
+      = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (a.bin), "video_%u");
+  Ptr<GstCaps> want (gst_caps_from_string ("video/x-h264"));
+  fail_unless (gst_caps_can_intersect (GST_PAD_TEMPLATE_CAPS (templ), want.get ()));
   peer_stop (&a);
   peer_stop (&b);
 }
@@ -768,6 +819,7 @@ rtcpeerbin_suite (void)
   suite_add_tcase (s, media);
   tcase_add_test (media, two_peers_send_and_receive_video_and_audio_on_the_same_mlines);
   tcase_add_test (media, the_answerer_sends_with_the_payload_type_of_the_offer);
+  tcase_add_test (media, encoded_media_in_is_payloaded_by_the_peer_bin);
 
   TCase *dc = tcase_create ("data-channels");
   suite_add_tcase (s, dc);
