@@ -8,8 +8,8 @@
 // URL parameters: ?producer=<id> call this producer instead of the first one;
 //                 ?width=640&height=480&fps=30 camera constraints (ideal values; these by default);
 //                 ?video=0 / ?audio=0 leave out the camera / the microphone;
-//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers instead of
-//                 the element's (its welcome carries them); ?ice-transport-policy=relay: TURN only.
+//                 ?ice-transport-policy=relay: TURN only. ICE servers are the element's (its
+//                 welcome carries them), never the URL's.
 // For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, peerId,
 // localStream, remoteFrames(), stats(), hangup(), call() } plus the data-channel API of
 // rtckit-channel.js (docs/web-api.md).
@@ -19,7 +19,7 @@
   const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const wantedProducer = params.get('producer');
-  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
+  let welcomeIce = null;     // the server's ICE servers (its welcome)
   const $ = id => document.getElementById(id);
   const remote = $('remote');
   const local = $('local');

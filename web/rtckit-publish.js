@@ -12,8 +12,7 @@
 //   ?codec=vp8|vp9|h264|av1        offer only this video codec (setCodecPreferences; a list such
 //                                  as h264,vp8 keeps that order); default: the browser's own order
 //   ?name=...                      a name sent in our producer meta
-//   ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>  ICE servers instead of the element's
-//   ?ice-transport-policy=relay                         TURN only
+//   ?ice-transport-policy=relay    TURN only (ICE servers are the element's, never the URL's)
 // Every offer carries the `rtckit` data channel (the element accepts it with data-channel=true).
 // For tests and scripts: window.rtckitPublish = { state, error, pc, sessionId, peerId, since, stats(),
 // stop(), start() } plus the data-channel API of rtckit-channel.js; window.rtckit is the same
@@ -25,7 +24,7 @@
   const params = new URLSearchParams(location.search);
   const $ = id => document.getElementById(id);
   const preview = $('preview');
-  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
+  let welcomeIce = null;     // the server's ICE servers (its welcome)
   const wantedCodec = (params.get('codec') || '').toLowerCase();
 
   const pub = window.rtckitPublish = window.rtckit = Object.assign(new EventTarget(), {

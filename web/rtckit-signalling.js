@@ -6,24 +6,13 @@
 (() => {
   'use strict';
 
-  // ?ice=<url,url> or ?ice=<JSON array of RTCIceServer>; none by default.
-  function parseIce(s) {
-    if (!s) return [];
-    try {
-      if (s.trim().startsWith('[')) return JSON.parse(s);
-      return s.split(',').filter(Boolean).map(urls => ({ urls }));
-    } catch (e) {
-      console.warn('rtckit: bad ?ice= parameter', e);
-      return [];
-    }
-  }
-
   // The RTCPeerConnection configuration. ICE servers: those the server's welcome carried (the
-  // element's stun-server / turn-servers, TURN credentials of this page's own), or ?ice= when
-  // given (it wins, for tests and debugging). ?ice-transport-policy=relay uses TURN only.
+  // element's stun-server / turn-servers, TURN credentials of this page's own), and never any
+  // from the URL: a link must not send a viewer's media through a server the element did not
+  // choose. ?ice-transport-policy=relay uses TURN only (to check a TURN server).
   function pcConfig(params, welcomeIceServers) {
     const cfg = {
-      iceServers: params.get('ice') ? parseIce(params.get('ice')) : (welcomeIceServers || []),
+      iceServers: welcomeIceServers || [],
       bundlePolicy: 'max-bundle',
     };
     if (params.get('ice-transport-policy') === 'relay') cfg.iceTransportPolicy = 'relay';
@@ -183,7 +172,7 @@
   }
 
   const api = {
-    parseIce, pcConfig, watchIceErrors, iceErrorText, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
+    pcConfig, watchIceErrors, iceErrorText, wsUrl, dispatch, iceMessage, addIce, rememberClosed, showError, statsRows, statsLine,
     inboundStats, sdpDirections, answerDirection,
   };
   if (typeof module === 'object' && module.exports) module.exports = api;

@@ -2,8 +2,8 @@
 // JSON over WebSocket at ./ws). The producer (a GStreamer element) sends the offer; we answer.
 //
 // URL parameters: ?producer=<id> watch this producer instead of the first one;
-//                 ?ice=<url,url> or ?ice=<JSON array of RTCIceServer> ICE servers instead of
-//                 the element's (its welcome carries them); ?ice-transport-policy=relay: TURN only.
+//                 ?ice-transport-policy=relay: TURN only. ICE servers are the element's (its
+//                 welcome carries them), never the URL's.
 // For tests and scripts: window.rtckit = { state, error, pc, sessionId, producerId, stats() } plus
 // the data-channel API of rtckit-channel.js and, with a `control` channel, rtckit.navigation
 // (rtckit-navigation.js); docs/web-api.md.
@@ -13,7 +13,7 @@
   const sig = window.rtckitSignalling; // rtckit-signalling.js
   const params = new URLSearchParams(location.search);
   const wantedProducer = params.get('producer');
-  let welcomeIce = null;     // the server's ICE servers (its welcome), unless ?ice= says otherwise
+  let welcomeIce = null;     // the server's ICE servers (its welcome)
   const $ = id => document.getElementById(id);
   const video = $('video');
 

@@ -55,8 +55,11 @@ test('a local candidate becomes a peer message; the end of gathering none', () =
   assert.equal(sig.iceMessage('s1', { candidate: '' }), null);
 });
 
-test('?ice= takes a list of URLs or a JSON array of RTCIceServer', () => {
-  assert.deepEqual(sig.parseIce('stun:a:3478,turn:b'), [{ urls: 'stun:a:3478' }, { urls: 'turn:b' }]);
-  assert.deepEqual(sig.parseIce('[{"urls":"stun:a"}]'), [{ urls: 'stun:a' }]);
-  assert.deepEqual(sig.parseIce(null), []);
+test('ICE servers come from the element (the welcome), never from the URL', () => {
+  const element = [{ urls: 'turn:element:3478', username: 'u', credential: 'c' }];
+  const url = new URLSearchParams('ice=turn:attacker:3478&ice-transport-policy=relay');
+  const cfg = sig.pcConfig(url, element);
+  assert.deepEqual(cfg.iceServers, element);
+  assert.equal(cfg.iceTransportPolicy, 'relay');
+  assert.deepEqual(sig.pcConfig(new URLSearchParams('ice=stun:attacker'), null).iceServers, []);
 });
