@@ -70,6 +70,26 @@ sent_for (TestSignaller *sig, const std::string &sid, const std::string &kind)
   return out;
 }
 
+std::string
+error_on_start (GstElement *pipe, GstClockTime timeout)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout, GST_MESSAGE_ERROR);
+  std::string out;
+  if (msg)
+    {
+      GError *err = nullptr;
+      gst_message_parse_error (msg, &err, nullptr);
+      out = err ? err->message : "";
+      g_clear_error (&err);
+      gst_message_unref (msg);
+    }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return out;
+}
+
 bool
 wait_until (const std::function<bool ()> &pred, guint timeout_ms)
 {

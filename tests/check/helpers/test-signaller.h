@@ -37,3 +37,7 @@ std::vector<Sent> sent_for (TestSignaller *sig, const std::string &sid, const st
 
 // Iterates the default main context until @pred holds; false after @timeout_ms.
 bool wait_until (const std::function<bool ()> &pred, guint timeout_ms = 15000);
+
+// Sets @pipe PLAYING and returns the message of the first error it posts within @timeout ("" when
+// none came); @pipe is back in NULL.
+std::string error_on_start (GstElement *pipe, GstClockTime timeout = 10 * GST_SECOND);
