@@ -1,6 +1,7 @@
 /* Plugin entry point: registration only. */
 #include <gst/gst.h>
 
+#include "elements/common/signalling.h"
 #include "elements/elements.h"
 
 #include <openssl/crypto.h>
@@ -15,6 +16,9 @@ plugin_init (GstPlugin *plugin)
   // reclaims that memory instead. This takes effect only if nothing in the process initialised
   // OpenSSL before rtckit was loaded; an application that did keeps its own choice.
   OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
+  // signaller=KIND on gst-launch lines: GStreamer's value table is not locked, so it is added to
+  // here, before any element exists (install_endpoint_properties() asks again, once).
+  rtc::register_signaller_names ();
   gboolean ok = TRUE;
   ok &= GST_ELEMENT_REGISTER (rtcencodebin, plugin);
   ok &= GST_ELEMENT_REGISTER (rtcpeerbin, plugin);

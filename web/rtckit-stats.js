@@ -126,6 +126,9 @@
     api.last = data;
     const now = Date.now() / 1000;
     for (const c of data.connections || []) if (!c.ended_ms) remember(c, now);
+    // Sessions the element no longer lists leave the history too (a page left open for days).
+    const listed = new Set((data.connections || []).map(c => c.session));
+    for (const id of history.keys()) if (!listed.has(id)) history.delete(id);
     const conns = (data.connections || []).slice().sort((a, b) =>
       (a.ended_ms ? 1 : 0) - (b.ended_ms ? 1 : 0) || b.started_ms - a.started_ms);
     const live = conns.filter(c => !c.ended_ms).length;

@@ -544,17 +544,7 @@ viewer_poll (GstRtcSignalBin *bin, rtc::Session &session)
     {
       // The send stage counted the packets, and gives the receiver reports' loss to the
       // estimate itself.
-      const rtc::DirectStats d = rtc::direct_stats (*v.direct, v.tracks);
-      rtc::MediaFigures m;
-      m.bytes_sent = d.bytes_sent;
-      m.packets_sent = d.packets_sent;
-      m.nack_received = d.nack_count;
-      m.pli_received = d.pli_count;
-      m.fir_received = d.fir_count;
-      m.lost_sent = d.packets_lost;
-      m.fraction_lost = d.fraction_lost;
-      m.rtt_ms = d.rtt_ms;
-      m.frames_sent = d.frames_sent;
+      const rtc::MediaFigures m = rtc::direct_figures (*v.direct, v.tracks);
       update_snapshot (self, id, [&m] (rtc::ViewerSnapshot &snap) { rtc::take_sending (snap, m); });
       rtc::log_sending (bin, id, m);
     }

@@ -93,7 +93,6 @@ use_direct_path (GstRtcCallBin *self, Call &c)
               = rtc::start_direct_path (c->peer.get (), *c->direct, c->send, path, c->subscribed);
           if (!direct)
             c->direct.reset ();
-          c->stats_every_poll = !direct; // only the dashboard's selected pair needs it then
           GST_INFO_OBJECT (self, "call %s: %s", id.c_str (),
                            direct ? "sending through our own send stage" : "sending through webrtcbin");
         });
@@ -529,6 +528,16 @@ call_tick (GstRtcSignalBin *bin, rtc::Session &session)
     rtc::adapt_session_track (*callbin_of (bin)->priv->out, st, -1);
 }
 
+// Every second: what the own send stage sent, for the dashboard (webrtcbin's stats, still read
+// every second, give what the call receives).
+static void
+call_poll (GstRtcSignalBin *bin, rtc::Session &session)
+{
+  Call &c = call_of (session);
+  if (c.direct)
+    rtc::log_sending (bin, c.session_id, rtc::direct_figures (*c.direct, c.send));
+}
+
 const GstRtcSignalBinHooks rtc::call::call_hooks = {
   .role = RTC_SIGNALLER_ROLE_PRODUCER,
   .role_now = call_role,
@@ -540,7 +549,7 @@ const GstRtcSignalBinHooks rtc::call::call_hooks = {
   .remote_sdp = call_remote_sdp,
   .state_changed = nullptr,
   .connected = call_connected,
-  .poll = nullptr,
+  .poll = call_poll,
   .tick = call_tick,
   .before_peer_stops = call_before_peer_stops,
   .ended = call_ended,

@@ -9,14 +9,23 @@ namespace rtc
 {
 
 // Calls @fn with every element inside @bin, at any depth (borrowed: take a reference to keep
-// one past the call; change no state of the bin from @fn, collect and act afterwards).
+// one past the call; change no state of the bin from @fn, collect and act afterwards). When the
+// bin changes meanwhile, the walk starts over: @fn may see an element twice.
 inline void
 each_element (GstBin *bin, const std::function<void (GstElement *)> &fn)
 {
   GstIterator *it = gst_bin_iterate_recurse (bin);
   GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+  for (;;)
     {
+      const GstIteratorResult r = gst_iterator_next (it, &item);
+      if (r == GST_ITERATOR_RESYNC)
+        {
+          gst_iterator_resync (it);
+          continue;
+        }
+      if (r != GST_ITERATOR_OK)
+        break;
       fn (GST_ELEMENT (g_value_get_object (&item)));
       g_value_reset (&item);
     }

@@ -153,13 +153,13 @@ namespace
 // its first caps say it is a codec's encoded stream; then [parser !] payloader go between.
 struct Input
 {
-  GstRtcPeerBin *self;                // the bin owns the pad: no ref
-  Ptr<GstPad> webrtc_sink;            // webrtcbin's request pad
-  gint pt;                            // the remote offer's payload type, or -1: the table's
-  bool bound;                         // the transceiver's codec came from a remote offer
-  std::vector<Ptr<GstElement>> chain; // parser, payloader: made on the first encoded caps
+  GstRtcPeerBin *self;     // the bin owns the pad: no ref
+  Ptr<GstPad> webrtc_sink; // webrtcbin's request pad
+  gint mline;              // the remote offer's m-line the pad answers, or -1
   const char *media;
-  std::atomic<bool> payloading{ false }; // chain is in place (queries come on any thread)
+  std::atomic<bool> payloading{ false }; // the chain is in place (queries come on any thread)
+  std::mutex lock;                       // guards chain (the first caps' thread, release_pad)
+  std::vector<Ptr<GstElement>> chain;    // parser, payloader: made on the first encoded caps
 };
 
 Input *
@@ -213,6 +213,24 @@ input_query (GstPad *pad, GstObject *parent, GstQuery *query)
   return gst_pad_query_default (pad, parent, query);
 }
 
+// The codec @encoding as m-line @mline of the remote offer offers it (application/x-rtp, with its
+// payload type), or none.
+static Ptr<GstCaps>
+remote_offer_codec (GstRtcPeerBin *self, gint mline, const gchar *encoding)
+{
+  GstWebRTCSessionDescription *desc = nullptr;
+  g_object_get (self->priv->webrtc, "pending-remote-description", &desc, nullptr);
+  if (!desc)
+    g_object_get (self->priv->webrtc, "current-remote-description", &desc, nullptr);
+  if (!desc)
+    return {};
+  Ptr<GstCaps> out;
+  if ((guint)mline < gst_sdp_message_medias_len (desc->sdp))
+    out = offered_codec (gst_sdp_message_get_media (desc->sdp, mline), encoding);
+  gst_webrtc_session_description_free (desc);
+  return out;
+}
+
 // The first encoded caps on @pad: [parser !] payloader between it and webrtcbin, before the
 // caps go on (to the parser, then as RTP to webrtcbin). On the upstream streaming thread.
 static GstPadProbeReturn
@@ -227,7 +245,35 @@ on_input_caps (GstPad *pad, GstPadProbeInfo *info, gpointer)
   const CodecInfo *codec = codec_by_encoded_caps (caps);
   if (!in || !codec || in->payloading)
     return GST_PAD_PROBE_REMOVE; // RTP (or already payloaded): webrtcbin takes it as it is
-  const guint pt = in->pt >= 0 ? (guint)in->pt : codec->pt;
+  if (!g_str_equal (codec->media, in->media))
+    return GST_PAD_PROBE_REMOVE; // refused by the caps check after this probe
+  // The payload type: the remote offer's for this codec when the pad answers one (the
+  // transceiver then prefers that codec), else the codec table's (webrtcbin offers what the
+  // payloader's caps say).
+  guint pt = codec->pt;
+  if (in->mline >= 0)
+    {
+      Ptr<GstCaps> offered = remote_offer_codec (in->self, in->mline, codec->encoding_name);
+      gint offered_pt = -1;
+      if (!offered
+          || !gst_structure_get_int (gst_caps_get_structure (offered.get (), 0), "payload",
+                                     &offered_pt))
+        {
+          GST_ELEMENT_ERROR (in->self, STREAM, FORMAT,
+                             ("Cannot send %s on %s: the remote offer's m-line %d has no %s",
+                              codec->name, GST_PAD_NAME (pad), in->mline, codec->encoding_name),
+                             (nullptr));
+          return GST_PAD_PROBE_REMOVE;
+        }
+      pt = (guint)offered_pt;
+      GstWebRTCRTPTransceiver *trans = nullptr;
+      g_object_get (in->webrtc_sink.get (), "transceiver", &trans, nullptr);
+      if (trans)
+        {
+          g_object_set (trans, "codec-preferences", offered.get (), nullptr);
+          gst_object_unref (trans);
+        }
+    }
   GError *error = nullptr;
   std::vector<GstElement *> chain = make_send_chain (codec, pt, &error);
   if (chain.empty ())
@@ -238,38 +284,27 @@ on_input_caps (GstPad *pad, GstPadProbeInfo *info, gpointer)
       return GST_PAD_PROBE_REMOVE;
     }
   GST_DEBUG_OBJECT (in->self, "%s: %s in, payloaded as %u", GST_PAD_NAME (pad), codec->name, pt);
-  // The transceiver offers what the payloader sends, unless a remote offer or the application
-  // chose already (before the payloader asks webrtcbin which caps it takes).
-  GstWebRTCRTPTransceiver *trans = nullptr;
-  g_object_get (in->webrtc_sink.get (), "transceiver", &trans, nullptr);
-  if (trans)
-    {
-      GstCaps *prefs = nullptr;
-      g_object_get (trans, "codec-preferences", &prefs, nullptr);
-      if (!prefs && !in->bound)
-        {
-          Ptr<GstCaps> want (codec_offer_caps (codec));
-          gst_caps_set_simple (want.get (), "payload", G_TYPE_INT, (gint)pt, nullptr);
-          g_object_set (trans, "codec-preferences", want.get (), nullptr);
-        }
-      if (prefs)
-        gst_caps_unref (prefs);
-      gst_object_unref (trans);
-    }
+  std::lock_guard lock (in->lock);
   for (auto *e : chain)
     {
       gst_bin_add (GST_BIN (in->self), e);
       in->chain.push_back (Ptr<GstElement>::ref (e));
     }
+  bool linked = true;
   for (std::size_t i = 1; i < chain.size (); i++)
-    gst_element_link (chain[i - 1], chain[i]);
+    linked = linked && gst_element_link (chain[i - 1], chain[i]);
   Ptr<GstPad> out (gst_element_get_static_pad (chain.back (), "src"));
   gst_ghost_pad_set_target (GST_GHOST_PAD (pad), nullptr);
-  gst_pad_link (out.get (), in->webrtc_sink.get ());
+  linked = linked && GST_PAD_LINK_SUCCESSFUL (gst_pad_link (out.get (), in->webrtc_sink.get ()));
   for (auto *e : chain)
     gst_element_sync_state_with_parent (e);
   Ptr<GstPad> first (gst_element_get_static_pad (chain.front (), "sink"));
-  gst_ghost_pad_set_target (GST_GHOST_PAD (pad), first.get ());
+  linked = linked && gst_ghost_pad_set_target (GST_GHOST_PAD (pad), first.get ());
+  if (!linked)
+    GST_ELEMENT_ERROR (in->self, CORE, NEGOTIATION,
+                       ("Cannot send %s on %s: its payloader does not link to webrtcbin",
+                        codec->name, GST_PAD_NAME (pad)),
+                       (nullptr));
   in->payloading = true;
   return GST_PAD_PROBE_REMOVE;
 }
@@ -278,7 +313,16 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
 {
   auto *self = GST_RTC_PEER_BIN (element);
   bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
-  Binding bound = bind_to_remote_offer (self, video, caps);
+  // Caps of an encoded stream: bound by its codec's RTP name, and no codec preferences of their
+  // own (the payloader's caps, or the remote offer's codec, say it later).
+  Ptr<GstCaps> as_rtp;
+  if (const CodecInfo *encoded = codec_by_encoded_caps (caps))
+    {
+      as_rtp = Ptr<GstCaps> (gst_caps_new_simple ("application/x-rtp", "encoding-name",
+                                                  G_TYPE_STRING, encoded->encoding_name, nullptr));
+      caps = nullptr;
+    }
+  Binding bound = bind_to_remote_offer (self, video, as_rtp ? as_rtp.get () : caps);
   Ptr<GstPad> wpad;
   if (bound.mline >= 0)
     {
@@ -321,12 +365,7 @@ request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, 
     pad_name = GStr (g_strdup_printf (video ? "video_%u" : "audio_%u", self->priv->next_pad));
   self->priv->next_pad++;
   GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.get (), wpad.get (), templ);
-  auto *in = new Input{ self, wpad, -1, bound.mline >= 0, {}, video ? "video" : "audio" };
-  // The payload type to send an encoded stream with: the remote offer's, else the table's.
-  gint pt = -1;
-  if (bound.codec && gst_caps_get_size (bound.codec.get ()))
-    gst_structure_get_int (gst_caps_get_structure (bound.codec.get (), 0), "payload", &pt);
-  in->pt = pt;
+  auto *in = new Input{ self, wpad, bound.mline, video ? "video" : "audio" };
   g_object_set_data_full (G_OBJECT (ghost), "rtckit-input", in,
                           [] (gpointer d) { delete static_cast<Input *> (d); });
   gst_pad_set_query_function (ghost, input_query);
@@ -341,7 +380,12 @@ release_pad (GstElement *element, GstPad *pad)
 {
   Input *in = input_of (pad);
   Ptr<GstPad> webrtc_sink = in ? in->webrtc_sink : Ptr<GstPad> ();
-  std::vector<Ptr<GstElement>> chain = in ? in->chain : std::vector<Ptr<GstElement>> ();
+  std::vector<Ptr<GstElement>> chain;
+  if (in)
+    {
+      std::lock_guard lock (in->lock);
+      chain = in->chain;
+    }
   gst_element_remove_pad (element, pad);
   // (While the bin is disposed, its children may be gone already.)
   for (auto &e : chain)

@@ -338,6 +338,23 @@ direct_stats (const DirectSender &sender, const std::vector<SessionTrack> &track
   return sum;
 }
 
+MediaFigures
+direct_figures (const DirectSender &sender, const std::vector<SessionTrack> &tracks)
+{
+  const DirectStats d = direct_stats (sender, tracks);
+  MediaFigures m;
+  m.bytes_sent = d.bytes_sent;
+  m.packets_sent = d.packets_sent;
+  m.nack_received = d.nack_count;
+  m.pli_received = d.pli_count;
+  m.fir_received = d.fir_count;
+  m.lost_sent = d.packets_lost;
+  m.fraction_lost = d.fraction_lost;
+  m.rtt_ms = d.rtt_ms;
+  m.frames_sent = d.frames_sent;
+  return m;
+}
+
 GParamSpec *
 direct_send_param_spec (GParamFlags flags)
 {

@@ -5,6 +5,7 @@
 
 #include "send/direct-sender.h"
 #include "send/outgoing.h"
+#include "signal/media-figures.h"
 
 namespace rtc
 {
@@ -54,6 +55,8 @@ bool start_direct_path (GstElement *peer, DirectSender &sender, std::vector<Sess
                         std::shared_ptr<const MediaPath> path, bool subscribed);
 // What @sender counted for @tracks, summed (stats of a session that webrtcbin no longer sees).
 DirectStats direct_stats (const DirectSender &sender, const std::vector<SessionTrack> &tracks);
+// The same as the sending side of a session's media figures (the /stats dashboard).
+MediaFigures direct_figures (const DirectSender &sender, const std::vector<SessionTrack> &tracks);
 
 // The "direct-send" property of the elements that send: true (the default), each session's
 // media goes through a DirectSender; false, through webrtcbin's RTP chain.

@@ -422,6 +422,32 @@ GST_START_TEST (encoded_media_in_is_payloaded_by_the_peer_bin)
 }
 GST_END_TEST;
 
+// Encoded media the remote offer has no codec for, on a pad that answers it: an element error
+// that names the codec and the m-line, not a silent not-linked.
+GST_START_TEST (encoded_media_the_offer_lacks_is_an_error_naming_the_codec)
+{
+  Peer a, b;
+  pair_init (&a, &b, "direction=sendrecv");
+  peer_play (&a);
+  peer_play (&b);
+  add_sender (&a, "video_%u", kVp8, nullptr);
+  set_remote (&b, "offer", create_offer (&a));
+  Ptr<GstBus> bus (gst_element_get_bus (b.pipe.get ()));
+  add_sender (&b, "video_%u", "videotestsrc is-live=true ! video/x-raw,width=160,height=120 ! "
+                              "x264enc tune=zerolatency ! queue", nullptr);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus.get (), 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != nullptr, "no error");
+  GError *err = nullptr;
+  gst_message_parse_error (msg, &err, nullptr);
+  fail_unless (strstr (err->message, "h264") && strstr (err->message, "m-line 0"), "%s",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  peer_stop (&a);
+  peer_stop (&b);
+}
+GST_END_TEST;
+
 // A sends VP8 on payload type 100; B's payloader is left to its default (96) with no caps
 // filter: the caps query of the bound pad answers with the offer's codec, so B sends on 100.
 GST_START_TEST (the_answerer_sends_with_the_payload_type_of_the_offer)
@@ -820,6 +846,7 @@ rtcpeerbin_suite (void)
   tcase_add_test (media, two_peers_send_and_receive_video_and_audio_on_the_same_mlines);
   tcase_add_test (media, the_answerer_sends_with_the_payload_type_of_the_offer);
   tcase_add_test (media, encoded_media_in_is_payloaded_by_the_peer_bin);
+  tcase_add_test (media, encoded_media_the_offer_lacks_is_an_error_naming_the_codec);
 
   TCase *dc = tcase_create ("data-channels");
   suite_add_tcase (s, dc);
