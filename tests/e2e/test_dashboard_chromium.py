@@ -96,6 +96,9 @@ def publisher_and_caller(chromium):
             check(live and live[0]["media"]["frames_received"] > 0
                   and live[0]["media"]["bytes_received"] > 0,
                   f"{what}: /stats.json media {live and live[0]['media']}")
+            if what == "call":  # the call sends too (through rtckit's own send stage)
+                check(live[0]["media"]["frames_sent"] > 0 and live[0]["media"]["bytes_sent"] > 0,
+                      f"call: nothing sent in /stats.json: {live[0]['media']}")
             dash.close()
             tab.close()
 
