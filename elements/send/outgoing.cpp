@@ -467,7 +467,9 @@ Outgoing::release_pad (GstPad *pad)
     f->teardown (GST_BIN (element_));
   remove_decoder (std::move (decoder));
   gst_element_remove_pad (element_, pad);
-  gst_bin_remove (GST_BIN (element_), track->tee.get ());
+  // (While the element is disposed, the bin has let go of its children already.)
+  if (GST_OBJECT_PARENT (track->tee.get ()) == GST_OBJECT (element_))
+    gst_bin_remove (GST_BIN (element_), track->tee.get ());
 }
 
 void
