@@ -16,7 +16,7 @@
 7. codecs: pages forced to VP8 and to VP9 (?codec=) are recorded in that codec, untouched.
 
 Run: /usr/bin/python3 tests/e2e/test_ingest_chromium.py [scenario ...]
-(scenarios: single two tabclose sigkill refuse stopstart codecs; default all).
+(scenarios: single two tabclose sigkill refuse stopstart codecs readme; default all).
 """
 
 import glob
@@ -32,8 +32,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browsers import Chromium, find_chromium  # noqa: E402
-from util import (SKIP, SOURCE_ROOT, TestFailure, artifact_path, check, free_port, http_get,  # noqa: E402
-                  log, require_element, run_main, test_env, wait_for, wait_http)
+from util import (SKIP, SOURCE_ROOT, Pipeline, TestFailure, artifact_path, check,  # noqa: E402
+                  free_port, http_get, log, require_element, run_main, test_env, wait_for,
+                  wait_http)
 
 RECORDER = os.path.join(SOURCE_ROOT, "examples", "record-server.py")
 PAGE = "/publish?width=640&height=480"
@@ -419,8 +420,57 @@ def codecs(browser):
             check(c in video[0].lower().replace(" ", ""), f"{c}: recorded as {c} (got {video})", diag)
 
 
+README_RECORDING = "# one publisher's VP8 or H.264 video and Opus audio into a Matroska file, untouched"
+
+
+def readme_line(marker):
+    """The command right under @marker in README.md, its continuation lines joined."""
+    with open(os.path.join(SOURCE_ROOT, "README.md")) as f:
+        lines = f.read().splitlines()
+    i = next(n for n, line in enumerate(lines) if line.strip() == marker) + 1
+    out = lines[i].rstrip()
+    while out.endswith("\\"):
+        i += 1
+        out = out[:-1].rstrip() + " " + lines[i].strip()
+    return out
+
+
+def readme(browser):
+    log("=== readme: the README's recording line, as written, records a browser's camera and microphone")
+    line = readme_line(README_RECORDING)
+    prefix = "gst-launch-1.0 -e rtcingestsrc name=src "
+    check(line.startswith(prefix) and "location=out.mkv" in line, f"the README's line changed: {line}")
+    port = free_port()
+    out = artifact_path("readme-recording.mkv")
+    if os.path.exists(out):
+        os.unlink(out)
+    # Only where it listens and the file's path differ from the README (Pipeline runs
+    # gst-launch-1.0 -e itself).
+    args = ("rtcingestsrc name=src address=127.0.0.1:" + str(port) + " "
+            + line[len(prefix):].replace("location=out.mkv", "location=" + out))
+    pipe = Pipeline(args, name="readme-recording")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/publish", 20)
+        tab = browser.open(f"http://127.0.0.1:{port}/publish")
+        wait_for(lambda: page_state(tab)["state"] == "publishing", 30, "the page publishes",
+                 diag=lambda: f"{page_state(tab)}\n{pipe.tail(20)}")
+        time.sleep(4)
+        pipe.proc.send_signal(signal.SIGINT)  # -e: EOS first, so the file is finalised
+        try:
+            pipe.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            raise TestFailure(f"the README's line did not end 15 s after SIGINT:\n{pipe.tail(20)}")
+        tab.close()
+    finally:
+        pipe.stop()
+    dur, video, audio, text = discover(out)
+    log(f"  readme: {os.path.getsize(out)} bytes, {dur} s, video {video}, audio {audio}")
+    check(len(video) == 1 and len(audio) == 1, f"one video and one audio track: {video} {audio}\n{text}")
+    check(dur is not None and dur >= 3, f"the recording lasts {dur} s of ~4 s published")
+
+
 SCENARIOS = {"single": single, "two": two, "tabclose": tabclose, "sigkill": sigkill, "refuse": refuse,
-             "stopstart": stopstart, "codecs": codecs}
+             "stopstart": stopstart, "codecs": codecs, "readme": readme}
 
 
 def main():
