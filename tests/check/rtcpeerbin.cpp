@@ -196,9 +196,9 @@ has_opened (Peer *p, const std::string &label)
   return p->read ([&] { return p->opened.count (label) > 0; });
 }
 
-// Two peers, data channel "rtckit" from @a, both sides told it is open.
+// Two peers playing, a data channel "rtckit" asked for on @a (not negotiated yet).
 static void
-connect_data_pair (Peer *a, Peer *b, const char *a_props = "", const char *b_props = "")
+start_data_pair (Peer *a, Peer *b, const char *a_props = "", const char *b_props = "")
 {
   pair_init (a, b, a_props, b_props);
   peer_play (a);
@@ -206,6 +206,13 @@ connect_data_pair (Peer *a, Peer *b, const char *a_props = "", const char *b_pro
   gboolean ok = FALSE;
   g_signal_emit_by_name (a->bin, "create-data-channel", "rtckit", &ok);
   fail_unless (ok, "create-data-channel refused");
+}
+
+// Two peers, data channel "rtckit" from @a, both sides told it is open.
+static void
+connect_data_pair (Peer *a, Peer *b, const char *a_props = "", const char *b_props = "")
+{
+  start_data_pair (a, b, a_props, b_props);
   negotiate (a, b);
   fail_unless (
       wait_until ([&] { return has_opened (a, "rtckit") && has_opened (b, "rtckit"); }, 20000),
@@ -487,12 +494,7 @@ GST_END_TEST;
 GST_START_TEST (a_data_channel_only_session_connects)
 {
   Peer a, b;
-  pair_init (&a, &b);
-  peer_play (&a);
-  peer_play (&b);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name (a.bin, "create-data-channel", "rtckit", &ok);
-  fail_unless (ok);
+  start_data_pair (&a, &b);
   std::string offer = create_offer (&a);
   fail_unless (offer.find ("m=application") != std::string::npos, "%s", offer.c_str ());
   fail_if (offer.find ("m=video") != std::string::npos
@@ -773,12 +775,7 @@ GST_START_TEST (an_ice_state_change_after_the_stop_keeps_no_receive_bin_alive)
   // A session that never connects, as a viewer that vanishes after its answer leaves it: the
   // receive bins hold their pads blocked until ICE connects.
   Peer a, b;
-  pair_init (&a, &b);
-  peer_play (&a);
-  peer_play (&b);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name (a.bin, "create-data-channel", "rtckit", &ok);
-  fail_unless (ok, "create-data-channel refused");
+  start_data_pair (&a, &b);
   const std::string offer = create_offer (&a);
   GstPromise *promise = gst_promise_new ();
   g_signal_emit_by_name (b.bin, "answer", offer.c_str (), promise);
