@@ -284,12 +284,13 @@ on_input_caps (GstPad *pad, GstPadProbeInfo *info, gpointer)
       return GST_PAD_PROBE_REMOVE;
     }
   GST_DEBUG_OBJECT (in->self, "%s: %s in, payloaded as %u", GST_PAD_NAME (pad), codec->name, pt);
-  std::lock_guard lock (in->lock);
   for (auto *e : chain)
-    {
-      gst_bin_add (GST_BIN (in->self), e);
+    gst_bin_add (GST_BIN (in->self), e);
+  {
+    std::lock_guard lock (in->lock); // only for the vector: no call into elements under it
+    for (auto *e : chain)
       in->chain.push_back (Ptr<GstElement>::ref (e));
-    }
+  }
   bool linked = true;
   for (std::size_t i = 1; i < chain.size (); i++)
     linked = linked && gst_element_link (chain[i - 1], chain[i]);
@@ -308,6 +309,7 @@ on_input_caps (GstPad *pad, GstPadProbeInfo *info, gpointer)
   in->payloading = true;
   return GST_PAD_PROBE_REMOVE;
 }
+
 GstPad *
 request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name, const GstCaps *caps)
 {
