@@ -615,8 +615,7 @@ static void
 viewer_stats (GstRtcSignalBin *bin, const std::string &session_id, const GstStructure *stats)
 {
   // (The sessions are the worker's: the snapshot, under the stats lock, says the send path.)
-  rtc::MediaFigures m;
-  rtc::read_media_stats (stats, m);
+  const rtc::MediaFigures m = rtc::read_media_stats (stats);
   update_snapshot (sink_of (bin), session_id, [&m] (rtc::ViewerSnapshot &snap) {
     if (snap.send_path == "direct")
       return; // webrtcbin never saw its packets: viewer_poll reads the send stage's counts

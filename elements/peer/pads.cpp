@@ -199,9 +199,8 @@ input_query (GstPad *pad, GstObject *parent, GstQuery *query)
         {
           GstCaps *caps = nullptr;
           gst_query_parse_accept_caps (query, &caps);
-          if (codec_by_encoded_caps (caps))
+          if (const CodecInfo *c = codec_by_encoded_caps (caps))
             {
-              const CodecInfo *c = codec_by_encoded_caps (caps);
               gst_query_set_accept_caps_result (query, g_str_equal (c->media, in->media));
               return TRUE;
             }

@@ -197,8 +197,7 @@ void
 log_stats (GstRtcSignalBin *self, const std::string &session_id, const GstStructure *stats)
 {
   const std::string pair = selected_pair (stats);
-  MediaFigures media;
-  read_media_stats (stats, media);
+  const MediaFigures media = read_media_stats (stats);
   with_live (self, session_id, [&] (ConnectionLog &log) {
     if (log.media.sending_from_subclass)
       take_receiving (log.media, media); // the subclass gives its sending side
@@ -215,17 +214,10 @@ void
 log_sending (GstRtcSignalBin *self, const std::string &session_id, const MediaFigures &sent)
 {
   with_live (self, session_id, [&] (ConnectionLog &log) {
-    MediaFigures &m = log.media;
+    MediaFigures m = sent;
+    take_receiving (m, log.media); // what webrtcbin's stats said the session received
     m.sending_from_subclass = true;
-    m.bytes_sent = sent.bytes_sent;
-    m.packets_sent = sent.packets_sent;
-    m.lost_sent = sent.lost_sent;
-    m.fraction_lost = sent.fraction_lost;
-    m.nack_received = sent.nack_received;
-    m.pli_received = sent.pli_received;
-    m.fir_received = sent.fir_received;
-    m.rtt_ms = sent.rtt_ms;
-    m.frames_sent = sent.frames_sent;
+    log.media = m;
   });
 }
 

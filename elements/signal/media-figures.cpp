@@ -23,12 +23,12 @@ number (const GstStructure *s, const char *name, double &out)
   return ok;
 }
 
-void
-read_media_stats (const GstStructure *stats, MediaFigures &out)
+MediaFigures
+read_media_stats (const GstStructure *stats)
 {
-  if (!stats)
-    return;
   MediaFigures m;
+  if (!stats)
+    return m;
   const gint n = gst_structure_n_fields (stats);
   for (gint i = 0; i < n; i++)
     {
@@ -71,7 +71,7 @@ read_media_stats (const GstStructure *stats, MediaFigures &out)
           break;
         }
     }
-  out = m;
+  return m;
 }
 
 void
@@ -139,15 +139,6 @@ count_frames (GstElement *peer, std::shared_ptr<FrameCounters> counters)
       new std::shared_ptr<FrameCounters> (counters),
       [] (gpointer d, GClosure *) { delete static_cast<std::shared_ptr<FrameCounters> *> (d); },
       GConnectFlags (0));
-  GstIterator *it = gst_element_iterate_pads (peer);
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      watch_pad (GST_PAD (g_value_get_object (&item)), counters);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  gst_iterator_free (it);
 }
 
 /* --- JSON -------------------------------------------------------------------------------- */

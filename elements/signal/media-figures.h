@@ -40,13 +40,14 @@ struct MediaFigures
   guint64 frames_sent = 0;
 };
 
-// What @stats (a get-stats reply) says, into @out.
-void read_media_stats (const GstStructure *stats, MediaFigures &out);
+// What @stats (a get-stats reply; may be NULL) says.
+MediaFigures read_media_stats (const GstStructure *stats);
 // @to takes @from's receiving side only.
 void take_receiving (MediaFigures &to, const MediaFigures &from);
 
 // Counts frames through @peer's video pads (video_%u in: sent, video_src_%u out: received)
-// into @counters, for the pads it has and those it will have.
+// into @counters. Call before @peer has pads (a new rtcpeerbin has none: they are requested or
+// appear later).
 void count_frames (GstElement *peer, std::shared_ptr<FrameCounters> counters);
 
 // A "media" member of the object @b is building.
