@@ -327,14 +327,40 @@ decoded (Peer *p, const char *pad)
   return p->read ([&] { return p->decoded.count (pad) ? p->decoded[pad] : 0; });
 }
 
+// Two sendrecv peers playing, each decoding what it receives.
+static void
+start_decoding_pair (Peer *a, Peer *b)
+{
+  pair_init (a, b, "direction=sendrecv");
+  g_signal_connect (a->bin, "pad-added", G_CALLBACK (on_src_pad), a);
+  g_signal_connect (b->bin, "pad-added", G_CALLBACK (on_src_pad), b);
+  peer_play (a);
+  peer_play (b);
+}
+
+// Within 30 s each peer decodes more than @n buffers of the other's video (m-line 0) and
+// audio (m-line 1).
+static void
+expect_both_decode (Peer *a, Peer *b, int n)
+{
+  bool all = wait_until (
+      [&] {
+        return decoded (a, "video_src_0") > n && decoded (a, "audio_src_1") > n
+               && decoded (b, "video_src_0") > n && decoded (b, "audio_src_1") > n;
+      },
+      30000);
+  fail_unless (all,
+               "decoded: A video %d audio %d, B video %d audio %d (want > %d each); "
+               "failures A %zu B %zu",
+               decoded (a, "video_src_0"), decoded (a, "audio_src_1"),
+               decoded (b, "video_src_0"), decoded (b, "audio_src_1"), n, a->failures.size (),
+               b->failures.size ());
+}
+
 GST_START_TEST (two_peers_send_and_receive_video_and_audio_on_the_same_mlines)
 {
   Peer a, b;
-  pair_init (&a, &b, "direction=sendrecv");
-  g_signal_connect (a.bin, "pad-added", G_CALLBACK (on_src_pad), &a);
-  g_signal_connect (b.bin, "pad-added", G_CALLBACK (on_src_pad), &b);
-  peer_play (&a);
-  peer_play (&b);
+  start_decoding_pair (&a, &b);
   add_sender (&a, "video_%u", kVideo, "application/x-rtp,media=video,encoding-name=VP8,payload=96");
   add_sender (&a, "audio_%u", kAudio,
               "application/x-rtp,media=audio,encoding-name=OPUS,payload=111");
@@ -359,19 +385,7 @@ GST_START_TEST (two_peers_send_and_receive_video_and_audio_on_the_same_mlines)
   start_ice (&a);
   start_ice (&b);
 
-  const int N = 20;
-  bool all = wait_until (
-      [&] {
-        return decoded (&a, "video_src_0") > N && decoded (&a, "audio_src_1") > N
-               && decoded (&b, "video_src_0") > N && decoded (&b, "audio_src_1") > N;
-      },
-      30000);
-  fail_unless (all,
-               "decoded: A video %d audio %d, B video %d audio %d (want > %d each); "
-               "failures A %zu B %zu",
-               decoded (&a, "video_src_0"), decoded (&a, "audio_src_1"),
-               decoded (&b, "video_src_0"), decoded (&b, "audio_src_1"), N, a.failures.size (),
-               b.failures.size ());
+  expect_both_decode (&a, &b, 20);
   fail_unless (a.read ([&] { return a.failures.empty (); }));
   fail_unless (b.read ([&] { return b.failures.empty (); }));
   peer_stop (&a);
@@ -389,11 +403,7 @@ static const char *kOpus = "audiotestsrc is-live=true wave=ticks ! opusenc ! que
 GST_START_TEST (encoded_media_in_is_payloaded_by_the_peer_bin)
 {
   Peer a, b;
-  pair_init (&a, &b, "direction=sendrecv");
-  g_signal_connect (a.bin, "pad-added", G_CALLBACK (on_src_pad), &a);
-  g_signal_connect (b.bin, "pad-added", G_CALLBACK (on_src_pad), &b);
-  peer_play (&a);
-  peer_play (&b);
+  start_decoding_pair (&a, &b);
   add_sender (&a, "video_%u", kVp8, nullptr);
   add_sender (&a, "audio_%u", kOpus, nullptr);
   std::string offer = create_offer (&a);
@@ -409,16 +419,7 @@ GST_START_TEST (encoded_media_in_is_payloaded_by_the_peer_bin)
   set_remote (&a, "answer", answer);
   start_ice (&a);
   start_ice (&b);
-  const int N = 20;
-  fail_unless (wait_until (
-                   [&] {
-                     return decoded (&a, "video_src_0") > N && decoded (&a, "audio_src_1") > N
-                            && decoded (&b, "video_src_0") > N && decoded (&b, "audio_src_1") > N;
-                   },
-                   30000),
-               "decoded: A video %d audio %d, B video %d audio %d (want > %d each)",
-               decoded (&a, "video_src_0"), decoded (&a, "audio_src_1"),
-               decoded (&b, "video_src_0"), decoded (&b, "audio_src_1"), N);
+  expect_both_decode (&a, &b, 20);
   // gst-inspect tells what the pads take: RTP or one of the codecs' encoded streams.
   GstPadTemplate *templ
       = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (a.bin), "video_%u");
